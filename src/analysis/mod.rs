@@ -1,0 +1,72 @@
+//! Analyses drive the solve loop: `.op` (one operating point) and `.dc`
+//! (a source sweep). All share one [`Engine`]: the nodal system and its
+//! symbolic factorization are built once and reused for every point.
+
+pub mod dc;
+pub mod op;
+
+use crate::circuit::Circuit;
+use crate::mna::System;
+use crate::solve::{Newton, SolveFailure, SparseSolver, Stats};
+
+/// A circuit ready to solve: system, factorization structure, last solution.
+pub struct Engine<'c> {
+    pub c: &'c Circuit,
+    pub sys: System,
+    pub solver: SparseSolver,
+    /// Unknowns of the last solution (warm start for the next).
+    pub y: Vec<f64>,
+    linear: bool,
+    factored: bool,
+}
+
+impl<'c> Engine<'c> {
+    pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
+        let sys = System::new(c);
+        let solver = SparseSolver::new(&sys.pattern)?;
+        let n = sys.n();
+        Ok(Engine { c, sys, solver, y: vec![0.0; n], linear: c.is_linear(), factored: false })
+    }
+
+    /// Solve at the current source values, warm-started from the last solution.
+    /// Linear circuits factor once and afterwards only re-solve (source values
+    /// enter the right-hand side only).
+    pub fn solve(&mut self) -> Result<Stats, SolveFailure> {
+        let mut nt = Newton::new(&self.c.options, self.sys.n());
+        if self.linear {
+            let f0 = self.solver.factorizations;
+            nt.linear(&mut self.sys, &mut self.solver, self.c, &mut self.y, !self.factored)?;
+            self.factored = true;
+            return Ok(Stats { iterations: 1, factorizations: self.solver.factorizations - f0, method: "linear" });
+        }
+        nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y)
+    }
+
+    /// The matrix values changed (e.g. device states moved): refactor next time.
+    pub fn invalidate(&mut self) {
+        self.factored = false;
+    }
+
+    /// Output quantities at the last solution: `v(node)` for every node but
+    /// ground, then `i(vsource)` (positive into the + terminal).
+    pub fn quantities(&mut self) -> Vec<f64> {
+        let y = std::mem::take(&mut self.y);
+        self.sys.node_voltages(&y);
+        self.y = y;
+        let leaving = self.sys.leaving_currents(self.c);
+        let cur = self.sys.map.source_currents(self.c, &leaving);
+        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + cur.len());
+        out.extend_from_slice(&self.sys.v[1..]);
+        out.extend(cur);
+        out
+    }
+
+    /// Names matching [`Engine::quantities`].
+    pub fn quantity_names(&self) -> Vec<String> {
+        let c = self.c;
+        (1..c.nodes.len())
+            .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
+            .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
+            .collect()
+    }
+}

@@ -1,0 +1,368 @@
+//! From a parsed [`Deck`] to a validated [`Circuit`].
+
+use super::params::Params;
+use super::validate;
+use super::*;
+use crate::devices::bsource::{Op, Program};
+use crate::devices::memristor::{IvLaw, MemristorModel};
+use crate::netlist::expr::Expr;
+use crate::netlist::{Arg, ArgValue, Card, Deck, Diagnostic, Diagnostics, Name, Value};
+use std::collections::HashMap;
+
+/// Elaborate a deck. All errors found are returned together.
+pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
+    let mut e = Elab { params: Params::default(), errors: Vec::new(), c: Circuit::default() };
+    e.c.title = deck.title.clone();
+    e.c.temp = 27.0;
+
+    // Parameters first (global, any order), then options, temperature, models.
+    for card in &deck.cards {
+        if let Card::Param(ps) = card {
+            for (n, v) in ps {
+                e.params.define(&n.text, v.expr.clone(), n.span);
+            }
+        }
+    }
+    let mut model_cards: HashMap<&str, (&Name, &Name, &Vec<Arg>)> = HashMap::new();
+    for card in &deck.cards {
+        match card {
+            Card::Options(args) => e.options(args),
+            Card::Temp(v) => {
+                if let Some(t) = e.value(v) {
+                    e.c.temp = t;
+                }
+            }
+            Card::Model { name, kind, args } => {
+                if let Some((prev, _, _)) = model_cards.get(name.text.as_str()) {
+                    e.errors.push(
+                        Diagnostic::new(name.span, format!("model '{}' is defined twice", name.text))
+                            .with_note(prev.span, "first defined here"),
+                    );
+                } else {
+                    model_cards.insert(&name.text, (name, kind, args));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut model_index: HashMap<String, u32> = HashMap::new();
+    let mut names: Vec<&&str> = model_cards.keys().collect();
+    names.sort();
+    for key in names {
+        let (name, kind, args) = model_cards[*key];
+        if let Some(m) = e.model(name, kind, args) {
+            model_index.insert(name.text.clone(), e.c.models.len() as u32);
+            e.c.models.push(m);
+        }
+    }
+
+    // Elements.
+    let mut seen: HashMap<&str, crate::netlist::Span> = HashMap::new();
+    for card in &deck.cards {
+        if let Some(n) = card.element_name() {
+            if let Some(prev) = seen.insert(&n.text, n.span) {
+                e.errors.push(
+                    Diagnostic::new(n.span, format!("duplicate element name '{}'", n.text))
+                        .with_note(prev, "first defined here"),
+                );
+                continue;
+            }
+        }
+        match card {
+            Card::Resistor { name, nodes, value } => {
+                let Some(r) = e.value(value) else { continue };
+                if !(r > 0.0) || !r.is_finite() {
+                    e.errors.push(
+                        Diagnostic::new(value.span, format!("resistance must be positive and finite, got {r}"))
+                            .with_hint("to short two nodes use a 0 V voltage source"),
+                    );
+                    continue;
+                }
+                let (a, b) = e.two_nodes(nodes);
+                e.c.resistors.push(Resistor { name: name.text.clone(), a, b, g: 1.0 / r });
+            }
+            Card::VSource { name, nodes, value } => {
+                let Some(v) = e.value(value) else { continue };
+                let (p, n) = e.two_nodes(nodes);
+                e.c.vsources.push(VSource { name: name.text.clone(), p, n, volts: v, span: name.span });
+            }
+            Card::ISource { name, nodes, value } => {
+                let Some(v) = e.value(value) else { continue };
+                let (p, n) = e.two_nodes(nodes);
+                e.c.isources.push(ISource { name: name.text.clone(), p, n, amps: v, span: name.span });
+            }
+            Card::BSource { name, nodes, expr, span } => e.bsource(name, nodes, expr, *span),
+            Card::Memristor { name, nodes, model, args } => {
+                let Some(&mi) = model_index.get(&model.text) else {
+                    if !model_cards.contains_key(model.text.as_str()) {
+                        e.errors.push(
+                            Diagnostic::new(model.span, format!("unknown model '{}'", model.text))
+                                .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
+                        );
+                    }
+                    continue;
+                };
+                let m = e.c.models[mi as usize].clone();
+                let mut g = m.g_default;
+                for a in args {
+                    match a.key.text.as_str() {
+                        "g" => g = e.arg_value(a),
+                        other => e.errors.push(Diagnostic::new(a.key.span, format!("unknown memristor instance parameter '{other}'")).with_hint("instance parameters: g=<S>")),
+                    }
+                }
+                let Some(g) = g else {
+                    e.errors.push(Diagnostic::new(name.span, format!("memristor '{}' has no state", name.text)).with_hint("give g=<S> on the instance, or g=<S> on its model card"));
+                    continue;
+                };
+                if !(g >= 0.0) || !g.is_finite() {
+                    e.errors.push(Diagnostic::new(name.span, format!("memristor state g must be >= 0, got {g}")));
+                    continue;
+                }
+                let (a, b) = e.two_nodes(nodes);
+                e.c.memristors.push(Memristor { name: name.text.clone(), a, b, model: mi, g });
+            }
+            _ => {}
+        }
+    }
+
+    // Analyses.
+    for card in &deck.cards {
+        match card {
+            Card::Op(_) => e.c.analyses.push(Analysis::Op),
+            Card::Dc { source, start, stop, step, .. } => {
+                let src = e.c.vsources.iter().position(|v| v.name == source.text).map(SweptSource::V)
+                    .or_else(|| e.c.isources.iter().position(|v| v.name == source.text).map(SweptSource::I));
+                let Some(src) = src else {
+                    e.errors.push(Diagnostic::new(source.span, format!("no independent source named '{}' to sweep", source.text)).with_hint(".dc sweeps a V or I source"));
+                    continue;
+                };
+                let (Some(a), Some(b), Some(s)) = (e.value(start), e.value(stop), e.value(step)) else { continue };
+                if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e7 {
+                    e.errors.push(Diagnostic::new(step.span, format!("step {s} does not go from {a} to {b} in at most 1e7 points")));
+                    continue;
+                }
+                e.c.analyses.push(Analysis::Dc { source: src, start: a, stop: b, step: s });
+            }
+            Card::Crossbar { span, .. } => e.errors.push(Diagnostic::new(*span, "'.crossbar' cards are not supported by this build")),
+            Card::Directive { kind, .. } => e.errors.push(
+                Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
+                    .with_hint("directives: .param .include .model .options .temp .op .dc .end"),
+            ),
+            _ => {}
+        }
+    }
+
+    if e.errors.is_empty() {
+        if let Err(d) = validate::validate(&e.c, deck) {
+            e.errors.extend(d.0);
+        }
+    }
+    if e.errors.is_empty() {
+        Ok(e.c)
+    } else {
+        Err(Diagnostics(e.errors))
+    }
+}
+
+struct Elab {
+    params: Params,
+    errors: Vec<Diagnostic>,
+    c: Circuit,
+}
+
+impl Elab {
+    fn value(&mut self, v: &Value) -> Option<f64> {
+        match self.params.eval(&v.expr) {
+            Ok(x) if x.is_finite() => Some(x),
+            Ok(x) => {
+                self.errors.push(Diagnostic::new(v.span, format!("value is not a finite number ({x})")));
+                None
+            }
+            Err(d) => {
+                self.errors.push(d);
+                None
+            }
+        }
+    }
+
+    fn arg_value(&mut self, a: &Arg) -> Option<f64> {
+        match &a.value {
+            ArgValue::Value(v) => self.value(v),
+            other => {
+                self.errors.push(Diagnostic::new(other.span(&a.key), format!("'{}' needs a numeric value", a.key.text)));
+                None
+            }
+        }
+    }
+
+    fn two_nodes(&mut self, n: &[Name; 2]) -> (NodeId, NodeId) {
+        (self.c.nodes.intern(&n[0].text), self.c.nodes.intern(&n[1].text))
+    }
+
+    fn options(&mut self, args: &[Arg]) {
+        for a in args {
+            let o = &mut self.c.options;
+            let key = a.key.text.as_str();
+            let known = matches!(key, "reltol" | "abstol" | "vntol" | "gmin" | "itl1");
+            if !known {
+                // Other simulators' options (klu, method=gear, ...) are accepted and ignored.
+                continue;
+            }
+            let _ = o;
+            let Some(v) = self.arg_value(a) else { continue };
+            let bad = |e: &mut Self, why: &str| e.errors.push(Diagnostic::new(a.value.span(&a.key), format!("option {key}={v}: {why}")));
+            let o = &mut self.c.options;
+            match key {
+                "reltol" if v > 0.0 && v < 1.0 => o.reltol = v,
+                "abstol" if v > 0.0 => o.abstol = v,
+                "vntol" if v > 0.0 => o.vntol = v,
+                "gmin" if v >= 0.0 => o.gmin = v,
+                "itl1" if v >= 1.0 => o.itl1 = v as usize,
+                "reltol" => bad(self, "must be in (0, 1)"),
+                "itl1" => bad(self, "must be at least 1"),
+                _ => bad(self, "must be positive"),
+            }
+        }
+    }
+
+    fn model(&mut self, name: &Name, kind: &Name, args: &[Arg]) -> Option<MemristorModel> {
+        if kind.text != "memristor" {
+            self.errors.push(Diagnostic::new(kind.span, format!("unknown model type '{}'", kind.text)).with_hint("xbarsim models: memristor"));
+            return None;
+        }
+        let mut level: Option<(String, crate::netlist::Span)> = None;
+        let mut nums: Vec<(&Arg, f64)> = Vec::new();
+        for a in args {
+            if a.key.text == "level" {
+                match &a.value {
+                    ArgValue::Value(Value { expr: Expr::Param(w, s), .. }) => level = Some((w.clone(), *s)),
+                    ArgValue::Str(w, s) => level = Some((w.to_ascii_lowercase(), *s)),
+                    other => {
+                        self.errors.push(Diagnostic::new(other.span(&a.key), "level must be one of linear, sinh, cubic"));
+                        return None;
+                    }
+                }
+            } else if let Some(v) = self.arg_value(a) {
+                nums.push((a, v));
+            }
+        }
+        let get = |k: &str| nums.iter().find(|(a, _)| a.key.text == k).map(|(_, v)| *v);
+        let allowed: &[&str] = match level.as_ref().map(|l| l.0.as_str()) {
+            Some("linear") | None => &["g", "gmin", "gmax"],
+            Some("sinh") => &["g", "gmin", "gmax", "beta"],
+            Some("cubic") => &["g", "gmin", "gmax", "temp"],
+            Some(other) => {
+                let s = level.as_ref().map(|l| l.1).unwrap_or(kind.span);
+                self.errors.push(Diagnostic::new(s, format!("unknown memristor level '{other}'")).with_hint("levels: linear, sinh, cubic"));
+                return None;
+            }
+        };
+        for (a, _) in &nums {
+            if !allowed.contains(&a.key.text.as_str()) {
+                self.errors.push(Diagnostic::new(a.key.span, format!("unknown parameter '{}' for this memristor level", a.key.text)).with_hint(format!("parameters: level {}", allowed.join(" "))));
+            }
+        }
+        let law = match level.as_ref().map(|l| l.0.as_str()) {
+            Some("sinh") => {
+                let beta = get("beta").unwrap_or(1.0);
+                if !(beta > 0.0) {
+                    self.errors.push(Diagnostic::new(name.span, "sinh model needs beta > 0"));
+                    return None;
+                }
+                IvLaw::Sinh { beta }
+            }
+            Some("cubic") => IvLaw::Cubic { temp_c: get("temp").unwrap_or(self.c.temp) },
+            _ => IvLaw::Linear,
+        };
+        let g_window = match (get("gmin"), get("gmax")) {
+            (Some(a), Some(b)) if a >= 0.0 && b > a => Some((a, b)),
+            (None, None) => None,
+            _ => {
+                self.errors.push(Diagnostic::new(name.span, "conductance window needs both gmin and gmax with 0 <= gmin < gmax"));
+                None
+            }
+        };
+        Some(MemristorModel { name: name.text.clone(), law, g_default: get("g"), g_window })
+    }
+
+    fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: crate::netlist::Span) {
+        let folded = match self.params.fold(expr) {
+            Ok(f) => f,
+            Err(d) => {
+                self.errors.push(d);
+                return;
+            }
+        };
+        let (a, b) = self.two_nodes(nodes);
+        // Probes, deduplicated.
+        let mut probes: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut ops = Vec::new();
+        let mut depth = 0usize;
+        let mut cur = 0usize;
+        compile(&folded, &mut self.c.nodes, &mut probes, &mut ops, &mut cur, &mut depth);
+        let prog = Program { ops, depth };
+        // Self-controlled: every probe is ±(V(a) − V(b)).
+        let signs: Option<Vec<f64>> = probes
+            .iter()
+            .map(|&(p, q)| {
+                if (p, q) == (a, b) {
+                    Some(1.0)
+                } else if (p, q) == (b, a) {
+                    Some(-1.0)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let _ = span;
+        match signs {
+            Some(signs) if a != b => self.c.branches.push(ExprBranch { name: name.text.clone(), a, b, prog, signs }),
+            _ => self.c.controlled.push(Controlled { name: name.text.clone(), a, b, prog, probes }),
+        }
+    }
+}
+
+/// Compile a folded expression to stack code; probes are interned in `probes`.
+fn compile(e: &Expr, nodes: &mut Nodes, probes: &mut Vec<(NodeId, NodeId)>, ops: &mut Vec<Op>, cur: &mut usize, depth: &mut usize) {
+    use crate::netlist::expr::Expr as E;
+    let push = |ops: &mut Vec<Op>, op: Op, cur: &mut usize, depth: &mut usize, delta: isize| {
+        ops.push(op);
+        *cur = (*cur as isize + delta) as usize;
+        *depth = (*depth).max(*cur);
+    };
+    match e {
+        E::Num(v) => push(ops, Op::Const(*v), cur, depth, 1),
+        E::Param(..) => push(ops, Op::Const(f64::NAN), cur, depth, 1), // folded away before compile
+        E::Volt(p, q, _) => {
+            let p = nodes.intern(p);
+            let q = q.as_deref().map(|q| nodes.intern(q)).unwrap_or(NodeId::GROUND);
+            let k = match probes.iter().position(|&x| x == (p, q)) {
+                Some(k) => k,
+                None => {
+                    probes.push((p, q));
+                    probes.len() - 1
+                }
+            };
+            push(ops, Op::Probe(k as u16), cur, depth, 1)
+        }
+        E::Neg(a) => {
+            compile(a, nodes, probes, ops, cur, depth);
+            push(ops, Op::Neg, cur, depth, 0)
+        }
+        E::Bin(op, a, b) => {
+            compile(a, nodes, probes, ops, cur, depth);
+            compile(b, nodes, probes, ops, cur, depth);
+            push(ops, Op::Bin(*op), cur, depth, -1)
+        }
+        E::Call(f, args, _) => {
+            for a in args {
+                compile(a, nodes, probes, ops, cur, depth);
+            }
+            if args.len() == 2 {
+                push(ops, Op::Call2(*f), cur, depth, -1)
+            } else {
+                push(ops, Op::Call1(*f), cur, depth, 0)
+            }
+        }
+    }
+}

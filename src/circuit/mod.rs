@@ -1,0 +1,141 @@
+//! The elaborated circuit: nodes interned, parameters evaluated, models
+//! resolved, elements in one `Vec` per kind, analyses listed, and the whole
+//! validated (no voltage-source loops, every node with a DC path to ground).
+
+pub mod elaborate;
+pub mod nodes;
+pub mod params;
+pub mod validate;
+
+use crate::devices::bsource::Program;
+use crate::devices::memristor::MemristorModel;
+use crate::netlist::Span;
+pub use elaborate::elaborate;
+pub use nodes::{NodeId, Nodes};
+
+#[derive(Clone, Debug)]
+pub struct Resistor {
+    pub name: String,
+    pub a: NodeId,
+    pub b: NodeId,
+    /// Conductance (S).
+    pub g: f64,
+}
+
+/// Independent DC voltage source: V(p) − V(n) = volts.
+#[derive(Clone, Debug)]
+pub struct VSource {
+    pub name: String,
+    pub p: NodeId,
+    pub n: NodeId,
+    pub volts: f64,
+    pub span: Span,
+}
+
+/// Independent DC current source: `amps` flows from p through the source to n.
+#[derive(Clone, Debug)]
+pub struct ISource {
+    pub name: String,
+    pub p: NodeId,
+    pub n: NodeId,
+    pub amps: f64,
+    pub span: Span,
+}
+
+/// A memristor at state `g`; current flows from `a` (+) through the device to `b`.
+#[derive(Clone, Debug)]
+pub struct Memristor {
+    pub name: String,
+    pub a: NodeId,
+    pub b: NodeId,
+    pub model: u32,
+    pub g: f64,
+}
+
+/// A B-source whose current depends only on its own branch voltage V(a) − V(b):
+/// it stamps symmetrically, like a nonlinear resistor. Probe k reads
+/// `signs[k]`·(V(a) − V(b)).
+#[derive(Clone, Debug)]
+pub struct ExprBranch {
+    pub name: String,
+    pub a: NodeId,
+    pub b: NodeId,
+    pub prog: Program,
+    pub signs: Vec<f64>,
+}
+
+/// A general B-source: its current depends on other node voltages (a
+/// controlled source); the Jacobian is not symmetric.
+#[derive(Clone, Debug)]
+pub struct Controlled {
+    pub name: String,
+    pub a: NodeId,
+    pub b: NodeId,
+    pub prog: Program,
+    /// Probe k reads V(probes[k].0) − V(probes[k].1).
+    pub probes: Vec<(NodeId, NodeId)>,
+}
+
+/// Numerical options (`.options`), SPICE names. Defaults are tighter than
+/// SPICE's (reltol 1e-3) because crossbar studies compare small current
+/// differences; Newton's quadratic convergence makes that cheap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Relative tolerance on node voltages and node current balance.
+    pub reltol: f64,
+    /// Absolute tolerance on node current balance (A).
+    pub abstol: f64,
+    /// Absolute tolerance on node voltages (V).
+    pub vntol: f64,
+    /// Smallest shunt conductance (S) of gmin stepping.
+    pub gmin: f64,
+    /// Newton iteration limit for one solve.
+    pub itl1: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { reltol: 1e-6, abstol: 1e-12, vntol: 1e-9, gmin: 1e-12, itl1: 100 }
+    }
+}
+
+/// One analysis to run, in netlist order.
+#[derive(Clone, Debug)]
+pub enum Analysis {
+    Op,
+    /// Sweep an independent source (index into `vsources` or `isources`).
+    Dc { source: SweptSource, start: f64, stop: f64, step: f64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweptSource {
+    V(usize),
+    I(usize),
+}
+
+/// An elaborated circuit.
+#[derive(Clone, Debug, Default)]
+pub struct Circuit {
+    pub title: String,
+    pub nodes: Nodes,
+    pub resistors: Vec<Resistor>,
+    pub vsources: Vec<VSource>,
+    pub isources: Vec<ISource>,
+    pub memristors: Vec<Memristor>,
+    pub models: Vec<MemristorModel>,
+    pub branches: Vec<ExprBranch>,
+    pub controlled: Vec<Controlled>,
+    pub options: Options,
+    /// Circuit temperature (°C), `.temp`.
+    pub temp: f64,
+    pub analyses: Vec<Analysis>,
+}
+
+impl Circuit {
+    /// True when every element is linear (one solve suffices).
+    pub fn is_linear(&self) -> bool {
+        self.branches.is_empty()
+            && self.controlled.is_empty()
+            && self.memristors.iter().all(|m| self.models[m.model as usize].law.is_linear())
+    }
+}

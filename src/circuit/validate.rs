@@ -1,0 +1,104 @@
+//! Topology checks that make the nodal equations solvable:
+//! - no loop of voltage sources (their voltages would over-determine a node),
+//! - every node has a DC path to ground through resistors, memristors,
+//!   voltage sources or self-controlled B-sources (current sources and
+//!   controlled B-sources do not fix a voltage).
+
+use super::{Circuit, NodeId};
+use crate::netlist::{Card, Deck, Diagnostic, Diagnostics, Span};
+
+/// Disjoint sets over node indices.
+pub struct Dsu(Vec<u32>);
+
+impl Dsu {
+    pub fn new(n: usize) -> Self {
+        Dsu((0..n as u32).collect())
+    }
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[x as usize];
+            self.0[x as usize] = self.0[p as usize];
+            x = p;
+        }
+        x
+    }
+    /// Join; false if already joined.
+    pub fn union(&mut self, a: u32, b: u32) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return false;
+        }
+        // Keep ground (0) as the root of its set.
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.0[hi as usize] = lo;
+        true
+    }
+}
+
+/// Where a node is first written in the deck (for error messages).
+fn node_span(deck: &Deck, name: &str) -> Option<Span> {
+    deck.cards.iter().find_map(|c| {
+        let nodes: &[crate::netlist::Name] = match c {
+            Card::Resistor { nodes, .. }
+            | Card::VSource { nodes, .. }
+            | Card::ISource { nodes, .. }
+            | Card::BSource { nodes, .. }
+            | Card::Memristor { nodes, .. } => nodes,
+            _ => return None,
+        };
+        nodes.iter().find(|n| n.text == name).map(|n| n.span)
+    })
+}
+
+pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
+    let mut errors = Vec::new();
+    let n = c.nodes.len();
+    let mut vs = Dsu::new(n);
+    for v in &c.vsources {
+        if v.p == v.n {
+            errors.push(Diagnostic::new(v.span, format!("voltage source '{}' has both terminals on node '{}'", v.name, c.nodes.name(v.p))));
+        } else if !vs.union(v.p.0, v.n.0) {
+            errors.push(
+                Diagnostic::new(v.span, format!("voltage source '{}' closes a loop of voltage sources", v.name))
+                    .with_hint("a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor"),
+            );
+        }
+    }
+    let mut dc = Dsu::new(n);
+    let edges = c
+        .resistors
+        .iter()
+        .map(|r| (r.a, r.b))
+        .chain(c.vsources.iter().map(|v| (v.p, v.n)))
+        .chain(c.memristors.iter().map(|m| (m.a, m.b)))
+        .chain(c.branches.iter().map(|b| (b.a, b.b)));
+    for (a, b) in edges {
+        dc.union(a.0, b.0);
+    }
+    // Group floating nodes by component.
+    let mut groups: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for i in 1..n as u32 {
+        let r = dc.find(i);
+        if r != 0 {
+            groups.entry(r).or_default().push(i);
+        }
+    }
+    for (_, members) in groups {
+        let first = c.nodes.name(NodeId(members[0]));
+        let others: Vec<&str> = members[1..].iter().take(5).map(|&m| c.nodes.name(NodeId(m))).collect();
+        let mut msg = format!("node '{first}' has no DC path to ground");
+        if !others.is_empty() {
+            msg += &format!(" (nor do {} other node(s) connected to it: {}{})", members.len() - 1, others.join(", "), if members.len() > 6 { ", ..." } else { "" });
+        }
+        let d = match node_span(deck, first) {
+            Some(s) => Diagnostic::new(s, msg),
+            None => Diagnostic::unlocated(msg),
+        };
+        errors.push(d.with_hint("connect it to the rest of the circuit through a resistor, or tie it to ground with a large resistor"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errors))
+    }
+}

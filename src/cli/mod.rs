@@ -1,0 +1,53 @@
+//! The command line: `xbarsim run NETLIST... -o DIR`, `xbarsim check NETLIST...`.
+//! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
+
+pub mod run;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "xbarsim", version, about = "SPICE-style DC simulator for passive memristor crossbar arrays")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run every analysis of each netlist and write the results into DIR
+    /// (one netlist: DIR/op.csv, DIR/dc.csv; several: DIR/<netlist name>/...).
+    Run {
+        /// Netlist file(s). A failing netlist does not stop the others.
+        #[arg(required = true)]
+        netlists: Vec<PathBuf>,
+        /// Output directory (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Print only errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Parse and check netlists without solving.
+    Check {
+        #[arg(required = true)]
+        netlists: Vec<PathBuf>,
+    },
+}
+
+/// Process exit code of the whole invocation.
+pub fn main_exit() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let code = match cli.cmd {
+        Cmd::Run { netlists, out, quiet } => run::run_many(&netlists, &out, quiet),
+        Cmd::Check { netlists } => run::check_many(&netlists),
+    };
+    std::process::ExitCode::from(code)
+}

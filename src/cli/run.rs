@@ -1,0 +1,150 @@
+//! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
+
+use crate::analysis::{dc, op, Engine};
+use crate::circuit::{elaborate, Analysis, Circuit};
+use crate::netlist::{load, Deck};
+use crate::report;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Outcome of one netlist.
+#[derive(Debug)]
+pub enum RunError {
+    /// Bad input (exit 2): the rendered diagnostics.
+    Input(String),
+    /// An analysis failed (exit 1).
+    Analysis(String),
+}
+
+impl RunError {
+    pub fn code(&self) -> u8 {
+        match self {
+            RunError::Input(_) => 2,
+            RunError::Analysis(_) => 1,
+        }
+    }
+}
+
+/// Parse, include, elaborate. Warnings are printed to stderr.
+pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
+    let deck = load(path).map_err(|(deck, d)| RunError::Input(d.render(&deck.sources)))?;
+    for w in &deck.warnings {
+        eprint!("{}", w.render(&deck.sources));
+    }
+    let c = elaborate(&deck).map_err(|d| RunError::Input(d.render(&deck.sources)))?;
+    Ok((deck, c))
+}
+
+/// Run one netlist into `out`. Results of analyses that succeeded are written
+/// even when a later one fails.
+pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
+    let t0 = Instant::now();
+    let (_deck, c) = prepare(path)?;
+    let t_parse = t0.elapsed();
+    std::fs::create_dir_all(out).map_err(|e| RunError::Input(format!("error: cannot create output directory {}: {e}\n", out.display())))?;
+    let io = |e: std::io::Error, f: &str| RunError::Analysis(format!("error: cannot write {}: {e}\n", out.join(f).display()));
+    let t1 = Instant::now();
+    let mut engine = Engine::new(&c).map_err(|e| RunError::Analysis(format!("error: {e}\n")))?;
+    let t_setup = t1.elapsed();
+    if !quiet {
+        println!(
+            "{}: {} nodes, {} unknowns, {} elements; parsed in {:.3} s, set up in {:.3} s ({})",
+            path.display(),
+            c.nodes.len() - 1,
+            engine.sys.n(),
+            c.resistors.len() + c.vsources.len() + c.isources.len() + c.memristors.len() + c.branches.len() + c.controlled.len(),
+            t_parse.as_secs_f64(),
+            t_setup.as_secs_f64(),
+            if engine.solver.is_cholesky() { "Cholesky" } else { "LU" },
+        );
+    }
+    if c.analyses.is_empty() && !quiet {
+        println!("  no analysis cards (.op, .dc): nothing to run");
+    }
+    for a in &c.analyses {
+        let t = Instant::now();
+        match a {
+            Analysis::Op => {
+                let r = op::run(&mut engine).map_err(|e| RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display())))?;
+                report::write_op_csv(&out.join("op.csv"), &r.names, &r.values).map_err(|e| io(e, "op.csv"))?;
+                if !quiet {
+                    println!(
+                        "  .op: {} iteration(s), {} factorization(s) ({}), {:.3} s -> {}",
+                        r.stats.iterations,
+                        r.stats.factorizations,
+                        r.stats.method,
+                        t.elapsed().as_secs_f64(),
+                        out.join("op.csv").display()
+                    );
+                }
+            }
+            Analysis::Dc { source, start, stop, step } => {
+                let r = dc::run(&mut engine, *source, *start, *stop, *step);
+                report::write_table_csv(&out.join("dc.csv"), &r.names, &r.rows).map_err(|e| io(e, "dc.csv"))?;
+                if let Some((x, err)) = r.failure {
+                    return Err(RunError::Analysis(format!(
+                        "error: {}: .dc failed at {} = {x}: {err}\n  ({} completed point(s) written to {})\n",
+                        path.display(),
+                        r.names[0],
+                        r.rows.len(),
+                        out.join("dc.csv").display()
+                    )));
+                }
+                if !quiet {
+                    println!(
+                        "  .dc {}: {} point(s), {} iteration(s), {} factorization(s), {:.3} s -> {}",
+                        r.names[0],
+                        r.rows.len(),
+                        r.stats.iterations,
+                        r.stats.factorizations,
+                        t.elapsed().as_secs_f64(),
+                        out.join("dc.csv").display()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Several netlists: each into its own sub-directory (one netlist: `out` itself).
+pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
+    let mut worst = 0u8;
+    let mut failed = Vec::new();
+    for p in netlists {
+        let dir = if netlists.len() == 1 {
+            out.to_path_buf()
+        } else {
+            out.join(p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "netlist".into()))
+        };
+        if let Err(e) = run_one(p, &dir, quiet) {
+            match &e {
+                RunError::Input(s) | RunError::Analysis(s) => eprint!("{s}"),
+            }
+            worst = worst.max(e.code());
+            failed.push(p.display().to_string());
+        }
+    }
+    if netlists.len() > 1 && !quiet {
+        println!("{} of {} netlist(s) ran without error", netlists.len() - failed.len(), netlists.len());
+        if !failed.is_empty() {
+            println!("failed: {}", failed.join(", "));
+        }
+    }
+    worst
+}
+
+pub fn check_many(netlists: &[PathBuf]) -> u8 {
+    let mut worst = 0u8;
+    for p in netlists {
+        match prepare(p) {
+            Ok((_, c)) => println!("{}: ok ({} nodes, {} analyses)", p.display(), c.nodes.len() - 1, c.analyses.len()),
+            Err(e) => {
+                let (RunError::Input(s) | RunError::Analysis(s)) = &e;
+                eprint!("{s}");
+                worst = worst.max(e.code());
+            }
+        }
+    }
+    worst
+}

@@ -1,0 +1,488 @@
+//! Expressions: `{2*rval}`, `.param a=1k b={a/2}`, and B-source laws such as
+//! `I=1e-5*sinh(2.6*V(a,b))`.
+//!
+//! Grammar (each rule is one parser function below; whitespace allowed between tokens):
+//! ```text
+//! expr   := term (('+' | '-') term)*
+//! term   := unary (('*' | '/') unary)*
+//! unary  := ('-' | '+') unary | power
+//! power  := atom (('^' | '**') unary)?          right-associative, binds tighter than unary minus
+//! atom   := number | '(' expr ')' | '{' expr '}' | vprobe | call | ident
+//! vprobe := 'V' '(' node (',' node)? ')'
+//! call   := func '(' expr (',' expr)* ')'       func: exp log ln log10 sqrt sinh cosh tanh abs min max pow
+//! ```
+//! So `-2^2` is −4. `x^y` is the real power: for a negative base and an integer
+//! exponent it keeps the sign (`V(a)^3` is negative when `V(a)` is); a negative
+//! base with a non-integer exponent is an evaluation error. (ngspice 39 computes
+//! |x|^y instead; write `x*x*x` for netlists meant for both.)
+
+use super::source::{FileId, Span};
+use nom::{
+    branch::alt,
+    bytes::complete::{tag, take_while1},
+    character::complete::{char, space0},
+    combinator::opt,
+    error::{ErrorKind, ParseError},
+    multi::separated_list1,
+    sequence::{delimited, preceded},
+    IResult, Parser,
+};
+use nom_locate::LocatedSpan;
+
+/// Where a card's text sits in its file: the parser adds `base` to every offset.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ctx {
+    pub file: FileId,
+    pub base: usize,
+}
+
+pub type In<'a> = LocatedSpan<&'a str, Ctx>;
+
+/// A parse error at a position, with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PErr {
+    pub span: Span,
+    pub msg: String,
+    pub hint: Option<String>,
+}
+
+impl<'a> ParseError<In<'a>> for PErr {
+    fn from_error_kind(input: In<'a>, kind: ErrorKind) -> Self {
+        PErr {
+            span: span_at(&input, 1),
+            msg: format!("syntax error ({})", kind.description()),
+            hint: None,
+        }
+    }
+    fn append(_: In<'a>, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+pub type Res<'a, T> = IResult<In<'a>, T, PErr>;
+
+/// Span of `len` bytes starting at `i`.
+pub fn span_at(i: &In, len: usize) -> Span {
+    let start = i.extra.base + i.location_offset();
+    Span::new(i.extra.file, start, start + len.min(i.fragment().len()).max(1))
+}
+
+/// Span from `a` (start) to `b` (where parsing stopped).
+pub fn span_between(a: &In, b: &In) -> Span {
+    let s = a.extra.base + a.location_offset();
+    let e = b.extra.base + b.location_offset();
+    Span::new(a.extra.file, s, e.max(s + 1))
+}
+
+/// A committed error at `i`: stops backtracking.
+pub fn fail<T>(i: In, len: usize, msg: impl Into<String>) -> Res<T> {
+    Err(nom::Err::Failure(PErr {
+        span: span_at(&i, len),
+        msg: msg.into(),
+        hint: None,
+    }))
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Exp,
+    Log,
+    Log10,
+    Sqrt,
+    Sinh,
+    Cosh,
+    Tanh,
+    Abs,
+    Min,
+    Max,
+    Pow,
+}
+
+impl Func {
+    pub fn from_name(name: &str) -> Option<Func> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "exp" => Func::Exp,
+            "log" | "ln" => Func::Log,
+            "log10" => Func::Log10,
+            "sqrt" => Func::Sqrt,
+            "sinh" => Func::Sinh,
+            "cosh" => Func::Cosh,
+            "tanh" => Func::Tanh,
+            "abs" => Func::Abs,
+            "min" => Func::Min,
+            "max" => Func::Max,
+            "pow" | "pwr" => Func::Pow,
+            _ => return None,
+        })
+    }
+    pub fn arity(self) -> usize {
+        match self {
+            Func::Min | Func::Max | Func::Pow => 2,
+            _ => 1,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "exp",
+            Func::Log => "log",
+            Func::Log10 => "log10",
+            Func::Sqrt => "sqrt",
+            Func::Sinh => "sinh",
+            Func::Cosh => "cosh",
+            Func::Tanh => "tanh",
+            Func::Abs => "abs",
+            Func::Min => "min",
+            Func::Max => "max",
+            Func::Pow => "pow",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+/// Expression tree. Names are stored lower-case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Param(String, Span),
+    /// `V(a)` or `V(a,b)`: node names (lower-case) and the span of the probe.
+    Volt(String, Option<String>, Span),
+    Neg(Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Call(Func, Vec<Expr>, Span),
+}
+
+fn ws<'a, O>(p: impl Parser<In<'a>, Output = O, Error = PErr>) -> impl Parser<In<'a>, Output = O, Error = PErr> {
+    delimited(space0, p, space0)
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+/// A node name inside `V(...)`: anything but whitespace, `,`, `(`, `)`, braces, quotes.
+pub fn is_node_char(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, ',' | '(' | ')' | '{' | '}' | '"' | '=' | '\'')
+}
+
+/// ident := [A-Za-z_][A-Za-z0-9_.]*
+pub fn ident(i: In) -> Res<In> {
+    let first = i.fragment().chars().next();
+    match first {
+        Some(c) if is_ident_start(c) => take_while1(is_ident_char).parse(i),
+        _ => Err(nom::Err::Error(PErr::from_error_kind(i, ErrorKind::Alpha))),
+    }
+}
+
+/// number := SPICE number with suffix (see `units`), no sign.
+fn number(i: In) -> Res<f64> {
+    let frag = *i.fragment();
+    let m = super::units::mantissa_len(frag);
+    if m == 0 {
+        return Err(nom::Err::Error(PErr::from_error_kind(i, ErrorKind::Digit)));
+    }
+    let letters = frag[m..]
+        .bytes()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    let v: f64 = match frag[..m].parse() {
+        Ok(v) => v,
+        Err(_) => return fail(i, m, "bad number"),
+    };
+    let scale = super::units::suffix_scale(&frag[m..m + letters]);
+    let (rest, _) = nom::bytes::complete::take(m + letters).parse(i)?;
+    Ok((rest, v * scale))
+}
+
+/// vprobe := 'V' '(' node (',' node)? ')'
+fn vprobe(i: In) -> Res<Expr> {
+    let start = i;
+    let (i, _) = alt((tag("V"), tag("v"))).parse(i)?;
+    let (i, _) = preceded(space0, char('(')).parse(i)?;
+    let (i, a) = ws(take_while1(is_node_char)).parse(i).or_else(|_| fail(i, 1, "expected a node name in V(...)"))?;
+    let (i, b) = opt(preceded(ws(char(',')), take_while1(is_node_char))).parse(i)?;
+    let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' to close V(...)"))?;
+    let span = span_between(&start, &i);
+    Ok((
+        i,
+        Expr::Volt(
+            a.fragment().to_ascii_lowercase(),
+            b.map(|b| b.fragment().to_ascii_lowercase()),
+            span,
+        ),
+    ))
+}
+
+/// call := func '(' expr (',' expr)* ')' ; otherwise a bare identifier is a parameter.
+fn call_or_param(i: In) -> Res<Expr> {
+    let start = i;
+    let (i, name) = ident(i)?;
+    let (after_ws, open) = opt(preceded(space0, char('('))).parse(i)?;
+    let name_span = span_between(&start, &i);
+    if open.is_none() {
+        return Ok((i, Expr::Param(name.fragment().to_ascii_lowercase(), name_span)));
+    }
+    let Some(f) = Func::from_name(name.fragment()) else {
+        return Err(nom::Err::Failure(PErr {
+            span: name_span,
+            msg: format!("unknown function '{}'", name.fragment()),
+            hint: Some("functions: exp log log10 sqrt sinh cosh tanh abs min max pow".into()),
+        }));
+    };
+    let (i, args) = separated_list1(char(','), expr).parse(after_ws)?;
+    let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' or ',' in function call"))?;
+    if args.len() != f.arity() {
+        return Err(nom::Err::Failure(PErr {
+            span: name_span,
+            msg: format!("{}() takes {} argument(s), got {}", f.name(), f.arity(), args.len()),
+            hint: None,
+        }));
+    }
+    Ok((i, Expr::Call(f, args, name_span)))
+}
+
+/// atom := number | '(' expr ')' | '{' expr '}' | vprobe | call | ident
+fn atom(i: In) -> Res<Expr> {
+    let (i, _) = space0(i)?;
+    if let Ok((rest, v)) = number(i) {
+        return Ok((rest, Expr::Num(v)));
+    }
+    let c = i.fragment().chars().next();
+    match c {
+        Some('(') => {
+            let (j, e) = preceded(char('('), expr).parse(i)?;
+            let (j, _) = ws(char(')')).parse(j).or_else(|_: nom::Err<PErr>| fail(j, 1, "expected ')'"))?;
+            Ok((j, e))
+        }
+        Some('{') => {
+            let (j, e) = preceded(char('{'), expr).parse(i)?;
+            let (j, _) = ws(char('}')).parse(j).or_else(|_: nom::Err<PErr>| fail(j, 1, "expected '}'"))?;
+            Ok((j, e))
+        }
+        Some('v') | Some('V') => {
+            // V( is a probe unless followed by an identifier continuing the name.
+            let frag = i.fragment();
+            let after = frag[1..].trim_start();
+            if after.starts_with('(') {
+                vprobe(i)
+            } else {
+                call_or_param(i)
+            }
+        }
+        Some(c) if is_ident_start(c) => call_or_param(i),
+        None => fail(i, 1, "expected a value, found the end of the expression"),
+        Some(c) => fail(i, 1, format!("expected a value, found '{c}'")),
+    }
+}
+
+/// power := atom (('^' | '**') unary)?
+fn power(i: In) -> Res<Expr> {
+    let (i, base) = atom(i)?;
+    let (i, op) = opt(ws(alt((tag("**"), tag("^"))))).parse(i)?;
+    match op {
+        None => Ok((i, base)),
+        Some(_) => {
+            let (i, exp) = unary(i)?;
+            Ok((i, Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp))))
+        }
+    }
+}
+
+/// unary := ('-' | '+') unary | power
+fn unary(i: In) -> Res<Expr> {
+    let (i, _) = space0(i)?;
+    if let Ok((j, _)) = char::<In, PErr>('-').parse(i) {
+        let (j, e) = unary(j)?;
+        return Ok((j, match e {
+            Expr::Num(v) => Expr::Num(-v),
+            e => Expr::Neg(Box::new(e)),
+        }));
+    }
+    if let Ok((j, _)) = char::<In, PErr>('+').parse(i) {
+        return unary(j);
+    }
+    power(i)
+}
+
+/// term := unary (('*' | '/') unary)*
+fn term(i: In) -> Res<Expr> {
+    let (mut i, mut acc) = unary(i)?;
+    loop {
+        let (j, _) = space0(i)?;
+        let frag = j.fragment();
+        let op = if frag.starts_with("**") {
+            None
+        } else if frag.starts_with('*') {
+            Some(BinOp::Mul)
+        } else if frag.starts_with('/') {
+            Some(BinOp::Div)
+        } else {
+            None
+        };
+        let Some(op) = op else { return Ok((i, acc)) };
+        let (j, _) = nom::bytes::complete::take(1usize).parse(j)?;
+        let (j, rhs) = unary(j)?;
+        acc = Expr::Bin(op, Box::new(acc), Box::new(rhs));
+        i = j;
+    }
+}
+
+/// expr := term (('+' | '-') term)*
+pub fn expr(i: In) -> Res<Expr> {
+    let (mut i, mut acc) = term(i)?;
+    loop {
+        let (j, _) = space0(i)?;
+        let op = match j.fragment().chars().next() {
+            Some('+') => BinOp::Add,
+            Some('-') => BinOp::Sub,
+            _ => return Ok((i, acc)),
+        };
+        let (j, _) = nom::bytes::complete::take(1usize).parse(j)?;
+        let (j, rhs) = term(j)?;
+        acc = Expr::Bin(op, Box::new(acc), Box::new(rhs));
+        i = j;
+    }
+}
+
+/// Parse all of `text` as one expression (optionally wrapped in braces).
+pub fn parse_full(text: In) -> Result<Expr, PErr> {
+    let (rest, e) = match expr(text) {
+        Ok(x) => x,
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => return Err(e),
+        Err(nom::Err::Incomplete(_)) => {
+            return Err(PErr { span: span_at(&text, 1), msg: "incomplete expression".into(), hint: None })
+        }
+    };
+    let (rest, _) = space0::<In, PErr>(rest).map_err(|_| PErr { span: span_at(&rest, 1), msg: "syntax".into(), hint: None })?;
+    if !rest.fragment().is_empty() {
+        let c = rest.fragment().chars().next().unwrap_or(' ');
+        return Err(PErr {
+            span: span_at(&rest, 1),
+            msg: format!("unexpected '{c}' in expression"),
+            hint: None,
+        });
+    }
+    Ok(e)
+}
+
+/// Evaluate a function on real arguments. Errors are messages for the caller to locate.
+pub fn apply_func(f: Func, a: f64, b: f64) -> f64 {
+    match f {
+        Func::Exp => a.exp(),
+        Func::Log => a.ln(),
+        Func::Log10 => a.log10(),
+        Func::Sqrt => a.sqrt(),
+        Func::Sinh => a.sinh(),
+        Func::Cosh => a.cosh(),
+        Func::Tanh => a.tanh(),
+        Func::Abs => a.abs(),
+        Func::Min => a.min(b),
+        Func::Max => a.max(b),
+        Func::Pow => a.powf(b),
+    }
+}
+
+impl Expr {
+    /// Visit every `V(...)` probe.
+    pub fn probes<'e>(&'e self, out: &mut Vec<(&'e str, Option<&'e str>, Span)>) {
+        match self {
+            Expr::Volt(a, b, s) => out.push((a, b.as_deref(), *s)),
+            Expr::Neg(e) => e.probes(out),
+            Expr::Bin(_, a, b) => {
+                a.probes(out);
+                b.probes(out);
+            }
+            Expr::Call(_, args, _) => args.iter().for_each(|a| a.probes(out)),
+            Expr::Num(_) | Expr::Param(..) => {}
+        }
+    }
+    /// Visit every parameter reference.
+    pub fn params<'e>(&'e self, out: &mut Vec<(&'e str, Span)>) {
+        match self {
+            Expr::Param(n, s) => out.push((n, *s)),
+            Expr::Neg(e) => e.params(out),
+            Expr::Bin(_, a, b) => {
+                a.params(out);
+                b.params(out);
+            }
+            Expr::Call(_, args, _) => args.iter().for_each(|a| a.params(out)),
+            Expr::Num(_) | Expr::Volt(..) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Expr {
+        parse_full(In::new_extra(s, Ctx::default())).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+    fn ev(e: &Expr) -> f64 {
+        match e {
+            Expr::Num(v) => *v,
+            Expr::Neg(e) => -ev(e),
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (ev(a), ev(b));
+                match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div => a / b,
+                    BinOp::Pow => a.powf(b),
+                }
+            }
+            Expr::Call(f, args, _) => apply_func(*f, ev(&args[0]), args.get(1).map(ev).unwrap_or(0.0)),
+            _ => f64::NAN,
+        }
+    }
+    #[test]
+    fn precedence() {
+        for (s, v) in [
+            ("1+2*3", 7.0),
+            ("(1+2)*3", 9.0),
+            ("-2^2", -4.0),
+            ("2^3^2", 512.0),
+            ("2**-1", 0.5),
+            ("8/2/2", 2.0),
+            ("1k*2", 2000.0),
+            ("{3}", 3.0),
+            ("max(1, 2*3)", 6.0),
+            ("pow(-2,3)", -8.0),
+            ("- - 3", 3.0),
+            ("sqrt(16) + exp(0)", 5.0),
+            ("2 - 3 - 4", -5.0),
+        ] {
+            assert!((ev(&p(s)) - v).abs() < 1e-12, "{s}");
+        }
+    }
+    #[test]
+    fn probes_and_errors() {
+        let e = p("1e-5*sinh(2.6*V(xb.t0.0, XB.b0.0)) + V(n1)");
+        let mut pr = vec![];
+        e.probes(&mut pr);
+        assert_eq!(pr.len(), 2);
+        assert_eq!(pr[0].0, "xb.t0.0");
+        assert_eq!(pr[0].1, Some("xb.b0.0"));
+        assert_eq!(pr[1], ("n1", None, pr[1].2));
+        let err = parse_full(In::new_extra("1 + foo(2)", Ctx::default())).unwrap_err();
+        assert!(err.msg.contains("unknown function"), "{err:?}");
+        assert_eq!(err.span.start, 4);
+        let err = parse_full(In::new_extra("(1+2", Ctx::default())).unwrap_err();
+        assert!(err.msg.contains("')'"), "{err:?}");
+        let err = parse_full(In::new_extra("1 +", Ctx::default())).unwrap_err();
+        assert!(err.msg.contains("expected a value"), "{err:?}");
+        let err = parse_full(In::new_extra("min(1)", Ctx::default())).unwrap_err();
+        assert!(err.msg.contains("2 argument"), "{err:?}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Solvers: sparse direct factorization (`sparse`, faer) and Newton–Raphson
+//! with damping, gmin stepping and source stepping (`newton`).
+
+pub mod newton;
+pub mod sparse;
+
+pub use newton::{Newton, SolveFailure, Stats};
+pub use sparse::{SolveError, SparseSolver};

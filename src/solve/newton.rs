@@ -1,0 +1,201 @@
+//! Newton–Raphson on the nodal equations F(y) = 0.
+//!
+//! Each iteration assembles J and F, solves J·Δ = −F with the reused symbolic
+//! factorization, and damps the step by backtracking on ‖F‖₂ (Armijo, halving
+//! up to 12 times) so exponential laws such as sinh cannot run away.
+//! Convergence (SPICE-style), all unknowns:
+//!   |Δyᵢ| ≤ reltol·max(|yᵢ|, |yᵢ + Δyᵢ|) + vntol   (the last step), and
+//!   |Fᵢ|  ≤ reltol·max|element current at i| + abstol (at the new point).
+//! When plain Newton fails: gmin stepping (a shunt from every unknown to
+//! ground, 1e-2 S down to `gmin` by decades, each stage warm-started, then
+//! removed), then source stepping (all independent sources scaled by λ, 0 → 1,
+//! adaptive steps). A failure names the worst node and its residual.
+
+use super::sparse::{SolveError, SparseSolver};
+use crate::circuit::{Circuit, Options};
+use crate::mna::System;
+
+/// How a solve went.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub iterations: usize,
+    pub factorizations: usize,
+    /// "linear", "newton", "gmin stepping" or "source stepping".
+    pub method: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SolveFailure {
+    #[error("no convergence after {iterations} Newton iterations (plain, gmin stepping and source stepping tried); worst node '{node}' has a current imbalance of {residual:.3e} A")]
+    NoConvergence { node: String, residual: f64, iterations: usize },
+    #[error("{0}")]
+    Linear(#[from] SolveError),
+    #[error("the solution is not finite near node '{node}'")]
+    NotFinite { node: String },
+}
+
+pub struct Newton<'a> {
+    pub opts: &'a Options,
+    dy: Vec<f64>,
+    ytry: Vec<f64>,
+    iterations: usize,
+}
+
+fn norm2(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+impl<'a> Newton<'a> {
+    pub fn new(opts: &'a Options, n: usize) -> Self {
+        Newton { opts, dy: vec![0.0; n], ytry: vec![0.0; n], iterations: 0 }
+    }
+
+    fn residual_ok(&self, sys: &System) -> bool {
+        let o = self.opts;
+        sys.f.iter().zip(&sys.scale).all(|(f, s)| f.abs() <= o.reltol * s + o.abstol)
+    }
+
+    /// Worst unknown by scaled residual (after an assembly).
+    fn worst(&self, sys: &System, c: &Circuit) -> (String, f64) {
+        let o = self.opts;
+        let mut best = (0usize, -1.0f64);
+        for (k, (f, s)) in sys.f.iter().zip(&sys.scale).enumerate() {
+            let r = f.abs() / (o.reltol * s + o.abstol);
+            if r > best.1 || r.is_nan() {
+                best = (k, if r.is_nan() { f64::INFINITY } else { r });
+            }
+        }
+        let name = sys.map.root.get(best.0).map(|n| c.nodes.name(*n).to_string()).unwrap_or_default();
+        (name, sys.f.get(best.0).copied().unwrap_or(0.0))
+    }
+
+    /// One linear solve: exact for linear circuits. `refactor`: the matrix changed.
+    pub fn linear(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64], refactor: bool) -> Result<(), SolveFailure> {
+        sys.assemble(c, y, refactor);
+        if refactor {
+            solver.factor(&sys.vals)?;
+        }
+        for (d, f) in self.dy.iter_mut().zip(&sys.f) {
+            *d = -f;
+        }
+        solver.solve(&mut self.dy);
+        for (yi, d) in y.iter_mut().zip(&self.dy) {
+            *yi += d;
+        }
+        self.iterations += 1;
+        if let Some(k) = y.iter().position(|v| !v.is_finite()) {
+            return Err(SolveFailure::NotFinite { node: c.nodes.name(sys.map.root[k]).to_string() });
+        }
+        Ok(())
+    }
+
+    /// Plain damped Newton from `y`. Ok(true) when converged.
+    pub fn newton(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64]) -> Result<bool, SolveFailure> {
+        let o = self.opts;
+        let mut step_ok = false;
+        for _ in 0..o.itl1 {
+            sys.assemble(c, y, true);
+            if !sys.f.iter().all(|x| x.is_finite()) {
+                return Ok(false);
+            }
+            if step_ok && self.residual_ok(sys) {
+                return Ok(true);
+            }
+            match solver.factor(&sys.vals) {
+                Ok(()) => {}
+                Err(SolveError::Faer(_)) | Err(SolveError::Singular(_)) => return Ok(false),
+            }
+            self.iterations += 1;
+            for (d, f) in self.dy.iter_mut().zip(&sys.f) {
+                *d = -f;
+            }
+            solver.solve(&mut self.dy);
+            if !self.dy.iter().all(|d| d.is_finite()) {
+                return Ok(false);
+            }
+            let f0 = norm2(&sys.f);
+            let mut alpha = 1.0;
+            for k in 0..=12 {
+                for ((t, yi), d) in self.ytry.iter_mut().zip(y.iter()).zip(&self.dy) {
+                    *t = yi + alpha * d;
+                }
+                sys.assemble(c, &self.ytry, false);
+                let f1 = norm2(&sys.f);
+                if (f1.is_finite() && f1 <= (1.0 - 1e-4 * alpha) * f0) || self.residual_ok(sys) || k == 12 {
+                    break;
+                }
+                alpha *= 0.5;
+            }
+            step_ok = alpha == 1.0
+                && y.iter().zip(&self.ytry).all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
+            y.copy_from_slice(&self.ytry);
+        }
+        Ok(false)
+    }
+
+    /// The full strategy: Newton, then gmin stepping, then source stepping.
+    pub fn solve(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64]) -> Result<Stats, SolveFailure> {
+        self.iterations = 0;
+        let f0 = solver.factorizations;
+        let stats = |s: &Self, m: &'static str, solver: &SparseSolver| Stats { iterations: s.iterations, factorizations: solver.factorizations - f0, method: m };
+        let y0 = y.to_vec();
+        if self.newton(sys, solver, c, y)? {
+            return Ok(stats(self, "newton", solver));
+        }
+        // gmin stepping from zero.
+        y.iter_mut().for_each(|v| *v = 0.0);
+        let mut g = 1e-2;
+        let mut ok = true;
+        while g >= self.opts.gmin.max(1e-15) {
+            sys.gshunt = g;
+            if !self.newton(sys, solver, c, y)? {
+                ok = false;
+                break;
+            }
+            g /= 10.0;
+        }
+        sys.gshunt = 0.0;
+        if ok && self.newton(sys, solver, c, y)? {
+            return Ok(stats(self, "gmin stepping", solver));
+        }
+        // Source stepping.
+        y.iter_mut().for_each(|v| *v = 0.0);
+        let mut lam: f64 = 0.0;
+        let mut dl: f64 = 0.1;
+        let mut good = y.to_vec();
+        let mut reached = false;
+        while dl > 1e-4 {
+            let next = (lam + dl).min(1.0);
+            sys.source_scale = next;
+            sys.update_sources();
+            if self.newton(sys, solver, c, y)? {
+                lam = next;
+                good.copy_from_slice(y);
+                if lam >= 1.0 {
+                    reached = true;
+                    break;
+                }
+                dl = (dl * 1.5).min(0.5);
+            } else {
+                y.copy_from_slice(&good);
+                dl /= 4.0;
+            }
+        }
+        sys.source_scale = 1.0;
+        sys.update_sources();
+        if reached {
+            return Ok(stats(self, "source stepping", solver));
+        }
+        // Report from the best point we have (the warm start if nothing better).
+        if lam == 0.0 {
+            y.copy_from_slice(&y0);
+        }
+        sys.assemble(c, y, false);
+        let (node, residual) = self.worst(sys, c);
+        Err(SolveFailure::NoConvergence { node, residual, iterations: self.iterations })
+    }
+
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+}
