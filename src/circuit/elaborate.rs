@@ -128,7 +128,11 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     // Analyses.
     for card in &deck.cards {
         match card {
-            Card::Op(_) => e.c.analyses.push(Analysis::Op),
+            Card::Op(_) => {
+                if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) {
+                    e.c.analyses.push(Analysis::Op)
+                }
+            }
             Card::Dc { source, start, stop, step, .. } => {
                 let src = e.c.vsources.iter().position(|v| v.name == source.text).map(SweptSource::V)
                     .or_else(|| e.c.isources.iter().position(|v| v.name == source.text).map(SweptSource::I));

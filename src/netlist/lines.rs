@@ -5,7 +5,8 @@
 //! - `;` anywhere, or `$` at the start or after white space: comment to end of line
 //!   (not inside quotes or braces);
 //! - `+` as the first non-blank character continues the previous card;
-//! - `.control` … `.endc` (ngspice's script block) is skipped;
+//! - `.control` … `.endc` (ngspice's script block) is skipped, except its
+//!   `op` and `dc` commands, which become `.op` / `.dc` cards;
 //! - `.end` ends the netlist.
 //!
 //! A card's text keeps every byte at its file offset (comment and continuation
@@ -94,6 +95,17 @@ pub fn split<'a>(text: &'a str, has_title: bool) -> (String, Vec<RawCard<'a>>) {
         if in_control {
             if directive_is(line, ".endc") {
                 in_control = false;
+            } else if directive_is(line, "op") || directive_is(line, "dc") {
+                // ngspice's script commands `op` / `dc src a b s` run as the
+                // corresponding analysis cards. The card text gets a leading
+                // '.', and its start moves back one byte so offsets still map.
+                let lead = line.len() - line.trim_start().len();
+                let end = match comment_start(line) {
+                    Some(c) => line_start + c,
+                    None => line_end,
+                };
+                let body = text[line_start + lead..end].trim_end();
+                cards.push(RawCard { text: Cow::Owned(format!(".{body}")), start: (line_start + lead).saturating_sub(1) });
             }
             continue;
         }
@@ -142,7 +154,8 @@ mod tests {
         let src = "title line\nR1 a b 1k ; inline\n* full comment\n+ extra $ dollar\nV1 a 0 DC 1\n.control\nop\n.endc\n.end\nR9 x y 1\n";
         let (title, cards) = split(src, true);
         assert_eq!(title, "title line");
-        assert_eq!(cards.len(), 2);
+        assert_eq!(cards.len(), 3);
+        assert_eq!(cards[2].text, ".op");
         assert_eq!(cards[0].text.split_whitespace().collect::<Vec<_>>(), ["R1", "a", "b", "1k", "extra"]);
         // offsets are preserved
         let r1 = &cards[0];

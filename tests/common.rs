@@ -1,0 +1,73 @@
+//! Helpers: run a netlist through the library or the `xbarsim` binary.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use xbarsim::analysis::{op, Engine};
+use xbarsim::circuit::{elaborate, Circuit};
+use xbarsim::netlist::load_text;
+
+pub fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Elaborate netlist text (as if in `tests/`).
+pub fn circuit(text: &str) -> Circuit {
+    let path = manifest().join("tests/inline.cir");
+    let deck = load_text(&path, text.to_string()).unwrap_or_else(|(d, e)| panic!("{}", e.render(&d.sources)));
+    elaborate(&deck).unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)))
+}
+
+/// Operating point of netlist text: quantity name → value.
+pub fn op_map(text: &str) -> HashMap<String, f64> {
+    let c = circuit(text);
+    let mut e = Engine::new(&c).expect("setup");
+    let r = op::run(&mut e).unwrap_or_else(|err| panic!("{err}"));
+    r.names.into_iter().zip(r.values).collect()
+}
+
+/// Elaboration or parse errors of netlist text, rendered.
+pub fn errors(text: &str) -> String {
+    let path = manifest().join("tests/inline.cir");
+    match load_text(&path, text.to_string()) {
+        Err((d, e)) => e.render(&d.sources),
+        Ok(deck) => match elaborate(&deck) {
+            Err(e) => e.render(&deck.sources),
+            Ok(_) => String::new(),
+        },
+    }
+}
+
+/// Run the binary; returns (exit code, stdout, stderr).
+pub fn run_bin(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim")).args(args).output().expect("run xbarsim");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Read a `quantity,value` CSV.
+pub fn read_qv(path: &Path) -> HashMap<String, f64> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].to_string(), rec[1].parse::<f64>().expect("number"))
+        })
+        .collect()
+}
+
+/// A fresh temporary directory under target/.
+pub fn tmpdir(name: &str) -> PathBuf {
+    let d = manifest().join("target/test-tmp").join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+pub fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + abs
+}
+
+#[track_caller]
+pub fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
+    assert!(close(a, b, rel, 1e-300), "{what}: {a} vs {b} (rel {:.3e})", (a - b).abs() / a.abs().max(b.abs()));
+}
