@@ -22,7 +22,7 @@ fn unknown_element_letter() {
 fn missing_nodes() {
     expect("t\nR1 a\n", 2, 5, "expected a second node name");
     expect("t\nV1\n", 2, 3, "expected a node name");
-    expect("t\nR1 a b\n", 2, 6, "expected a resistance");
+    expect("t\nR1 a b\n", 2, 7, "expected a resistance");
 }
 #[test]
 fn bad_numbers() {
