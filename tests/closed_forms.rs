@@ -18,7 +18,11 @@ fn wheatstone_bridge() {
     let (v, r1, r2, r3, r4, r5) = (10.0, 1e3, 2e3, 3e3, 4e3, 5e3);
     let m = op_map(&format!("bridge\nV1 a 0 {v}\nR1 a c {r1}\nR2 a d {r2}\nR3 c 0 {r3}\nR4 d 0 {r4}\nR5 c d {r5}\n.op\n"));
     // [1/r1+1/r3+1/r5, -1/r5; -1/r5, 1/r2+1/r4+1/r5] [vc vd]^T = [v/r1, v/r2]
-    let (a11, a12, a22) = (1.0 / r1 + 1.0 / r3 + 1.0 / r5, -1.0 / r5, 1.0 / r2 + 1.0 / r4 + 1.0 / r5);
+    let (a11, a12, a22) = (
+        1.0 / r1 + 1.0 / r3 + 1.0 / r5,
+        -1.0 / r5,
+        1.0 / r2 + 1.0 / r4 + 1.0 / r5,
+    );
     let (b1, b2) = (v / r1, v / r2);
     let det = a11 * a22 - a12 * a12;
     let vc = (b1 * a22 - a12 * b2) / det;
@@ -107,19 +111,23 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
 
 #[test]
 fn bsource_sinh_with_series_resistor() {
-    let m = op_map("b\nV1 a 0 0.5\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\n.op\n");
+    let m = op_map("b\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 0.5\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\n.op\n");
     let vb = bisect(|x| (0.5 - x) / 1e3 - 1e-4 * (3.0 * x).sinh(), 0.0, 0.5);
     assert_close(m["v(b)"], vb, 1e-10, "v(b)");
     // Same law written with braces, V(b,0), a parameter and ** power.
-    let m2 = op_map("t\n.param k=1e-4 beta=3\nV1 a 0 0.5\nR1 a b 1k\nB1 b 0 I = {k*sinh(beta*V(b,0))} + 0*V(b)**3\n.op\n");
+    let m2 = op_map("t\n.options reltol=1e-12 vntol=1e-15\n.param k=1e-4 beta=3\nV1 a 0 0.5\nR1 a b 1k\nB1 b 0 I = {k*sinh(beta*V(b,0))} + 0*V(b)**3\n.op\n");
     assert_close(m2["v(b)"], vb, 1e-10, "v(b) param form");
 }
 
 #[test]
 fn bsource_cubic_negative_voltage_keeps_sign() {
     // I = 1e-4*V^3 + 1e-4*V: with V(b) < 0 the current must be negative (not |V|^3).
-    let m = op_map("b\nV1 a 0 -0.8\nR1 a b 1k\nB1 b 0 I=1e-4*V(b)^3 + 1e-4*V(b)\n.op\n");
-    let vb = bisect(|x| (-0.8 - x) / 1e3 - (1e-4 * x * x * x + 1e-4 * x), -0.8, 0.0);
+    let m = op_map("b\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 -0.8\nR1 a b 1k\nB1 b 0 I=1e-4*V(b)^3 + 1e-4*V(b)\n.op\n");
+    let vb = bisect(
+        |x| (-0.8 - x) / 1e3 - (1e-4 * x * x * x + 1e-4 * x),
+        -0.8,
+        0.0,
+    );
     assert_close(m["v(b)"], vb, 1e-10, "v(b)");
 }
 
@@ -132,14 +140,22 @@ fn memristor_laws_against_hand_values() {
                V3 c 0 0.25\nYMEMRISTOR m3 c 0 cu g=8u\n.op\n";
     let m = op_map(net);
     assert_close(m["i(v1)"], -50e-6 * 0.25, 1e-12, "linear");
-    assert_close(m["i(v2)"], -(20e-6 / 2.6) * (2.6f64 * -0.7).sinh(), 1e-12, "sinh");
+    assert_close(
+        m["i(v2)"],
+        -(20e-6 / 2.6) * (2.6f64 * -0.7).sinh(),
+        1e-12,
+        "sinh",
+    );
     // Nili 2020 at 27 °C with G0 = 8 µS: A1 = -2.58e-6 + 0.977 G0 + 1.166e-7 T, A3 = 1.18 G0 + 6596 G0² + 1.605e-3 T^-1.33.
     let g0: f64 = 8e-6;
     let a1 = -2.58e-6 + 0.977 * g0 + 1.166e-7 * 27.0;
     let a3 = 1.18 * g0 + 6596.0 * g0 * g0 + 1.605e-3 * 27f64.powf(-1.33);
     let i = a1 * 0.25 + a3 * 0.25f64.powi(3);
     assert_close(m["i(v3)"], -i, 1e-12, "cubic");
-    assert!((i - 2.56e-6).abs() < 0.01e-6, "paper value 2.56 µA, got {i}");
+    assert!(
+        (i - 2.56e-6).abs() < 0.01e-6,
+        "paper value 2.56 µA, got {i}"
+    );
 }
 
 #[test]
@@ -149,7 +165,12 @@ fn model_default_state_and_temp_card() {
     let (g0, t): (f64, f64) = (8e-6, 50.0);
     let a1 = -2.58e-6 + 0.977 * g0 + 1.166e-7 * t;
     let a3 = 1.18 * g0 + 6596.0 * g0 * g0 + 1.605e-3 * t.powf(-1.33);
-    assert_close(m["i(v1)"], -(a1 * 0.25 + a3 * 0.015625), 1e-12, "cubic at 50 °C");
+    assert_close(
+        m["i(v1)"],
+        -(a1 * 0.25 + a3 * 0.015625),
+        1e-12,
+        "cubic at 50 °C",
+    );
 }
 
 /// A voltage-controlled current source (non-symmetric Jacobian: LU).
@@ -173,20 +194,33 @@ fn negative_conductance_falls_back_to_lu() {
 fn dc_sweep_linear_and_nonlinear() {
     let out = tmpdir("dcsweep");
     let net = out.join("sweep.cir");
-    std::fs::write(&net, "sweep\nV1 a 0 0\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\nR2 a c 1k\nR3 c 0 3k\n.dc V1 0 1 0.25\n.op\n").unwrap();
-    let (code, _, err) = run_bin(&["run", "-q", net.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    std::fs::write(&net, "sweep\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 0\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\nR2 a c 1k\nR3 c 0 3k\n.dc V1 0 1 0.25\n.op\n").unwrap();
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        net.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let mut r = csv::Reader::from_path(out.join("dc.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     assert_eq!(&h[0], "v1");
     let ib = h.iter().position(|x| x == "v(b)").unwrap();
     let ic = h.iter().position(|x| x == "v(c)").unwrap();
-    let rows: Vec<Vec<f64>> = r.records().map(|x| x.unwrap().iter().map(|v| v.parse().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> = r
+        .records()
+        .map(|x| x.unwrap().iter().map(|v| v.parse().unwrap()).collect())
+        .collect();
     assert_eq!(rows.len(), 5);
     for row in rows {
         let v = row[0];
         assert_close(row[ic], 0.75 * v, 1e-12, "v(c)");
         let vb = bisect(|x| (v - x) / 1e3 - 1e-4 * (3.0 * x).sinh(), -1e-9, v + 1e-9);
-        assert!((row[ib] - vb).abs() < 1e-10, "v(b) at {v}: {} vs {vb}", row[ib]);
+        assert!(
+            (row[ib] - vb).abs() < 1e-10,
+            "v(b) at {v}: {} vs {vb}",
+            row[ib]
+        );
     }
 }

@@ -14,7 +14,8 @@ pub fn manifest() -> PathBuf {
 /// Elaborate netlist text (as if in `tests/`).
 pub fn circuit(text: &str) -> Circuit {
     let path = manifest().join("tests/inline.cir");
-    let deck = load_text(&path, text.to_string()).unwrap_or_else(|(d, e)| panic!("{}", e.render(&d.sources)));
+    let deck = load_text(&path, text.to_string())
+        .unwrap_or_else(|(d, e)| panic!("{}", e.render(&d.sources)));
     elaborate(&deck).unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)))
 }
 
@@ -40,8 +41,15 @@ pub fn errors(text: &str) -> String {
 
 /// Run the binary; returns (exit code, stdout, stderr).
 pub fn run_bin(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim")).args(args).output().expect("run xbarsim");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+        .args(args)
+        .output()
+        .expect("run xbarsim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Read a `quantity,value` CSV.
@@ -57,7 +65,9 @@ pub fn read_qv(path: &Path) -> HashMap<String, f64> {
 
 /// A fresh temporary directory under target/.
 pub fn tmpdir(name: &str) -> PathBuf {
-    let d = manifest().join("target/test-tmp").join(format!("{name}-{}", std::process::id()));
+    let d = manifest()
+        .join("target/test-tmp")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("mkdir");
     d
@@ -69,5 +79,9 @@ pub fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
 
 #[track_caller]
 pub fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
-    assert!(close(a, b, rel, 1e-300), "{what}: {a} vs {b} (rel {:.3e})", (a - b).abs() / a.abs().max(b.abs()));
+    assert!(
+        close(a, b, rel, 1e-300),
+        "{what}: {a} vs {b} (rel {:.3e})",
+        (a - b).abs() / a.abs().max(b.abs())
+    );
 }

@@ -27,17 +27,37 @@ fn missing_nodes() {
 #[test]
 fn bad_numbers() {
     expect("t\nR1 a 0 1k2\n", 2, 10, "unexpected '2'");
-    expect("t\nV1 a 0 DC abc\nR1 a 0 1\n", 2, 11, "undefined parameter 'abc'");
+    expect(
+        "t\nV1 a 0 DC abc\nR1 a 0 1\n",
+        2,
+        11,
+        "undefined parameter 'abc'",
+    );
     expect("t\nR1 a 0 {1+}\n", 2, 11, "expected a value");
 }
 #[test]
 fn unknown_model() {
-    expect("t\nV1 a 0 1\nYMEMRISTOR m1 a 0 nomod g=1u\n", 3, 19, "unknown model 'nomod'");
+    expect(
+        "t\nV1 a 0 1\nYMEMRISTOR m1 a 0 nomod g=1u\n",
+        3,
+        19,
+        "unknown model 'nomod'",
+    );
 }
 #[test]
 fn unknown_model_level_and_param() {
-    expect("t\n.model d memristor (level=quantum)\n", 2, 27, "unknown memristor level 'quantum'");
-    expect("t\n.model d memristor (level=sinh betta=2)\n", 2, 32, "unknown parameter 'betta'");
+    expect(
+        "t\n.model d memristor (level=quantum)\n",
+        2,
+        27,
+        "unknown memristor level 'quantum'",
+    );
+    expect(
+        "t\n.model d memristor (level=sinh betta=2)\n",
+        2,
+        32,
+        "unknown parameter 'betta'",
+    );
 }
 #[test]
 fn duplicate_names() {
@@ -47,24 +67,64 @@ fn duplicate_names() {
 }
 #[test]
 fn zero_and_negative_resistance() {
-    expect("t\nV1 a 0 1\nR1 a 0 0\n", 3, 8, "resistance must be positive");
-    expect("t\nV1 a 0 1\nR1 a 0 -5\n", 3, 8, "resistance must be positive");
+    expect(
+        "t\nV1 a 0 1\nR1 a 0 0\n",
+        3,
+        8,
+        "resistance must be positive",
+    );
+    expect(
+        "t\nV1 a 0 1\nR1 a 0 -5\n",
+        3,
+        8,
+        "resistance must be positive",
+    );
 }
 #[test]
 fn voltage_source_loop() {
-    expect("t\nV1 a 0 1\nV2 a b 1\nV3 b 0 1\nR1 a 0 1\n", 4, 1, "'v3' closes a loop of voltage sources");
-    expect("t\nV1 a a 1\nR1 a 0 1\n", 2, 1, "both terminals on node 'a'");
+    expect(
+        "t\nV1 a 0 1\nV2 a b 1\nV3 b 0 1\nR1 a 0 1\n",
+        4,
+        1,
+        "'v3' closes a loop of voltage sources",
+    );
+    expect(
+        "t\nV1 a a 1\nR1 a 0 1\n",
+        2,
+        1,
+        "both terminals on node 'a'",
+    );
 }
 #[test]
 fn node_without_dc_path_is_named() {
-    expect("t\nV1 a 0 1\nR1 a 0 1k\nR2 c d 1k\n", 4, 4, "node 'c' has no DC path to ground");
+    expect(
+        "t\nV1 a 0 1\nR1 a 0 1k\nR2 c d 1k\n",
+        4,
+        4,
+        "node 'c' has no DC path to ground",
+    );
     // A node reached only by a current source.
-    expect("t\nI1 0 x 1m\nR1 y 0 1\n", 2, 6, "node 'x' has no DC path to ground");
+    expect(
+        "t\nI1 0 x 1m\nR1 y 0 1\n",
+        2,
+        6,
+        "node 'x' has no DC path to ground",
+    );
 }
 #[test]
 fn unknown_function_and_directive() {
-    expect("t\nV1 a 0 1\nB1 a 0 I=foo(V(a))\n", 3, 10, "unknown function 'foo'");
-    expect("t\n.frobnicate x=1\n", 2, 1, "unknown directive '.frobnicate'");
+    expect(
+        "t\nV1 a 0 1\nB1 a 0 I=foo(V(a))\n",
+        3,
+        10,
+        "unknown function 'foo'",
+    );
+    expect(
+        "t\n.frobnicate x=1\n",
+        2,
+        1,
+        "unknown directive '.frobnicate'",
+    );
     expect("t\n.tran 1n 1u\n", 2, 1, "'.tran' is not supported");
 }
 #[test]
@@ -79,8 +139,18 @@ fn bsource_syntax() {
 }
 #[test]
 fn dc_of_unknown_source_and_bad_step() {
-    expect("t\nV1 a 0 1\nR1 a 0 1\n.dc V9 0 1 0.1\n", 4, 5, "no independent source named 'v9'");
-    expect("t\nV1 a 0 1\nR1 a 0 1\n.dc V1 0 1 -0.1\n", 4, 12, "step -0.1 does not go from 0 to 1");
+    expect(
+        "t\nV1 a 0 1\nR1 a 0 1\n.dc V9 0 1 0.1\n",
+        4,
+        5,
+        "no independent source named 'v9'",
+    );
+    expect(
+        "t\nV1 a 0 1\nR1 a 0 1\n.dc V1 0 1 -0.1\n",
+        4,
+        12,
+        "step -0.1 does not go from 0 to 1",
+    );
 }
 
 #[test]
@@ -88,12 +158,25 @@ fn binary_exit_codes_and_stderr() {
     let dir = tmpdir("exitcodes");
     let bad = dir.join("bad.cir");
     std::fs::write(&bad, "t\nV1 a 0 1\nR1 a 0 -1\n.op\n").unwrap();
-    let (code, _, err) = run_bin(&["run", bad.to_str().unwrap(), "-o", dir.join("o").to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        bad.to_str().unwrap(),
+        "-o",
+        dir.join("o").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("bad.cir:3:8: error: resistance must be positive"), "{err}");
+    assert!(
+        err.contains("bad.cir:3:8: error: resistance must be positive"),
+        "{err}"
+    );
     assert!(!dir.join("o/op.csv").exists());
     // Missing file and bad usage: 2 as well.
-    let (code, _, err) = run_bin(&["run", dir.join("nope.cir").to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        dir.join("nope.cir").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     let (code, _, _) = run_bin(&["run"]);
     assert_eq!(code, 2);
@@ -108,9 +191,18 @@ fn no_solution_reports_worst_node() {
     let dir = tmpdir("noconv");
     let net = dir.join("noconv.cir");
     std::fs::write(&net, "t\nR1 a 0 1k\nB1 a 0 I=1e-3 + 1e-3*V(a)*V(a)\n.op\n").unwrap();
-    let (code, _, err) = run_bin(&["run", "-q", net.to_str().unwrap(), "-o", dir.join("o").to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        net.to_str().unwrap(),
+        "-o",
+        dir.join("o").to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("no convergence") && err.contains("worst node 'a'"), "{err}");
+    assert!(
+        err.contains("no convergence") && err.contains("worst node 'a'"),
+        "{err}"
+    );
 }
 
 /// A batch keeps going past a failing netlist and still writes the others.
@@ -122,7 +214,14 @@ fn batch_continues_after_failure() {
     std::fs::write(&good, "t\nV1 a 0 1\nR1 a 0 1k\n.op\n").unwrap();
     std::fs::write(&bad, "t\nV1 a 0 1\nQ1 a 0 1k\n.op\n").unwrap();
     let out = dir.join("o");
-    let (code, _, err) = run_bin(&["run", "-q", bad.to_str().unwrap(), good.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(out.join("good/op.csv").exists());
     assert!(!out.join("bad/op.csv").exists());

@@ -6,11 +6,29 @@ use crate::common::*;
 fn include_relative_to_including_file() {
     let d = tmpdir("include");
     std::fs::create_dir_all(d.join("lib/models")).unwrap();
-    std::fs::write(d.join("lib/models/dev.lib"), "* a model file (no title line)\n.model dev memristor (level=sinh beta=2)\n").unwrap();
-    std::fs::write(d.join("lib/parts.cir"), ".include \"models/dev.lib\"\n.param rs=1k\n").unwrap();
-    std::fs::write(d.join("top.cir"), "top\n.include lib/parts.cir\nV1 a 0 0.5\nR1 a b {rs}\nYMEMRISTOR m1 b 0 dev g=1e-4\n.op\n").unwrap();
+    std::fs::write(
+        d.join("lib/models/dev.lib"),
+        "* a model file (no title line)\n.model dev memristor (level=sinh beta=2)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("lib/parts.cir"),
+        ".include \"models/dev.lib\"\n.param rs=1k\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("top.cir"),
+        "top\n.options reltol=1e-12 abstol=1e-18 vntol=1e-15\n.include lib/parts.cir\nV1 a 0 0.5\nR1 a b {rs}\nYMEMRISTOR m1 b 0 dev g=1e-4\n.op\n",
+    )
+    .unwrap();
     let out = d.join("o");
-    let (code, _, err) = run_bin(&["run", "-q", d.join("top.cir").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        d.join("top.cir").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let m = read_qv(&out.join("op.csv"));
     let vb = m["v(b)"];
@@ -23,9 +41,17 @@ fn errors_inside_included_file_name_that_file() {
     let d = tmpdir("include-err");
     std::fs::write(d.join("inc.cir"), "R1 a 0 1k\nR2 a 0 {nope}\n").unwrap();
     std::fs::write(d.join("top.cir"), "top\nV1 a 0 1\n.include inc.cir\n.op\n").unwrap();
-    let (code, _, err) = run_bin(&["run", d.join("top.cir").to_str().unwrap(), "-o", d.join("o").to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        d.join("top.cir").to_str().unwrap(),
+        "-o",
+        d.join("o").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("inc.cir:2:9: error: undefined parameter 'nope'"), "{err}");
+    assert!(
+        err.contains("inc.cir:2:9: error: undefined parameter 'nope'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -34,7 +60,12 @@ fn include_cycle_is_an_error() {
     std::fs::write(d.join("a.cir"), "R1 x 0 1\n.include b.cir\n").unwrap();
     std::fs::write(d.join("b.cir"), "R2 x 0 1\n.include a.cir\n").unwrap();
     std::fs::write(d.join("top.cir"), "top\nV1 x 0 1\n.include a.cir\n.op\n").unwrap();
-    let (code, _, err) = run_bin(&["run", d.join("top.cir").to_str().unwrap(), "-o", d.join("o").to_str().unwrap()]);
+    let (code, _, err) = run_bin(&[
+        "run",
+        d.join("top.cir").to_str().unwrap(),
+        "-o",
+        d.join("o").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("b.cir:2:10: error: include cycle"), "{err}");
     let (code, _, err) = run_bin(&["check", d.join("nothere.cir").to_str().unwrap()]);
@@ -56,9 +87,15 @@ fn params_any_order_functions_and_suffixes() {
 #[test]
 fn param_cycle_and_undefined() {
     let e = errors("t\n.param a={b+1} b={c} c={a}\nV1 n 0 {a}\nR1 n 0 1\n");
-    assert!(e.contains("inline.cir:2:") && e.contains("defined in terms of itself"), "{e}");
+    assert!(
+        e.contains("inline.cir:2:") && e.contains("defined in terms of itself"),
+        "{e}"
+    );
     let e = errors("t\n.param a={zz}\nV1 n 0 {a}\nR1 n 0 1\n");
-    assert!(e.contains("inline.cir:2:11: error: undefined parameter 'zz'"), "{e}");
+    assert!(
+        e.contains("inline.cir:2:11: error: undefined parameter 'zz'"),
+        "{e}"
+    );
 }
 
 #[test]

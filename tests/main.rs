@@ -1,6 +1,6 @@
 //! One integration-test binary; modules by topic.
-mod common;
 mod closed_forms;
+mod common;
 mod conservation;
 mod errors;
 mod include_param;

@@ -8,16 +8,31 @@ use crate::common::*;
 fn check(name: &str, tol: f64) {
     let dir = manifest().join("tests/oracles");
     let out = tmpdir(&format!("oracle-{}", name.replace('.', "_")));
-    let (code, _o, err) = run_bin(&["run", "-q", dir.join(format!("{name}.cir")).to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let (code, _o, err) = run_bin(&[
+        "run",
+        "-q",
+        dir.join(format!("{name}.cir")).to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let got = read_qv(&out.join("op.csv"));
     let base = name.trim_end_matches(".ng");
     let want = read_qv(&dir.join(format!("{base}.oracle.csv")));
     for kind in ["v(", "i("] {
-        let scale = want.iter().filter(|(k, _)| k.starts_with(kind)).map(|(_, v)| v.abs()).fold(0.0, f64::max);
+        let scale = want
+            .iter()
+            .filter(|(k, _)| k.starts_with(kind))
+            .map(|(_, v)| v.abs())
+            .fold(0.0, f64::max);
         for (k, w) in want.iter().filter(|(k, _)| k.starts_with(kind)) {
-            let g = got.get(k).unwrap_or_else(|| panic!("{name}: {k} missing from op.csv"));
-            assert!((g - w).abs() <= tol * scale, "{name}: {k} = {g}, ngspice {w} (scale {scale})");
+            let g = got
+                .get(k)
+                .unwrap_or_else(|| panic!("{name}: {k} missing from op.csv"));
+            assert!(
+                (g - w).abs() <= tol * scale,
+                "{name}: {k} = {g}, ngspice {w} (scale {scale})"
+            );
         }
     }
     // No extra quantities either: the same set of nodes and sources.

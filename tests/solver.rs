@@ -20,7 +20,7 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
 /// an undamped Newton from zero overshoots to sinh(huge).
 #[test]
 fn steep_sinh_converges() {
-    let m = op_map("t\nV1 a 0 5\nR1 a b 10\nB1 b 0 I=1e-6*sinh(20*V(b))\n.op\n");
+    let m = op_map("t\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 5\nR1 a b 10\nB1 b 0 I=1e-6*sinh(20*V(b))\n.op\n");
     let vb = bisect(|x| (5.0 - x) / 10.0 - 1e-6 * (20.0 * x).sinh(), 0.0, 5.0);
     assert_close(m["v(b)"], vb, 1e-10, "v(b)");
 }
@@ -29,7 +29,7 @@ fn steep_sinh_converges() {
 #[test]
 fn sinh_chain_matches_scalar_solution_by_symmetry() {
     // Two identical devices in series: the middle node sits at V/2 exactly.
-    let m = op_map("t\nV1 a 0 3\nB1 a m I=1e-5*sinh(4*V(a,m))\nB2 m 0 I=1e-5*sinh(4*V(m))\n.op\n");
+    let m = op_map("t\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 3\nB1 a m I=1e-5*sinh(4*V(a,m))\nB2 m 0 I=1e-5*sinh(4*V(m))\n.op\n");
     assert_close(m["v(m)"], 1.5, 1e-9, "v(m)");
 }
 
@@ -41,7 +41,11 @@ fn sweep_reuses_structure_and_warm_starts() {
     assert!(r.failure.is_none());
     assert_eq!(r.rows.len(), 41);
     // Warm starts: far fewer than ~6 iterations per point.
-    assert!(r.stats.iterations < 41 * 5, "{} iterations", r.stats.iterations);
+    assert!(
+        r.stats.iterations < 41 * 5,
+        "{} iterations",
+        r.stats.iterations
+    );
     // Linear circuits factor exactly once for a whole sweep.
     let c = circuit("t\nV1 a 0 0\nR1 a b 1k\nR2 b 0 1k\n.dc V1 0 1 0.01\n");
     let mut e = Engine::new(&c).unwrap();
@@ -59,5 +63,9 @@ fn op_reports_method_and_iterations() {
     let mut e = Engine::new(&c).unwrap();
     let r = op::run(&mut e).unwrap();
     assert_eq!(r.stats.method, "newton");
-    assert!(r.stats.iterations >= 2 && r.stats.iterations < 10, "{:?}", r.stats);
+    assert!(
+        r.stats.iterations >= 2 && r.stats.iterations < 10,
+        "{:?}",
+        r.stats
+    );
 }

@@ -29,7 +29,10 @@ pub fn run(e: &mut Engine, src: SweptSource, start: f64, stop: f64, step: f64) -
     let mut names = vec![name];
     names.extend(e.quantity_names());
     let mut rows = Vec::new();
-    let mut stats = Stats { method: "newton", ..Default::default() };
+    let mut stats = Stats {
+        method: "newton",
+        ..Default::default()
+    };
     let mut failure = None;
     for x in points(start, stop, step) {
         match src {
@@ -57,5 +60,10 @@ pub fn run(e: &mut Engine, src: SweptSource, start: f64, stop: f64, step: f64) -
         SweptSource::I(k) => e.sys.i_values[k] = orig,
     }
     e.sys.update_sources();
-    DcResult { names, rows, stats, failure }
+    DcResult {
+        names,
+        rows,
+        stats,
+        failure,
+    }
 }

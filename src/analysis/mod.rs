@@ -25,7 +25,14 @@ impl<'c> Engine<'c> {
         let sys = System::new(c);
         let solver = SparseSolver::new(&sys.pattern)?;
         let n = sys.n();
-        Ok(Engine { c, sys, solver, y: vec![0.0; n], linear: c.is_linear(), factored: false })
+        Ok(Engine {
+            c,
+            sys,
+            solver,
+            y: vec![0.0; n],
+            linear: c.is_linear(),
+            factored: false,
+        })
     }
 
     /// Solve at the current source values, warm-started from the last solution.
@@ -35,9 +42,19 @@ impl<'c> Engine<'c> {
         let mut nt = Newton::new(&self.c.options, self.sys.n());
         if self.linear {
             let f0 = self.solver.factorizations;
-            nt.linear(&mut self.sys, &mut self.solver, self.c, &mut self.y, !self.factored)?;
+            nt.linear(
+                &mut self.sys,
+                &mut self.solver,
+                self.c,
+                &mut self.y,
+                !self.factored,
+            )?;
             self.factored = true;
-            return Ok(Stats { iterations: 1, factorizations: self.solver.factorizations - f0, method: "linear" });
+            return Ok(Stats {
+                iterations: 1,
+                factorizations: self.solver.factorizations - f0,
+                method: "linear",
+            });
         }
         nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y)
     }

@@ -11,5 +11,9 @@ pub struct OpResult {
 
 pub fn run(e: &mut Engine) -> Result<OpResult, SolveFailure> {
     let stats = e.solve()?;
-    Ok(OpResult { names: e.quantity_names(), values: e.quantities(), stats })
+    Ok(OpResult {
+        names: e.quantity_names(),
+        values: e.quantities(),
+        stats,
+    })
 }

@@ -6,17 +6,41 @@ use super::*;
 use crate::devices::bsource::{Op, Program};
 use crate::devices::memristor::{IvLaw, MemristorModel};
 use crate::netlist::expr::Expr;
+use crate::netlist::parser::Parsed;
 use crate::netlist::{Arg, ArgValue, Card, Deck, Diagnostic, Diagnostics, Name, Value};
 use std::collections::HashMap;
 
-/// Elaborate a deck. All errors found are returned together.
+/// Elaborate a deck. All errors found (parse and elaboration) are returned together.
+///
+/// Pass 1 parses the directive cards (`.param`, `.model`, `.options`, `.temp`,
+/// analyses); pass 2 parses each element card and turns it into its
+/// struct-of-arrays entry at once, so no full syntax tree of a large netlist is
+/// ever held.
 pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
-    let mut e = Elab { params: Params::default(), errors: Vec::new(), c: Circuit::default() };
+    let mut e = Elab {
+        params: Params::default(),
+        errors: Vec::new(),
+        c: Circuit::default(),
+    };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
 
-    // Parameters first (global, any order), then options, temperature, models.
-    for card in &deck.cards {
+    // Pass 1: directives.
+    let mut directives: Vec<Card> = Vec::new();
+    let mut elements: Vec<usize> = Vec::with_capacity(deck.cards.len());
+    for k in 0..deck.cards.len() {
+        if !deck.card_text(k).trim_start().starts_with('.') {
+            elements.push(k);
+            continue;
+        }
+        match deck.parse(k) {
+            Ok(Parsed::Card(c)) => directives.push(c),
+            Ok(Parsed::Ignored(w)) => e.c.warnings.push(Diagnostic::from(w).warning()),
+            Ok(Parsed::Include(..)) => {}
+            Err(err) => e.errors.push(err.into()),
+        }
+    }
+    for card in &directives {
         if let Card::Param(ps) = card {
             for (n, v) in ps {
                 e.params.define(&n.text, v.expr.clone(), n.span);
@@ -24,7 +48,7 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
         }
     }
     let mut model_cards: HashMap<&str, (&Name, &Name, &Vec<Arg>)> = HashMap::new();
-    for card in &deck.cards {
+    for card in &directives {
         match card {
             Card::Options(args) => e.options(args),
             Card::Temp(v) => {
@@ -35,8 +59,11 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
             Card::Model { name, kind, args } => {
                 if let Some((prev, _, _)) = model_cards.get(name.text.as_str()) {
                     e.errors.push(
-                        Diagnostic::new(name.span, format!("model '{}' is defined twice", name.text))
-                            .with_note(prev.span, "first defined here"),
+                        Diagnostic::new(
+                            name.span,
+                            format!("model '{}' is defined twice", name.text),
+                        )
+                        .with_note(prev.span, "first defined here"),
                     );
                 } else {
                     model_cards.insert(&name.text, (name, kind, args));
@@ -56,11 +83,20 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
         }
     }
 
-    // Elements.
-    let mut seen: HashMap<&str, crate::netlist::Span> = HashMap::new();
-    for card in &deck.cards {
+    // Pass 2: elements, one card at a time.
+    let mut names = NameSet::default();
+    for &k in &elements {
+        let card = match deck.parse(k) {
+            Ok(Parsed::Card(c)) => c,
+            Ok(_) => continue,
+            Err(err) => {
+                e.errors.push(err.into());
+                continue;
+            }
+        };
+        e.c.nodes.set_card(k as u32);
         if let Some(n) = card.element_name() {
-            if let Some(prev) = seen.insert(&n.text, n.span) {
+            if let Some(prev) = names.insert(deck, &n.text, k) {
                 e.errors.push(
                     Diagnostic::new(n.span, format!("duplicate element name '{}'", n.text))
                         .with_note(prev, "first defined here"),
@@ -68,92 +104,12 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
                 continue;
             }
         }
-        match card {
-            Card::Resistor { name, nodes, value } => {
-                let Some(r) = e.value(value) else { continue };
-                if !(r > 0.0) || !r.is_finite() {
-                    e.errors.push(
-                        Diagnostic::new(value.span, format!("resistance must be positive and finite, got {r}"))
-                            .with_hint("to short two nodes use a 0 V voltage source"),
-                    );
-                    continue;
-                }
-                let (a, b) = e.two_nodes(nodes);
-                e.c.resistors.push(Resistor { name: name.text.clone(), a, b, g: 1.0 / r });
-            }
-            Card::VSource { name, nodes, value } => {
-                let Some(v) = e.value(value) else { continue };
-                let (p, n) = e.two_nodes(nodes);
-                e.c.vsources.push(VSource { name: name.text.clone(), p, n, volts: v, span: name.span });
-            }
-            Card::ISource { name, nodes, value } => {
-                let Some(v) = e.value(value) else { continue };
-                let (p, n) = e.two_nodes(nodes);
-                e.c.isources.push(ISource { name: name.text.clone(), p, n, amps: v, span: name.span });
-            }
-            Card::BSource { name, nodes, expr, span } => e.bsource(name, nodes, expr, *span),
-            Card::Memristor { name, nodes, model, args } => {
-                let Some(&mi) = model_index.get(&model.text) else {
-                    if !model_cards.contains_key(model.text.as_str()) {
-                        e.errors.push(
-                            Diagnostic::new(model.span, format!("unknown model '{}'", model.text))
-                                .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
-                        );
-                    }
-                    continue;
-                };
-                let m = e.c.models[mi as usize].clone();
-                let mut g = m.g_default;
-                for a in args {
-                    match a.key.text.as_str() {
-                        "g" => g = e.arg_value(a),
-                        other => e.errors.push(Diagnostic::new(a.key.span, format!("unknown memristor instance parameter '{other}'")).with_hint("instance parameters: g=<S>")),
-                    }
-                }
-                let Some(g) = g else {
-                    e.errors.push(Diagnostic::new(name.span, format!("memristor '{}' has no state", name.text)).with_hint("give g=<S> on the instance, or g=<S> on its model card"));
-                    continue;
-                };
-                if !(g >= 0.0) || !g.is_finite() {
-                    e.errors.push(Diagnostic::new(name.span, format!("memristor state g must be >= 0, got {g}")));
-                    continue;
-                }
-                let (a, b) = e.two_nodes(nodes);
-                e.c.memristors.push(Memristor { name: name.text.clone(), a, b, model: mi, g });
-            }
-            _ => {}
-        }
+        e.element(card, &model_index, &model_cards);
     }
 
     // Analyses.
-    for card in &deck.cards {
-        match card {
-            Card::Op(_) => {
-                if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) {
-                    e.c.analyses.push(Analysis::Op)
-                }
-            }
-            Card::Dc { source, start, stop, step, .. } => {
-                let src = e.c.vsources.iter().position(|v| v.name == source.text).map(SweptSource::V)
-                    .or_else(|| e.c.isources.iter().position(|v| v.name == source.text).map(SweptSource::I));
-                let Some(src) = src else {
-                    e.errors.push(Diagnostic::new(source.span, format!("no independent source named '{}' to sweep", source.text)).with_hint(".dc sweeps a V or I source"));
-                    continue;
-                };
-                let (Some(a), Some(b), Some(s)) = (e.value(start), e.value(stop), e.value(step)) else { continue };
-                if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e7 {
-                    e.errors.push(Diagnostic::new(step.span, format!("step {s} does not go from {a} to {b} in at most 1e7 points")));
-                    continue;
-                }
-                e.c.analyses.push(Analysis::Dc { source: src, start: a, stop: b, step: s });
-            }
-            Card::Crossbar { span, .. } => e.errors.push(Diagnostic::new(*span, "'.crossbar' cards are not supported by this build")),
-            Card::Directive { kind, .. } => e.errors.push(
-                Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
-                    .with_hint("directives: .param .include .model .options .temp .op .dc .end"),
-            ),
-            _ => {}
-        }
+    for card in &directives {
+        e.analysis(card);
     }
 
     if e.errors.is_empty() {
@@ -168,6 +124,49 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     }
 }
 
+/// Element names seen so far, without storing them: a map from the name's
+/// hash to its card; equal hashes are confirmed by re-reading that card, and
+/// genuine collisions spill into an exact map.
+#[derive(Default)]
+struct NameSet {
+    by_hash: rustc_hash::FxHashMap<u64, u32>,
+    spill: HashMap<String, crate::netlist::Span>,
+}
+
+impl NameSet {
+    /// Record `name` (card `k`); `Some(span of the first)` if it was seen before.
+    fn insert(&mut self, deck: &Deck, name: &str, k: usize) -> Option<crate::netlist::Span> {
+        use std::hash::BuildHasher;
+        let h = rustc_hash::FxBuildHasher.hash_one(name);
+        match self.by_hash.get(&h) {
+            None => {
+                self.by_hash.insert(h, k as u32);
+                None
+            }
+            Some(&k0) => {
+                if let Ok(Parsed::Card(c0)) = deck.parse(k0 as usize) {
+                    if let Some(n0) = c0.element_name() {
+                        if n0.text == name {
+                            return Some(n0.span);
+                        }
+                    }
+                }
+                let span = match deck.parse(k) {
+                    Ok(Parsed::Card(c)) => c.element_name().map(|n| n.span).unwrap_or_default(),
+                    _ => Default::default(),
+                };
+                match self.spill.get(name) {
+                    Some(s) => Some(*s),
+                    None => {
+                        self.spill.insert(name.to_string(), span);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
 struct Elab {
     params: Params,
     errors: Vec<Diagnostic>,
@@ -175,11 +174,194 @@ struct Elab {
 }
 
 impl Elab {
+    /// One element card into its `Vec`.
+    fn element(
+        &mut self,
+        card: Card,
+        model_index: &HashMap<String, u32>,
+        model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
+    ) {
+        let e = self;
+        match card {
+            Card::Resistor { name, nodes, value } => {
+                let Some(r) = e.value(&value) else { return };
+                if r.is_nan() || r <= 0.0 || r.is_infinite() {
+                    e.errors.push(
+                        Diagnostic::new(
+                            value.span,
+                            format!("resistance must be positive and finite, got {r}"),
+                        )
+                        .with_hint("to short two nodes use a 0 V voltage source"),
+                    );
+                    return;
+                }
+                let (a, b) = e.two_nodes(&nodes);
+                e.c.resistors.push(Resistor {
+                    name: name.text.into_boxed_str(),
+                    a,
+                    b,
+                    g: 1.0 / r,
+                });
+            }
+            Card::VSource { name, nodes, value } => {
+                let Some(v) = e.value(&value) else { return };
+                let (p, n) = e.two_nodes(&nodes);
+                e.c.vsources.push(VSource {
+                    name: name.text,
+                    p,
+                    n,
+                    volts: v,
+                    span: name.span,
+                });
+            }
+            Card::ISource { name, nodes, value } => {
+                let Some(v) = e.value(&value) else { return };
+                let (p, n) = e.two_nodes(&nodes);
+                e.c.isources.push(ISource {
+                    name: name.text,
+                    p,
+                    n,
+                    amps: v,
+                    span: name.span,
+                });
+            }
+            Card::BSource {
+                name,
+                nodes,
+                expr,
+                span,
+            } => e.bsource(&name, &nodes, &expr, span),
+            Card::Memristor {
+                name,
+                nodes,
+                model,
+                args,
+            } => {
+                let Some(&mi) = model_index.get(&model.text) else {
+                    if !model_cards.contains_key(model.text.as_str()) {
+                        e.errors.push(
+                            Diagnostic::new(model.span, format!("unknown model '{}'", model.text))
+                                .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
+                        );
+                    }
+                    return;
+                };
+                let mut g = e.c.models[mi as usize].g_default;
+                for a in &args {
+                    match a.key.text.as_str() {
+                        "g" => g = e.arg_value(a),
+                        other => e.errors.push(
+                            Diagnostic::new(
+                                a.key.span,
+                                format!("unknown memristor instance parameter '{other}'"),
+                            )
+                            .with_hint("instance parameters: g=<S>"),
+                        ),
+                    }
+                }
+                let Some(g) = g else {
+                    e.errors.push(
+                        Diagnostic::new(
+                            name.span,
+                            format!("memristor '{}' has no state", name.text),
+                        )
+                        .with_hint("give g=<S> on the instance, or g=<S> on its model card"),
+                    );
+                    return;
+                };
+                if g.is_nan() || g < 0.0 || g.is_infinite() {
+                    e.errors.push(Diagnostic::new(
+                        name.span,
+                        format!("memristor state g must be >= 0, got {g}"),
+                    ));
+                    return;
+                }
+                let (a, b) = e.two_nodes(&nodes);
+                e.c.memristors.push(Memristor {
+                    name: name.text,
+                    a,
+                    b,
+                    model: mi,
+                    g,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// One analysis (or unknown directive) card.
+    fn analysis(&mut self, card: &Card) {
+        let e = self;
+        match card {
+            Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
+                e.c.analyses.push(Analysis::Op)
+            }
+            Card::Dc {
+                source,
+                start,
+                stop,
+                step,
+                ..
+            } => {
+                let src =
+                    e.c.vsources
+                        .iter()
+                        .position(|v| v.name == source.text)
+                        .map(SweptSource::V)
+                        .or_else(|| {
+                            e.c.isources
+                                .iter()
+                                .position(|v| v.name == source.text)
+                                .map(SweptSource::I)
+                        });
+                let Some(src) = src else {
+                    e.errors.push(
+                        Diagnostic::new(
+                            source.span,
+                            format!("no independent source named '{}' to sweep", source.text),
+                        )
+                        .with_hint(".dc sweeps a V or I source"),
+                    );
+                    return;
+                };
+                let (Some(a), Some(b), Some(s)) = (e.value(start), e.value(stop), e.value(step))
+                else {
+                    return;
+                };
+                if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e7 {
+                    e.errors.push(Diagnostic::new(
+                        step.span,
+                        format!("step {s} does not go from {a} to {b} in at most 1e7 points"),
+                    ));
+                    return;
+                }
+                e.c.analyses.push(Analysis::Dc {
+                    source: src,
+                    start: a,
+                    stop: b,
+                    step: s,
+                });
+            }
+            Card::Crossbar { span, .. } => e.errors.push(Diagnostic::new(
+                *span,
+                "'.crossbar' cards are not supported by this build",
+            )),
+            Card::Directive { kind, .. } => e.errors.push(
+                Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
+                    .with_hint("directives: .param .include .model .options .temp .op .dc .end"),
+            ),
+            _ => {}
+        }
+    }
+
     fn value(&mut self, v: &Value) -> Option<f64> {
         match self.params.eval(&v.expr) {
             Ok(x) if x.is_finite() => Some(x),
             Ok(x) => {
-                self.errors.push(Diagnostic::new(v.span, format!("value is not a finite number ({x})")));
+                self.errors.push(Diagnostic::new(
+                    v.span,
+                    format!("value is not a finite number ({x})"),
+                ));
                 None
             }
             Err(d) => {
@@ -193,14 +375,20 @@ impl Elab {
         match &a.value {
             ArgValue::Value(v) => self.value(v),
             other => {
-                self.errors.push(Diagnostic::new(other.span(&a.key), format!("'{}' needs a numeric value", a.key.text)));
+                self.errors.push(Diagnostic::new(
+                    other.span(&a.key),
+                    format!("'{}' needs a numeric value", a.key.text),
+                ));
                 None
             }
         }
     }
 
     fn two_nodes(&mut self, n: &[Name; 2]) -> (NodeId, NodeId) {
-        (self.c.nodes.intern(&n[0].text), self.c.nodes.intern(&n[1].text))
+        (
+            self.c.nodes.intern(&n[0].text),
+            self.c.nodes.intern(&n[1].text),
+        )
     }
 
     fn options(&mut self, args: &[Arg]) {
@@ -214,7 +402,12 @@ impl Elab {
             }
             let _ = o;
             let Some(v) = self.arg_value(a) else { continue };
-            let bad = |e: &mut Self, why: &str| e.errors.push(Diagnostic::new(a.value.span(&a.key), format!("option {key}={v}: {why}")));
+            let bad = |e: &mut Self, why: &str| {
+                e.errors.push(Diagnostic::new(
+                    a.value.span(&a.key),
+                    format!("option {key}={v}: {why}"),
+                ))
+            };
             let o = &mut self.c.options;
             match key {
                 "reltol" if v > 0.0 && v < 1.0 => o.reltol = v,
@@ -231,7 +424,10 @@ impl Elab {
 
     fn model(&mut self, name: &Name, kind: &Name, args: &[Arg]) -> Option<MemristorModel> {
         if kind.text != "memristor" {
-            self.errors.push(Diagnostic::new(kind.span, format!("unknown model type '{}'", kind.text)).with_hint("xbarsim models: memristor"));
+            self.errors.push(
+                Diagnostic::new(kind.span, format!("unknown model type '{}'", kind.text))
+                    .with_hint("xbarsim models: memristor"),
+            );
             return None;
         }
         let mut level: Option<(String, crate::netlist::Span)> = None;
@@ -239,10 +435,16 @@ impl Elab {
         for a in args {
             if a.key.text == "level" {
                 match &a.value {
-                    ArgValue::Value(Value { expr: Expr::Param(w, s), .. }) => level = Some((w.clone(), *s)),
+                    ArgValue::Value(Value {
+                        expr: Expr::Param(w, s),
+                        ..
+                    }) => level = Some((w.clone(), *s)),
                     ArgValue::Str(w, s) => level = Some((w.to_ascii_lowercase(), *s)),
                     other => {
-                        self.errors.push(Diagnostic::new(other.span(&a.key), "level must be one of linear, sinh, cubic"));
+                        self.errors.push(Diagnostic::new(
+                            other.span(&a.key),
+                            "level must be one of linear, sinh, cubic",
+                        ));
                         return None;
                     }
                 }
@@ -257,36 +459,59 @@ impl Elab {
             Some("cubic") => &["g", "gmin", "gmax", "temp"],
             Some(other) => {
                 let s = level.as_ref().map(|l| l.1).unwrap_or(kind.span);
-                self.errors.push(Diagnostic::new(s, format!("unknown memristor level '{other}'")).with_hint("levels: linear, sinh, cubic"));
+                self.errors.push(
+                    Diagnostic::new(s, format!("unknown memristor level '{other}'"))
+                        .with_hint("levels: linear, sinh, cubic"),
+                );
                 return None;
             }
         };
         for (a, _) in &nums {
             if !allowed.contains(&a.key.text.as_str()) {
-                self.errors.push(Diagnostic::new(a.key.span, format!("unknown parameter '{}' for this memristor level", a.key.text)).with_hint(format!("parameters: level {}", allowed.join(" "))));
+                self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!(
+                            "unknown parameter '{}' for this memristor level",
+                            a.key.text
+                        ),
+                    )
+                    .with_hint(format!("parameters: level {}", allowed.join(" "))),
+                );
             }
         }
         let law = match level.as_ref().map(|l| l.0.as_str()) {
             Some("sinh") => {
                 let beta = get("beta").unwrap_or(1.0);
-                if !(beta > 0.0) {
-                    self.errors.push(Diagnostic::new(name.span, "sinh model needs beta > 0"));
+                if beta.is_nan() || beta <= 0.0 {
+                    self.errors
+                        .push(Diagnostic::new(name.span, "sinh model needs beta > 0"));
                     return None;
                 }
                 IvLaw::Sinh { beta }
             }
-            Some("cubic") => IvLaw::Cubic { temp_c: get("temp").unwrap_or(self.c.temp) },
+            Some("cubic") => IvLaw::Cubic {
+                temp_c: get("temp").unwrap_or(self.c.temp),
+            },
             _ => IvLaw::Linear,
         };
         let g_window = match (get("gmin"), get("gmax")) {
             (Some(a), Some(b)) if a >= 0.0 && b > a => Some((a, b)),
             (None, None) => None,
             _ => {
-                self.errors.push(Diagnostic::new(name.span, "conductance window needs both gmin and gmax with 0 <= gmin < gmax"));
+                self.errors.push(Diagnostic::new(
+                    name.span,
+                    "conductance window needs both gmin and gmax with 0 <= gmin < gmax",
+                ));
                 None
             }
         };
-        Some(MemristorModel { name: name.text.clone(), law, g_default: get("g"), g_window })
+        Some(MemristorModel {
+            name: name.text.clone(),
+            law,
+            g_default: get("g"),
+            g_window,
+        })
     }
 
     fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: crate::netlist::Span) {
@@ -303,7 +528,14 @@ impl Elab {
         let mut ops = Vec::new();
         let mut depth = 0usize;
         let mut cur = 0usize;
-        compile(&folded, &mut self.c.nodes, &mut probes, &mut ops, &mut cur, &mut depth);
+        compile(
+            &folded,
+            &mut self.c.nodes,
+            &mut probes,
+            &mut ops,
+            &mut cur,
+            &mut depth,
+        );
         let prog = Program { ops, depth };
         // Self-controlled: every probe is ±(V(a) − V(b)).
         let signs: Option<Vec<f64>> = probes
@@ -320,14 +552,32 @@ impl Elab {
             .collect();
         let _ = span;
         match signs {
-            Some(signs) if a != b => self.c.branches.push(ExprBranch { name: name.text.clone(), a, b, prog, signs }),
-            _ => self.c.controlled.push(Controlled { name: name.text.clone(), a, b, prog, probes }),
+            Some(signs) if a != b => self.c.branches.push(ExprBranch {
+                name: name.text.clone().into_boxed_str(),
+                a,
+                b,
+                law: BranchLaw::from_program(prog, signs),
+            }),
+            _ => self.c.controlled.push(Controlled {
+                name: name.text.clone(),
+                a,
+                b,
+                prog,
+                probes,
+            }),
         }
     }
 }
 
 /// Compile a folded expression to stack code; probes are interned in `probes`.
-fn compile(e: &Expr, nodes: &mut Nodes, probes: &mut Vec<(NodeId, NodeId)>, ops: &mut Vec<Op>, cur: &mut usize, depth: &mut usize) {
+fn compile(
+    e: &Expr,
+    nodes: &mut Nodes,
+    probes: &mut Vec<(NodeId, NodeId)>,
+    ops: &mut Vec<Op>,
+    cur: &mut usize,
+    depth: &mut usize,
+) {
     use crate::netlist::expr::Expr as E;
     let push = |ops: &mut Vec<Op>, op: Op, cur: &mut usize, depth: &mut usize, delta: isize| {
         ops.push(op);
@@ -339,7 +589,10 @@ fn compile(e: &Expr, nodes: &mut Nodes, probes: &mut Vec<(NodeId, NodeId)>, ops:
         E::Param(..) => push(ops, Op::Const(f64::NAN), cur, depth, 1), // folded away before compile
         E::Volt(p, q, _) => {
             let p = nodes.intern(p);
-            let q = q.as_deref().map(|q| nodes.intern(q)).unwrap_or(NodeId::GROUND);
+            let q = q
+                .as_deref()
+                .map(|q| nodes.intern(q))
+                .unwrap_or(NodeId::GROUND);
             let k = match probes.iter().position(|&x| x == (p, q)) {
                 Some(k) => k,
                 None => {

@@ -15,7 +15,7 @@ pub use nodes::{NodeId, Nodes};
 
 #[derive(Clone, Debug)]
 pub struct Resistor {
-    pub name: String,
+    pub name: Box<str>,
     pub a: NodeId,
     pub b: NodeId,
     /// Conductance (S).
@@ -53,15 +53,56 @@ pub struct Memristor {
 }
 
 /// A B-source whose current depends only on its own branch voltage V(a) − V(b):
-/// it stamps symmetrically, like a nonlinear resistor. Probe k reads
-/// `signs[k]`·(V(a) − V(b)).
+/// it stamps symmetrically, like a nonlinear resistor.
 #[derive(Clone, Debug)]
 pub struct ExprBranch {
-    pub name: String,
+    pub name: Box<str>,
     pub a: NodeId,
     pub b: NodeId,
-    pub prog: Program,
-    pub signs: Vec<f64>,
+    pub law: BranchLaw,
+}
+
+/// The law of an [`ExprBranch`], I(v) with v = V(a) − V(b). Common forms are
+/// recognized from the compiled expression and evaluated natively; anything
+/// else runs the expression program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BranchLaw {
+    /// I = g·v
+    Linear { g: f64 },
+    /// I = k·sinh(β·v)
+    Sinh { k: f64, beta: f64 },
+    /// I = c1·v + c3·v³
+    Cubic { c1: f64, c3: f64 },
+    /// General: probe j reads `signs[j]`·v.
+    Program { prog: Program, signs: Vec<f64> },
+}
+
+impl BranchLaw {
+    /// Recognize a native form of `prog` whose probes read `signs`·v.
+    pub fn from_program(prog: Program, signs: Vec<f64>) -> BranchLaw {
+        use crate::devices::bsource::Op::*;
+        use crate::netlist::expr::{BinOp::*, Func::Sinh as FSinh};
+        if signs.len() == 1 {
+            let s = signs[0];
+            match prog.ops.as_slice() {
+                [Const(g), Probe(0), Bin(Mul)] | [Probe(0), Const(g), Bin(Mul)] => {
+                    return BranchLaw::Linear { g: s * g }
+                }
+                [Const(k), Const(b), Probe(0), Bin(Mul), Call1(FSinh), Bin(Mul)]
+                | [Const(k), Probe(0), Const(b), Bin(Mul), Call1(FSinh), Bin(Mul)] => {
+                    return BranchLaw::Sinh { k: s * k, beta: *b }
+                }
+                [Const(c1), Probe(0), Bin(Mul), Const(c3), Probe(0), Bin(Mul), Probe(0), Bin(Mul), Probe(0), Bin(Mul), Bin(Add)] => {
+                    return BranchLaw::Cubic {
+                        c1: s * c1,
+                        c3: s * c3,
+                    }
+                }
+                _ => {}
+            }
+        }
+        BranchLaw::Program { prog, signs }
+    }
 }
 
 /// A general B-source: its current depends on other node voltages (a
@@ -95,7 +136,13 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { reltol: 1e-6, abstol: 1e-12, vntol: 1e-9, gmin: 1e-12, itl1: 100 }
+        Options {
+            reltol: 1e-6,
+            abstol: 1e-12,
+            vntol: 1e-9,
+            gmin: 1e-12,
+            itl1: 100,
+        }
     }
 }
 
@@ -104,7 +151,12 @@ impl Default for Options {
 pub enum Analysis {
     Op,
     /// Sweep an independent source (index into `vsources` or `isources`).
-    Dc { source: SweptSource, start: f64, stop: f64, step: f64 },
+    Dc {
+        source: SweptSource,
+        start: f64,
+        stop: f64,
+        step: f64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +181,8 @@ pub struct Circuit {
     /// Circuit temperature (°C), `.temp`.
     pub temp: f64,
     pub analyses: Vec<Analysis>,
+    /// Warnings found while elaborating (cards with no effect, ...).
+    pub warnings: Vec<crate::netlist::Diagnostic>,
 }
 
 impl Circuit {
@@ -136,6 +190,9 @@ impl Circuit {
     pub fn is_linear(&self) -> bool {
         self.branches.is_empty()
             && self.controlled.is_empty()
-            && self.memristors.iter().all(|m| self.models[m.model as usize].law.is_linear())
+            && self
+                .memristors
+                .iter()
+                .all(|m| self.models[m.model as usize].law.is_linear())
     }
 }

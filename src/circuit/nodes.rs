@@ -1,6 +1,7 @@
 //! Node interning. Ground is node 0 (`0`, alias `gnd`).
 
-use std::collections::HashMap;
+use indexmap::IndexSet;
+use rustc_hash::FxBuildHasher;
 
 /// A node of the circuit. `NodeId::GROUND` is the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,34 +17,53 @@ impl NodeId {
     }
 }
 
+/// Interned node names (one copy each), and for every node the card that
+/// first mentioned it (for error messages).
 #[derive(Debug, Clone)]
 pub struct Nodes {
-    names: Vec<String>,
-    map: HashMap<String, NodeId>,
+    names: IndexSet<Box<str>, FxBuildHasher>,
+    first_card: Vec<u32>,
+    card: u32,
 }
 
 impl Default for Nodes {
     fn default() -> Self {
-        let mut map = HashMap::new();
-        map.insert("0".to_string(), NodeId::GROUND);
-        map.insert("gnd".to_string(), NodeId::GROUND);
-        Nodes { names: vec!["0".to_string()], map }
+        let mut names = IndexSet::with_hasher(FxBuildHasher);
+        names.insert("0".into());
+        Nodes {
+            names,
+            first_card: vec![u32::MAX],
+            card: u32::MAX,
+        }
     }
 }
 
 impl Nodes {
-    /// The node called `name` (lower-case), created if new.
+    /// The node called `name` (lower-case), created if new. `gnd` is ground.
     pub fn intern(&mut self, name: &str) -> NodeId {
-        if let Some(&id) = self.map.get(name) {
-            return id;
+        if name == "gnd" {
+            return NodeId::GROUND;
         }
-        let id = NodeId(self.names.len() as u32);
-        self.names.push(name.to_string());
-        self.map.insert(name.to_string(), id);
-        id
+        if let Some(i) = self.names.get_index_of(name) {
+            return NodeId(i as u32);
+        }
+        let (i, _) = self.names.insert_full(name.into());
+        self.first_card.push(self.card);
+        NodeId(i as u32)
+    }
+    /// Nodes created from now on were first mentioned by card `k`.
+    pub fn set_card(&mut self, k: u32) {
+        self.card = k;
+    }
+    /// The card that first mentioned `id` (`u32::MAX` for ground or generated nodes).
+    pub fn first_card(&self, id: NodeId) -> u32 {
+        self.first_card[id.idx()]
     }
     pub fn get(&self, name: &str) -> Option<NodeId> {
-        self.map.get(name).copied()
+        if name == "gnd" {
+            return Some(NodeId::GROUND);
+        }
+        self.names.get_index_of(name).map(|i| NodeId(i as u32))
     }
     pub fn name(&self, id: NodeId) -> &str {
         &self.names[id.idx()]
@@ -58,6 +78,6 @@ impl Nodes {
     /// Reserve room for `n` more nodes.
     pub fn reserve(&mut self, n: usize) {
         self.names.reserve(n);
-        self.map.reserve(n);
+        self.first_card.reserve(n);
     }
 }

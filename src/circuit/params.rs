@@ -24,19 +24,29 @@ impl Params {
         self.eval_in(e, &mut visiting)
     }
 
-    fn lookup(&mut self, name: &str, span: Span, visiting: &mut Vec<String>) -> Result<f64, Diagnostic> {
+    fn lookup(
+        &mut self,
+        name: &str,
+        span: Span,
+        visiting: &mut Vec<String>,
+    ) -> Result<f64, Diagnostic> {
         if let Some(v) = self.values.get(name) {
             return Ok(*v);
         }
         if visiting.iter().any(|n| n == name) {
             let cycle = visiting.join(" -> ");
-            return Err(Diagnostic::new(span, format!("parameter '{name}' is defined in terms of itself ({cycle} -> {name})")));
+            return Err(Diagnostic::new(
+                span,
+                format!("parameter '{name}' is defined in terms of itself ({cycle} -> {name})"),
+            ));
         }
         let Some((expr, _)) = self.defs.get(name).cloned() else {
             return match name {
                 "pi" => Ok(std::f64::consts::PI),
-                _ => Err(Diagnostic::new(span, format!("undefined parameter '{name}'"))
-                    .with_hint("define it with .param name=value")),
+                _ => Err(
+                    Diagnostic::new(span, format!("undefined parameter '{name}'"))
+                        .with_hint("define it with .param name=value"),
+                ),
             };
         };
         visiting.push(name.to_string());
@@ -51,7 +61,10 @@ impl Params {
             Expr::Num(v) => *v,
             Expr::Param(n, s) => self.lookup(n, *s, visiting)?,
             Expr::Volt(_, _, s) => {
-                return Err(Diagnostic::new(*s, "node voltages V(...) are only allowed in B-source expressions"))
+                return Err(Diagnostic::new(
+                    *s,
+                    "node voltages V(...) are only allowed in B-source expressions",
+                ))
             }
             Expr::Neg(a) => -self.eval_in(a, visiting)?,
             Expr::Bin(op, a, b) => {
@@ -72,7 +85,10 @@ impl Params {
                 };
                 let r = apply_func(*f, x, y);
                 if !r.is_finite() && x.is_finite() && y.is_finite() {
-                    return Err(Diagnostic::new(*s, format!("{}() is undefined here (argument {x})", f.name())));
+                    return Err(Diagnostic::new(
+                        *s,
+                        format!("{}() is undefined here (argument {x})", f.name()),
+                    ));
                 }
                 let _ = Func::Exp;
                 r
@@ -91,9 +107,13 @@ impl Params {
         Ok(match e {
             Expr::Neg(a) => Expr::Neg(Box::new(self.fold(a)?)),
             Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(self.fold(a)?), Box::new(self.fold(b)?)),
-            Expr::Call(f, args, s) => {
-                Expr::Call(*f, args.iter().map(|a| self.fold(a)).collect::<Result<_, _>>()?, *s)
-            }
+            Expr::Call(f, args, s) => Expr::Call(
+                *f,
+                args.iter()
+                    .map(|a| self.fold(a))
+                    .collect::<Result<_, _>>()?,
+                *s,
+            ),
             other => other.clone(),
         })
     }

@@ -36,9 +36,17 @@ impl Dsu {
 }
 
 /// Where a node is first written in the deck (for error messages).
-fn node_span(deck: &Deck, name: &str) -> Option<Span> {
-    deck.cards.iter().find_map(|c| {
-        let nodes: &[crate::netlist::Name] = match c {
+fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
+    let k = c.nodes.first_card(id);
+    if k as usize >= deck.cards.len() {
+        return None;
+    }
+    let name = c.nodes.name(id);
+    let Ok(crate::netlist::parser::Parsed::Card(card)) = deck.parse(k as usize) else {
+        return None;
+    };
+    {
+        let nodes: &[crate::netlist::Name] = match &card {
             Card::Resistor { nodes, .. }
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
@@ -47,7 +55,7 @@ fn node_span(deck: &Deck, name: &str) -> Option<Span> {
             _ => return None,
         };
         nodes.iter().find(|n| n.text == name).map(|n| n.span)
-    })
+    }
 }
 
 pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
@@ -56,7 +64,14 @@ pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
     let mut vs = Dsu::new(n);
     for v in &c.vsources {
         if v.p == v.n {
-            errors.push(Diagnostic::new(v.span, format!("voltage source '{}' has both terminals on node '{}'", v.name, c.nodes.name(v.p))));
+            errors.push(Diagnostic::new(
+                v.span,
+                format!(
+                    "voltage source '{}' has both terminals on node '{}'",
+                    v.name,
+                    c.nodes.name(v.p)
+                ),
+            ));
         } else if !vs.union(v.p.0, v.n.0) {
             errors.push(
                 Diagnostic::new(v.span, format!("voltage source '{}' closes a loop of voltage sources", v.name))
@@ -85,12 +100,21 @@ pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
     }
     for (_, members) in groups {
         let first = c.nodes.name(NodeId(members[0]));
-        let others: Vec<&str> = members[1..].iter().take(5).map(|&m| c.nodes.name(NodeId(m))).collect();
+        let others: Vec<&str> = members[1..]
+            .iter()
+            .take(5)
+            .map(|&m| c.nodes.name(NodeId(m)))
+            .collect();
         let mut msg = format!("node '{first}' has no DC path to ground");
         if !others.is_empty() {
-            msg += &format!(" (nor do {} other node(s) connected to it: {}{})", members.len() - 1, others.join(", "), if members.len() > 6 { ", ..." } else { "" });
+            msg += &format!(
+                " (nor do {} other node(s) connected to it: {}{})",
+                members.len() - 1,
+                others.join(", "),
+                if members.len() > 6 { ", ..." } else { "" }
+            );
         }
-        let d = match node_span(deck, first) {
+        let d = match node_span(c, deck, NodeId(members[0])) {
             Some(s) => Diagnostic::new(s, msg),
             None => Diagnostic::unlocated(msg),
         };

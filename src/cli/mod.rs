@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "xbarsim", version, about = "SPICE-style DC simulator for passive memristor crossbar arrays")]
+#[command(
+    name = "xbarsim",
+    version,
+    about = "SPICE-style DC simulator for passive memristor crossbar arrays"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -46,7 +50,11 @@ pub fn main_exit() -> std::process::ExitCode {
         }
     };
     let code = match cli.cmd {
-        Cmd::Run { netlists, out, quiet } => run::run_many(&netlists, &out, quiet),
+        Cmd::Run {
+            netlists,
+            out,
+            quiet,
+        } => run::run_many(&netlists, &out, quiet),
         Cmd::Check { netlists } => run::check_many(&netlists),
     };
     std::process::ExitCode::from(code)

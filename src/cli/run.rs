@@ -32,6 +32,9 @@ pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
         eprint!("{}", w.render(&deck.sources));
     }
     let c = elaborate(&deck).map_err(|d| RunError::Input(d.render(&deck.sources)))?;
+    for w in &c.warnings {
+        eprint!("{}", w.render(&deck.sources));
+    }
     Ok((deck, c))
 }
 
@@ -39,10 +42,21 @@ pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
 /// even when a later one fails.
 pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
     let t0 = Instant::now();
-    let (_deck, c) = prepare(path)?;
+    let (deck, c) = prepare(path)?;
+    drop(deck); // the source text is not needed once elaborated
     let t_parse = t0.elapsed();
-    std::fs::create_dir_all(out).map_err(|e| RunError::Input(format!("error: cannot create output directory {}: {e}\n", out.display())))?;
-    let io = |e: std::io::Error, f: &str| RunError::Analysis(format!("error: cannot write {}: {e}\n", out.join(f).display()));
+    std::fs::create_dir_all(out).map_err(|e| {
+        RunError::Input(format!(
+            "error: cannot create output directory {}: {e}\n",
+            out.display()
+        ))
+    })?;
+    let io = |e: std::io::Error, f: &str| {
+        RunError::Analysis(format!(
+            "error: cannot write {}: {e}\n",
+            out.join(f).display()
+        ))
+    };
     let t1 = Instant::now();
     let mut engine = Engine::new(&c).map_err(|e| RunError::Analysis(format!("error: {e}\n")))?;
     let t_setup = t1.elapsed();
@@ -52,10 +66,19 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
             path.display(),
             c.nodes.len() - 1,
             engine.sys.n(),
-            c.resistors.len() + c.vsources.len() + c.isources.len() + c.memristors.len() + c.branches.len() + c.controlled.len(),
+            c.resistors.len()
+                + c.vsources.len()
+                + c.isources.len()
+                + c.memristors.len()
+                + c.branches.len()
+                + c.controlled.len(),
             t_parse.as_secs_f64(),
             t_setup.as_secs_f64(),
-            if engine.solver.is_cholesky() { "Cholesky" } else { "LU" },
+            if engine.solver.is_cholesky() {
+                "Cholesky"
+            } else {
+                "LU"
+            },
         );
     }
     if c.analyses.is_empty() && !quiet {
@@ -65,8 +88,11 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         let t = Instant::now();
         match a {
             Analysis::Op => {
-                let r = op::run(&mut engine).map_err(|e| RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display())))?;
-                report::write_op_csv(&out.join("op.csv"), &r.names, &r.values).map_err(|e| io(e, "op.csv"))?;
+                let r = op::run(&mut engine).map_err(|e| {
+                    RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display()))
+                })?;
+                report::write_op_csv(&out.join("op.csv"), &r.names, &r.values)
+                    .map_err(|e| io(e, "op.csv"))?;
                 if !quiet {
                     println!(
                         "  .op: {} iteration(s), {} factorization(s) ({}), {:.3} s -> {}",
@@ -78,9 +104,15 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                     );
                 }
             }
-            Analysis::Dc { source, start, stop, step } => {
+            Analysis::Dc {
+                source,
+                start,
+                stop,
+                step,
+            } => {
                 let r = dc::run(&mut engine, *source, *start, *stop, *step);
-                report::write_table_csv(&out.join("dc.csv"), &r.names, &r.rows).map_err(|e| io(e, "dc.csv"))?;
+                report::write_table_csv(&out.join("dc.csv"), &r.names, &r.rows)
+                    .map_err(|e| io(e, "dc.csv"))?;
                 if let Some((x, err)) = r.failure {
                     return Err(RunError::Analysis(format!(
                         "error: {}: .dc failed at {} = {x}: {err}\n  ({} completed point(s) written to {})\n",
@@ -115,7 +147,11 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         let dir = if netlists.len() == 1 {
             out.to_path_buf()
         } else {
-            out.join(p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "netlist".into()))
+            out.join(
+                p.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "netlist".into()),
+            )
         };
         if let Err(e) = run_one(p, &dir, quiet) {
             match &e {
@@ -126,7 +162,11 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         }
     }
     if netlists.len() > 1 && !quiet {
-        println!("{} of {} netlist(s) ran without error", netlists.len() - failed.len(), netlists.len());
+        println!(
+            "{} of {} netlist(s) ran without error",
+            netlists.len() - failed.len(),
+            netlists.len()
+        );
         if !failed.is_empty() {
             println!("failed: {}", failed.join(", "));
         }
@@ -138,7 +178,12 @@ pub fn check_many(netlists: &[PathBuf]) -> u8 {
     let mut worst = 0u8;
     for p in netlists {
         match prepare(p) {
-            Ok((_, c)) => println!("{}: ok ({} nodes, {} analyses)", p.display(), c.nodes.len() - 1, c.analyses.len()),
+            Ok((_, c)) => println!(
+                "{}: ok ({} nodes, {} analyses)",
+                p.display(),
+                c.nodes.len() - 1,
+                c.analyses.len()
+            ),
             Err(e) => {
                 let (RunError::Input(s) | RunError::Analysis(s)) = &e;
                 eprint!("{s}");

@@ -72,10 +72,22 @@ impl Program {
 #[inline]
 fn bin(op: BinOp, x: Dual, y: Dual) -> Dual {
     match op {
-        BinOp::Add => Dual { v: x.v + y.v, d: x.d + y.d },
-        BinOp::Sub => Dual { v: x.v - y.v, d: x.d - y.d },
-        BinOp::Mul => Dual { v: x.v * y.v, d: x.d * y.v + x.v * y.d },
-        BinOp::Div => Dual { v: x.v / y.v, d: (x.d * y.v - x.v * y.d) / (y.v * y.v) },
+        BinOp::Add => Dual {
+            v: x.v + y.v,
+            d: x.d + y.d,
+        },
+        BinOp::Sub => Dual {
+            v: x.v - y.v,
+            d: x.d - y.d,
+        },
+        BinOp::Mul => Dual {
+            v: x.v * y.v,
+            d: x.d * y.v + x.v * y.d,
+        },
+        BinOp::Div => Dual {
+            v: x.v / y.v,
+            d: (x.d * y.v - x.v * y.d) / (y.v * y.v),
+        },
         BinOp::Pow => pow(x, y),
     }
 }
@@ -84,7 +96,11 @@ fn bin(op: BinOp, x: Dual, y: Dual) -> Dual {
 fn pow(x: Dual, y: Dual) -> Dual {
     let v = x.v.powf(y.v);
     // d(x^y) = y x^(y-1) dx + x^y ln(x) dy ; the second term only when dy != 0.
-    let mut d = if x.d != 0.0 { y.v * x.v.powf(y.v - 1.0) * x.d } else { 0.0 };
+    let mut d = if x.d != 0.0 {
+        y.v * x.v.powf(y.v - 1.0) * x.d
+    } else {
+        0.0
+    };
     if y.d != 0.0 {
         d += v * x.v.ln() * y.d;
     }
@@ -111,7 +127,10 @@ fn call1(f: Func, x: Dual) -> Dual {
         }
         Func::Min | Func::Max | Func::Pow => 0.0,
     };
-    Dual { v, d: if x.d == 0.0 { 0.0 } else { dfdx * x.d } }
+    Dual {
+        v,
+        d: if x.d == 0.0 { 0.0 } else { dfdx * x.d },
+    }
 }
 
 #[inline]
@@ -142,7 +161,14 @@ mod tests {
     fn dual_sinh() {
         // 2e-5*sinh(2.6*p0)
         let p = Program {
-            ops: vec![Op::Const(2e-5), Op::Const(2.6), Op::Probe(0), Op::Bin(BinOp::Mul), Op::Call1(Func::Sinh), Op::Bin(BinOp::Mul)],
+            ops: vec![
+                Op::Const(2e-5),
+                Op::Const(2.6),
+                Op::Probe(0),
+                Op::Bin(BinOp::Mul),
+                Op::Call1(Func::Sinh),
+                Op::Bin(BinOp::Mul),
+            ],
             depth: 3,
         };
         let mut st = Vec::new();
@@ -152,7 +178,10 @@ mod tests {
     }
     #[test]
     fn pow_negative_base_integer_exponent() {
-        let p = Program { ops: vec![Op::Probe(0), Op::Const(3.0), Op::Bin(BinOp::Pow)], depth: 2 };
+        let p = Program {
+            ops: vec![Op::Probe(0), Op::Const(3.0), Op::Bin(BinOp::Pow)],
+            depth: 2,
+        };
         let mut st = Vec::new();
         let (v, d) = p.eval_dual(&[-2.0], &[1.0], &mut st);
         assert_eq!(v, -8.0);

@@ -79,13 +79,22 @@ impl Mapping {
             while let Some(x) = queue.pop_front() {
                 for &k in &adj[start[x]..start[x + 1]] {
                     let v = &c.vsources[k as usize];
-                    let (other, other_is_p) = if v.p.idx() == x { (v.n.idx(), false) } else { (v.p.idx(), true) };
+                    let (other, other_is_p) = if v.p.idx() == x {
+                        (v.n.idx(), false)
+                    } else {
+                        (v.p.idx(), true)
+                    };
                     if seen[other] {
                         continue;
                     }
                     seen[other] = true;
                     unk[other] = u;
-                    tree.push(TreeEdge { node: other as u32, parent: x as u32, src: k, node_is_p: other_is_p });
+                    tree.push(TreeEdge {
+                        node: other as u32,
+                        parent: x as u32,
+                        src: k,
+                        node_is_p: other_is_p,
+                    });
                     queue.push_back(other);
                 }
             }

@@ -26,7 +26,11 @@ pub struct Pattern {
 
 impl PatternBuilder {
     pub fn new(n: usize, lower: bool) -> Self {
-        PatternBuilder { n, lower, req: Vec::new() }
+        PatternBuilder {
+            n,
+            lower,
+            req: Vec::new(),
+        }
     }
     pub fn reserve(&mut self, k: usize) {
         self.req.reserve(k);
@@ -92,12 +96,18 @@ impl PatternBuilder {
                     return NONE;
                 }
                 let (s, e) = (col_ptr[c as usize], col_ptr[c as usize + 1]);
-                let k = row_idx[s..e].binary_search(&(r as usize)).unwrap_or_else(|_| unreachable!("entry was inserted"));
+                let k = row_idx[s..e]
+                    .binary_search(&(r as usize))
+                    .unwrap_or_else(|_| unreachable!("entry was inserted"));
                 (s + k) as u32
             })
             .collect();
         let symbolic = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
-        Pattern { symbolic, lower: self.lower, slots }
+        Pattern {
+            symbolic,
+            lower: self.lower,
+            slots,
+        }
     }
 }
 
@@ -112,7 +122,9 @@ impl Pattern {
     pub fn diag_slot(&self, c: usize) -> u32 {
         let cp = self.symbolic.col_ptr();
         let ri = self.symbolic.row_idx();
-        let k = ri[cp[c]..cp[c + 1]].binary_search(&c).unwrap_or_else(|_| unreachable!("diagonal always present"));
+        let k = ri[cp[c]..cp[c + 1]]
+            .binary_search(&c)
+            .unwrap_or_else(|_| unreachable!("diagonal always present"));
         (cp[c] + k) as u32
     }
 }

@@ -8,7 +8,7 @@
 
 use super::mapping::{Mapping, NONE};
 use super::pattern::{EntryId, Pattern, PatternBuilder};
-use crate::circuit::{Circuit, NodeId};
+use crate::circuit::{BranchLaw, Circuit, NodeId};
 
 /// Slots of a two-terminal conductance stamp: (a,a), (b,b), (a,b), (b,a).
 #[derive(Clone, Copy, Debug)]
@@ -64,7 +64,12 @@ fn stamp2(pb: &mut PatternBuilder, ua: u32, ub: u32) -> [EntryId; 4] {
         let e = pb.entry(NONE, NONE);
         return [e; 4];
     }
-    [pb.entry(ua, ua), pb.entry(ub, ub), pb.entry(ua, ub), pb.entry(ub, ua)]
+    [
+        pb.entry(ua, ua),
+        pb.entry(ub, ub),
+        pb.entry(ua, ub),
+        pb.entry(ub, ua),
+    ]
 }
 
 impl System {
@@ -75,9 +80,21 @@ impl System {
         let mut pb = PatternBuilder::new(n, symmetric);
         pb.reserve(4 * (c.resistors.len() + c.memristors.len() + c.branches.len()));
         let u = |x: NodeId| map.unk[x.idx()];
-        let res_e: Vec<_> = c.resistors.iter().map(|r| stamp2(&mut pb, u(r.a), u(r.b))).collect();
-        let mem_e: Vec<_> = c.memristors.iter().map(|m| stamp2(&mut pb, u(m.a), u(m.b))).collect();
-        let br_e: Vec<_> = c.branches.iter().map(|b| stamp2(&mut pb, u(b.a), u(b.b))).collect();
+        let res_e: Vec<_> = c
+            .resistors
+            .iter()
+            .map(|r| stamp2(&mut pb, u(r.a), u(r.b)))
+            .collect();
+        let mem_e: Vec<_> = c
+            .memristors
+            .iter()
+            .map(|m| stamp2(&mut pb, u(m.a), u(m.b)))
+            .collect();
+        let br_e: Vec<_> = c
+            .branches
+            .iter()
+            .map(|b| stamp2(&mut pb, u(b.a), u(b.b)))
+            .collect();
         let ctl_e: Vec<Vec<[EntryId; 4]>> = c
             .controlled
             .iter()
@@ -87,28 +104,59 @@ impl System {
                     .iter()
                     .map(|&(pc, pd)| {
                         let (uc, ud) = (u(pc), u(pd));
-                        [pb.entry(ua, uc), pb.entry(ua, ud), pb.entry(ub, uc), pb.entry(ub, ud)]
+                        [
+                            pb.entry(ua, uc),
+                            pb.entry(ua, ud),
+                            pb.entry(ub, uc),
+                            pb.entry(ub, ud),
+                        ]
                     })
                     .collect()
             })
             .collect();
         let pattern = pb.build();
-        let to_stamp = |ua: u32, ub: u32, e: &[EntryId; 4]| Stamp2 { ua, ub, s: e.map(|x| pattern.slot(x)) };
-        let res = c.resistors.iter().zip(&res_e).map(|(r, e)| to_stamp(u(r.a), u(r.b), e)).collect();
-        let mem = c.memristors.iter().zip(&mem_e).map(|(m, e)| to_stamp(u(m.a), u(m.b), e)).collect();
-        let br = c.branches.iter().zip(&br_e).map(|(b, e)| to_stamp(u(b.a), u(b.b), e)).collect();
+        let to_stamp = |ua: u32, ub: u32, e: &[EntryId; 4]| Stamp2 {
+            ua,
+            ub,
+            s: e.map(|x| pattern.slot(x)),
+        };
+        let res = c
+            .resistors
+            .iter()
+            .zip(&res_e)
+            .map(|(r, e)| to_stamp(u(r.a), u(r.b), e))
+            .collect();
+        let mem = c
+            .memristors
+            .iter()
+            .zip(&mem_e)
+            .map(|(m, e)| to_stamp(u(m.a), u(m.b), e))
+            .collect();
+        let br = c
+            .branches
+            .iter()
+            .zip(&br_e)
+            .map(|(b, e)| to_stamp(u(b.a), u(b.b), e))
+            .collect();
         let ctl = c
             .controlled
             .iter()
             .zip(&ctl_e)
-            .map(|(b, es)| CtlStamp { ua: u(b.a), ub: u(b.b), s: es.iter().map(|e| e.map(|x| pattern.slot(x))).collect() })
+            .map(|(b, es)| CtlStamp {
+                ua: u(b.a),
+                ub: u(b.b),
+                s: es.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
+            })
             .collect();
         let diag = (0..n).map(|k| pattern.diag_slot(k)).collect();
         let isrc = c.isources.iter().map(|s| (u(s.p), u(s.n))).collect();
         let maxp = c
             .branches
             .iter()
-            .map(|b| b.signs.len())
+            .map(|b| match &b.law {
+                BranchLaw::Program { signs, .. } => signs.len(),
+                _ => 0,
+            })
             .chain(c.controlled.iter().map(|b| b.probes.len()))
             .max()
             .unwrap_or(0);
@@ -173,7 +221,15 @@ impl System {
         let vals = &mut self.vals;
 
         #[inline(always)]
-        fn put(f: &mut [f64], sc: &mut [f64], vals: &mut [f64], st: &Stamp2, i: f64, g: f64, jac: bool) {
+        fn put(
+            f: &mut [f64],
+            sc: &mut [f64],
+            vals: &mut [f64],
+            st: &Stamp2,
+            i: f64,
+            g: f64,
+            jac: bool,
+        ) {
             let ai = i.abs();
             if st.ua != NONE {
                 f[st.ua as usize] += i;
@@ -212,11 +268,7 @@ impl System {
         }
         for (b, st) in c.branches.iter().zip(&self.br) {
             let vab = v[b.a.idx()] - v[b.b.idx()];
-            for (k, &sg) in b.signs.iter().enumerate() {
-                self.pbuf[k] = sg * vab;
-                self.sbuf[k] = sg;
-            }
-            let (i, g) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
+            let (i, g) = branch_eval(&b.law, vab, &mut self.pbuf, &mut self.sbuf, &mut self.stack);
             put(f, sc, vals, st, i, g, jac);
         }
         for (b, st) in c.controlled.iter().zip(&self.ctl) {
@@ -242,12 +294,20 @@ impl System {
                     }
                 }
             }
-            let st2 = Stamp2 { ua: st.ua, ub: st.ub, s: [NONE; 4] };
+            let st2 = Stamp2 {
+                ua: st.ua,
+                ub: st.ub,
+                s: [NONE; 4],
+            };
             put(f, sc, vals, &st2, i, 0.0, false);
         }
         for (&(up, un), &amps) in self.isrc.iter().zip(&self.i_values) {
             let i = amps * self.source_scale;
-            let st = Stamp2 { ua: up, ub: un, s: [NONE; 4] };
+            let st = Stamp2 {
+                ua: up,
+                ub: un,
+                s: [NONE; 4],
+            };
             put(f, sc, vals, &st, i, 0.0, false);
         }
         if self.gshunt > 0.0 {
@@ -273,26 +333,62 @@ impl System {
             add(r.a, r.b, r.g * (v[r.a.idx()] - v[r.b.idx()]));
         }
         for m in &c.memristors {
-            add(m.a, m.b, c.models[m.model as usize].law.current(m.g, v[m.a.idx()] - v[m.b.idx()]));
+            add(
+                m.a,
+                m.b,
+                c.models[m.model as usize]
+                    .law
+                    .current(m.g, v[m.a.idx()] - v[m.b.idx()]),
+            );
         }
         for b in &c.branches {
             let vab = v[b.a.idx()] - v[b.b.idx()];
-            for (k, &sg) in b.signs.iter().enumerate() {
-                self.pbuf[k] = sg * vab;
-                self.sbuf[k] = 0.0;
-            }
-            add(b.a, b.b, b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0);
+            add(
+                b.a,
+                b.b,
+                branch_eval(&b.law, vab, &mut self.pbuf, &mut self.sbuf, &mut self.stack).0,
+            );
         }
         for b in &c.controlled {
             for (k, &(p, q)) in b.probes.iter().enumerate() {
                 self.pbuf[k] = v[p.idx()] - v[q.idx()];
                 self.sbuf[k] = 0.0;
             }
-            add(b.a, b.b, b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0);
+            add(
+                b.a,
+                b.b,
+                b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0,
+            );
         }
         for (s, &amps) in c.isources.iter().zip(&self.i_values) {
             add(s.p, s.n, amps * self.source_scale);
         }
         out
+    }
+}
+
+/// Current and dI/dv of a two-terminal B-source law at branch voltage `v`.
+#[inline]
+pub fn branch_eval(
+    law: &BranchLaw,
+    v: f64,
+    pbuf: &mut [f64],
+    sbuf: &mut [f64],
+    stack: &mut Vec<(f64, f64)>,
+) -> (f64, f64) {
+    match law {
+        BranchLaw::Linear { g } => (g * v, *g),
+        BranchLaw::Sinh { k, beta } => {
+            let x = beta * v;
+            (k * x.sinh(), k * beta * x.cosh())
+        }
+        BranchLaw::Cubic { c1, c3 } => (c1 * v + c3 * v * v * v, c1 + 3.0 * c3 * v * v),
+        BranchLaw::Program { prog, signs } => {
+            for (k, &sg) in signs.iter().enumerate() {
+                pbuf[k] = sg * v;
+                sbuf[k] = sg;
+            }
+            prog.eval_dual(pbuf, sbuf, stack)
+        }
     }
 }

@@ -49,15 +49,41 @@ impl ArgValue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Card {
-    Resistor { name: Name, nodes: [Name; 2], value: Value },
-    VSource { name: Name, nodes: [Name; 2], value: Value },
-    ISource { name: Name, nodes: [Name; 2], value: Value },
+    Resistor {
+        name: Name,
+        nodes: [Name; 2],
+        value: Value,
+    },
+    VSource {
+        name: Name,
+        nodes: [Name; 2],
+        value: Value,
+    },
+    ISource {
+        name: Name,
+        nodes: [Name; 2],
+        value: Value,
+    },
     /// `Bname n+ n- I={expr}`: current from n+ through the source to n-.
-    BSource { name: Name, nodes: [Name; 2], expr: Expr, span: Span },
+    BSource {
+        name: Name,
+        nodes: [Name; 2],
+        expr: Expr,
+        span: Span,
+    },
     /// `YMEMRISTOR name n+ n- model [g=...]`
-    Memristor { name: Name, nodes: [Name; 2], model: Name, args: Vec<Arg> },
+    Memristor {
+        name: Name,
+        nodes: [Name; 2],
+        model: Name,
+        args: Vec<Arg>,
+    },
     /// `.model name type (key=value ...)`
-    Model { name: Name, kind: Name, args: Vec<Arg> },
+    Model {
+        name: Name,
+        kind: Name,
+        args: Vec<Arg>,
+    },
     /// `.param a=1 b={2*a}`
     Param(Vec<(Name, Value)>),
     /// `.options reltol=1e-6 ...`
@@ -67,13 +93,27 @@ pub enum Card {
     /// `.op`
     Op(Span),
     /// `.dc src start stop step`
-    Dc { span: Span, source: Name, start: Value, stop: Value, step: Value },
+    Dc {
+        span: Span,
+        source: Name,
+        start: Value,
+        stop: Value,
+        step: Value,
+    },
     /// `.crossbar XB rows=.. cols=.. model=.. ...`
-    Crossbar { name: Name, args: Vec<Arg>, span: Span },
+    Crossbar {
+        name: Name,
+        args: Vec<Arg>,
+        span: Span,
+    },
     /// Any other analysis/directive card with `key=value` arguments, whose
     /// meaning an analysis module gives (e.g. `.vmm`, `.read`): the directive
     /// name (without dot), its positional words, and its arguments.
-    Directive { kind: Name, words: Vec<Name>, args: Vec<Arg> },
+    Directive {
+        kind: Name,
+        words: Vec<Name>,
+        args: Vec<Arg>,
+    },
 }
 
 impl Card {
@@ -90,12 +130,83 @@ impl Card {
     }
 }
 
-/// A loaded netlist: title, cards in order (includes spliced in place), the
-/// files they came from, and warnings.
+/// Where one logical card's text is: a range of its file, or (for cards
+/// that span lines or have comments removed) an owned copy. Either way its
+/// byte offsets map to the file by adding `start`.
+#[derive(Debug)]
+pub struct CardRef {
+    pub file: super::FileId,
+    pub start: usize,
+    text: CardText,
+}
+
+#[derive(Debug)]
+enum CardText {
+    Range(usize),
+    Owned(Box<str>),
+}
+
+/// A loaded netlist: title, the location of every card in order (includes
+/// spliced in place), the files they came from, and warnings. Cards are parsed
+/// on demand ([`Deck::parse`]): a million-element netlist never exists as a
+/// million syntax trees at once.
 #[derive(Debug, Default)]
 pub struct Deck {
     pub title: String,
-    pub cards: Vec<Card>,
+    pub cards: Vec<CardRef>,
     pub sources: Sources,
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Deck {
+    pub(crate) fn push_card(&mut self, file: super::FileId, raw: super::lines::RawCard) {
+        let text = match raw.text {
+            std::borrow::Cow::Borrowed(t) => CardText::Range(raw.start + t.len()),
+            std::borrow::Cow::Owned(t) => CardText::Owned(t.into_boxed_str()),
+        };
+        self.cards.push(CardRef {
+            file,
+            start: raw.start,
+            text,
+        });
+    }
+
+    /// The text of card `k`.
+    pub fn card_text(&self, k: usize) -> &str {
+        let c = &self.cards[k];
+        match &c.text {
+            CardText::Range(end) => &self.sources.text(c.file)[c.start..*end],
+            CardText::Owned(t) => t,
+        }
+    }
+
+    /// Parse card `k`.
+    pub fn parse(&self, k: usize) -> Result<super::parser::Parsed, super::expr::PErr> {
+        let c = &self.cards[k];
+        super::parser::parse_card(
+            self.card_text(k),
+            super::expr::Ctx {
+                file: c.file,
+                base: c.start,
+            },
+        )
+    }
+
+    /// Parse every card (small netlists, tests): cards, or all parse errors.
+    pub fn parse_all(&self) -> Result<Vec<Card>, super::Diagnostics> {
+        let mut cards = Vec::new();
+        let mut errs = Vec::new();
+        for k in 0..self.cards.len() {
+            match self.parse(k) {
+                Ok(super::parser::Parsed::Card(c)) => cards.push(c),
+                Ok(_) => {}
+                Err(e) => errs.push(e.into()),
+            }
+        }
+        if errs.is_empty() {
+            Ok(cards)
+        } else {
+            Err(super::Diagnostics(errs))
+        }
+    }
 }

@@ -42,7 +42,9 @@ pub type In<'a> = LocatedSpan<&'a str, Ctx>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PErr {
     pub span: Span,
-    pub msg: String,
+    /// Static for the errors nom produces while backtracking (no allocation on
+    /// the hot path); owned for the committed errors users see.
+    pub msg: std::borrow::Cow<'static, str>,
     pub hint: Option<String>,
 }
 
@@ -50,7 +52,11 @@ impl<'a> ParseError<In<'a>> for PErr {
     fn from_error_kind(input: In<'a>, kind: ErrorKind) -> Self {
         PErr {
             span: span_at(&input, 1),
-            msg: format!("syntax error ({})", kind.description()),
+            msg: std::borrow::Cow::Borrowed(if kind == ErrorKind::Digit {
+                "expected a number"
+            } else {
+                "syntax error"
+            }),
             hint: None,
         }
     }
@@ -64,7 +70,11 @@ pub type Res<'a, T> = IResult<In<'a>, T, PErr>;
 /// Span of `len` bytes starting at `i`.
 pub fn span_at(i: &In, len: usize) -> Span {
     let start = i.extra.base + i.location_offset();
-    Span::new(i.extra.file, start, start + len.min(i.fragment().len()).max(1))
+    Span::new(
+        i.extra.file,
+        start,
+        start + len.min(i.fragment().len()).max(1),
+    )
 }
 
 /// Span from `a` (start) to `b` (where parsing stopped).
@@ -78,7 +88,7 @@ pub fn span_between(a: &In, b: &In) -> Span {
 pub fn fail<T>(i: In, len: usize, msg: impl Into<String>) -> Res<T> {
     Err(nom::Err::Failure(PErr {
         span: span_at(&i, len),
-        msg: msg.into(),
+        msg: std::borrow::Cow::Owned(msg.into()),
         hint: None,
     }))
 }
@@ -160,7 +170,9 @@ pub enum Expr {
     Call(Func, Vec<Expr>, Span),
 }
 
-fn ws<'a, O>(p: impl Parser<In<'a>, Output = O, Error = PErr>) -> impl Parser<In<'a>, Output = O, Error = PErr> {
+fn ws<'a, O>(
+    p: impl Parser<In<'a>, Output = O, Error = PErr>,
+) -> impl Parser<In<'a>, Output = O, Error = PErr> {
     delimited(space0, p, space0)
 }
 
@@ -209,9 +221,13 @@ fn vprobe(i: In) -> Res<Expr> {
     let start = i;
     let (i, _) = alt((tag("V"), tag("v"))).parse(i)?;
     let (i, _) = preceded(space0, char('(')).parse(i)?;
-    let (i, a) = ws(take_while1(is_node_char)).parse(i).or_else(|_| fail(i, 1, "expected a node name in V(...)"))?;
+    let (i, a) = ws(take_while1(is_node_char))
+        .parse(i)
+        .or_else(|_| fail(i, 1, "expected a node name in V(...)"))?;
     let (i, b) = opt(preceded(ws(char(',')), take_while1(is_node_char))).parse(i)?;
-    let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' to close V(...)"))?;
+    let (i, _) = ws(char(')'))
+        .parse(i)
+        .or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' to close V(...)"))?;
     let span = span_between(&start, &i);
     Ok((
         i,
@@ -230,21 +246,32 @@ fn call_or_param(i: In) -> Res<Expr> {
     let (after_ws, open) = opt(preceded(space0, char('('))).parse(i)?;
     let name_span = span_between(&start, &i);
     if open.is_none() {
-        return Ok((i, Expr::Param(name.fragment().to_ascii_lowercase(), name_span)));
+        return Ok((
+            i,
+            Expr::Param(name.fragment().to_ascii_lowercase(), name_span),
+        ));
     }
     let Some(f) = Func::from_name(name.fragment()) else {
         return Err(nom::Err::Failure(PErr {
             span: name_span,
-            msg: format!("unknown function '{}'", name.fragment()),
+            msg: format!("unknown function '{}'", name.fragment()).into(),
             hint: Some("functions: exp log log10 sqrt sinh cosh tanh abs min max pow".into()),
         }));
     };
     let (i, args) = separated_list1(char(','), expr).parse(after_ws)?;
-    let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' or ',' in function call"))?;
+    let (i, _) = ws(char(')'))
+        .parse(i)
+        .or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' or ',' in function call"))?;
     if args.len() != f.arity() {
         return Err(nom::Err::Failure(PErr {
             span: name_span,
-            msg: format!("{}() takes {} argument(s), got {}", f.name(), f.arity(), args.len()),
+            msg: format!(
+                "{}() takes {} argument(s), got {}",
+                f.name(),
+                f.arity(),
+                args.len()
+            )
+            .into(),
             hint: None,
         }));
     }
@@ -261,12 +288,16 @@ fn atom(i: In) -> Res<Expr> {
     match c {
         Some('(') => {
             let (j, e) = preceded(char('('), expr).parse(i)?;
-            let (j, _) = ws(char(')')).parse(j).or_else(|_: nom::Err<PErr>| fail(j, 1, "expected ')'"))?;
+            let (j, _) = ws(char(')'))
+                .parse(j)
+                .or_else(|_: nom::Err<PErr>| fail(j, 1, "expected ')'"))?;
             Ok((j, e))
         }
         Some('{') => {
             let (j, e) = preceded(char('{'), expr).parse(i)?;
-            let (j, _) = ws(char('}')).parse(j).or_else(|_: nom::Err<PErr>| fail(j, 1, "expected '}'"))?;
+            let (j, _) = ws(char('}'))
+                .parse(j)
+                .or_else(|_: nom::Err<PErr>| fail(j, 1, "expected '}'"))?;
             Ok((j, e))
         }
         Some('v') | Some('V') => {
@@ -303,10 +334,13 @@ fn unary(i: In) -> Res<Expr> {
     let (i, _) = space0(i)?;
     if let Ok((j, _)) = char::<In, PErr>('-').parse(i) {
         let (j, e) = unary(j)?;
-        return Ok((j, match e {
-            Expr::Num(v) => Expr::Num(-v),
-            e => Expr::Neg(Box::new(e)),
-        }));
+        return Ok((
+            j,
+            match e {
+                Expr::Num(v) => Expr::Num(-v),
+                e => Expr::Neg(Box::new(e)),
+            },
+        ));
     }
     if let Ok((j, _)) = char::<In, PErr>('+').parse(i) {
         return unary(j);
@@ -360,15 +394,23 @@ pub fn parse_full(text: In) -> Result<Expr, PErr> {
         Ok(x) => x,
         Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => return Err(e),
         Err(nom::Err::Incomplete(_)) => {
-            return Err(PErr { span: span_at(&text, 1), msg: "incomplete expression".into(), hint: None })
+            return Err(PErr {
+                span: span_at(&text, 1),
+                msg: "incomplete expression".into(),
+                hint: None,
+            })
         }
     };
-    let (rest, _) = space0::<In, PErr>(rest).map_err(|_| PErr { span: span_at(&rest, 1), msg: "syntax".into(), hint: None })?;
+    let (rest, _) = space0::<In, PErr>(rest).map_err(|_| PErr {
+        span: span_at(&rest, 1),
+        msg: "syntax".into(),
+        hint: None,
+    })?;
     if !rest.fragment().is_empty() {
         let c = rest.fragment().chars().next().unwrap_or(' ');
         return Err(PErr {
             span: span_at(&rest, 1),
-            msg: format!("unexpected '{c}' in expression"),
+            msg: format!("unexpected '{c}' in expression").into(),
             hint: None,
         });
     }
@@ -442,7 +484,9 @@ mod tests {
                     BinOp::Pow => a.powf(b),
                 }
             }
-            Expr::Call(f, args, _) => apply_func(*f, ev(&args[0]), args.get(1).map(ev).unwrap_or(0.0)),
+            Expr::Call(f, args, _) => {
+                apply_func(*f, ev(&args[0]), args.get(1).map(ev).unwrap_or(0.0))
+            }
             _ => f64::NAN,
         }
     }

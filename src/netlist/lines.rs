@@ -50,21 +50,27 @@ fn directive_is(line: &str, word: &str) -> bool {
 
 /// Split `text` into cards. `has_title`: skip the first line (top-level file).
 /// Returns the title (if any) and the cards.
+/// The card being assembled: start, end (exclusive), byte ranges to blank.
+type Pending = Option<(usize, usize, Vec<(usize, usize)>)>;
+
 pub fn split<'a>(text: &'a str, has_title: bool) -> (String, Vec<RawCard<'a>>) {
     let mut cards: Vec<RawCard> = Vec::new();
     let mut title = String::new();
     // Current card: start offset and end offset (exclusive) of its raw text,
     // plus the edits (ranges to blank) if it spans lines or has comments.
-    let mut cur: Option<(usize, usize, Vec<(usize, usize)>)> = None;
+    let mut cur: Pending = None;
     let mut in_control = false;
     let mut offset = 0usize;
     let mut first = has_title;
 
-    let flush = |cur: &mut Option<(usize, usize, Vec<(usize, usize)>)>, cards: &mut Vec<RawCard<'a>>| {
+    let flush = |cur: &mut Pending, cards: &mut Vec<RawCard<'a>>| {
         if let Some((s, e, blanks)) = cur.take() {
             let raw = &text[s..e];
             if blanks.is_empty() {
-                cards.push(RawCard { text: Cow::Borrowed(raw), start: s });
+                cards.push(RawCard {
+                    text: Cow::Borrowed(raw),
+                    start: s,
+                });
             } else {
                 let mut bytes = raw.as_bytes().to_vec();
                 for (bs, be) in blanks {
@@ -74,10 +80,12 @@ pub fn split<'a>(text: &'a str, has_title: bool) -> (String, Vec<RawCard<'a>>) {
                 }
                 // Only whole ASCII-delimited ranges were blanked; multi-byte
                 // characters inside them became spaces byte by byte.
-                let t = String::from_utf8(bytes).unwrap_or_else(|e| {
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                let t = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                cards.push(RawCard {
+                    text: Cow::Owned(t),
+                    start: s,
                 });
-                cards.push(RawCard { text: Cow::Owned(t), start: s });
             }
         }
     };
@@ -105,7 +113,10 @@ pub fn split<'a>(text: &'a str, has_title: bool) -> (String, Vec<RawCard<'a>>) {
                     None => line_end,
                 };
                 let body = text[line_start + lead..end].trim_end();
-                cards.push(RawCard { text: Cow::Owned(format!(".{body}")), start: (line_start + lead).saturating_sub(1) });
+                cards.push(RawCard {
+                    text: Cow::Owned(format!(".{body}")),
+                    start: (line_start + lead).saturating_sub(1),
+                });
             }
             continue;
         }
@@ -156,7 +167,10 @@ mod tests {
         assert_eq!(title, "title line");
         assert_eq!(cards.len(), 3);
         assert_eq!(cards[2].text, ".op");
-        assert_eq!(cards[0].text.split_whitespace().collect::<Vec<_>>(), ["R1", "a", "b", "1k", "extra"]);
+        assert_eq!(
+            cards[0].text.split_whitespace().collect::<Vec<_>>(),
+            ["R1", "a", "b", "1k", "extra"]
+        );
         // offsets are preserved
         let r1 = &cards[0];
         let pos = r1.text.find("extra").unwrap();

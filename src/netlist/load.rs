@@ -1,11 +1,19 @@
 //! Reading a netlist from disk: the top file, then every `.include` (paths
 //! relative to the including file), spliced in place. Include cycles and
-//! unreadable files are errors located at the `.include` card.
+//! unreadable files are errors located at the `.include` card. Other cards
+//! are only located here; elaboration parses them.
 
 use super::ast::Deck;
 use super::expr::Ctx;
 use super::lines;
 use super::parser::{parse_card, Parsed};
+
+/// True when a card is an `.include` (handled while loading; every other card
+/// is parsed later, by elaboration).
+fn is_include(text: &str) -> bool {
+    let w = text.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+    w.eq_ignore_ascii_case(".include") || w.eq_ignore_ascii_case(".inc")
+}
 use super::source::{FileId, Span};
 use super::{Diagnostic, Diagnostics};
 use std::path::{Path, PathBuf};
@@ -54,15 +62,23 @@ fn parse_file(
     if top {
         deck.title = title;
     }
-    for rc in &raw {
-        match parse_card(&rc.text, Ctx { file: id, base: rc.start }) {
-            Ok(Parsed::Card(c)) => deck.cards.push(c),
-            Ok(Parsed::Ignored(w)) => deck.warnings.push(Diagnostic::from(w).warning()),
+    for rc in raw {
+        if !is_include(&rc.text) {
+            deck.push_card(id, rc);
+            continue;
+        }
+        match parse_card(
+            &rc.text,
+            Ctx {
+                file: id,
+                base: rc.start,
+            },
+        ) {
             Ok(Parsed::Include(p, span)) => include(deck, id, &p, span, stack, errors),
+            Ok(_) => {}
             Err(e) => errors.push(e.into()),
         }
     }
-    drop(raw);
     *deck.sources.text_mut(id) = text;
 }
 
@@ -84,8 +100,11 @@ fn include(
     let canon = canonical(&path);
     if stack.contains(&canon) {
         errors.push(
-            Diagnostic::new(span, format!("include cycle: '{}' includes itself", path.display()))
-                .with_hint("remove one of the .include cards that form the cycle"),
+            Diagnostic::new(
+                span,
+                format!("include cycle: '{}' includes itself", path.display()),
+            )
+            .with_hint("remove one of the .include cards that form the cycle"),
         );
         return;
     }

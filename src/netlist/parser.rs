@@ -22,8 +22,9 @@ use super::expr::{self, fail, span_at, span_between, Ctx, In, PErr, Res};
 use super::source::Span;
 use nom::Parser;
 
-/// What one card turned into.
+/// What one card turned into. (Short-lived, one at a time: not boxed.)
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     Card(Card),
     /// `.include "path"` with the span of the path.
@@ -44,9 +45,16 @@ fn skip_ws(i: In, parens_as_space: bool) -> In {
     let n = i
         .fragment()
         .bytes()
-        .take_while(|&c| c.is_ascii_whitespace() || c == b',' && parens_as_space || (parens_as_space && (c == b'(' || c == b')')))
+        .take_while(|&c| {
+            c.is_ascii_whitespace()
+                || c == b',' && parens_as_space
+                || (parens_as_space && (c == b'(' || c == b')'))
+        })
         .count();
-    nom::bytes::complete::take::<usize, In, PErr>(n).parse(i).map(|(r, _)| r).unwrap_or(i)
+    nom::bytes::complete::take::<usize, In, PErr>(n)
+        .parse(i)
+        .map(|(r, _)| r)
+        .unwrap_or(i)
 }
 
 /// Length of a balanced `open…close` group at the start of `s` (quotes respected).
@@ -137,20 +145,30 @@ fn fields(mut i: In, parens_as_space: bool) -> Result<Vec<Field>, PErr> {
         let (rest, tok) = value_token(i, parens_as_space).map_err(unwrap_err)?;
         let after = skip_ws(rest, false);
         if after.fragment().starts_with('=') {
-            let (after_eq, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize).parse(after).map_err(unwrap_err)?;
+            let (after_eq, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
+                .parse(after)
+                .map_err(unwrap_err)?;
             let v_start = skip_ws(after_eq, false);
             if v_start.fragment().is_empty() {
                 return Err(PErr {
                     span: span_at(&after, 1),
-                    msg: format!("expected a value after '{}='", tok.fragment()),
+                    msg: format!("expected a value after '{}='", tok.fragment()).into(),
                     hint: None,
                 });
             }
             let (rest2, val) = value_token(v_start, parens_as_space).map_err(unwrap_err)?;
-            out.push(Field { key: Some(tok), val: Some(val), whole: start });
+            out.push(Field {
+                key: Some(tok),
+                val: Some(val),
+                whole: start,
+            });
             i = rest2;
         } else {
-            out.push(Field { key: None, val: Some(tok), whole: start });
+            out.push(Field {
+                key: None,
+                val: Some(tok),
+                whole: start,
+            });
             i = rest;
         }
     }
@@ -159,12 +177,19 @@ fn fields(mut i: In, parens_as_space: bool) -> Result<Vec<Field>, PErr> {
 fn unwrap_err(e: nom::Err<PErr>) -> PErr {
     match e {
         nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        nom::Err::Incomplete(_) => PErr { span: Span::default(), msg: "incomplete input".into(), hint: None },
+        nom::Err::Incomplete(_) => PErr {
+            span: Span::default(),
+            msg: "incomplete input".into(),
+            hint: None,
+        },
     }
 }
 
 fn name_of(i: &In) -> Name {
-    Name { text: i.fragment().to_ascii_lowercase(), span: span_at(i, i.fragment().len()) }
+    Name {
+        text: i.fragment().to_ascii_lowercase(),
+        span: span_at(i, i.fragment().len()),
+    }
 }
 
 /// Parse a value token as an expression (braces optional).
@@ -177,10 +202,18 @@ fn value_of(i: In) -> Result<Value, PErr> {
 fn arg_of(f: &Field) -> Result<Arg, PErr> {
     let Some(key) = f.key else {
         let v = f.val.unwrap_or(f.whole);
-        return Ok(Arg { key: name_of(&v), value: ArgValue::Flag });
+        return Ok(Arg {
+            key: name_of(&v),
+            value: ArgValue::Flag,
+        });
     };
     let key = name_of(&key);
-    let Some(v) = f.val else { return Ok(Arg { key, value: ArgValue::Flag }) };
+    let Some(v) = f.val else {
+        return Ok(Arg {
+            key,
+            value: ArgValue::Flag,
+        });
+    };
     let s = *v.fragment();
     let value = if s.starts_with('"') {
         ArgValue::Str(s[1..s.len() - 1].to_string(), span_at(&v, s.len()))
@@ -188,7 +221,11 @@ fn arg_of(f: &Field) -> Result<Arg, PErr> {
         let inner = s[5..s.len() - 1].trim();
         let path = inner.trim_matches('"').to_string();
         if path.is_empty() || !s.ends_with(')') {
-            return Err(PErr { span: span_at(&v, s.len()), msg: "expected file(\"path\")".into(), hint: None });
+            return Err(PErr {
+                span: span_at(&v, s.len()),
+                msg: "expected file(\"path\")".into(),
+                hint: None,
+            });
         }
         ArgValue::File(path, span_at(&v, s.len()))
     } else {
@@ -197,20 +234,55 @@ fn arg_of(f: &Field) -> Result<Arg, PErr> {
     Ok(Arg { key, value })
 }
 
-fn expect_positional<'a>(fs: &[Field<'a>], k: usize, card: &In<'a>, what: &str) -> Result<In<'a>, PErr> {
+fn expect_positional<'a>(
+    fs: &[Field<'a>],
+    k: usize,
+    card: &In<'a>,
+    what: &str,
+) -> Result<In<'a>, PErr> {
     match fs.get(k) {
-        Some(Field { key: None, val: Some(v), .. }) => Ok(*v),
-        Some(f) => Err(PErr { span: span_at(&f.whole, 1), msg: format!("expected {what}, found '{}='", f.key.map(|k| k.fragment().to_string()).unwrap_or_default()), hint: None }),
+        Some(Field {
+            key: None,
+            val: Some(v),
+            ..
+        }) => Ok(*v),
+        Some(f) => Err(PErr {
+            span: span_at(&f.whole, 1),
+            msg: format!(
+                "expected {what}, found '{}='",
+                f.key.map(|k| k.fragment().to_string()).unwrap_or_default()
+            )
+            .into(),
+            hint: None,
+        }),
         None => {
             let end = card.fragment().trim_end().len();
-            let (e, _) = nom::bytes::complete::take::<usize, In, PErr>(end).parse(*card).map_err(unwrap_err)?;
-            Err(PErr { span: span_at(&e, 1), msg: format!("expected {what}"), hint: None })
+            let (e, _) = nom::bytes::complete::take::<usize, In, PErr>(end)
+                .parse(*card)
+                .map_err(unwrap_err)?;
+            Err(PErr {
+                span: span_at(&e, 1),
+                msg: format!("expected {what}").into(),
+                hint: None,
+            })
         }
     }
 }
 
 fn too_many(f: &Field, what: &str) -> PErr {
-    PErr { span: span_at(&f.whole, f.whole.fragment().split_whitespace().next().map(str::len).unwrap_or(1)), msg: format!("unexpected field in {what}"), hint: None }
+    PErr {
+        span: span_at(
+            &f.whole,
+            f.whole
+                .fragment()
+                .split_whitespace()
+                .next()
+                .map(str::len)
+                .unwrap_or(1),
+        ),
+        msg: format!("unexpected field in {what}").into(),
+        hint: None,
+    }
 }
 
 /// `Rname n+ n- value`
@@ -224,17 +296,40 @@ fn two_node_element<'a>(fs: &[Field<'a>], card: &In<'a>) -> Result<(Name, [Name;
 fn parse_source(fs: &[Field], card: &In, kind: char) -> Result<Card, PErr> {
     let (name, nodes) = two_node_element(fs, card)?;
     let mut k = 3;
-    if let Some(Field { key: None, val: Some(v), .. }) = fs.get(k) {
+    if let Some(Field {
+        key: None,
+        val: Some(v),
+        ..
+    }) = fs.get(k)
+    {
         if v.fragment().eq_ignore_ascii_case("dc") {
             k += 1;
         }
     }
     let value = match fs.get(k) {
-        None => Value { expr: expr::Expr::Num(0.0), span: name.span },
-        Some(Field { key: None, val: Some(v), .. }) => {
+        None => Value {
+            expr: expr::Expr::Num(0.0),
+            span: name.span,
+        },
+        Some(Field {
+            key: None,
+            val: Some(v),
+            ..
+        }) => {
             let low = v.fragment().to_ascii_lowercase();
-            if ["ac", "pulse", "sin", "pwl", "exp", "sffm", "am"].iter().any(|w| low == *w || low.starts_with(&format!("{w}("))) {
-                return Err(PErr { span: span_at(v, v.fragment().len()), msg: format!("'{}' sources are not supported: xbarsim runs DC analyses only", v.fragment()), hint: Some("give a DC value, e.g. `V1 a 0 DC 1.5`".into()) });
+            if ["ac", "pulse", "sin", "pwl", "exp", "sffm", "am"]
+                .iter()
+                .any(|w| low == *w || low.starts_with(&format!("{w}(")))
+            {
+                return Err(PErr {
+                    span: span_at(v, v.fragment().len()),
+                    msg: format!(
+                        "'{}' sources are not supported: xbarsim runs DC analyses only",
+                        v.fragment()
+                    )
+                    .into(),
+                    hint: Some("give a DC value, e.g. `V1 a 0 DC 1.5`".into()),
+                });
             }
             value_of(*v)?
         }
@@ -243,7 +338,11 @@ fn parse_source(fs: &[Field], card: &In, kind: char) -> Result<Card, PErr> {
     if let Some(f) = fs.get(k + 1) {
         return Err(too_many(f, "a source"));
     }
-    Ok(if kind == 'v' { Card::VSource { name, nodes, value } } else { Card::ISource { name, nodes, value } })
+    Ok(if kind == 'v' {
+        Card::VSource { name, nodes, value }
+    } else {
+        Card::ISource { name, nodes, value }
+    })
 }
 
 /// `Bname n+ n- I = expr` — the expression is the rest of the card.
@@ -253,11 +352,21 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
     let mut words = Vec::new();
     for what in ["", "a node name", "a second node name"] {
         i = skip_ws(i, false);
-        let n = i.fragment().bytes().take_while(|c| !c.is_ascii_whitespace()).count();
+        let n = i
+            .fragment()
+            .bytes()
+            .take_while(|c| !c.is_ascii_whitespace())
+            .count();
         if n == 0 {
-            return Err(PErr { span: span_at(&i, 1), msg: format!("expected {what}"), hint: None });
+            return Err(PErr {
+                span: span_at(&i, 1),
+                msg: format!("expected {what}").into(),
+                hint: None,
+            });
         }
-        let (r, w) = nom::bytes::complete::take::<usize, In, PErr>(n).parse(i).map_err(unwrap_err)?;
+        let (r, w) = nom::bytes::complete::take::<usize, In, PErr>(n)
+            .parse(i)
+            .map_err(unwrap_err)?;
         words.push(w);
         i = r;
     }
@@ -266,22 +375,51 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
     let c = i.fragment().chars().next().map(|c| c.to_ascii_lowercase());
     match c {
         Some('i') => {}
-        Some('v') => return Err(PErr { span: span_at(&i, 1), msg: "behavioural voltage sources (V=...) are not supported".into(), hint: Some("use a current law I=... or an independent V source".into()) }),
-        _ => return Err(PErr { span: span_at(&i, 1), msg: "expected 'I=' and the source's current expression".into(), hint: Some("e.g. B1 a b I=1e-5*sinh(2.6*V(a,b))".into()) }),
+        Some('v') => {
+            return Err(PErr {
+                span: span_at(&i, 1),
+                msg: "behavioural voltage sources (V=...) are not supported".into(),
+                hint: Some("use a current law I=... or an independent V source".into()),
+            })
+        }
+        _ => {
+            return Err(PErr {
+                span: span_at(&i, 1),
+                msg: "expected 'I=' and the source's current expression".into(),
+                hint: Some("e.g. B1 a b I=1e-5*sinh(2.6*V(a,b))".into()),
+            })
+        }
     }
-    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize).parse(i).map_err(unwrap_err)?;
+    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
+        .parse(i)
+        .map_err(unwrap_err)?;
     let r = skip_ws(r, false);
     if !r.fragment().starts_with('=') {
-        return Err(PErr { span: span_at(&r, 1), msg: "expected '=' after 'I'".into(), hint: None });
+        return Err(PErr {
+            span: span_at(&r, 1),
+            msg: "expected '=' after 'I'".into(),
+            hint: None,
+        });
     }
-    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize).parse(r).map_err(unwrap_err)?;
+    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
+        .parse(r)
+        .map_err(unwrap_err)?;
     let body = skip_ws(r, false);
     if body.fragment().trim().is_empty() {
-        return Err(PErr { span: span_at(&body, 1), msg: "expected the current expression after 'I='".into(), hint: None });
+        return Err(PErr {
+            span: span_at(&body, 1),
+            msg: "expected the current expression after 'I='".into(),
+            hint: None,
+        });
     }
     let e = expr::parse_full(body)?;
     let span = span_between(&kind_at, &body).to(span_at(&body, body.fragment().trim_end().len()));
-    Ok(Card::BSource { name: name_of(&words[0]), nodes: [name_of(&words[1]), name_of(&words[2])], expr: e, span })
+    Ok(Card::BSource {
+        name: name_of(&words[0]),
+        nodes: [name_of(&words[1]), name_of(&words[2])],
+        expr: e,
+        span,
+    })
 }
 
 fn parse_memristor(fs: &[Field], card: &In) -> Result<Card, PErr> {
@@ -289,7 +427,7 @@ fn parse_memristor(fs: &[Field], card: &In) -> Result<Card, PErr> {
     if !head.fragment().eq_ignore_ascii_case("ymemristor") {
         return Err(PErr {
             span: span_at(&head, head.fragment().len()),
-            msg: format!("unknown Y element type '{}'", head.fragment()),
+            msg: format!("unknown Y element type '{}'", head.fragment()).into(),
             hint: Some("the memristor element is `YMEMRISTOR name n+ n- model [g=<S>]`".into()),
         });
     }
@@ -306,7 +444,12 @@ fn parse_memristor(fs: &[Field], card: &In) -> Result<Card, PErr> {
     }
     let mut n = name_of(&name);
     n.text = format!("ymemristor {}", n.text);
-    Ok(Card::Memristor { name: n, nodes: [name_of(&a), name_of(&b)], model: name_of(&m), args })
+    Ok(Card::Memristor {
+        name: n,
+        nodes: [name_of(&a), name_of(&b)],
+        model: name_of(&m),
+        args,
+    })
 }
 
 fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
@@ -328,23 +471,43 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 vals.push(value_of(expect_positional(fs, k, &card, what)?)?);
             }
             if let Some(f) = fs.get(5) {
-                return Err(PErr { span: span_at(&f.whole, 1), msg: "only one swept source is supported".into(), hint: Some("run nested sweeps as separate netlists or use .param".into()) });
+                return Err(PErr {
+                    span: span_at(&f.whole, 1),
+                    msg: "only one swept source is supported".into(),
+                    hint: Some("run nested sweeps as separate netlists or use .param".into()),
+                });
             }
             let step = vals.pop().unwrap_or_else(|| unreachable!());
             let stop = vals.pop().unwrap_or_else(|| unreachable!());
             let start = vals.pop().unwrap_or_else(|| unreachable!());
-            Card::Dc { span: hspan, source: name_of(&src), start, stop, step }
+            Card::Dc {
+                span: hspan,
+                source: name_of(&src),
+                start,
+                stop,
+                step,
+            }
         }
         ".param" => {
             let mut ps = Vec::new();
             for f in &fs[1..] {
                 match (f.key, f.val) {
                     (Some(k), Some(v)) => ps.push((name_of(&k), value_of(v)?)),
-                    _ => return Err(PErr { span: span_at(&f.whole, 1), msg: "expected name=value in .param".into(), hint: None }),
+                    _ => {
+                        return Err(PErr {
+                            span: span_at(&f.whole, 1),
+                            msg: "expected name=value in .param".into(),
+                            hint: None,
+                        })
+                    }
                 }
             }
             if ps.is_empty() {
-                return Err(PErr { span: hspan, msg: ".param needs at least one name=value".into(), hint: None });
+                return Err(PErr {
+                    span: hspan,
+                    msg: ".param needs at least one name=value".into(),
+                    hint: None,
+                });
             }
             Card::Param(ps)
         }
@@ -367,17 +530,26 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
             let name = expect_positional(&fs2, 1, &card, "a model name")?;
             let kind = expect_positional(&fs2, 2, &card, "a model type (memristor)")?;
             let args: Result<Vec<Arg>, PErr> = fs2[3..].iter().map(arg_of).collect();
-            Card::Model { name: name_of(&name), kind: name_of(&kind), args: args? }
+            Card::Model {
+                name: name_of(&name),
+                kind: name_of(&kind),
+                args: args?,
+            }
         }
         ".crossbar" => {
             let name = expect_positional(fs, 1, &card, "the crossbar's name")?;
-            Card::Crossbar { name: name_of(&name), args: args(2)?, span: hspan }
+            Card::Crossbar {
+                name: name_of(&name),
+                args: args(2)?,
+                span: hspan,
+            }
         }
         ".save" | ".print" | ".plot" | ".probe" | ".width" | ".title" | ".global" => {
-            return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (all node voltages and source currents are written); ignored"), hint: None }));
+            return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (all node voltages and source currents are written); ignored").into(), hint: None }));
         }
-        ".subckt" | ".ends" | ".lib" | ".func" | ".tran" | ".ac" | ".noise" | ".tf" | ".ic" | ".nodeset" => {
-            return Err(PErr { span: hspan, msg: format!("'{kind}' is not supported"), hint: Some("xbarsim supports .param .include .model .options .temp .op .dc .crossbar and the crossbar analyses".into()) });
+        ".subckt" | ".ends" | ".lib" | ".func" | ".tran" | ".ac" | ".noise" | ".tf" | ".ic"
+        | ".nodeset" => {
+            return Err(PErr { span: hspan, msg: format!("'{kind}' is not supported").into(), hint: Some("xbarsim supports .param .include .model .options .temp .op .dc .crossbar and the crossbar analyses".into()) });
         }
         _ => {
             // Analysis directives defined by analysis modules (.vmm, .read, ...).
@@ -389,7 +561,14 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                     _ => a.push(arg_of(f)?),
                 }
             }
-            Card::Directive { kind: Name { text: kind[1..].to_string(), span: hspan }, words, args: a }
+            Card::Directive {
+                kind: Name {
+                    text: kind[1..].to_string(),
+                    span: hspan,
+                },
+                words,
+                args: a,
+            }
         }
     }))
 }
@@ -397,16 +576,28 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
 /// Parse one card's text, located at `ctx`.
 pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
     let card = In::new_extra(text, ctx);
-    let first = text.trim_start().chars().next().map(|c| c.to_ascii_lowercase());
+    let first = text
+        .trim_start()
+        .chars()
+        .next()
+        .map(|c| c.to_ascii_lowercase());
     if first == Some('b') {
         return parse_bsource(card).map(Parsed::Card);
     }
     let fs = fields(card, false)?;
     let Some(f0) = fs.first() else {
-        return Err(PErr { span: span_at(&card, 1), msg: "empty card".into(), hint: None });
+        return Err(PErr {
+            span: span_at(&card, 1),
+            msg: "empty card".into(),
+            hint: None,
+        });
     };
     if f0.key.is_some() {
-        return Err(PErr { span: span_at(&f0.whole, 1), msg: "a card must start with an element name or a directive".into(), hint: None });
+        return Err(PErr {
+            span: span_at(&f0.whole, 1),
+            msg: "a card must start with an element name or a directive".into(),
+            hint: None,
+        });
     }
     match first {
         Some('r') => {
@@ -422,12 +613,16 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
         Some('i') => parse_source(&fs, &card, 'i').map(Parsed::Card),
         Some('y') => parse_memristor(&fs, &card).map(Parsed::Card),
         Some('.') => parse_directive(&fs, card),
-        Some('+') => Err(PErr { span: span_at(&card, 1), msg: "continuation line '+' with no card before it".into(), hint: None }),
+        Some('+') => Err(PErr {
+            span: span_at(&card, 1),
+            msg: "continuation line '+' with no card before it".into(),
+            hint: None,
+        }),
         _ => {
             let w = f0.val.unwrap_or(f0.whole);
             Err(PErr {
                 span: span_at(&w, 1),
-                msg: format!("unknown element '{}'", w.fragment()),
+                msg: format!("unknown element '{}'", w.fragment()).into(),
                 hint: Some("elements: R (resistor), V and I (DC sources), B (behavioural current source), YMEMRISTOR (memristor)".into()),
             })
         }

@@ -1,8 +1,10 @@
 //! Newton–Raphson on the nodal equations F(y) = 0.
 //!
-//! Each iteration assembles J and F, solves J·Δ = −F with the reused symbolic
+//! Each iteration assembles F, solves J·Δ = −F with the reused symbolic
 //! factorization, and damps the step by backtracking on ‖F‖₂ (Armijo, halving
-//! up to 12 times) so exponential laws such as sinh cannot run away.
+//! up to 12 times) so exponential laws such as sinh cannot run away. The
+//! numeric factorization of J is kept across iterations while the steps
+//! contract fast (modified Newton) and refreshed when they do not.
 //! Convergence (SPICE-style), all unknowns:
 //!   |Δyᵢ| ≤ reltol·max(|yᵢ|, |yᵢ + Δyᵢ|) + vntol   (the last step), and
 //!   |Fᵢ|  ≤ reltol·max|element current at i| + abstol (at the new point).
@@ -27,12 +29,22 @@ pub struct Stats {
 #[derive(Debug, thiserror::Error)]
 pub enum SolveFailure {
     #[error("no convergence after {iterations} Newton iterations (plain, gmin stepping and source stepping tried); worst node '{node}' has a current imbalance of {residual:.3e} A")]
-    NoConvergence { node: String, residual: f64, iterations: usize },
+    NoConvergence {
+        node: String,
+        residual: f64,
+        iterations: usize,
+    },
     #[error("{0}")]
     Linear(#[from] SolveError),
     #[error("the solution is not finite near node '{node}'")]
     NotFinite { node: String },
 }
+
+/// A chord step must be at most this fraction of the previous step, or the
+/// Jacobian is refactored.
+pub const CHORD_RATIO: f64 = 0.3;
+/// At most this many chord steps in a row.
+pub const CHORD_MAX: usize = 12;
 
 pub struct Newton<'a> {
     pub opts: &'a Options,
@@ -47,12 +59,20 @@ fn norm2(x: &[f64]) -> f64 {
 
 impl<'a> Newton<'a> {
     pub fn new(opts: &'a Options, n: usize) -> Self {
-        Newton { opts, dy: vec![0.0; n], ytry: vec![0.0; n], iterations: 0 }
+        Newton {
+            opts,
+            dy: vec![0.0; n],
+            ytry: vec![0.0; n],
+            iterations: 0,
+        }
     }
 
     fn residual_ok(&self, sys: &System) -> bool {
         let o = self.opts;
-        sys.f.iter().zip(&sys.scale).all(|(f, s)| f.abs() <= o.reltol * s + o.abstol)
+        sys.f
+            .iter()
+            .zip(&sys.scale)
+            .all(|(f, s)| f.abs() <= o.reltol * s + o.abstol)
     }
 
     /// Worst unknown by scaled residual (after an assembly).
@@ -65,12 +85,24 @@ impl<'a> Newton<'a> {
                 best = (k, if r.is_nan() { f64::INFINITY } else { r });
             }
         }
-        let name = sys.map.root.get(best.0).map(|n| c.nodes.name(*n).to_string()).unwrap_or_default();
+        let name = sys
+            .map
+            .root
+            .get(best.0)
+            .map(|n| c.nodes.name(*n).to_string())
+            .unwrap_or_default();
         (name, sys.f.get(best.0).copied().unwrap_or(0.0))
     }
 
     /// One linear solve: exact for linear circuits. `refactor`: the matrix changed.
-    pub fn linear(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64], refactor: bool) -> Result<(), SolveFailure> {
+    pub fn linear(
+        &mut self,
+        sys: &mut System,
+        solver: &mut SparseSolver,
+        c: &Circuit,
+        y: &mut [f64],
+        refactor: bool,
+    ) -> Result<(), SolveFailure> {
         sys.assemble(c, y, refactor);
         if refactor {
             solver.factor(&sys.vals)?;
@@ -84,26 +116,49 @@ impl<'a> Newton<'a> {
         }
         self.iterations += 1;
         if let Some(k) = y.iter().position(|v| !v.is_finite()) {
-            return Err(SolveFailure::NotFinite { node: c.nodes.name(sys.map.root[k]).to_string() });
+            return Err(SolveFailure::NotFinite {
+                node: c.nodes.name(sys.map.root[k]).to_string(),
+            });
         }
         Ok(())
     }
 
-    /// Plain damped Newton from `y`. Ok(true) when converged.
-    pub fn newton(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64]) -> Result<bool, SolveFailure> {
+    /// Damped modified Newton from `y`. Ok(true) when converged.
+    ///
+    /// The factorization of J is reused (chord steps) while the steps shrink
+    /// by at least [`CHORD_RATIO`] per iteration; J is refactored at the
+    /// current point when they do not, when the line search had to damp, or
+    /// after [`CHORD_MAX`] chord steps. On large arrays one factorization costs
+    /// about ten solves, and mildly nonlinear devices contract well under a
+    /// slightly old Jacobian.
+    pub fn newton(
+        &mut self,
+        sys: &mut System,
+        solver: &mut SparseSolver,
+        c: &Circuit,
+        y: &mut [f64],
+    ) -> Result<bool, SolveFailure> {
         let o = self.opts;
         let mut step_ok = false;
+        let mut refactor = true;
+        let mut chord_steps = 0usize;
+        let mut last_step = f64::INFINITY;
         for _ in 0..o.itl1 {
-            sys.assemble(c, y, true);
+            sys.assemble(c, y, refactor);
             if !sys.f.iter().all(|x| x.is_finite()) {
                 return Ok(false);
             }
             if step_ok && self.residual_ok(sys) {
                 return Ok(true);
             }
-            match solver.factor(&sys.vals) {
-                Ok(()) => {}
-                Err(SolveError::Faer(_)) | Err(SolveError::Singular(_)) => return Ok(false),
+            if refactor {
+                match solver.factor(&sys.vals) {
+                    Ok(()) => {}
+                    Err(SolveError::Faer(_)) | Err(SolveError::Singular(_)) => return Ok(false),
+                }
+                chord_steps = 0;
+            } else {
+                chord_steps += 1;
             }
             self.iterations += 1;
             for (d, f) in self.dy.iter_mut().zip(&sys.f) {
@@ -121,23 +176,41 @@ impl<'a> Newton<'a> {
                 }
                 sys.assemble(c, &self.ytry, false);
                 let f1 = norm2(&sys.f);
-                if (f1.is_finite() && f1 <= (1.0 - 1e-4 * alpha) * f0) || self.residual_ok(sys) || k == 12 {
+                if (f1.is_finite() && f1 <= (1.0 - 1e-4 * alpha) * f0)
+                    || self.residual_ok(sys)
+                    || k == 12
+                {
                     break;
                 }
                 alpha *= 0.5;
             }
             step_ok = alpha == 1.0
-                && y.iter().zip(&self.ytry).all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
+                && y.iter()
+                    .zip(&self.ytry)
+                    .all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
+            let step = alpha * norm2(&self.dy);
+            refactor = alpha < 1.0 || step > CHORD_RATIO * last_step || chord_steps >= CHORD_MAX;
+            last_step = step;
             y.copy_from_slice(&self.ytry);
         }
         Ok(false)
     }
 
     /// The full strategy: Newton, then gmin stepping, then source stepping.
-    pub fn solve(&mut self, sys: &mut System, solver: &mut SparseSolver, c: &Circuit, y: &mut [f64]) -> Result<Stats, SolveFailure> {
+    pub fn solve(
+        &mut self,
+        sys: &mut System,
+        solver: &mut SparseSolver,
+        c: &Circuit,
+        y: &mut [f64],
+    ) -> Result<Stats, SolveFailure> {
         self.iterations = 0;
         let f0 = solver.factorizations;
-        let stats = |s: &Self, m: &'static str, solver: &SparseSolver| Stats { iterations: s.iterations, factorizations: solver.factorizations - f0, method: m };
+        let stats = |s: &Self, m: &'static str, solver: &SparseSolver| Stats {
+            iterations: s.iterations,
+            factorizations: solver.factorizations - f0,
+            method: m,
+        };
         let y0 = y.to_vec();
         if self.newton(sys, solver, c, y)? {
             return Ok(stats(self, "newton", solver));
@@ -192,7 +265,11 @@ impl<'a> Newton<'a> {
         }
         sys.assemble(c, y, false);
         let (node, residual) = self.worst(sys, c);
-        Err(SolveFailure::NoConvergence { node, residual, iterations: self.iterations })
+        Err(SolveFailure::NoConvergence {
+            node,
+            residual,
+            iterations: self.iterations,
+        })
     }
 
     pub fn iterations(&self) -> usize {

@@ -9,7 +9,9 @@
 
 use crate::mna::pattern::Pattern;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::sparse::linalg::cholesky::{factorize_symbolic_cholesky, SymbolicCholesky, SymmetricOrdering};
+use faer::sparse::linalg::cholesky::{
+    factorize_symbolic_cholesky, SymbolicCholesky, SymmetricOrdering,
+};
 use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Side};
@@ -31,8 +33,13 @@ struct Lu {
     vals: Vec<f64>,
 }
 
+/// One per solver: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Kind {
-    Llt { sym: SymbolicCholesky<usize>, l: Vec<f64> },
+    Llt {
+        sym: SymbolicCholesky<usize>,
+        l: Vec<f64>,
+    },
     Lu(Box<Lu>),
 }
 
@@ -54,11 +61,16 @@ fn faer_err(e: impl std::fmt::Debug) -> SolveError {
 impl SparseSolver {
     /// Symbolic analysis of `p` (ordering + elimination structure), once.
     pub fn new(p: &Pattern) -> Result<SparseSolver, SolveError> {
-        let par = Par::Seq;
+        let par = Par::Seq; // measured: Par::rayon(2) was slower on 2 cores (7.3 s vs 6.95 s end to end at 512x512)
         let symbolic = p.symbolic.clone();
         let (kind, req) = if p.lower {
-            let sym = factorize_symbolic_cholesky(symbolic.as_ref(), Side::Lower, SymmetricOrdering::Amd, Default::default())
-                .map_err(faer_err)?;
+            let sym = factorize_symbolic_cholesky(
+                symbolic.as_ref(),
+                Side::Lower,
+                SymmetricOrdering::Amd,
+                Default::default(),
+            )
+            .map_err(faer_err)?;
             let req = StackReq::any_of(&[
                 sym.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
                 sym.solve_in_place_scratch::<f64>(1, par),
@@ -68,16 +80,28 @@ impl SparseSolver {
         } else {
             let lu = Self::lu_parts(&symbolic, None)?;
             let req = StackReq::any_of(&[
-                lu.sym.factorize_numeric_lu_scratch::<f64>(par, Default::default()),
+                lu.sym
+                    .factorize_numeric_lu_scratch::<f64>(par, Default::default()),
                 lu.sym.solve_in_place_scratch::<f64>(1, par),
             ]);
             (Kind::Lu(Box::new(lu)), req)
         };
-        Ok(SparseSolver { lower: p.lower, symbolic, kind, mem: MemBuffer::new(req), par, factorizations: 0, solves: 0 })
+        Ok(SparseSolver {
+            lower: p.lower,
+            symbolic,
+            kind,
+            mem: MemBuffer::new(req),
+            par,
+            factorizations: 0,
+            solves: 0,
+        })
     }
 
     /// LU structures; `mirror`: build the full pattern from a lower-triangle one.
-    fn lu_parts(symbolic: &SymbolicSparseColMat<usize>, mirror: Option<()>) -> Result<Lu, SolveError> {
+    fn lu_parts(
+        symbolic: &SymbolicSparseColMat<usize>,
+        mirror: Option<()>,
+    ) -> Result<Lu, SolveError> {
         let n = symbolic.nrows();
         let (cp, ri) = (symbolic.col_ptr(), symbolic.row_idx());
         let (full, from) = if mirror.is_some() {
@@ -102,13 +126,22 @@ impl SparseSolver {
             }
             let row_idx = e.iter().map(|x| x.1).collect();
             let from = e.iter().map(|x| x.2).collect();
-            (SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx), from)
+            (
+                SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx),
+                from,
+            )
         } else {
             (symbolic.clone(), (0..ri.len() as u32).collect())
         };
         let sym = factorize_symbolic_lu(full.as_ref(), Default::default()).map_err(faer_err)?;
         let vals = vec![0.0; full.row_idx().len()];
-        Ok(Lu { symbolic: full, from, sym, num: NumericLu::new(), vals })
+        Ok(Lu {
+            symbolic: full,
+            from,
+            sym,
+            num: NumericLu::new(),
+            vals,
+        })
     }
 
     pub fn is_cholesky(&self) -> bool {
@@ -120,13 +153,22 @@ impl SparseSolver {
         self.factorizations += 1;
         if let Kind::Llt { sym, l } = &mut self.kind {
             let a = SparseColMatRef::new(self.symbolic.as_ref(), vals);
-            match sym.factorize_numeric_llt::<f64>(l, a, Side::Lower, Default::default(), self.par, MemStack::new(&mut self.mem), Default::default()) {
+            match sym.factorize_numeric_llt::<f64>(
+                l,
+                a,
+                Side::Lower,
+                Default::default(),
+                self.par,
+                MemStack::new(&mut self.mem),
+                Default::default(),
+            ) {
                 Ok(_) => return Ok(()),
                 Err(_) => {
                     // Not positive definite: switch to LU for good.
                     let lu = Self::lu_parts(&self.symbolic, Some(()))?;
                     let req = StackReq::any_of(&[
-                        lu.sym.factorize_numeric_lu_scratch::<f64>(self.par, Default::default()),
+                        lu.sym
+                            .factorize_numeric_lu_scratch::<f64>(self.par, Default::default()),
                         lu.sym.solve_in_place_scratch::<f64>(1, self.par),
                     ]);
                     self.mem = MemBuffer::new(req);
@@ -134,13 +176,21 @@ impl SparseSolver {
                 }
             }
         }
-        let Kind::Lu(lu) = &mut self.kind else { unreachable!() };
+        let Kind::Lu(lu) = &mut self.kind else {
+            unreachable!()
+        };
         for (v, &s) in lu.vals.iter_mut().zip(&lu.from) {
             *v = vals[s as usize];
         }
         let a = SparseColMatRef::new(lu.symbolic.as_ref(), &lu.vals);
         lu.sym
-            .factorize_numeric_lu::<f64>(&mut lu.num, a, self.par, MemStack::new(&mut self.mem), Default::default())
+            .factorize_numeric_lu::<f64>(
+                &mut lu.num,
+                a,
+                self.par,
+                MemStack::new(&mut self.mem),
+                Default::default(),
+            )
             .map_err(|e| SolveError::Faer(format!("{e:?}")))?;
         Ok(())
     }

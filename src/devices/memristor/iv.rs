@@ -83,7 +83,11 @@ mod tests {
     }
     #[test]
     fn derivatives_match_finite_differences() {
-        for law in [IvLaw::Linear, IvLaw::Sinh { beta: 2.6 }, IvLaw::Cubic { temp_c: 27.0 }] {
+        for law in [
+            IvLaw::Linear,
+            IvLaw::Sinh { beta: 2.6 },
+            IvLaw::Cubic { temp_c: 27.0 },
+        ] {
             for v in [-1.3, -0.2, 0.0, 0.25, 0.9] {
                 let h = 1e-6;
                 let fd = (law.current(3e-5, v + h) - law.current(3e-5, v - h)) / (2.0 * h);
