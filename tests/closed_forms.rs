@@ -224,3 +224,34 @@ fn dc_sweep_linear_and_nonlinear() {
         );
     }
 }
+
+/// Forced CG on a circuit whose matrix is indefinite: the preconditioner is not
+/// positive definite, CG gives way to Cholesky, which gives way to LU.
+#[test]
+fn iterative_falls_back_to_direct_then_lu() {
+    let m =
+        op_map("neg\n.options solver=iterative\nV1 s 0 1\nR1 s a 1k\nB1 a 0 I=-2e-3*V(a)\n.op\n");
+    assert_close(m["v(a)"], -1.0, 1e-12, "v(a)");
+}
+
+/// Ladder closed form through CG.
+#[test]
+fn ladder_closed_form_iterative() {
+    let (n, r, g, v): (usize, f64, f64, f64) = (300, 2.5, 1e-4, 0.3);
+    let mut t = String::from("ladder\n.options solver=iterative\n");
+    t += &format!("V1 n0 0 {v}\n");
+    for k in 1..=n {
+        t += &format!("R{k} n{} n{k} {r}\nRG{k} n{k} 0 {}\n", k - 1, 1.0 / g);
+    }
+    t += ".op\n";
+    let c = circuit(&t);
+    let e = xbarsim::analysis::Engine::new(&c).unwrap();
+    assert!(e.solver.is_iterative());
+    let m = op_map(&t);
+    let theta = (1.0 + r * g / 2.0).acosh();
+    let nh = n as f64 + 0.5;
+    for k in [1, 150, 300] {
+        let want = v * (theta * (nh - k as f64)).cosh() / (theta * nh).cosh();
+        assert_close(m[&format!("v(n{k})")], want, 1e-10, &format!("V_{k}"));
+    }
+}

@@ -226,3 +226,13 @@ fn batch_continues_after_failure() {
     assert!(out.join("good/op.csv").exists());
     assert!(!out.join("bad/op.csv").exists());
 }
+
+#[test]
+fn bad_solver_option() {
+    expect(
+        "t\n.options solver=magic\nV1 a 0 1\nR1 a 0 1\n",
+        2,
+        17,
+        "solver must be auto, direct or iterative",
+    );
+}

@@ -6,12 +6,28 @@
 use crate::common::*;
 
 fn check(name: &str, tol: f64) {
+    check_with(name, tol, None);
+}
+
+/// Run the oracle netlist, optionally with an extra `.options` card after the title.
+fn check_with(name: &str, tol: f64, options: Option<&str>) {
     let dir = manifest().join("tests/oracles");
-    let out = tmpdir(&format!("oracle-{}", name.replace('.', "_")));
+    let tag = options
+        .map(|o| o.replace(['=', ' '], "_"))
+        .unwrap_or_default();
+    let out = tmpdir(&format!("oracle-{}{tag}", name.replace('.', "_")));
+    let mut netlist = dir.join(format!("{name}.cir"));
+    if let Some(o) = options {
+        // Same netlist, one more card (these netlists reference no other files).
+        let text = std::fs::read_to_string(&netlist).unwrap();
+        let (title, rest) = text.split_once('\n').unwrap();
+        netlist = out.join(format!("{name}.cir"));
+        std::fs::write(&netlist, format!("{title}\n.options {o}\n{rest}")).unwrap();
+    }
     let (code, _o, err) = run_bin(&[
         "run",
         "-q",
-        dir.join(format!("{name}.cir")).to_str().unwrap(),
+        netlist.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
     ]);
@@ -64,4 +80,20 @@ fn crossbar_card_linear_6x6_elementwise() {
 #[test]
 fn crossbar_card_sinh_8x12_elementwise() {
     check("crossbar_card_sinh_8x12.ng", 1e-6);
+}
+
+/// The iterative solver (CG with the strong-coupling preconditioner), forced on
+/// every oracle, gives the same answers.
+#[test]
+fn all_oracles_with_iterative_solver() {
+    for (name, tol) in [
+        ("linear_random_20", 1e-9),
+        ("crossbar_plain_linear_8", 1e-9),
+        ("nonlinear_cubic_25", 1e-6),
+        ("nonlinear_sinh_25", 1e-6),
+        ("crossbar_card_linear_6x6_vhalf.ng", 1e-9),
+        ("crossbar_card_sinh_8x12.ng", 1e-6),
+    ] {
+        check_with(name, tol, Some("solver=iterative"));
+    }
 }

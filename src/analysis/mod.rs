@@ -23,7 +23,7 @@ pub struct Engine<'c> {
 impl<'c> Engine<'c> {
     pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
         let sys = System::new(c);
-        let solver = SparseSolver::new(&sys.pattern)?;
+        let solver = SparseSolver::new(&sys.pattern, c.options.solver)?;
         let n = sys.n();
         Ok(Engine {
             c,

@@ -83,28 +83,33 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
         }
     }
 
-    // Pass 2: elements, one card at a time.
+    // Pass 2: elements. Cards are parsed in parallel chunks (parsing is pure),
+    // then interned and appended in order.
     let mut names = NameSet::default();
-    for &k in &elements {
-        let card = match deck.parse(k) {
-            Ok(Parsed::Card(c)) => c,
-            Ok(_) => continue,
-            Err(err) => {
-                e.errors.push(err.into());
-                continue;
+    for chunk in elements.chunks(PARSE_CHUNK) {
+        use rayon::prelude::*;
+        let parsed: Vec<_> = chunk.par_iter().map(|&k| deck.parse(k)).collect();
+        for (&k, p) in chunk.iter().zip(parsed) {
+            let card = match p {
+                Ok(Parsed::Card(c)) => c,
+                Ok(_) => continue,
+                Err(err) => {
+                    e.errors.push(err.into());
+                    continue;
+                }
+            };
+            e.c.nodes.set_card(k as u32);
+            if let Some(n) = card.element_name() {
+                if let Some(prev) = names.insert(deck, &n.text, k) {
+                    e.errors.push(
+                        Diagnostic::new(n.span, format!("duplicate element name '{}'", n.text))
+                            .with_note(prev, "first defined here"),
+                    );
+                    continue;
+                }
             }
-        };
-        e.c.nodes.set_card(k as u32);
-        if let Some(n) = card.element_name() {
-            if let Some(prev) = names.insert(deck, &n.text, k) {
-                e.errors.push(
-                    Diagnostic::new(n.span, format!("duplicate element name '{}'", n.text))
-                        .with_note(prev, "first defined here"),
-                );
-                continue;
-            }
+            e.element(card, &model_index, &model_cards);
         }
-        e.element(card, &model_index, &model_cards);
     }
 
     // Analyses.
@@ -123,6 +128,9 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
         Err(Diagnostics(e.errors))
     }
 }
+
+/// Cards parsed per parallel batch in pass 2.
+const PARSE_CHUNK: usize = 16384;
 
 /// Element names seen so far, without storing them: a map from the name's
 /// hash to its card; equal hashes are confirmed by re-reading that card, and
@@ -393,14 +401,32 @@ impl Elab {
 
     fn options(&mut self, args: &[Arg]) {
         for a in args {
-            let o = &mut self.c.options;
             let key = a.key.text.as_str();
+            if key == "solver" {
+                use crate::solve::SolverChoice;
+                let word = match &a.value {
+                    ArgValue::Value(Value {
+                        expr: Expr::Param(w, _),
+                        ..
+                    }) => w.as_str(),
+                    _ => "",
+                };
+                match word {
+                    "auto" => self.c.options.solver = SolverChoice::Auto,
+                    "direct" => self.c.options.solver = SolverChoice::Direct,
+                    "iterative" => self.c.options.solver = SolverChoice::Iterative,
+                    _ => self.errors.push(
+                        Diagnostic::new(a.value.span(&a.key), "solver must be auto, direct or iterative")
+                            .with_hint("auto: conjugate gradients for large symmetric systems, sparse Cholesky/LU otherwise"),
+                    ),
+                }
+                continue;
+            }
             let known = matches!(key, "reltol" | "abstol" | "vntol" | "gmin" | "itl1");
             if !known {
                 // Other simulators' options (klu, method=gear, ...) are accepted and ignored.
                 continue;
             }
-            let _ = o;
             let Some(v) = self.arg_value(a) else { continue };
             let bad = |e: &mut Self, why: &str| {
                 e.errors.push(Diagnostic::new(

@@ -132,6 +132,8 @@ pub struct Options {
     pub gmin: f64,
     /// Newton iteration limit for one solve.
     pub itl1: usize,
+    /// Linear solver: auto (CG for large symmetric systems), direct, iterative.
+    pub solver: crate::solve::SolverChoice,
 }
 
 impl Default for Options {
@@ -142,6 +144,7 @@ impl Default for Options {
             vntol: 1e-9,
             gmin: 1e-12,
             itl1: 100,
+            solver: Default::default(),
         }
     }
 }

@@ -99,9 +99,7 @@ impl Params {
     /// Fold parameters into an expression that may contain `V(...)` probes:
     /// every sub-tree without probes becomes a number.
     pub fn fold(&mut self, e: &Expr) -> Result<Expr, Diagnostic> {
-        let mut pr = Vec::new();
-        e.probes(&mut pr);
-        if pr.is_empty() {
+        if !e.has_probe() {
             return Ok(Expr::Num(self.eval(e)?));
         }
         Ok(match e {

@@ -27,7 +27,15 @@ impl RunError {
 
 /// Parse, include, elaborate. Warnings are printed to stderr.
 pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
+    let t = Instant::now();
     let deck = load(path).map_err(|(deck, d)| RunError::Input(d.render(&deck.sources)))?;
+    if std::env::var_os("XBARSIM_TIMING").is_some() {
+        eprintln!(
+            "[timing] read + split {} card(s): {:.3} s",
+            deck.cards.len(),
+            t.elapsed().as_secs_f64()
+        );
+    }
     for w in &deck.warnings {
         eprint!("{}", w.render(&deck.sources));
     }
@@ -41,6 +49,7 @@ pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
 /// Run one netlist into `out`. Results of analyses that succeeded are written
 /// even when a later one fails.
 pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
+    let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let t0 = Instant::now();
     let (deck, c) = prepare(path)?;
     drop(deck); // the source text is not needed once elaborated
@@ -74,7 +83,9 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 + c.controlled.len(),
             t_parse.as_secs_f64(),
             t_setup.as_secs_f64(),
-            if engine.solver.is_cholesky() {
+            if engine.solver.is_iterative() {
+                "CG with strong-coupling preconditioner"
+            } else if engine.solver.is_cholesky() {
                 "Cholesky"
             } else {
                 "LU"
@@ -91,8 +102,23 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 let r = op::run(&mut engine).map_err(|e| {
                     RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display()))
                 })?;
+                let tw = Instant::now();
                 report::write_op_csv(&out.join("op.csv"), &r.names, &r.values)
                     .map_err(|e| io(e, "op.csv"))?;
+                if timing {
+                    let s = &engine.solver;
+                    eprintln!(
+                        "[timing] .op: factor {:.3} s ({}, nnz(L) {}), solve {:.3} s ({}, {} CG iterations), rest {:.3} s, write op.csv {:.3} s",
+                        s.factor_secs,
+                        s.factorizations,
+                        s.factor_nnz(),
+                        s.solve_secs,
+                        s.solves,
+                        s.cg_iterations,
+                        (tw - t).as_secs_f64() - s.factor_secs - s.solve_secs,
+                        tw.elapsed().as_secs_f64()
+                    );
+                }
                 if !quiet {
                     println!(
                         "  .op: {} iteration(s), {} factorization(s) ({}), {:.3} s -> {}",

@@ -448,6 +448,16 @@ impl Expr {
             Expr::Num(_) | Expr::Param(..) => {}
         }
     }
+    /// True when the expression reads a node voltage.
+    pub fn has_probe(&self) -> bool {
+        match self {
+            Expr::Volt(..) => true,
+            Expr::Neg(e) => e.has_probe(),
+            Expr::Bin(_, a, b) => a.has_probe() || b.has_probe(),
+            Expr::Call(_, args, _) => args.iter().any(Expr::has_probe),
+            Expr::Num(_) | Expr::Param(..) => false,
+        }
+    }
     /// Visit every parameter reference.
     pub fn params<'e>(&'e self, out: &mut Vec<(&'e str, Span)>) {
         match self {

@@ -64,16 +64,21 @@ pub fn write_table_csv(path: &Path, header: &[String], rows: &[Vec<f64>]) -> std
     })
 }
 
-/// Shortest round-trip formatting of f64 into a reused buffer.
+/// Shortest round-trip formatting of f64 (ryu) into a reused buffer.
 mod ryu_like {
-    use std::fmt::Write;
     #[derive(Default)]
-    pub struct Buf(String);
+    pub struct Buf(ryu::Buffer);
     impl Buf {
         pub fn fmt(&mut self, v: f64) -> &[u8] {
-            self.0.clear();
-            let _ = write!(self.0, "{v:e}");
-            self.0.as_bytes()
+            if v.is_finite() {
+                self.0.format_finite(v).as_bytes()
+            } else if v.is_nan() {
+                b"NaN"
+            } else if v > 0.0 {
+                b"inf"
+            } else {
+                b"-inf"
+            }
         }
     }
 }

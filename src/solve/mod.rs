@@ -2,7 +2,8 @@
 //! with damping, gmin stepping and source stepping (`newton`).
 
 pub mod newton;
+pub mod pcg;
 pub mod sparse;
 
 pub use newton::{Newton, SolveFailure, Stats};
-pub use sparse::{SolveError, SparseSolver};
+pub use sparse::{SolveError, SolverChoice, SparseSolver};

@@ -43,6 +43,9 @@ pub enum SolveFailure {
 /// A chord step must be at most this fraction of the previous step, or the
 /// Jacobian is refactored.
 pub const CHORD_RATIO: f64 = 0.3;
+/// Relative residual to which an iterative solver solves each Newton step
+/// (inexact Newton; the outer loop checks the true node residuals).
+pub const NEWTON_LINEAR_TOL: f64 = 1e-6;
 /// At most this many chord steps in a row.
 pub const CHORD_MAX: usize = 12;
 
@@ -164,7 +167,7 @@ impl<'a> Newton<'a> {
             for (d, f) in self.dy.iter_mut().zip(&sys.f) {
                 *d = -f;
             }
-            solver.solve(&mut self.dy);
+            solver.solve_tol(&mut self.dy, NEWTON_LINEAR_TOL);
             if !self.dy.iter().all(|d| d.is_finite()) {
                 return Ok(false);
             }
@@ -189,7 +192,10 @@ impl<'a> Newton<'a> {
                     .zip(&self.ytry)
                     .all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
             let step = alpha * norm2(&self.dy);
-            refactor = alpha < 1.0 || step > CHORD_RATIO * last_step || chord_steps >= CHORD_MAX;
+            refactor = solver.cheap_factor()
+                || alpha < 1.0
+                || step > CHORD_RATIO * last_step
+                || chord_steps >= CHORD_MAX;
             last_step = step;
             y.copy_from_slice(&self.ytry);
         }

@@ -7,6 +7,7 @@
 //! conductance makes J indefinite) the solver switches, permanently, to LU on
 //! the mirrored full pattern. Non-symmetric systems use LU from the start.
 
+use super::pcg::{CgStats, CgWork, StrongPrecond};
 use crate::mna::pattern::Pattern;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::sparse::linalg::cholesky::{
@@ -36,12 +37,41 @@ struct Lu {
 /// One per solver: the size difference of the variants does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Kind {
+    /// Preconditioned CG (large symmetric systems); `pre` is built at the first factor.
+    Pcg(Box<PcgState>),
     Llt {
         sym: SymbolicCholesky<usize>,
         l: Vec<f64>,
     },
     Lu(Box<Lu>),
 }
+
+struct PcgState {
+    pre: Option<StrongPrecond>,
+    /// CG iterations of the first solve after the preconditioner was last refreshed,
+    /// and of the last solve: M is refreshed only when CG slows down.
+    base_iters: usize,
+    last_iters: usize,
+    vals: Vec<f64>,
+    work: CgWork,
+    rhs: Vec<f64>,
+}
+
+/// Which linear solver to use (`.options solver=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SolverChoice {
+    /// Iterative for symmetric systems of at least [`PCG_MIN_UNKNOWNS`] unknowns, direct otherwise.
+    #[default]
+    Auto,
+    Direct,
+    Iterative,
+}
+
+/// `Auto` uses CG from this many unknowns on (about a 230×230 crossbar).
+pub const PCG_MIN_UNKNOWNS: usize = 100_000;
+/// CG stops at this relative residual (or when it stagnates below 1e-10).
+pub const PCG_TOL: f64 = 1e-14;
+pub const PCG_MAX_ITER: usize = 1000;
 
 pub struct SparseSolver {
     lower: bool,
@@ -52,6 +82,11 @@ pub struct SparseSolver {
     /// Statistics: numeric factorizations and solves done.
     pub factorizations: usize,
     pub solves: usize,
+    /// Seconds spent in numeric factorization and in solves.
+    pub factor_secs: f64,
+    pub solve_secs: f64,
+    /// Total CG iterations (iterative mode).
+    pub cg_iterations: usize,
 }
 
 fn faer_err(e: impl std::fmt::Debug) -> SolveError {
@@ -60,10 +95,46 @@ fn faer_err(e: impl std::fmt::Debug) -> SolveError {
 
 impl SparseSolver {
     /// Symbolic analysis of `p` (ordering + elimination structure), once.
-    pub fn new(p: &Pattern) -> Result<SparseSolver, SolveError> {
+    pub fn new(p: &Pattern, choice: SolverChoice) -> Result<SparseSolver, SolveError> {
+        let n = p.symbolic.nrows();
+        let iterative = p.lower
+            && match choice {
+                SolverChoice::Auto => n >= PCG_MIN_UNKNOWNS,
+                SolverChoice::Direct => false,
+                SolverChoice::Iterative => true,
+            };
+        if iterative {
+            let state = PcgState {
+                pre: None,
+                base_iters: 0,
+                last_iters: 0,
+                vals: Vec::new(),
+                work: CgWork::default(),
+                rhs: Vec::new(),
+            };
+            return Ok(SparseSolver {
+                lower: true,
+                symbolic: p.symbolic.clone(),
+                kind: Kind::Pcg(Box::new(state)),
+                mem: MemBuffer::new(StackReq::EMPTY),
+                par: Par::Seq,
+                factorizations: 0,
+                solves: 0,
+                factor_secs: 0.0,
+                solve_secs: 0.0,
+                cg_iterations: 0,
+            });
+        }
+        Self::direct(p.symbolic.clone(), p.lower)
+    }
+
+    /// A direct solver (Cholesky when `lower`, else LU) for this pattern.
+    fn direct(
+        symbolic: SymbolicSparseColMat<usize>,
+        lower: bool,
+    ) -> Result<SparseSolver, SolveError> {
         let par = Par::Seq; // measured: Par::rayon(2) was slower on 2 cores (7.3 s vs 6.95 s end to end at 512x512)
-        let symbolic = p.symbolic.clone();
-        let (kind, req) = if p.lower {
+        let (kind, req) = if lower {
             let sym = factorize_symbolic_cholesky(
                 symbolic.as_ref(),
                 Side::Lower,
@@ -87,14 +158,39 @@ impl SparseSolver {
             (Kind::Lu(Box::new(lu)), req)
         };
         Ok(SparseSolver {
-            lower: p.lower,
+            lower,
             symbolic,
             kind,
             mem: MemBuffer::new(req),
             par,
             factorizations: 0,
             solves: 0,
+            factor_secs: 0.0,
+            solve_secs: 0.0,
+            cg_iterations: 0,
         })
+    }
+
+    /// Leave CG for good: direct Cholesky on the same pattern (keeps statistics).
+    fn switch_to_direct(&mut self) -> Result<(), SolveError> {
+        let mut d = Self::direct(self.symbolic.clone(), true)?;
+        d.factorizations = self.factorizations;
+        d.solves = self.solves;
+        d.factor_secs = self.factor_secs;
+        d.solve_secs = self.solve_secs;
+        d.cg_iterations = self.cg_iterations;
+        *self = d;
+        Ok(())
+    }
+
+    /// True when a "factorization" is cheap (CG: only the preconditioner).
+    pub fn cheap_factor(&self) -> bool {
+        matches!(self.kind, Kind::Pcg(_))
+    }
+
+    /// True while the iterative solver is in use.
+    pub fn is_iterative(&self) -> bool {
+        matches!(self.kind, Kind::Pcg(_))
     }
 
     /// LU structures; `mirror`: build the full pattern from a lower-triangle one.
@@ -150,7 +246,39 @@ impl SparseSolver {
 
     /// Numeric factorization of the matrix with values `vals` (pattern order).
     pub fn factor(&mut self, vals: &[f64]) -> Result<(), SolveError> {
+        let t = std::time::Instant::now();
+        let r = self.factor_inner(vals);
+        self.factor_secs += t.elapsed().as_secs_f64();
+        r
+    }
+
+    fn factor_inner(&mut self, vals: &[f64]) -> Result<(), SolveError> {
         self.factorizations += 1;
+        if let Kind::Pcg(st) = &mut self.kind {
+            st.vals.clear();
+            st.vals.extend_from_slice(vals);
+            let fresh = st.pre.is_none();
+            if fresh {
+                st.pre = StrongPrecond::new(&self.symbolic, vals);
+            }
+            // The preconditioner may lag behind A (CG stays exact); refresh it
+            // when CG has slowed down by half since the last refresh.
+            let refresh = fresh || st.last_iters > st.base_iters + st.base_iters / 2 + 2;
+            let ok = match &mut st.pre {
+                Some(m) => {
+                    m.set_matrix(vals);
+                    !refresh || m.refresh()
+                }
+                None => false,
+            };
+            if refresh {
+                st.base_iters = 0;
+            }
+            if ok {
+                return Ok(());
+            }
+            self.switch_to_direct()?;
+        }
         if let Kind::Llt { sym, l } = &mut self.kind {
             let a = SparseColMatRef::new(self.symbolic.as_ref(), vals);
             match sym.factorize_numeric_llt::<f64>(
@@ -197,10 +325,54 @@ impl SparseSolver {
 
     /// Solve A x = b in place (after `factor`).
     pub fn solve(&mut self, b: &mut [f64]) {
+        self.solve_tol(b, PCG_TOL);
+    }
+
+    /// Solve, allowing the iterative solver to stop at relative residual `tol`
+    /// (Newton steps need not be solved to rounding level: the outer loop
+    /// checks the true residual). Direct solvers ignore `tol`.
+    pub fn solve_tol(&mut self, b: &mut [f64], tol: f64) {
+        let t = std::time::Instant::now();
+        self.solve_inner(b, tol);
+        self.solve_secs += t.elapsed().as_secs_f64();
+    }
+
+    fn solve_inner(&mut self, b: &mut [f64], tol: f64) {
         self.solves += 1;
+        if let Kind::Pcg(st) = &mut self.kind {
+            st.rhs.clear();
+            st.rhs.extend_from_slice(b);
+            let stats = match &mut st.pre {
+                Some(m) => m.solve(b, &mut st.work, tol, PCG_MAX_ITER),
+                None => CgStats {
+                    iterations: 0,
+                    rel_residual: f64::NAN,
+                    converged: false,
+                },
+            };
+            self.cg_iterations += stats.iterations;
+            if st.base_iters == 0 {
+                st.base_iters = stats.iterations;
+            }
+            st.last_iters = stats.iterations;
+            if stats.converged {
+                return;
+            }
+            // CG did not converge: factor the stored matrix directly and solve again.
+            let vals = std::mem::take(&mut st.vals);
+            let rhs = std::mem::take(&mut st.rhs);
+            if self.switch_to_direct().is_ok() && self.factor_inner(&vals).is_ok() {
+                b.copy_from_slice(&rhs);
+                self.solve_inner(b, tol);
+            } else {
+                b.iter_mut().for_each(|v| *v = f64::NAN);
+            }
+            return;
+        }
         let n = b.len();
         let rhs = MatMut::from_column_major_slice_mut(b, n, 1);
         match &self.kind {
+            Kind::Pcg(_) => unreachable!("handled above"),
             Kind::Llt { sym, l } => {
                 let llt = faer::sparse::linalg::cholesky::LltRef::new(sym, l);
                 llt.solve_in_place_with_conj(Conj::No, rhs, self.par, MemStack::new(&mut self.mem));
@@ -216,6 +388,7 @@ impl SparseSolver {
     /// Nonzeros in the factor(s), for reports.
     pub fn factor_nnz(&self) -> usize {
         match &self.kind {
+            Kind::Pcg(st) => st.pre.as_ref().map(|m| m.factor_nnz()).unwrap_or(0),
             Kind::Llt { sym, .. } => sym.len_val(),
             Kind::Lu(lu) => lu.symbolic.row_idx().len(),
         }
