@@ -255,3 +255,13 @@ fn ladder_closed_form_iterative() {
         assert_close(m[&format!("v(n{k})")], want, 1e-10, &format!("V_{k}"));
     }
 }
+
+/// A state outside the model's conductance window is clipped, with a warning.
+#[test]
+fn state_outside_window_is_clipped() {
+    let c = circuit("w\n.model d memristor (level=linear gmin=3u gmax=100u)\nV1 a 0 1\nYMEMRISTOR m1 a 0 d g=200u\nYMEMRISTOR m2 a 0 d g=1u\n.op\n");
+    assert_close(c.memristors[0].g, 100e-6, 1e-15, "clipped to gmax");
+    assert_close(c.memristors[1].g, 3e-6, 1e-15, "clipped to gmin");
+    assert_eq!(c.warnings.len(), 2);
+    assert!(c.warnings[0].message.contains("outside its model's window"));
+}

@@ -28,9 +28,22 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     // Pass 1: directives.
     let mut directives: Vec<Card> = Vec::new();
     let mut elements: Vec<usize> = Vec::with_capacity(deck.cards.len());
+    let mut count = [0usize; 4]; // R, B, Y, other
     for k in 0..deck.cards.len() {
-        if !deck.card_text(k).trim_start().starts_with('.') {
+        let first = deck
+            .card_text(k)
+            .trim_start()
+            .as_bytes()
+            .first()
+            .map(u8::to_ascii_lowercase);
+        if first != Some(b'.') {
             elements.push(k);
+            count[match first {
+                Some(b'r') => 0,
+                Some(b'b') => 1,
+                Some(b'y') => 2,
+                _ => 3,
+            }] += 1;
             continue;
         }
         match deck.parse(k) {
@@ -82,6 +95,13 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
             e.c.models.push(m);
         }
     }
+
+    // Reserve once: growing these by doubling costs copies and page faults
+    // on multi-million-element netlists.
+    e.c.resistors.reserve(count[0]);
+    e.c.branches.reserve(count[1]);
+    e.c.memristors.reserve(count[2]);
+    e.c.nodes.reserve(elements.len());
 
     // Pass 2: elements. Cards are parsed in parallel chunks (parsing is pure),
     // then interned and appended in order.
@@ -283,6 +303,17 @@ impl Elab {
                         format!("memristor state g must be >= 0, got {g}"),
                     ));
                     return;
+                }
+                let mut g = g;
+                if let Some((lo, hi)) = e.c.models[mi as usize].g_window {
+                    if g < lo || g > hi {
+                        let clipped = g.clamp(lo, hi);
+                        e.c.warnings.push(
+                            Diagnostic::new(name.span, format!("memristor '{}': state g = {g:e} S is outside its model's window [{lo:e}, {hi:e}] S; clipped to {clipped:e} S", name.text))
+                                .warning(),
+                        );
+                        g = clipped;
+                    }
                 }
                 let (a, b) = e.two_nodes(&nodes);
                 e.c.memristors.push(Memristor {
@@ -541,12 +572,20 @@ impl Elab {
     }
 
     fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: crate::netlist::Span) {
-        let folded = match self.params.fold(expr) {
-            Ok(f) => f,
-            Err(d) => {
-                self.errors.push(d);
-                return;
-            }
+        // Fold parameters into constants (only if there are any: most
+        // generated netlists have plain numbers).
+        let folded;
+        let expr = if expr.has_param() {
+            folded = match self.params.fold(expr) {
+                Ok(f) => f,
+                Err(d) => {
+                    self.errors.push(d);
+                    return;
+                }
+            };
+            &folded
+        } else {
+            expr
         };
         let (a, b) = self.two_nodes(nodes);
         // Probes, deduplicated.
@@ -555,7 +594,7 @@ impl Elab {
         let mut depth = 0usize;
         let mut cur = 0usize;
         compile(
-            &folded,
+            expr,
             &mut self.c.nodes,
             &mut probes,
             &mut ops,

@@ -111,20 +111,25 @@ pub enum Func {
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "exp" => Func::Exp,
-            "log" | "ln" => Func::Log,
-            "log10" => Func::Log10,
-            "sqrt" => Func::Sqrt,
-            "sinh" => Func::Sinh,
-            "cosh" => Func::Cosh,
-            "tanh" => Func::Tanh,
-            "abs" => Func::Abs,
-            "min" => Func::Min,
-            "max" => Func::Max,
-            "pow" | "pwr" => Func::Pow,
-            _ => return None,
-        })
+        const NAMES: [(&str, Func); 13] = [
+            ("exp", Func::Exp),
+            ("log", Func::Log),
+            ("ln", Func::Log),
+            ("log10", Func::Log10),
+            ("sqrt", Func::Sqrt),
+            ("sinh", Func::Sinh),
+            ("cosh", Func::Cosh),
+            ("tanh", Func::Tanh),
+            ("abs", Func::Abs),
+            ("min", Func::Min),
+            ("max", Func::Max),
+            ("pow", Func::Pow),
+            ("pwr", Func::Pow),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, f)| f)
     }
     pub fn arity(self) -> usize {
         match self {
@@ -446,6 +451,16 @@ impl Expr {
             }
             Expr::Call(_, args, _) => args.iter().for_each(|a| a.probes(out)),
             Expr::Num(_) | Expr::Param(..) => {}
+        }
+    }
+    /// True when the expression references a parameter.
+    pub fn has_param(&self) -> bool {
+        match self {
+            Expr::Param(..) => true,
+            Expr::Neg(e) => e.has_param(),
+            Expr::Bin(_, a, b) => a.has_param() || b.has_param(),
+            Expr::Call(_, args, _) => args.iter().any(Expr::has_param),
+            Expr::Num(_) | Expr::Volt(..) => false,
         }
     }
     /// True when the expression reads a node voltage.
