@@ -46,6 +46,9 @@ pub const CHORD_RATIO: f64 = 0.3;
 /// Relative residual to which an iterative solver solves each Newton step
 /// (inexact Newton; the outer loop checks the true node residuals).
 pub const NEWTON_LINEAR_TOL: f64 = 1e-6;
+/// Below this many unknowns a factorization costs about a solve: always
+/// refactor (full Newton, quadratic convergence).
+pub const CHORD_MIN_UNKNOWNS: usize = 5000;
 /// At most this many chord steps in a row.
 pub const CHORD_MAX: usize = 12;
 
@@ -146,6 +149,7 @@ impl<'a> Newton<'a> {
         let mut refactor = true;
         let mut chord_steps = 0usize;
         let mut last_step = f64::INFINITY;
+        let small = sys.n() < CHORD_MIN_UNKNOWNS;
         for _ in 0..o.itl1 {
             sys.assemble(c, y, refactor);
             if !sys.f.iter().all(|x| x.is_finite()) {
@@ -193,6 +197,7 @@ impl<'a> Newton<'a> {
                     .all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
             let step = alpha * norm2(&self.dy);
             refactor = solver.cheap_factor()
+                || small
                 || alpha < 1.0
                 || step > CHORD_RATIO * last_step
                 || chord_steps >= CHORD_MAX;
