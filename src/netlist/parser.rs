@@ -195,6 +195,10 @@ fn name_of(i: &In) -> Name {
 /// Parse a value token as an expression (braces optional).
 fn value_of(i: In) -> Result<Value, PErr> {
     let span = span_at(&i, i.fragment().len());
+    // Fast path: most values are plain numbers.
+    if let Some(v) = super::units::parse_number(i.fragment()) {
+        return Ok(Value { expr: expr::Expr::Num(v), span });
+    }
     let e = expr::parse_full(i)?;
     Ok(Value { expr: e, span })
 }
