@@ -2,6 +2,7 @@
 mod closed_forms;
 mod common;
 mod conservation;
+mod crossbar;
 mod errors;
 mod include_param;
 mod oracles;

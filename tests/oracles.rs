@@ -82,6 +82,16 @@ fn crossbar_card_sinh_8x12_elementwise() {
     check("crossbar_card_sinh_8x12.ng", 1e-6);
 }
 
+/// The `.crossbar` card forms (g=file(...) relative to the netlist).
+#[test]
+fn crossbar_card_linear_6x6_vhalf() {
+    check("crossbar_card_linear_6x6_vhalf", 1e-9);
+}
+#[test]
+fn crossbar_card_sinh_8x12() {
+    check("crossbar_card_sinh_8x12", 1e-6);
+}
+
 /// The iterative solver (CG with the strong-coupling preconditioner), forced on
 /// every oracle, gives the same answers.
 #[test]

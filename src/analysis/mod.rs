@@ -65,15 +65,18 @@ impl<'c> Engine<'c> {
     }
 
     /// Output quantities at the last solution: `v(node)` for every node but
-    /// ground, then `i(vsource)` (positive into the + terminal).
+    /// ground, then every alias name (nodes merged by ideal crossbar lines),
+    /// then `i(vsource)` (positive into the + terminal).
     pub fn quantities(&mut self) -> Vec<f64> {
         let y = std::mem::take(&mut self.y);
         self.sys.node_voltages(&y);
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
         let cur = self.sys.map.source_currents(self.c, &leaving);
-        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + cur.len());
+        let aliases = self.c.nodes.aliases();
+        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
         out.extend_from_slice(&self.sys.v[1..]);
+        out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
         out
     }
@@ -83,6 +86,7 @@ impl<'c> Engine<'c> {
         let c = self.c;
         (1..c.nodes.len())
             .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
+            .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
             .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
             .collect()
     }

@@ -96,6 +96,24 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
         }
     }
 
+    // Crossbars, before the elements that connect to their ports.
+    let mut xb_names: HashMap<String, crate::netlist::Span> = HashMap::new();
+    for card in &directives {
+        if let Card::Crossbar { name, args, span } = card {
+            if let Some(prev) = xb_names.insert(name.text.clone(), name.span) {
+                e.errors.push(
+                    Diagnostic::new(
+                        name.span,
+                        format!("crossbar '{}' is defined twice", name.text),
+                    )
+                    .with_note(prev, "first defined here"),
+                );
+                continue;
+            }
+            e.crossbar(deck, name, args, *span, &model_index, &model_cards);
+        }
+    }
+
     // Reserve once: growing these by doubling costs copies and page faults
     // on multi-million-element netlists.
     e.c.resistors.reserve(count[0]);
@@ -328,6 +346,50 @@ impl Elab {
         }
     }
 
+    /// One `.crossbar` card into the element arrays.
+    fn crossbar(
+        &mut self,
+        deck: &Deck,
+        name: &Name,
+        args: &[Arg],
+        span: crate::netlist::Span,
+        model_index: &HashMap<String, u32>,
+        model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
+    ) {
+        let params = &mut self.params;
+        let sp = match super::crossbar::spec(name.span, args, |v| params.eval(&v.expr)) {
+            Ok(sp) => sp,
+            Err(errs) => {
+                self.errors.extend(errs);
+                return;
+            }
+        };
+        let Some(&mi) = model_index.get(&sp.model) else {
+            if !model_cards.contains_key(sp.model.as_str()) {
+                self.errors.push(
+                    Diagnostic::new(sp.model_span, format!("unknown model '{}'", sp.model))
+                        .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
+                );
+            }
+            return;
+        };
+        let g = match super::crossbar::conductances(
+            &sp,
+            deck,
+            name.span,
+            self.c.models[mi as usize].g_default,
+        ) {
+            Ok(g) => g,
+            Err(d) => {
+                self.errors.push(d);
+                return;
+            }
+        };
+        let (xb, warnings) = super::crossbar::build(&mut self.c, &name.text, &sp, mi, &g, span);
+        self.c.warnings.extend(warnings);
+        self.c.crossbars.push(xb);
+    }
+
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, card: &Card) {
         let e = self;
@@ -381,10 +443,6 @@ impl Elab {
                     step: s,
                 });
             }
-            Card::Crossbar { span, .. } => e.errors.push(Diagnostic::new(
-                *span,
-                "'.crossbar' cards are not supported by this build",
-            )),
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint("directives: .param .include .model .options .temp .op .dc .end"),

@@ -2,6 +2,7 @@
 //! resolved, elements in one `Vec` per kind, analyses listed, and the whole
 //! validated (no voltage-source loops, every node with a DC path to ground).
 
+pub mod crossbar;
 pub mod elaborate;
 pub mod nodes;
 pub mod params;
@@ -10,6 +11,7 @@ pub mod validate;
 use crate::devices::bsource::Program;
 use crate::devices::memristor::MemristorModel;
 use crate::netlist::Span;
+pub use crossbar::Crossbar;
 pub use elaborate::elaborate;
 pub use nodes::{NodeId, Nodes};
 
@@ -184,6 +186,8 @@ pub struct Circuit {
     /// Circuit temperature (°C), `.temp`.
     pub temp: f64,
     pub analyses: Vec<Analysis>,
+    /// Crossbar blocks (their elements live in the arrays above).
+    pub crossbars: Vec<Crossbar>,
     /// Warnings found while elaborating (cards with no effect, ...).
     pub warnings: Vec<crate::netlist::Diagnostic>,
 }

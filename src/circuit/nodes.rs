@@ -24,6 +24,10 @@ pub struct Nodes {
     names: IndexSet<Box<str>, FxBuildHasher>,
     first_card: Vec<u32>,
     card: u32,
+    /// Other names of existing nodes (a crossbar line with zero resistance
+    /// merges its nodes; each keeps its contract name).
+    aliases: rustc_hash::FxHashMap<Box<str>, NodeId>,
+    alias_list: Vec<(Box<str>, NodeId)>,
 }
 
 impl Default for Nodes {
@@ -34,6 +38,8 @@ impl Default for Nodes {
             names,
             first_card: vec![u32::MAX],
             card: u32::MAX,
+            aliases: Default::default(),
+            alias_list: Vec::new(),
         }
     }
 }
@@ -43,6 +49,11 @@ impl Nodes {
     pub fn intern(&mut self, name: &str) -> NodeId {
         if name == "gnd" {
             return NodeId::GROUND;
+        }
+        if !self.aliases.is_empty() {
+            if let Some(&id) = self.aliases.get(name) {
+                return id;
+            }
         }
         if let Some(i) = self.names.get_index_of(name) {
             return NodeId(i as u32);
@@ -63,10 +74,26 @@ impl Nodes {
         if name == "gnd" {
             return Some(NodeId::GROUND);
         }
+        if let Some(&id) = self.aliases.get(name) {
+            return Some(id);
+        }
         self.names.get_index_of(name).map(|i| NodeId(i as u32))
     }
     pub fn name(&self, id: NodeId) -> &str {
         &self.names[id.idx()]
+    }
+    /// Make `name` another name of node `to`. False if `name` is already a node or alias.
+    pub fn alias(&mut self, name: &str, to: NodeId) -> bool {
+        if name == "gnd" || self.names.contains(name) || self.aliases.contains_key(name) {
+            return false;
+        }
+        self.aliases.insert(name.into(), to);
+        self.alias_list.push((name.into(), to));
+        true
+    }
+    /// All aliases, in creation order.
+    pub fn aliases(&self) -> &[(Box<str>, NodeId)] {
+        &self.alias_list
     }
     /// Number of nodes including ground.
     pub fn len(&self) -> usize {

@@ -1,4 +1,5 @@
-//! The command line: `xbarsim run NETLIST... -o DIR`, `xbarsim check NETLIST...`.
+//! The command line: `xbarsim run NETLIST... -o DIR`, `xbarsim check NETLIST...`,
+//! `xbarsim export NETLIST -o OUT.cir`.
 //! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
 
 pub mod run;
@@ -37,6 +38,14 @@ pub enum Cmd {
         #[arg(required = true)]
         netlists: Vec<PathBuf>,
     },
+    /// Write a flat netlist that ngspice runs unchanged: crossbars expanded,
+    /// memristors as B-sources with their I-V law.
+    Export {
+        netlist: PathBuf,
+        /// The flat netlist to write.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
 }
 
 /// Process exit code of the whole invocation.
@@ -56,6 +65,7 @@ pub fn main_exit() -> std::process::ExitCode {
             quiet,
         } => run::run_many(&netlists, &out, quiet),
         Cmd::Check { netlists } => run::check_many(&netlists),
+        Cmd::Export { netlist, out } => run::export(&netlist, &out),
     };
     std::process::ExitCode::from(code)
 }

@@ -219,3 +219,27 @@ pub fn check_many(netlists: &[PathBuf]) -> u8 {
     }
     worst
 }
+
+/// `xbarsim export`: the elaborated circuit as a flat ngspice netlist.
+pub fn export(path: &Path, out: &Path) -> u8 {
+    let (_deck, c) = match prepare(path) {
+        Ok(x) => x,
+        Err(e) => {
+            let (RunError::Input(s) | RunError::Analysis(s)) = &e;
+            eprint!("{s}");
+            return e.code();
+        }
+    };
+    match report::write_atomic(out, |w| {
+        report::spice::write_flat(&c, &path.display().to_string(), w)
+    }) {
+        Ok(()) => {
+            println!("{} -> {}", path.display(), out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            1
+        }
+    }
+}

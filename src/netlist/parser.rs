@@ -197,7 +197,10 @@ fn value_of(i: In) -> Result<Value, PErr> {
     let span = span_at(&i, i.fragment().len());
     // Fast path: most values are plain numbers.
     if let Some(v) = super::units::parse_number(i.fragment()) {
-        return Ok(Value { expr: expr::Expr::Num(v), span });
+        return Ok(Value {
+            expr: expr::Expr::Num(v),
+            span,
+        });
     }
     let e = expr::parse_full(i)?;
     Ok(Value { expr: e, span })

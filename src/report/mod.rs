@@ -2,6 +2,8 @@
 //! directory and renamed into place, so an interrupted run never leaves a
 //! half-written result.
 
+pub mod spice;
+
 use std::io::Write;
 use std::path::Path;
 

@@ -1,0 +1,423 @@
+//! The `.crossbar` card: one line of netlist, a whole passive array.
+//!
+//! ```text
+//! .crossbar XB rows=<N> cols=<M> model=<memristor model> [rrow=<Ω>] [rcol=<Ω>]
+//! +         [g=<S> | g=file("<csv of N rows × M values in S>")]
+//! ```
+//!
+//! Rows are numbered 0…N−1 north to south, columns 0…M−1 west to east.
+//! Crosspoint (i,j) has a top node `XB.t<i>.<j>` on row i and a bottom node
+//! `XB.b<i>.<j>` on column j; the memristor goes from top (+) to bottom (−).
+//! Row i is the chain `XB.w<i>`–`XB.t<i>.0`–…–`XB.t<i>.<M−1>`–`XB.e<i>` with one
+//! `rrow` resistor per link; column j is `XB.n<j>`–`XB.b0.<j>`–…–
+//! `XB.b<N−1>.<j>`–`XB.s<j>` with one `rcol` per link. `rrow=0` (the default)
+//! or `rcol=0` merges a line into one node, which keeps every contract name
+//! as an alias. The block is generated straight into the circuit's element
+//! arrays (struct of arrays, no cards); [`Crossbar`] remembers where.
+
+use super::{Circuit, Memristor, NodeId, Resistor};
+use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Span, Value};
+
+/// A crossbar's layout inside the circuit.
+#[derive(Clone, Debug)]
+pub struct Crossbar {
+    /// Lower-case name, the prefix of its node names.
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub model: u32,
+    /// Ω per row / column segment (0: ideal line).
+    pub rrow: f64,
+    pub rcol: f64,
+    /// Top and bottom node of crosspoint (i,j), row-major.
+    pub t: Vec<NodeId>,
+    pub b: Vec<NodeId>,
+    /// Line-end ports: west/east of each row, north/south of each column.
+    pub w: Vec<NodeId>,
+    pub e: Vec<NodeId>,
+    pub n: Vec<NodeId>,
+    pub s: Vec<NodeId>,
+    /// The devices are `circuit.memristors[first_device + i*cols + j]`.
+    pub first_device: usize,
+    pub span: Span,
+}
+
+impl Crossbar {
+    /// Index into `circuit.memristors` of device (i,j).
+    pub fn device(&self, i: usize, j: usize) -> usize {
+        self.first_device + i * self.cols + j
+    }
+}
+
+/// Largest array one card may declare (rows·cols).
+pub const MAX_CELLS: usize = 16 << 20;
+
+/// The settings of a `.crossbar` card, checked.
+pub struct CrossbarSpec {
+    pub rows: usize,
+    pub cols: usize,
+    pub model: String,
+    pub model_span: Span,
+    pub rrow: f64,
+    pub rcol: f64,
+    pub g: GSpec,
+}
+
+pub enum GSpec {
+    Uniform(f64),
+    File(String, Span),
+    ModelDefault,
+}
+
+/// Read `rows=… cols=… model=… rrow=… rcol=… g=…`; `value` evaluates expressions.
+pub fn spec(
+    name_span: Span,
+    args: &[Arg],
+    mut value: impl FnMut(&Value) -> Result<f64, Diagnostic>,
+) -> Result<CrossbarSpec, Vec<Diagnostic>> {
+    let mut errs = Vec::new();
+    let (mut rows, mut cols, mut model, mut rrow, mut rcol, mut g) =
+        (None, None, None, 0.0, 0.0, GSpec::ModelDefault);
+    let mut seen: Vec<&str> = Vec::new();
+    for a in args {
+        let key = a.key.text.as_str();
+        seen.push(key);
+        let span = a.value.span(&a.key);
+        let num = |v: &ArgValue,
+                   value: &mut dyn FnMut(&Value) -> Result<f64, Diagnostic>|
+         -> Result<f64, Diagnostic> {
+            match v {
+                ArgValue::Value(v) => value(v),
+                _ => Err(Diagnostic::new(span, format!("'{key}' needs a number"))),
+            }
+        };
+        match key {
+            "rows" | "cols" => match num(&a.value, &mut value) {
+                Ok(x) if x >= 1.0 && x.fract() == 0.0 && x <= MAX_CELLS as f64 => {
+                    if key == "rows" {
+                        rows = Some(x as usize)
+                    } else {
+                        cols = Some(x as usize)
+                    }
+                }
+                Ok(x) => errs.push(Diagnostic::new(
+                    span,
+                    format!("'{key}' must be a whole number >= 1, got {x}"),
+                )),
+                Err(d) => errs.push(d),
+            },
+            "rrow" | "rcol" => match num(&a.value, &mut value) {
+                Ok(x) if x >= 0.0 && x.is_finite() => {
+                    if key == "rrow" {
+                        rrow = x
+                    } else {
+                        rcol = x
+                    }
+                }
+                Ok(x) => errs.push(Diagnostic::new(
+                    span,
+                    format!("'{key}' must be >= 0 (ohms per segment), got {x}"),
+                )),
+                Err(d) => errs.push(d),
+            },
+            "model" => match &a.value {
+                ArgValue::Value(Value {
+                    expr: crate::netlist::expr::Expr::Param(m, s),
+                    ..
+                }) => model = Some((m.clone(), *s)),
+                _ => errs.push(Diagnostic::new(span, "'model' needs a model name")),
+            },
+            "g" => match &a.value {
+                ArgValue::File(p, s) => g = GSpec::File(p.clone(), *s),
+                other => match num(other, &mut value) {
+                    Ok(x) if x >= 0.0 && x.is_finite() => g = GSpec::Uniform(x),
+                    Ok(x) => errs.push(Diagnostic::new(span, format!("g must be >= 0 S, got {x}"))),
+                    Err(d) => errs.push(d),
+                },
+            },
+            other => errs.push(
+                Diagnostic::new(a.key.span, format!("unknown .crossbar parameter '{other}'"))
+                    .with_hint("parameters: rows cols model rrow rcol g"),
+            ),
+        }
+    }
+    let missing = |what: &str| Diagnostic::new(name_span, format!(".crossbar needs {what}"));
+    for (key, what) in [
+        ("rows", "rows=<N>"),
+        ("cols", "cols=<M>"),
+        ("model", "model=<memristor model>"),
+    ] {
+        if !seen.contains(&key) {
+            errs.push(missing(what));
+        }
+    }
+    if let (Some(r), Some(c)) = (rows, cols) {
+        if r * c > MAX_CELLS {
+            errs.push(Diagnostic::new(
+                name_span,
+                format!("{r}x{c} crossbar exceeds {MAX_CELLS} cells"),
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let (model, model_span) = model.unwrap_or_default();
+    Ok(CrossbarSpec {
+        rows: rows.unwrap_or(0),
+        cols: cols.unwrap_or(0),
+        model,
+        model_span,
+        rrow,
+        rcol,
+        g,
+    })
+}
+
+/// Read an N×M matrix of conductances (S) from a CSV file: one row per line,
+/// comma-separated, SPICE numbers allowed, `#` comments. Errors carry
+/// `file:line:col`.
+pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::with_capacity(rows * cols);
+    let mut nrec = 0;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        nrec += 1;
+        if nrec > rows {
+            return Err(format!(
+                "{}:{line}: more than the {rows} rows the crossbar has",
+                path.display()
+            ));
+        }
+        if rec.len() != cols {
+            return Err(format!(
+                "{}:{line}: expected {cols} values (one per column), found {}",
+                path.display(),
+                rec.len()
+            ));
+        }
+        let raw = text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let mut search = 0usize;
+        for f in rec.iter() {
+            let col = raw[search..].find(f).map(|k| search + k).unwrap_or(search);
+            search = col + f.len();
+            match crate::netlist::units::parse_number(f) {
+                Some(v) if v >= 0.0 && v.is_finite() => out.push(v),
+                _ => {
+                    return Err(format!(
+                        "{}:{line}:{}: '{f}' is not a conductance (a number >= 0 in S)",
+                        path.display(),
+                        col + 1
+                    ))
+                }
+            }
+        }
+    }
+    if nrec != rows {
+        return Err(format!(
+            "{}: expected {rows} rows of {cols} values, found {nrec} rows",
+            path.display()
+        ));
+    }
+    Ok(out)
+}
+
+/// Generate the crossbar into `c`: nodes (with aliases for ideal lines),
+/// line resistors and devices. Returns its layout and any warnings.
+pub fn build(
+    c: &mut Circuit,
+    name: &str,
+    sp: &CrossbarSpec,
+    model: u32,
+    g: &[f64],
+    span: Span,
+) -> (Crossbar, Vec<Diagnostic>) {
+    let (nr, nc) = (sp.rows, sp.cols);
+    let mut warnings = Vec::new();
+    let nodes = &mut c.nodes;
+    nodes.reserve(2 * nr * nc + 2 * (nr + nc));
+    let mut w = Vec::with_capacity(nr);
+    let mut e = Vec::with_capacity(nr);
+    let mut t = Vec::with_capacity(nr * nc);
+    for i in 0..nr {
+        let wi = nodes.intern(&format!("{name}.w{i}"));
+        w.push(wi);
+        for j in 0..nc {
+            let tn = format!("{name}.t{i}.{j}");
+            t.push(if sp.rrow > 0.0 {
+                nodes.intern(&tn)
+            } else {
+                alias_or_intern(nodes, &tn, wi)
+            });
+        }
+        let en = format!("{name}.e{i}");
+        e.push(if sp.rrow > 0.0 {
+            nodes.intern(&en)
+        } else {
+            alias_or_intern(nodes, &en, wi)
+        });
+    }
+    let mut n = Vec::with_capacity(nc);
+    let mut s = Vec::with_capacity(nc);
+    let mut b = vec![NodeId::GROUND; nr * nc];
+    for j in 0..nc {
+        let nj = nodes.intern(&format!("{name}.n{j}"));
+        n.push(nj);
+        for i in 0..nr {
+            let bn = format!("{name}.b{i}.{j}");
+            b[i * nc + j] = if sp.rcol > 0.0 {
+                nodes.intern(&bn)
+            } else {
+                alias_or_intern(nodes, &bn, nj)
+            };
+        }
+        let sn = format!("{name}.s{j}");
+        s.push(if sp.rcol > 0.0 {
+            nodes.intern(&sn)
+        } else {
+            alias_or_intern(nodes, &sn, nj)
+        });
+    }
+    if sp.rrow > 0.0 {
+        let gr = 1.0 / sp.rrow;
+        c.resistors.reserve(nr * (nc + 1));
+        for i in 0..nr {
+            let mut prev = w[i];
+            for j in 0..nc {
+                c.resistors.push(Resistor {
+                    name: Box::from(""),
+                    a: prev,
+                    b: t[i * nc + j],
+                    g: gr,
+                });
+                prev = t[i * nc + j];
+            }
+            c.resistors.push(Resistor {
+                name: Box::from(""),
+                a: prev,
+                b: e[i],
+                g: gr,
+            });
+        }
+    }
+    if sp.rcol > 0.0 {
+        let gc = 1.0 / sp.rcol;
+        c.resistors.reserve(nc * (nr + 1));
+        for j in 0..nc {
+            let mut prev = n[j];
+            for i in 0..nr {
+                c.resistors.push(Resistor {
+                    name: Box::from(""),
+                    a: prev,
+                    b: b[i * nc + j],
+                    g: gc,
+                });
+                prev = b[i * nc + j];
+            }
+            c.resistors.push(Resistor {
+                name: Box::from(""),
+                a: prev,
+                b: s[j],
+                g: gc,
+            });
+        }
+    }
+    let window = c.models[model as usize].g_window;
+    let mut clipped = 0usize;
+    let first_device = c.memristors.len();
+    c.memristors.reserve(nr * nc);
+    for i in 0..nr {
+        for j in 0..nc {
+            let mut gij = g[(i * nc + j) % g.len()];
+            if let Some((lo, hi)) = window {
+                if gij < lo || gij > hi {
+                    gij = gij.clamp(lo, hi);
+                    clipped += 1;
+                }
+            }
+            c.memristors.push(Memristor {
+                name: format!("{name}.m{i}.{j}"),
+                a: t[i * nc + j],
+                b: b[i * nc + j],
+                model,
+                g: gij,
+            });
+        }
+    }
+    if clipped > 0 {
+        warnings.push(
+            Diagnostic::new(span, format!("{clipped} device state(s) of crossbar '{name}' outside the model's conductance window were clipped into it"))
+                .warning(),
+        );
+    }
+    let xb = Crossbar {
+        name: name.to_string(),
+        rows: nr,
+        cols: nc,
+        model,
+        rrow: sp.rrow,
+        rcol: sp.rcol,
+        t,
+        b,
+        w,
+        e,
+        n,
+        s,
+        first_device,
+        span,
+    };
+    (xb, warnings)
+}
+
+/// `name` as an alias of `to`, unless it already names a node (then that node).
+fn alias_or_intern(nodes: &mut super::Nodes, name: &str, to: NodeId) -> NodeId {
+    if let Some(id) = nodes.get(name) {
+        return id;
+    }
+    nodes.alias(name, to);
+    to
+}
+
+/// Resolve the conductance map of a spec: uniform, file (relative to the
+/// netlist that holds the card) or the model's default.
+pub fn conductances(
+    sp: &CrossbarSpec,
+    deck: &Deck,
+    span: Span,
+    model_g: Option<f64>,
+) -> Result<Vec<f64>, Diagnostic> {
+    match &sp.g {
+        GSpec::Uniform(g) => Ok(vec![*g]),
+        GSpec::ModelDefault => match model_g {
+            Some(g) => Ok(vec![g]),
+            None => Err(
+                Diagnostic::new(span, "the crossbar's device states are not given")
+                    .with_hint("give g=<S>, g=file(\"states.csv\"), or g=<S> on the model card"),
+            ),
+        },
+        GSpec::File(p, fspan) => {
+            let base = deck
+                .sources
+                .path(span.file)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            read_matrix(&base.join(p), sp.rows, sp.cols).map_err(|m| Diagnostic::new(*fspan, m))
+        }
+    }
+}

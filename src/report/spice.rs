@@ -1,0 +1,235 @@
+//! Writing an elaborated circuit back out as a flat SPICE netlist that ngspice
+//! runs unchanged: crossbars expanded element by element, memristors as
+//! B-sources with their I–V law, every number with 17 significant digits.
+//!
+//! Cubic terms are written as products (`V*V*V`): ngspice 39 evaluates `x^y`
+//! as |x|^y. Expression programs of B-sources are written back from their
+//! compiled form (parameters already folded into numbers).
+
+use crate::circuit::{Analysis, BranchLaw, Circuit, NodeId, SweptSource};
+use crate::devices::bsource::{Op, Program};
+use crate::netlist::expr::{BinOp, Func};
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+fn num(v: f64) -> String {
+    format!("{v:.17e}")
+}
+
+/// Write `prog` as an infix expression; probe k is the text `probe(k)`.
+pub fn program_text(prog: &Program, probe: &dyn Fn(usize) -> String) -> String {
+    let mut st: Vec<String> = Vec::new();
+    let pop = |st: &mut Vec<String>| st.pop().unwrap_or_else(|| "0".into());
+    for op in &prog.ops {
+        match *op {
+            Op::Const(c) => st.push(if c < 0.0 {
+                format!("({})", num(c))
+            } else {
+                num(c)
+            }),
+            Op::Probe(k) => st.push(probe(k as usize)),
+            Op::Neg => {
+                let a = pop(&mut st);
+                st.push(format!("(-{a})"));
+            }
+            Op::Bin(b) => {
+                let y = pop(&mut st);
+                let x = pop(&mut st);
+                st.push(match b {
+                    BinOp::Add => format!("({x}+{y})"),
+                    BinOp::Sub => format!("({x}-{y})"),
+                    BinOp::Mul => format!("({x}*{y})"),
+                    BinOp::Div => format!("({x}/{y})"),
+                    BinOp::Pow => power(&x, &y),
+                });
+            }
+            Op::Call1(f) => {
+                let a = pop(&mut st);
+                st.push(format!("{}({a})", func_name(f)));
+            }
+            Op::Call2(f) => {
+                let y = pop(&mut st);
+                let x = pop(&mut st);
+                st.push(match f {
+                    Func::Pow => power(&x, &y),
+                    _ => format!("{}({x},{y})", func_name(f)),
+                });
+            }
+        }
+    }
+    pop(&mut st)
+}
+
+/// x^y with xbarsim's meaning: small integer exponents as products (sign
+/// kept, unlike ngspice's `^`), anything else as `pow`.
+fn power(x: &str, y: &str) -> String {
+    match y.parse::<f64>() {
+        Ok(k) if k.fract() == 0.0 && (1.0..=8.0).contains(&k) => {
+            let f: Vec<&str> = std::iter::repeat_n(x, k as usize).collect();
+            format!("({})", f.join("*"))
+        }
+        Ok(k) if k.fract() == 0.0 && (-8.0..=-1.0).contains(&k) => {
+            let f: Vec<&str> = std::iter::repeat_n(x, (-k) as usize).collect();
+            format!("(1/({}))", f.join("*"))
+        }
+        _ => format!("pow({x},{y})"),
+    }
+}
+
+fn func_name(f: Func) -> &'static str {
+    match f {
+        Func::Log => "ln",
+        other => other.name(),
+    }
+}
+
+/// A name no other element has: `base`, else `base_2`, `base_3`, …
+fn unique(base: String, used: &mut HashSet<String>) -> String {
+    let mut name = base.clone();
+    let mut k = 2;
+    while !used.insert(name.to_ascii_lowercase()) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    name
+}
+
+/// Write the flat netlist.
+pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()> {
+    let node = |n: NodeId| c.nodes.name(n).to_string();
+    let v = |a: NodeId, b: NodeId| {
+        if b.is_ground() {
+            format!("V({})", node(a))
+        } else {
+            format!("V({},{})", node(a), node(b))
+        }
+    };
+    writeln!(
+        w,
+        "{}",
+        if c.title.is_empty() {
+            "xbarsim export"
+        } else {
+            &c.title
+        }
+    )?;
+    writeln!(w, "* flat netlist exported by xbarsim from {source}: crossbars expanded, memristors as B-sources")?;
+    let mut used: HashSet<String> = HashSet::new();
+    for s in &c.vsources {
+        used.insert(s.name.clone());
+    }
+    for s in &c.isources {
+        used.insert(s.name.clone());
+    }
+    for r in c.resistors.iter().filter(|r| !r.name.is_empty()) {
+        used.insert(r.name.to_string());
+    }
+    for b in &c.branches {
+        used.insert(b.name.to_string());
+    }
+    for b in &c.controlled {
+        used.insert(b.name.clone());
+    }
+    if (c.temp - 27.0).abs() > 0.0 {
+        writeln!(w, ".temp {}", num(c.temp))?;
+    }
+    for (k, r) in c.resistors.iter().enumerate() {
+        let name = if r.name.is_empty() {
+            unique(format!("Rline{k}"), &mut used)
+        } else {
+            r.name.to_string()
+        };
+        writeln!(w, "{name} {} {} {}", node(r.a), node(r.b), num(1.0 / r.g))?;
+    }
+    for s in &c.vsources {
+        writeln!(
+            w,
+            "{} {} {} DC {}",
+            s.name,
+            node(s.p),
+            node(s.n),
+            num(s.volts)
+        )?;
+    }
+    for s in &c.isources {
+        writeln!(
+            w,
+            "{} {} {} DC {}",
+            s.name,
+            node(s.p),
+            node(s.n),
+            num(s.amps)
+        )?;
+    }
+    for m in &c.memristors {
+        let law = c.models[m.model as usize].law;
+        let short = m
+            .name
+            .rsplit(' ')
+            .next()
+            .unwrap_or(&m.name)
+            .replace('.', "_");
+        let name = unique(format!("Bmem_{short}"), &mut used);
+        writeln!(
+            w,
+            "{name} {} {} I={}",
+            node(m.a),
+            node(m.b),
+            law.to_spice_expr(m.g, &v(m.a, m.b))
+        )?;
+    }
+    for b in &c.branches {
+        let vab = v(b.a, b.b);
+        let expr = match &b.law {
+            BranchLaw::Linear { g } => format!("{}*{vab}", num(*g)),
+            BranchLaw::Sinh { k, beta } => format!("{}*sinh({}*{vab})", num(*k), num(*beta)),
+            BranchLaw::Cubic { c1, c3 } => {
+                format!("{}*{vab}+{}*{vab}*{vab}*{vab}", num(*c1), num(*c3))
+            }
+            BranchLaw::Program { prog, signs } => program_text(prog, &|k| {
+                if signs[k] < 0.0 {
+                    format!("(-{vab})")
+                } else {
+                    vab.clone()
+                }
+            }),
+        };
+        writeln!(w, "{} {} {} I={expr}", b.name, node(b.a), node(b.b))?;
+    }
+    for b in &c.controlled {
+        let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
+        writeln!(w, "{} {} {} I={expr}", b.name, node(b.a), node(b.b))?;
+    }
+    let o = &c.options;
+    writeln!(
+        w,
+        ".options reltol={} abstol={} vntol={}",
+        num(o.reltol),
+        num(o.abstol),
+        num(o.vntol)
+    )?;
+    for a in &c.analyses {
+        match a {
+            Analysis::Op => writeln!(w, ".op")?,
+            Analysis::Dc {
+                source,
+                start,
+                stop,
+                step,
+            } => {
+                let name = match source {
+                    SweptSource::V(k) => &c.vsources[*k].name,
+                    SweptSource::I(k) => &c.isources[*k].name,
+                };
+                writeln!(
+                    w,
+                    ".dc {name} {} {} {}",
+                    num(*start),
+                    num(*stop),
+                    num(*step)
+                )?;
+            }
+        }
+    }
+    writeln!(w, ".end")
+}
