@@ -8,3 +8,4 @@ mod include_param;
 mod oracles;
 mod parser_fuzz;
 mod solver;
+mod vmm;

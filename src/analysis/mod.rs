@@ -4,6 +4,7 @@
 
 pub mod dc;
 pub mod op;
+pub mod vmm;
 
 use crate::circuit::Circuit;
 use crate::mna::System;
@@ -56,7 +57,10 @@ impl<'c> Engine<'c> {
                 method: "linear",
             });
         }
-        nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y)
+        nt.reuse_first = self.factored;
+        let r = nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y);
+        self.factored = r.is_ok();
+        r
     }
 
     /// The matrix values changed (e.g. device states moved): refactor next time.
@@ -79,6 +83,15 @@ impl<'c> Engine<'c> {
         out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
         out
+    }
+
+    /// Voltage-source currents at the last solution (SPICE sign).
+    pub fn source_currents(&mut self) -> Vec<f64> {
+        let y = std::mem::take(&mut self.y);
+        self.sys.node_voltages(&y);
+        self.y = y;
+        let leaving = self.sys.leaving_currents(self.c);
+        self.sys.map.source_currents(self.c, &leaving)
     }
 
     /// Names matching [`Engine::quantities`].

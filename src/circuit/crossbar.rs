@@ -178,6 +178,25 @@ pub fn spec(
 /// comma-separated, SPICE numbers allowed, `#` comments. Errors carry
 /// `file:line:col`.
 pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<Vec<f64>, String> {
+    let (v, nrec) = read_rows(path, Some(rows), cols, true)?;
+    if nrec != rows {
+        return Err(format!(
+            "{}: expected {rows} rows of {cols} values, found {nrec} rows",
+            path.display()
+        ));
+    }
+    Ok(v)
+}
+
+/// Read rows of `cols` numbers each (at most `max_rows` if given); returns the
+/// values row after row and the row count. `nonneg`: values must be >= 0.
+pub fn read_rows(
+    path: &std::path::Path,
+    max_rows: Option<usize>,
+    cols: usize,
+    nonneg: bool,
+) -> Result<(Vec<f64>, usize), String> {
+    let rows = max_rows.unwrap_or(usize::MAX);
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -186,7 +205,7 @@ pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<V
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut out = Vec::with_capacity(rows * cols);
+    let mut out = Vec::with_capacity(max_rows.map_or(0, |r| r.saturating_mul(cols)));
     let mut nrec = 0;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
@@ -197,7 +216,7 @@ pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<V
         nrec += 1;
         if nrec > rows {
             return Err(format!(
-                "{}:{line}: more than the {rows} rows the crossbar has",
+                "{}:{line}: more than the {rows} rows expected",
                 path.display()
             ));
         }
@@ -208,33 +227,34 @@ pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<V
                 rec.len()
             ));
         }
-        let raw = text
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        let mut search = 0usize;
-        for f in rec.iter() {
-            let col = raw[search..].find(f).map(|k| search + k).unwrap_or(search);
-            search = col + f.len();
+        for (k, f) in rec.iter().enumerate() {
             match crate::netlist::units::parse_number(f) {
-                Some(v) if v >= 0.0 && v.is_finite() => out.push(v),
+                Some(v) if (v >= 0.0 || !nonneg) && v.is_finite() => out.push(v),
                 _ => {
-                    return Err(format!(
-                        "{}:{line}:{}: '{f}' is not a conductance (a number >= 0 in S)",
-                        path.display(),
-                        col + 1
-                    ))
+                    // Only on error: the column (1-based, characters) of field k.
+                    let raw = text
+                        .lines()
+                        .nth(line.saturating_sub(1) as usize)
+                        .unwrap_or("");
+                    let mut at = 0usize;
+                    for (m, g) in rec.iter().enumerate().take(k + 1) {
+                        at = raw[at..].find(g).map(|p| at + p).unwrap_or(at);
+                        if m < k {
+                            at += g.len();
+                        }
+                    }
+                    let col = raw[..at.min(raw.len())].chars().count() + 1;
+                    let what = if nonneg {
+                        "is not a conductance (a number >= 0 in S)"
+                    } else {
+                        "is not a number"
+                    };
+                    return Err(format!("{}:{line}:{col}: '{f}' {what}", path.display()));
                 }
             }
         }
     }
-    if nrec != rows {
-        return Err(format!(
-            "{}: expected {rows} rows of {cols} values, found {nrec} rows",
-            path.display()
-        ));
-    }
-    Ok(out)
+    Ok((out, nrec))
 }
 
 /// Generate the crossbar into `c`: nodes (with aliases for ideal lines),

@@ -152,11 +152,17 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
 
     // Analyses.
     for card in &directives {
-        e.analysis(card);
+        e.analysis(deck, card);
     }
 
     if e.errors.is_empty() {
-        if let Err(d) = validate::validate(&e.c, deck) {
+        // Only .vmm analyses: they add drivers and sense to a copy and check that.
+        let own = e.c.analyses.is_empty()
+            || e.c
+                .analyses
+                .iter()
+                .any(|a| !matches!(a, Analysis::Vmm { .. }));
+        if let Err(d) = validate::validate(&e.c, Some(deck), own) {
             e.errors.extend(d.0);
         }
     }
@@ -390,10 +396,82 @@ impl Elab {
         self.c.crossbars.push(xb);
     }
 
+    /// `.vmm XB inputs=file("v.csv") [rdrive=Ω] [rsense=Ω]`
+    fn vmm(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        let Some(xname) = words.first() else {
+            self.errors.push(
+                Diagnostic::new(kind.span, ".vmm needs the crossbar's name")
+                    .with_hint(".vmm XB inputs=file(\"inputs.csv\") [rdrive=<ohm>] [rsense=<ohm>]"),
+            );
+            return;
+        };
+        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
+            self.errors.push(Diagnostic::new(
+                xname.span,
+                format!("no crossbar named '{}'", xname.text),
+            ));
+            return;
+        };
+        let rows = self.c.crossbars[xbar].rows;
+        let (mut inputs, mut rdrive, mut rsense) = (None, 0.0, 0.0);
+        for a in args {
+            match (a.key.text.as_str(), &a.value) {
+                ("inputs", ArgValue::File(p, s)) => {
+                    let base = deck
+                        .sources
+                        .path(s.file)
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    match super::crossbar::read_rows(&base.join(p), None, rows, false) {
+                        Ok((v, 0)) if v.is_empty() => self
+                            .errors
+                            .push(Diagnostic::new(*s, "the input file has no vectors")),
+                        Ok((v, _)) => inputs = Some(v),
+                        Err(m) => self.errors.push(Diagnostic::new(*s, m)),
+                    }
+                }
+                ("rdrive" | "rsense", _) => match self.arg_value(a) {
+                    Some(x) if x >= 0.0 => {
+                        if a.key.text == "rdrive" {
+                            rdrive = x
+                        } else {
+                            rsense = x
+                        }
+                    }
+                    Some(x) => self.errors.push(Diagnostic::new(
+                        a.value.span(&a.key),
+                        format!("'{}' must be >= 0 ohm, got {x}", a.key.text),
+                    )),
+                    None => {}
+                },
+                (k, _) => self.errors.push(
+                    Diagnostic::new(a.key.span, format!("unexpected .vmm parameter '{k}'"))
+                        .with_hint("parameters: inputs=file(\"v.csv\") rdrive=<ohm> rsense=<ohm>"),
+                ),
+            }
+        }
+        match inputs {
+            Some(inputs) => self.c.analyses.push(Analysis::Vmm {
+                xbar,
+                inputs,
+                rdrive,
+                rsense,
+            }),
+            None => self.errors.push(Diagnostic::new(
+                kind.span,
+                ".vmm needs inputs=file(\"<csv: one vector of N voltages per line>\")",
+            )),
+        }
+    }
+
     /// One analysis (or unknown directive) card.
-    fn analysis(&mut self, card: &Card) {
+    fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
         match card {
+            Card::Directive { kind, words, args } if kind.text == "vmm" => {
+                e.vmm(deck, kind, words, args)
+            }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
             }
@@ -445,7 +523,9 @@ impl Elab {
             }
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
-                    .with_hint("directives: .param .include .model .options .temp .op .dc .end"),
+                    .with_hint(
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .end",
+                ),
             ),
             _ => {}
         }

@@ -162,6 +162,14 @@ pub enum Analysis {
         stop: f64,
         step: f64,
     },
+    /// Vector–matrix multiply on crossbar `xbar`: `inputs` holds one vector of
+    /// `rows` voltages per input, row after row.
+    Vmm {
+        xbar: usize,
+        inputs: Vec<f64>,
+        rdrive: f64,
+        rsense: f64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

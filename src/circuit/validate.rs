@@ -58,7 +58,9 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
     }
 }
 
-pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
+/// Check `c`. `floating`: also require a DC path to ground from every node
+/// (not needed when only analyses that add their own periphery run).
+pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), Diagnostics> {
     let mut errors = Vec::new();
     let n = c.nodes.len();
     let mut vs = Dsu::new(n);
@@ -78,6 +80,13 @@ pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
                     .with_hint("a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor"),
             );
         }
+    }
+    if !floating {
+        return if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(errors))
+        };
     }
     let mut dc = Dsu::new(n);
     let edges = c
@@ -114,7 +123,7 @@ pub fn validate(c: &Circuit, deck: &Deck) -> Result<(), Diagnostics> {
                 if members.len() > 6 { ", ..." } else { "" }
             );
         }
-        let d = match node_span(c, deck, NodeId(members[0])) {
+        let d = match deck.and_then(|deck| node_span(c, deck, NodeId(members[0]))) {
             Some(s) => Diagnostic::new(s, msg),
             None => Diagnostic::unlocated(msg),
         };

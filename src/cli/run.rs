@@ -1,6 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::{dc, op, Engine};
+use crate::analysis::{dc, op, vmm, Engine};
 use crate::circuit::{elaborate, Analysis, Circuit};
 use crate::netlist::{load, Deck};
 use crate::report;
@@ -105,6 +105,17 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 let tw = Instant::now();
                 report::write_op_csv(&out.join("op.csv"), &r.names, &r.values)
                     .map_err(|e| io(e, "op.csv"))?;
+                for xb in &c.crossbars {
+                    let f = format!("{}_vcell.csv", xb.name);
+                    let v = &engine.sys.v;
+                    let cells: Vec<f64> =
+                        xb.t.iter()
+                            .zip(&xb.b)
+                            .map(|(t, b)| v[t.idx()] - v[b.idx()])
+                            .collect();
+                    report::write_matrix_csv(&out.join(&f), xb.cols, &cells)
+                        .map_err(|e| io(e, &f))?;
+                }
                 if timing {
                     let s = &engine.solver;
                     eprintln!(
@@ -157,6 +168,41 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         r.stats.factorizations,
                         t.elapsed().as_secs_f64(),
                         out.join("dc.csv").display()
+                    );
+                }
+            }
+            Analysis::Vmm {
+                xbar,
+                inputs,
+                rdrive,
+                rsense,
+            } => {
+                let xname = &c.crossbars[*xbar].name;
+                let r = vmm::run(&c, *xbar, inputs, *rdrive, *rsense, |_, _| {}).map_err(|e| {
+                    RunError::Analysis(format!("error: {}: .vmm {xname}: {e}\n", path.display()))
+                })?;
+                report::write_vmm(&out.join("vmm.csv"), &out.join("vmm_error.csv"), &r)
+                    .map_err(|e| io(e, "vmm.csv"))?;
+                if let Some((k, err)) = &r.failure {
+                    return Err(RunError::Analysis(format!(
+                        "error: {}: .vmm {xname} failed at vector {k}: {err}\n  ({k} completed vector(s) written to {})\n",
+                        path.display(),
+                        out.join("vmm.csv").display()
+                    )));
+                }
+                if !quiet {
+                    let n = r.rel_error.len().max(1) as f64;
+                    let mean = r.rel_error.iter().sum::<f64>() / n;
+                    let max = r.rel_error.iter().cloned().fold(0.0, f64::max);
+                    println!(
+                        "  .vmm {xname}: {} vector(s), relative error vs ideal: mean {:.3} %, max {:.3} %; {} iteration(s), {} factorization(s), {:.3} s -> {}",
+                        r.rel_error.len(),
+                        100.0 * mean,
+                        100.0 * max,
+                        r.iterations,
+                        r.factorizations,
+                        t.elapsed().as_secs_f64(),
+                        out.join("vmm.csv").display()
                     );
                 }
             }

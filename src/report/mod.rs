@@ -66,6 +66,59 @@ pub fn write_table_csv(path: &Path, header: &[String], rows: &[Vec<f64>]) -> std
     })
 }
 
+/// A matrix as CSV, `cols` values per line, no header (e.g. XB_vcell.csv).
+pub fn write_matrix_csv(path: &Path, cols: usize, values: &[f64]) -> std::io::Result<()> {
+    write_atomic(path, |w| {
+        let mut buf = ryu_like::Buf::default();
+        for row in values.chunks(cols.max(1)) {
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(buf.fmt(*v))?;
+            }
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// vmm.csv (`vector,column,current,ideal_current`) and vmm_error.csv
+/// (`vector,rel_error`: ‖I − I_ideal‖₂/‖I_ideal‖₂ per vector).
+pub fn write_vmm(
+    path: &Path,
+    err_path: &Path,
+    r: &crate::analysis::vmm::VmmResult,
+) -> std::io::Result<()> {
+    write_atomic(path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(["vector", "column", "current", "ideal_current"])?;
+        let mut b1 = ryu_like::Buf::default();
+        let mut b2 = ryu_like::Buf::default();
+        for (k, (got, ideal)) in r.currents.iter().enumerate() {
+            let (v, j) = (k / r.cols, k % r.cols);
+            c.write_record([
+                v.to_string().as_bytes(),
+                j.to_string().as_bytes(),
+                b1.fmt(*got),
+                b2.fmt(*ideal),
+            ])?;
+        }
+        c.flush()?;
+        Ok(())
+    })?;
+    write_atomic(err_path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(["vector", "rel_error"])?;
+        let mut b = ryu_like::Buf::default();
+        for (k, e) in r.rel_error.iter().enumerate() {
+            c.write_record([k.to_string().as_bytes(), b.fmt(*e)])?;
+        }
+        c.flush()?;
+        Ok(())
+    })
+}
+
 /// Shortest round-trip formatting of f64 (ryu) into a reused buffer.
 mod ryu_like {
     #[derive(Default)]

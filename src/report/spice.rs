@@ -229,6 +229,13 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     num(*step)
                 )?;
             }
+            Analysis::Vmm { xbar, .. } => {
+                let x = &c.crossbars[*xbar].name;
+                writeln!(
+                    w,
+                    "* .vmm on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
         }
     }
     writeln!(w, ".end")

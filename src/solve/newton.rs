@@ -8,6 +8,8 @@
 //! Convergence (SPICE-style), all unknowns:
 //!   |Δyᵢ| ≤ reltol·max(|yᵢ|, |yᵢ + Δyᵢ|) + vntol   (the last step), and
 //!   |Fᵢ|  ≤ reltol·max|element current at i| + abstol (at the new point).
+//! When steps are within tolerance but ‖F‖ has stopped falling (a residual
+//! tolerance below what float64 can resolve), the iterate is accepted.
 //! When plain Newton fails: gmin stepping (a shunt from every unknown to
 //! ground, 1e-2 S down to `gmin` by decades, each stage warm-started, then
 //! removed), then source stepping (all independent sources scaled by λ, 0 → 1,
@@ -36,6 +38,8 @@ pub enum SolveFailure {
     },
     #[error("{0}")]
     Linear(#[from] SolveError),
+    #[error("the circuit cannot be solved: {0}")]
+    Invalid(String),
     #[error("the solution is not finite near node '{node}'")]
     NotFinite { node: String },
 }
@@ -46,6 +50,9 @@ pub const CHORD_RATIO: f64 = 0.3;
 /// Relative residual to which an iterative solver solves each Newton step
 /// (inexact Newton; the outer loop checks the true node residuals).
 pub const NEWTON_LINEAR_TOL: f64 = 1e-6;
+/// At the rounding floor a residual may exceed its tolerance by at most this
+/// factor (a tolerance below float64 resolution), never more.
+pub const FLOOR_SLACK: f64 = 1e4;
 /// Below this many unknowns a factorization costs about a solve: always
 /// refactor (full Newton, quadratic convergence).
 pub const CHORD_MIN_UNKNOWNS: usize = 5000;
@@ -54,6 +61,10 @@ pub const CHORD_MAX: usize = 12;
 
 pub struct Newton<'a> {
     pub opts: &'a Options,
+    /// Start the first Newton attempt with the solver's current factorization
+    /// (a chord step) instead of refactoring: set when the previous solve of
+    /// the same circuit left one (sweeps, input vectors).
+    pub reuse_first: bool,
     dy: Vec<f64>,
     ytry: Vec<f64>,
     iterations: usize,
@@ -67,10 +78,20 @@ impl<'a> Newton<'a> {
     pub fn new(opts: &'a Options, n: usize) -> Self {
         Newton {
             opts,
+            reuse_first: false,
             dy: vec![0.0; n],
             ytry: vec![0.0; n],
             iterations: 0,
         }
+    }
+
+    /// Every node residual within `factor` times its tolerance.
+    fn residual_within(&self, sys: &System, factor: f64) -> bool {
+        let o = self.opts;
+        sys.f
+            .iter()
+            .zip(&sys.scale)
+            .all(|(f, s)| f.abs() <= factor * (o.reltol * s + o.abstol))
     }
 
     fn residual_ok(&self, sys: &System) -> bool {
@@ -146,10 +167,14 @@ impl<'a> Newton<'a> {
     ) -> Result<bool, SolveFailure> {
         let o = self.opts;
         let mut step_ok = false;
-        let mut refactor = true;
+        let mut refactor = !std::mem::take(&mut self.reuse_first);
         let mut chord_steps = 0usize;
         let mut last_step = f64::INFINITY;
         let small = sys.n() < CHORD_MIN_UNKNOWNS;
+        // ‖F‖ at the previous iteration, and how many full steps in a row were
+        // already within the step tolerance without ‖F‖ falling.
+        let mut prev_f = f64::INFINITY;
+        let mut floor_hits = 0;
         for _ in 0..o.itl1 {
             sys.assemble(c, y, refactor);
             if !sys.f.iter().all(|x| x.is_finite()) {
@@ -176,10 +201,20 @@ impl<'a> Newton<'a> {
                 return Ok(false);
             }
             let f0 = norm2(&sys.f);
+            // A step already within the step tolerance is taken whole: near the
+            // rounding floor ‖F‖ cannot decrease, and a line search there
+            // would only shrink the step forever.
+            let within = y
+                .iter()
+                .zip(&self.dy)
+                .all(|(a, d)| d.abs() <= o.reltol * a.abs().max((a + d).abs()) + o.vntol);
             let mut alpha = 1.0;
             for k in 0..=12 {
                 for ((t, yi), d) in self.ytry.iter_mut().zip(y.iter()).zip(&self.dy) {
                     *t = yi + alpha * d;
+                }
+                if within {
+                    break;
                 }
                 sys.assemble(c, &self.ytry, false);
                 let f1 = norm2(&sys.f);
@@ -191,10 +226,23 @@ impl<'a> Newton<'a> {
                 }
                 alpha *= 0.5;
             }
+            // At the rounding floor: steps within tolerance and ‖F‖ no longer
+            // falling twice in a row. Nothing better is representable.
+            floor_hits = if within && f0 >= 0.5 * prev_f {
+                floor_hits + 1
+            } else {
+                0
+            };
+            prev_f = f0;
+            if floor_hits >= 2 && self.residual_within(sys, FLOOR_SLACK) {
+                y.copy_from_slice(&self.ytry);
+                return Ok(true);
+            }
             step_ok = alpha == 1.0
-                && y.iter()
-                    .zip(&self.ytry)
-                    .all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol);
+                && (within
+                    || y.iter()
+                        .zip(&self.ytry)
+                        .all(|(a, b)| (a - b).abs() <= o.reltol * a.abs().max(b.abs()) + o.vntol));
             let step = alpha * norm2(&self.dy);
             refactor = solver.cheap_factor()
                 || small
@@ -222,10 +270,11 @@ impl<'a> Newton<'a> {
             factorizations: solver.factorizations - f0,
             method: m,
         };
-        let y0 = y.to_vec();
         if self.newton(sys, solver, c, y)? {
             return Ok(stats(self, "newton", solver));
         }
+        // Where plain Newton got to: reported if every strategy fails.
+        let y_plain = y.to_vec();
         // gmin stepping from zero.
         y.iter_mut().for_each(|v| *v = 0.0);
         let mut g = 1e-2;
@@ -270,10 +319,10 @@ impl<'a> Newton<'a> {
         if reached {
             return Ok(stats(self, "source stepping", solver));
         }
-        // Report from the best point we have (the warm start if nothing better).
-        if lam == 0.0 {
-            y.copy_from_slice(&y0);
-        }
+        // Report from where plain Newton stopped (a source-stepping point at
+        // λ < 1 is not a solution of the real circuit).
+        let _ = lam;
+        y.copy_from_slice(&y_plain);
         sys.assemble(c, y, false);
         let (node, residual) = self.worst(sys, c);
         Err(SolveFailure::NoConvergence {
