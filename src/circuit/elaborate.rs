@@ -685,9 +685,7 @@ impl Elab {
                 }
                 IvLaw::Sinh { beta }
             }
-            Some("cubic") => IvLaw::Cubic {
-                temp_c: get("temp").unwrap_or(self.c.temp),
-            },
+            Some("cubic") => IvLaw::cubic(get("temp").unwrap_or(self.c.temp)),
             _ => IvLaw::Linear,
         };
         let g_window = match (get("gmin"), get("gmax")) {

@@ -12,11 +12,28 @@
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum IvLaw {
     Linear,
-    Sinh { beta: f64 },
-    Cubic { temp_c: f64 },
+    Sinh {
+        beta: f64,
+    },
+    /// `a1_t` = −2.58e-6 + 1.166e-7·T and `a3_t` = 1.605e-3·T^−1.33 are the
+    /// temperature terms, computed once by [`IvLaw::cubic`].
+    Cubic {
+        temp_c: f64,
+        a1_t: f64,
+        a3_t: f64,
+    },
 }
 
 impl IvLaw {
+    /// The Nili 2020 cubic law at `temp_c` °C.
+    pub fn cubic(temp_c: f64) -> IvLaw {
+        IvLaw::Cubic {
+            temp_c,
+            a1_t: -2.58e-6 + 1.166e-7 * temp_c,
+            a3_t: 1.605e-3 * temp_c.powf(-1.33),
+        }
+    }
+
     /// Current and its derivative dI/dV at voltage `v` for state `g`.
     #[inline]
     pub fn eval(self, g: f64, v: f64) -> (f64, f64) {
@@ -26,8 +43,9 @@ impl IvLaw {
                 let x = beta * v;
                 (g / beta * x.sinh(), g * x.cosh())
             }
-            IvLaw::Cubic { temp_c } => {
-                let (a1, a3) = cubic_coeffs(g, temp_c);
+            IvLaw::Cubic { a1_t, a3_t, .. } => {
+                let a1 = a1_t + 0.977 * g;
+                let a3 = 1.18 * g + 6596.0 * g * g + a3_t;
                 (a1 * v + a3 * v * v * v, a1 + 3.0 * a3 * v * v)
             }
         }
@@ -49,7 +67,7 @@ impl IvLaw {
         match self {
             IvLaw::Linear => format!("{:.17e}*{v}", g),
             IvLaw::Sinh { beta } => format!("{:.17e}*sinh({:.17e}*{v})", g / beta, beta),
-            IvLaw::Cubic { temp_c } => {
+            IvLaw::Cubic { temp_c, .. } => {
                 let (a1, a3) = cubic_coeffs(g, temp_c);
                 format!("{a1:.17e}*{v}+{a3:.17e}*{v}*{v}*{v}")
             }
@@ -72,7 +90,7 @@ mod tests {
     fn cubic_matches_reference_numbers() {
         // REFERENCE.md §2: at 27 °C, G0 = 8 µS → 2.56 µA at 0.25 V, K/2 = 1.16 at 0.25 V, 2.41 at 1 V;
         // G0 = 50 µS → 13.9 µA, 1.09, 1.98.
-        let law = IvLaw::Cubic { temp_c: 27.0 };
+        let law = IvLaw::cubic(27.0);
         for (g0, i025, k025, k1) in [(8e-6, 2.56e-6, 1.16, 2.41), (50e-6, 13.9e-6, 1.09, 1.98)] {
             let i = law.current(g0, 0.25);
             assert!((i - i025).abs() / i025 < 0.005, "{g0}: {i}");
@@ -82,12 +100,16 @@ mod tests {
         }
     }
     #[test]
+    fn precomputed_cubic_terms_match_the_formula() {
+        for (g, t) in [(8e-6, 27.0), (5e-5, 85.0), (1e-4, 0.5)] {
+            let (a1, a3) = cubic_coeffs(g, t);
+            let (i, _) = IvLaw::cubic(t).eval(g, 0.7);
+            assert!((i - (a1 * 0.7 + a3 * 0.343)).abs() <= 1e-15 * i.abs());
+        }
+    }
+    #[test]
     fn derivatives_match_finite_differences() {
-        for law in [
-            IvLaw::Linear,
-            IvLaw::Sinh { beta: 2.6 },
-            IvLaw::Cubic { temp_c: 27.0 },
-        ] {
+        for law in [IvLaw::Linear, IvLaw::Sinh { beta: 2.6 }, IvLaw::cubic(27.0)] {
             for v in [-1.3, -0.2, 0.0, 0.25, 0.9] {
                 let h = 1e-6;
                 let fd = (law.current(3e-5, v + h) - law.current(3e-5, v - h)) / (2.0 * h);
