@@ -104,8 +104,9 @@ pub const REFRESH_ITERS: usize = 12;
 /// The first vector is solved by the full strategy (which leaves a
 /// factorization of the Jacobian). The others go in blocks of [`BLOCK`]:
 /// every block iterates y ← y − J₀⁻¹F(y) for all its vectors at once (a chord
-/// iteration with one multi-right-hand-side solve), each vector stopping by
-/// the same step and residual tests as Newton. For linear arrays one
+/// iteration with one multi-right-hand-side solve, accelerated by Anderson
+/// mixing of depth 1), each vector stopping by the same step and residual
+/// tests as Newton. For linear arrays one
 /// iteration is exact. Stragglers, and every vector when the iterative solver
 /// is in use, take the full strategy.
 pub fn run(
@@ -191,6 +192,7 @@ pub fn run(
     let mut k0 = 1;
     let mut ys = Vec::new();
     let mut rhs = Vec::new();
+    let (mut prev_x, mut prev_f) = (Vec::new(), Vec::new());
     while k0 < nvec {
         let bsz = BLOCK.min(nvec - k0);
         if !batched {
@@ -209,6 +211,9 @@ pub fn run(
         }
         let mut done = vec![false; bsz];
         let mut step_ok = vec![false; bsz];
+        let mut have_prev = vec![false; bsz];
+        prev_x.resize(bsz * n, 0.0);
+        prev_f.resize(bsz * n, 0.0);
         let mut active: Vec<usize> = Vec::with_capacity(bsz);
         let mut iters = 0;
         for _ in 0..BLOCK_ITERS {
@@ -249,13 +254,37 @@ pub fn run(
                     step_ok[b] = false;
                     continue;
                 }
+                // Converged when the chord correction itself is within tolerance.
                 step_ok[b] = y
                     .iter()
                     .zip(dy)
                     .all(|(a, d)| d.abs() <= o.reltol * a.abs().max((a + d).abs()) + o.vntol);
-                for (yi, d) in y.iter_mut().zip(dy) {
-                    *yi += d;
+                // Anderson mixing, depth 1: with f = dy and the previous (x, f),
+                // x ← x + f − γ(Δx + Δf), γ = Δf·f / Δf·Δf.
+                let (px, pf) = (
+                    &mut prev_x[b * n..(b + 1) * n],
+                    &mut prev_f[b * n..(b + 1) * n],
+                );
+                let mut gamma = 0.0;
+                if have_prev[b] {
+                    let (mut num, mut den) = (0.0, 0.0);
+                    for i in 0..n {
+                        let df = dy[i] - pf[i];
+                        num += df * dy[i];
+                        den += df * df;
+                    }
+                    if den > 0.0 && num.is_finite() {
+                        gamma = num / den;
+                    }
                 }
+                for i in 0..n {
+                    let (x, f) = (y[i], dy[i]);
+                    let step = f - gamma * ((x - px[i]) + (f - pf[i]));
+                    px[i] = x;
+                    pf[i] = f;
+                    y[i] = x + step;
+                }
+                have_prev[b] = true;
             }
         }
         for b in 0..bsz {
