@@ -322,3 +322,40 @@ fn export_runs_in_xbarsim_and_ngspice() {
         }
     }
 }
+
+/// `.op` writes XB_vcell.csv: N lines of M values, v(t) − v(b) of every device.
+#[test]
+fn vcell_map_matches_node_voltages() {
+    let dir = tmpdir("xb-vcell");
+    std::fs::write(
+        dir.join("x.cir"),
+        "t\n.model d memristor (level=sinh beta=2)\n.crossbar XB rows=3 cols=4 model=d rrow=5 rcol=3 g=40u\nV0 XB.w0 0 0.3\nV1 XB.w1 0 0\nV2 XB.e2 0 0.2\n\
+         Rs0 XB.s0 0 10\nRs1 XB.s1 0 10\nRs2 XB.n2 0 10\nRs3 XB.s3 0 10\n.op\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        dir.join("x.cir").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let q = read_qv(&dir.join("op.csv"));
+    let text = std::fs::read_to_string(dir.join("xb_vcell.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.len(), 4);
+        for (j, v) in r.iter().enumerate() {
+            let want = q[&format!("v(xb.t{i}.{j})")] - q[&format!("v(xb.b{i}.{j})")];
+            assert!(
+                close(*v, want, 1e-15, 1e-18),
+                "cell ({i},{j}): {v} vs {want}"
+            );
+        }
+    }
+}
