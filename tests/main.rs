@@ -7,5 +7,6 @@ mod errors;
 mod include_param;
 mod oracles;
 mod parser_fuzz;
+mod read;
 mod solver;
 mod vmm;

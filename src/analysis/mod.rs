@@ -4,6 +4,7 @@
 
 pub mod dc;
 pub mod op;
+pub mod read;
 pub mod vmm;
 
 use crate::circuit::Circuit;

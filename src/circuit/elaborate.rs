@@ -156,12 +156,12 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     }
 
     if e.errors.is_empty() {
-        // Only .vmm analyses: they add drivers and sense to a copy and check that.
+        // Only .vmm/.read analyses: they add drivers and sense to a copy and check that.
         let own = e.c.analyses.is_empty()
             || e.c
                 .analyses
                 .iter()
-                .any(|a| !matches!(a, Analysis::Vmm { .. }));
+                .any(|a| !matches!(a, Analysis::Vmm { .. } | Analysis::Read(_)));
         if let Err(d) = validate::validate(&e.c, Some(deck), own) {
             e.errors.extend(d.0);
         }
@@ -465,12 +465,121 @@ impl Elab {
         }
     }
 
+    /// `.read XB row=<i> col=<j> v=<V> scheme=<v/2|v/3|float|ground> [rdrive=Ω] [rsense=Ω] [gon=S] [goff=S]`
+    fn read(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::read::{ReadSpec, Scheme};
+        let usage = ".read XB row=<i> col=<j> v=<V> scheme=<v/2|v/3|float|ground> [rdrive=<ohm>] [rsense=<ohm>] [gon=<S>] [goff=<S>]";
+        let Some(xname) = words.first() else {
+            self.errors.push(
+                Diagnostic::new(kind.span, ".read needs the crossbar's name").with_hint(usage),
+            );
+            return;
+        };
+        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
+            self.errors.push(Diagnostic::new(
+                xname.span,
+                format!("no crossbar named '{}'", xname.text),
+            ));
+            return;
+        };
+        let (rows, cols) = (self.c.crossbars[xbar].rows, self.c.crossbars[xbar].cols);
+        let mut spec = ReadSpec {
+            xbar,
+            row: usize::MAX,
+            col: usize::MAX,
+            v: f64::NAN,
+            scheme: Scheme::Half,
+            rdrive: 0.0,
+            rsense: 0.0,
+            gon: None,
+            goff: None,
+        };
+        let mut have_scheme = false;
+        let n0 = self.errors.len();
+        for a in args {
+            let span = a.value.span(&a.key);
+            match a.key.text.as_str() {
+                "scheme" => {
+                    let text = deck
+                        .sources
+                        .text(span.file)
+                        .get(span.start..span.end)
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    match Scheme::parse(text.trim()) {
+                        Some(sc) => {
+                            spec.scheme = sc;
+                            have_scheme = true;
+                        }
+                        None => self.errors.push(
+                            Diagnostic::new(span, format!("unknown read scheme '{text}'"))
+                                .with_hint("schemes: v/2, v/3, float, ground"),
+                        ),
+                    }
+                }
+                key @ ("row" | "col") => {
+                    let lim = if key == "row" { rows } else { cols };
+                    match self.arg_value(a) {
+                        Some(x) if x >= 0.0 && x.fract() == 0.0 && (x as usize) < lim => {
+                            if key == "row" {
+                                spec.row = x as usize
+                            } else {
+                                spec.col = x as usize
+                            }
+                        }
+                        Some(x) => self.errors.push(Diagnostic::new(
+                            span,
+                            format!("{key} must be a whole number in 0..{}, got {x}", lim - 1),
+                        )),
+                        None => {}
+                    }
+                }
+                key @ ("v" | "rdrive" | "rsense" | "gon" | "goff") => match self.arg_value(a) {
+                    Some(x) if key == "v" => spec.v = x,
+                    Some(x) if x >= 0.0 => match key {
+                        "rdrive" => spec.rdrive = x,
+                        "rsense" => spec.rsense = x,
+                        "gon" => spec.gon = Some(x),
+                        _ => spec.goff = Some(x),
+                    },
+                    Some(x) => self.errors.push(Diagnostic::new(
+                        span,
+                        format!("'{key}' must be >= 0, got {x}"),
+                    )),
+                    None => {}
+                },
+                other => self.errors.push(
+                    Diagnostic::new(a.key.span, format!("unexpected .read parameter '{other}'"))
+                        .with_hint(usage),
+                ),
+            }
+        }
+        for (ok, what) in [
+            (spec.row != usize::MAX, "row=<i>"),
+            (spec.col != usize::MAX, "col=<j>"),
+            (spec.v.is_finite(), "v=<V>"),
+            (have_scheme, "scheme=<v/2|v/3|float|ground>"),
+        ] {
+            if !ok && self.errors.len() == n0 {
+                self.errors.push(
+                    Diagnostic::new(kind.span, format!(".read needs {what}")).with_hint(usage),
+                );
+            }
+        }
+        if self.errors.len() == n0 {
+            self.c.analyses.push(Analysis::Read(spec));
+        }
+    }
+
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
         match card {
             Card::Directive { kind, words, args } if kind.text == "vmm" => {
                 e.vmm(deck, kind, words, args)
+            }
+            Card::Directive { kind, words, args } if kind.text == "read" => {
+                e.read(deck, kind, words, args)
             }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
@@ -524,7 +633,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .end",
                 ),
             ),
             _ => {}

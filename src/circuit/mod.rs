@@ -170,6 +170,8 @@ pub enum Analysis {
         rdrive: f64,
         rsense: f64,
     },
+    /// Read one cell under a bias scheme.
+    Read(crate::analysis::read::ReadSpec),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

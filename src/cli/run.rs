@@ -1,6 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::{dc, op, vmm, Engine};
+use crate::analysis::{dc, op, read, vmm, Engine};
 use crate::circuit::{elaborate, Analysis, Circuit};
 use crate::netlist::{load, Deck};
 use crate::report;
@@ -168,6 +168,31 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         r.stats.factorizations,
                         t.elapsed().as_secs_f64(),
                         out.join("dc.csv").display()
+                    );
+                }
+            }
+            Analysis::Read(spec) => {
+                let xname = &c.crossbars[spec.xbar].name;
+                let r = read::run(&c, spec).map_err(|e| {
+                    RunError::Analysis(format!("error: {}: .read {xname}: {e}\n", path.display()))
+                })?;
+                report::write_read(&out.join("read.csv"), spec, &r)
+                    .map_err(|e| io(e, "read.csv"))?;
+                if !quiet {
+                    let a = &r.cases[0];
+                    println!(
+                        "  .read {xname} ({},{}) at {} V, {}: cell {:.4e} A, column {:.4e} A, sneak {:.4e} A; worst-case margin {:.4e} A ({:.2} %), {:.3} s -> {}",
+                        spec.row,
+                        spec.col,
+                        spec.v,
+                        spec.scheme.name(),
+                        a.i_cell,
+                        a.i_column,
+                        a.i_sneak,
+                        r.margin,
+                        100.0 * r.margin_rel,
+                        t.elapsed().as_secs_f64(),
+                        out.join("read.csv").display()
                     );
                 }
             }

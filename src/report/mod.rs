@@ -119,6 +119,53 @@ pub fn write_vmm(
     })
 }
 
+/// read.csv: one row per solved case, then the margin.
+pub fn write_read(
+    path: &Path,
+    spec: &crate::analysis::read::ReadSpec,
+    r: &crate::analysis::read::ReadResult,
+) -> std::io::Result<()> {
+    write_atomic(path, |w| {
+        let f = |x: Option<f64>| {
+            x.map(|v| format!("{v:e}"))
+                .unwrap_or_else(|| "array".into())
+        };
+        writeln!(
+            w,
+            "case,scheme,row,col,v_read,g_selected,g_others,v_cell,i_cell,i_column,i_sneak"
+        )?;
+        for c in &r.cases {
+            writeln!(
+                w,
+                "{},{},{},{},{:e},{},{},{:e},{:e},{:e},{:e}",
+                c.name,
+                spec.scheme.name(),
+                spec.row,
+                spec.col,
+                spec.v,
+                f(c.g_selected),
+                f(c.g_others),
+                c.v_cell,
+                c.i_cell,
+                c.i_column,
+                c.i_sneak
+            )?;
+        }
+        writeln!(
+            w,
+            "margin,{},{},{},{:e},{:e},{:e},,,{:e},{:e}",
+            spec.scheme.name(),
+            spec.row,
+            spec.col,
+            spec.v,
+            r.gon,
+            r.goff,
+            r.margin,
+            r.margin_rel
+        )
+    })
+}
+
 /// Shortest round-trip formatting of f64 (ryu) into a reused buffer.
 mod ryu_like {
     #[derive(Default)]

@@ -229,6 +229,13 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     num(*step)
                 )?;
             }
+            Analysis::Read(r) => {
+                let x = &c.crossbars[r.xbar].name;
+                writeln!(
+                    w,
+                    "* .read on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
             Analysis::Vmm { xbar, .. } => {
                 let x = &c.crossbars[*xbar].name;
                 writeln!(
