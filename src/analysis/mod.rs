@@ -11,6 +11,36 @@ use crate::circuit::Circuit;
 use crate::mna::System;
 use crate::solve::{Newton, SolveFailure, SparseSolver, Stats};
 
+/// Nested dissection from the crossbars' geometry, when crossbar crosspoints
+/// hold at least half of the unknowns of a symmetric system.
+fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
+    if c.crossbars.is_empty() || !sys.pattern.lower {
+        return None;
+    }
+    let unk = &sys.map.unk;
+    let lists: Vec<(usize, usize, Vec<u32>, Vec<u32>)> = c
+        .crossbars
+        .iter()
+        .map(|x| {
+            (
+                x.rows,
+                x.cols,
+                x.t.iter().map(|n| unk[n.idx()]).collect(),
+                x.b.iter().map(|n| unk[n.idx()]).collect(),
+            )
+        })
+        .collect();
+    let cells: usize = lists.iter().map(|l| l.2.len() + l.3.len()).sum();
+    if 2 * cells < sys.n() {
+        return None;
+    }
+    let refs: Vec<(usize, usize, &[u32], &[u32])> = lists
+        .iter()
+        .map(|l| (l.0, l.1, l.2.as_slice(), l.3.as_slice()))
+        .collect();
+    Some(crate::solve::ordering::crossbar_nd(sys.n(), &refs))
+}
+
 /// A circuit ready to solve: system, factorization structure, last solution.
 pub struct Engine<'c> {
     pub c: &'c Circuit,
@@ -25,7 +55,12 @@ pub struct Engine<'c> {
 impl<'c> Engine<'c> {
     pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
         let sys = System::new(c);
-        let solver = SparseSolver::new(&sys.pattern, c.options.solver)?;
+        let solver = match crossbar_ordering(c, &sys) {
+            Some(fwd) if c.options.solver != crate::solve::SolverChoice::Iterative => {
+                SparseSolver::with_ordering(&sys.pattern, &fwd)?
+            }
+            _ => SparseSolver::new(&sys.pattern, c.options.solver)?,
+        };
         let n = sys.n();
         Ok(Engine {
             c,

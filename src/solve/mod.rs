@@ -2,6 +2,7 @@
 //! with damping, gmin stepping and source stepping (`newton`).
 
 pub mod newton;
+pub mod ordering;
 pub mod pcg;
 pub mod sparse;
 

@@ -97,6 +97,15 @@ fn faer_err(e: impl std::fmt::Debug) -> SolveError {
 }
 
 impl SparseSolver {
+    /// A direct solver with a given fill-reducing ordering (`fwd[new] = old`),
+    /// e.g. nested dissection from a crossbar's geometry.
+    pub fn with_ordering(p: &Pattern, fwd: &[usize]) -> Result<SparseSolver, SolveError> {
+        if !p.lower {
+            return Self::direct(p.symbolic.clone(), false, None);
+        }
+        Self::direct(p.symbolic.clone(), true, Some(fwd))
+    }
+
     /// Symbolic analysis of `p` (ordering + elimination structure), once.
     pub fn new(p: &Pattern, choice: SolverChoice) -> Result<SparseSolver, SolveError> {
         let n = p.symbolic.nrows();
@@ -130,22 +139,34 @@ impl SparseSolver {
                 mem_many_cols: 0,
             });
         }
-        Self::direct(p.symbolic.clone(), p.lower)
+        Self::direct(p.symbolic.clone(), p.lower, None)
     }
 
     /// A direct solver (Cholesky when `lower`, else LU) for this pattern.
     fn direct(
         symbolic: SymbolicSparseColMat<usize>,
         lower: bool,
+        fwd: Option<&[usize]>,
     ) -> Result<SparseSolver, SolveError> {
         let par = Par::Seq; // measured: Par::rayon(2) was slower on 2 cores (7.3 s vs 6.95 s end to end at 512x512)
         let (kind, req) = if lower {
             // faer picks simplicial or supernodal by itself (forcing supernodal
             // was measured slower for .vmm's many-right-hand-side solves at 64x64).
+            let n = symbolic.nrows();
+            let mut inv = vec![0usize; if fwd.is_some() { n } else { 0 }];
+            if let Some(f) = fwd {
+                for (new, &old) in f.iter().enumerate() {
+                    inv[old] = new;
+                }
+            }
+            let ordering = match fwd {
+                Some(f) => SymmetricOrdering::Custom(faer::perm::PermRef::new_checked(f, &inv, n)),
+                None => SymmetricOrdering::Amd,
+            };
             let sym = factorize_symbolic_cholesky(
                 symbolic.as_ref(),
                 Side::Lower,
-                SymmetricOrdering::Amd,
+                ordering,
                 Default::default(),
             )
             .map_err(faer_err)?;
@@ -182,7 +203,7 @@ impl SparseSolver {
 
     /// Leave CG for good: direct Cholesky on the same pattern (keeps statistics).
     fn switch_to_direct(&mut self) -> Result<(), SolveError> {
-        let mut d = Self::direct(self.symbolic.clone(), true)?;
+        let mut d = Self::direct(self.symbolic.clone(), true, None)?;
         d.factorizations = self.factorizations;
         d.solves = self.solves;
         d.factor_secs = self.factor_secs;
