@@ -119,12 +119,22 @@ fn card_equals_elementwise_network() {
             got.push(read_qv(&o.join("op.csv")));
         }
         assert_eq!(got[0].len(), got[1].len(), "{name}: same quantities");
-        for (q, a) in &got[0] {
-            let b = got[1][q];
-            assert!(
-                close(*a, b, 1e-12, 1e-18),
-                "{name}: {q} card {a} vs elementwise {b}"
-            );
+        // Within 1e-12 of the largest value of each kind (voltages, currents):
+        // the two solve with different orderings, and source currents come
+        // from KCL sums whose terms cancel.
+        for kind in ["v(", "i("] {
+            let scale = got[0]
+                .iter()
+                .filter(|(k, _)| k.starts_with(kind))
+                .map(|(_, v)| v.abs())
+                .fold(0.0, f64::max);
+            for (q, a) in got[0].iter().filter(|(k, _)| k.starts_with(kind)) {
+                let b = got[1][q];
+                assert!(
+                    (a - b).abs() <= 1e-12 * scale,
+                    "{name}: {q} card {a} vs elementwise {b}"
+                );
+            }
         }
     }
 }
