@@ -115,6 +115,9 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                             .collect();
                     report::write_matrix_csv(&out.join(&f), xb.cols, &cells)
                         .map_err(|e| io(e, &f))?;
+                    let png = format!("{}_vcell.png", xb.name);
+                    let title = format!("{}: voltage across each device ({}x{})", xb.name, xb.rows, xb.cols);
+                    report::plot::heatmap(&out.join(&png), &title, "V", xb.rows, xb.cols, &cells).map_err(|e| io(e, &png))?;
                 }
                 if timing {
                     let s = &engine.solver;

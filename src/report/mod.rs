@@ -2,6 +2,7 @@
 //! directory and renamed into place, so an interrupted run never leaves a
 //! half-written result.
 
+pub mod plot;
 pub mod spice;
 
 use std::io::Write;
