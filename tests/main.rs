@@ -8,5 +8,6 @@ mod include_param;
 mod oracles;
 mod parser_fuzz;
 mod read;
+mod sizing;
 mod solver;
 mod vmm;

@@ -5,6 +5,7 @@
 pub mod dc;
 pub mod op;
 pub mod read;
+pub mod sizing;
 pub mod vmm;
 
 use crate::circuit::Circuit;

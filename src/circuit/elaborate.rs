@@ -158,10 +158,12 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     if e.errors.is_empty() {
         // Only .vmm/.read analyses: they add drivers and sense to a copy and check that.
         let own = e.c.analyses.is_empty()
-            || e.c
-                .analyses
-                .iter()
-                .any(|a| !matches!(a, Analysis::Vmm { .. } | Analysis::Read(_)));
+            || e.c.analyses.iter().any(|a| {
+                !matches!(
+                    a,
+                    Analysis::Vmm { .. } | Analysis::Read(_) | Analysis::Sizing(_)
+                )
+            });
         if let Err(d) = validate::validate(&e.c, Some(deck), own) {
             e.errors.extend(d.0);
         }
@@ -571,6 +573,125 @@ impl Elab {
         }
     }
 
+    /// `.sizing XB sizes=<n1,n2,...> metric=<vmm|read> limit=<%> [v=<V>] [scheme=...] [rdrive=] [rsense=] [g=] [gon=] [goff=]`
+    fn sizing(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::read::Scheme;
+        use crate::analysis::sizing::{Metric, SizingSpec};
+        let usage = ".sizing XB sizes=16,32,64 metric=<vmm|read> limit=<%> [v=<V>] [scheme=v/2] [rdrive=<ohm>] [rsense=<ohm>] [g=<S>] [gon=<S>] [goff=<S>]";
+        let Some(xname) = words.first() else {
+            self.errors.push(
+                Diagnostic::new(kind.span, ".sizing needs the crossbar's name").with_hint(usage),
+            );
+            return;
+        };
+        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
+            self.errors.push(Diagnostic::new(
+                xname.span,
+                format!("no crossbar named '{}'", xname.text),
+            ));
+            return;
+        };
+        let n0 = self.errors.len();
+        let mut spec = SizingSpec {
+            xbar,
+            sizes: Vec::new(),
+            metric: Metric::Vmm,
+            limit: f64::NAN,
+            v: 0.25,
+            scheme: Scheme::Half,
+            rdrive: 0.0,
+            rsense: 0.0,
+            g: None,
+            gon: None,
+            goff: None,
+        };
+        let mut have_metric = false;
+        for a in args {
+            let span = a.value.span(&a.key);
+            let raw = deck
+                .sources
+                .text(span.file)
+                .get(span.start..span.end)
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"')
+                .to_ascii_lowercase();
+            match a.key.text.as_str() {
+                "sizes" => {
+                    let parsed: Option<Vec<usize>> = raw
+                        .split([',', ' '])
+                        .filter(|t| !t.is_empty())
+                        .map(|t| t.parse::<usize>().ok().filter(|&n| (1..=4096).contains(&n)))
+                        .collect();
+                    match parsed {
+                        Some(v) if !v.is_empty() => spec.sizes = v,
+                        _ => self.errors.push(Diagnostic::new(span, format!("sizes must be a comma-separated list of sizes 1..4096, got '{raw}'"))),
+                    }
+                }
+                "metric" => match raw.as_str() {
+                    "vmm" => {
+                        spec.metric = Metric::Vmm;
+                        have_metric = true;
+                    }
+                    "read" => {
+                        spec.metric = Metric::Read;
+                        have_metric = true;
+                    }
+                    _ => self.errors.push(
+                        Diagnostic::new(span, format!("unknown metric '{raw}'"))
+                            .with_hint("metrics: vmm (error <= limit %), read (margin >= limit %)"),
+                    ),
+                },
+                "scheme" => match Scheme::parse(&raw) {
+                    Some(sc) => spec.scheme = sc,
+                    None => self.errors.push(
+                        Diagnostic::new(span, format!("unknown read scheme '{raw}'"))
+                            .with_hint("schemes: v/2, v/3, float, ground"),
+                    ),
+                },
+                key @ ("limit" | "v" | "rdrive" | "rsense" | "g" | "gon" | "goff") => {
+                    match self.arg_value(a) {
+                        Some(x) if key == "limit" => spec.limit = x,
+                        Some(x) if key == "v" => spec.v = x,
+                        Some(x) if x >= 0.0 => match key {
+                            "rdrive" => spec.rdrive = x,
+                            "rsense" => spec.rsense = x,
+                            "g" => spec.g = Some(x),
+                            "gon" => spec.gon = Some(x),
+                            _ => spec.goff = Some(x),
+                        },
+                        Some(x) => self.errors.push(Diagnostic::new(
+                            span,
+                            format!("'{key}' must be >= 0, got {x}"),
+                        )),
+                        None => {}
+                    }
+                }
+                other => self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("unexpected .sizing parameter '{other}'"),
+                    )
+                    .with_hint(usage),
+                ),
+            }
+        }
+        for (ok, what) in [
+            (!spec.sizes.is_empty(), "sizes=<n1,n2,...>"),
+            (have_metric, "metric=<vmm|read>"),
+            (spec.limit.is_finite(), "limit=<%>"),
+        ] {
+            if !ok && self.errors.len() == n0 {
+                self.errors.push(
+                    Diagnostic::new(kind.span, format!(".sizing needs {what}")).with_hint(usage),
+                );
+            }
+        }
+        if self.errors.len() == n0 {
+            self.c.analyses.push(Analysis::Sizing(spec));
+        }
+    }
+
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
@@ -580,6 +701,9 @@ impl Elab {
             }
             Card::Directive { kind, words, args } if kind.text == "read" => {
                 e.read(deck, kind, words, args)
+            }
+            Card::Directive { kind, words, args } if kind.text == "sizing" => {
+                e.sizing(deck, kind, words, args)
             }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
@@ -633,7 +757,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .end",
                 ),
             ),
             _ => {}

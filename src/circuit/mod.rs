@@ -172,6 +172,8 @@ pub enum Analysis {
     },
     /// Read one cell under a bias scheme.
     Read(crate::analysis::read::ReadSpec),
+    /// Largest array meeting a criterion.
+    Sizing(crate::analysis::sizing::SizingSpec),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

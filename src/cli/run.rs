@@ -1,6 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::{dc, op, read, vmm, Engine};
+use crate::analysis::{dc, op, read, sizing, vmm, Engine};
 use crate::circuit::{elaborate, Analysis, Circuit};
 use crate::netlist::{load, Deck};
 use crate::report;
@@ -116,8 +116,12 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                     report::write_matrix_csv(&out.join(&f), xb.cols, &cells)
                         .map_err(|e| io(e, &f))?;
                     let png = format!("{}_vcell.png", xb.name);
-                    let title = format!("{}: voltage across each device ({}x{})", xb.name, xb.rows, xb.cols);
-                    report::plot::heatmap(&out.join(&png), &title, "V", xb.rows, xb.cols, &cells).map_err(|e| io(e, &png))?;
+                    let title = format!(
+                        "{}: voltage across each device ({}x{})",
+                        xb.name, xb.rows, xb.cols
+                    );
+                    report::plot::heatmap(&out.join(&png), &title, "V", xb.rows, xb.cols, &cells)
+                        .map_err(|e| io(e, &png))?;
                 }
                 if timing {
                     let s = &engine.solver;
@@ -172,6 +176,61 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         t.elapsed().as_secs_f64(),
                         out.join("dc.csv").display()
                     );
+                }
+            }
+            Analysis::Sizing(spec) => {
+                let xname = &c.crossbars[spec.xbar].name;
+                let r = sizing::run(&c, spec).map_err(|e| {
+                    RunError::Analysis(format!("error: {}: .sizing {xname}: {e}\n", path.display()))
+                })?;
+                let (label, crit) = match spec.metric {
+                    sizing::Metric::Vmm => ("vmm_error_pct", format!("error <= {} %", spec.limit)),
+                    sizing::Metric::Read => {
+                        ("read_margin_pct", format!("margin >= {} %", spec.limit))
+                    }
+                };
+                report::write_atomic(&out.join("sizing.csv"), |w| {
+                    writeln!(w, "size,{label},meets_criterion")?;
+                    for (n, f, ok) in &r.points {
+                        writeln!(w, "{n},{f:e},{ok}")?;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| io(e, "sizing.csv"))?;
+                let series = [report::plot::Series {
+                    name: label,
+                    points: r.points.iter().map(|p| (p.0 as f64, p.1)).collect(),
+                }];
+                let title = format!(
+                    "{xname}: {} vs array size (N x N)",
+                    if spec.metric == sizing::Metric::Vmm {
+                        "VMM error"
+                    } else {
+                        "worst-case read margin"
+                    }
+                );
+                report::plot::curves(
+                    &out.join("sizing.png"),
+                    &title,
+                    "array size N",
+                    label,
+                    &series,
+                    Some((spec.limit, &crit)),
+                )
+                .map_err(|e| io(e, "sizing.png"))?;
+                if !quiet {
+                    match r.best {
+                        Some(n) => println!(
+                            "  .sizing {xname}: largest array with {crit}: {n}x{n} ({:.3} s) -> {}",
+                            t.elapsed().as_secs_f64(),
+                            out.join("sizing.csv").display()
+                        ),
+                        None => println!(
+                            "  .sizing {xname}: no listed size meets {crit} ({:.3} s) -> {}",
+                            t.elapsed().as_secs_f64(),
+                            out.join("sizing.csv").display()
+                        ),
+                    }
                 }
             }
             Analysis::Read(spec) => {

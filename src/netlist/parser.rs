@@ -224,6 +224,9 @@ fn arg_of(f: &Field) -> Result<Arg, PErr> {
     let s = *v.fragment();
     let value = if s.starts_with('"') {
         ArgValue::Str(s[1..s.len() - 1].to_string(), span_at(&v, s.len()))
+    } else if s.contains(',') && !s.contains('(') && !s.starts_with('{') {
+        // A comma-separated list (`sizes=16,32,64`): kept as text for the directive.
+        ArgValue::Str(s.to_string(), span_at(&v, s.len()))
     } else if s.len() > 5 && s[..5].eq_ignore_ascii_case("file(") {
         let inner = s[5..s.len() - 1].trim();
         let path = inner.trim_matches('"').to_string();

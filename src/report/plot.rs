@@ -23,7 +23,10 @@ fn err(e: impl std::fmt::Display) -> std::io::Error {
 
 /// Write to a temporary name beside `path`, then rename (atomic, like the CSVs).
 fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".tmp-{}-{name}", std::process::id()));
     let r = draw(&tmp).and_then(|_| std::fs::rename(&tmp, path));
     if r.is_err() {
@@ -33,12 +36,23 @@ fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> std::io::Result<()>) -> s
 }
 
 /// Heat map of an N×M matrix (row-major), row 0 at the top, with a colour bar.
-pub fn heatmap(path: &Path, title: &str, unit: &str, rows: usize, cols: usize, values: &[f64]) -> std::io::Result<()> {
+pub fn heatmap(
+    path: &Path,
+    title: &str,
+    unit: &str,
+    rows: usize,
+    cols: usize,
+    values: &[f64],
+) -> std::io::Result<()> {
     register_font();
     let finite = values.iter().cloned().filter(|v| v.is_finite());
     let lo = finite.clone().fold(f64::INFINITY, f64::min);
     let hi = finite.fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo.min(0.0), lo.min(0.0) + 1.0) };
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (lo.min(0.0), lo.min(0.0) + 1.0)
+    };
     atomic_png(path, |p| {
         let root = BitMapBackend::new(p, (900, 760)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -60,11 +74,22 @@ pub fn heatmap(path: &Path, title: &str, unit: &str, rows: usize, cols: usize, v
             .map_err(err)?;
         let cmap = ViridisRGB;
         chart
-            .draw_series((0..rows).flat_map(|i| (0..cols).map(move |j| (i, j))).map(|(i, j)| {
-                let v = values[i * cols + j];
-                let c = if v.is_finite() { cmap.get_color_normalized(v, lo, hi) } else { RGBColor(255, 0, 255) };
-                Rectangle::new([(j as f64, i as f64), (j as f64 + 1.0, i as f64 + 1.0)], c.filled())
-            }))
+            .draw_series(
+                (0..rows)
+                    .flat_map(|i| (0..cols).map(move |j| (i, j)))
+                    .map(|(i, j)| {
+                        let v = values[i * cols + j];
+                        let c = if v.is_finite() {
+                            cmap.get_color_normalized(v, lo, hi)
+                        } else {
+                            RGBColor(255, 0, 255)
+                        };
+                        Rectangle::new(
+                            [(j as f64, i as f64), (j as f64 + 1.0, i as f64 + 1.0)],
+                            c.filled(),
+                        )
+                    }),
+            )
             .map_err(err)?;
         // Colour bar with its scale.
         let mut cb = ChartBuilder::on(&bar)
@@ -87,7 +112,10 @@ pub fn heatmap(path: &Path, title: &str, unit: &str, rows: usize, cols: usize, v
         cb.draw_series((0..steps).map(|k| {
             let a = lo + (hi - lo) * k as f64 / steps as f64;
             let b = lo + (hi - lo) * (k + 1) as f64 / steps as f64;
-            Rectangle::new([(0.0, a), (1.0, b)], cmap.get_color_normalized(a, lo, hi).filled())
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                cmap.get_color_normalized(a, lo, hi).filled(),
+            )
         }))
         .map_err(err)?;
         root.present().map_err(err)
@@ -101,10 +129,22 @@ pub struct Series<'a> {
 }
 
 /// Curves with markers, and an optional horizontal line (a criterion).
-pub fn curves(path: &Path, title: &str, x_desc: &str, y_desc: &str, series: &[Series], hline: Option<(f64, &str)>) -> std::io::Result<()> {
+pub fn curves(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[Series],
+    hline: Option<(f64, &str)>,
+) -> std::io::Result<()> {
     register_font();
     let pts = series.iter().flat_map(|s| s.points.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     for &(x, y) in pts.filter(|(x, y)| x.is_finite() && y.is_finite()) {
         x0 = x0.min(x);
         x1 = x1.max(x);
@@ -115,10 +155,13 @@ pub fn curves(path: &Path, title: &str, x_desc: &str, y_desc: &str, series: &[Se
         y0 = y0.min(h);
         y1 = y1.max(h);
     }
-    if !(x1 > x0) {
+    if !x0.is_finite() || !y0.is_finite() {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    if x1.is_nan() || x1 <= x0 {
         x1 = x0 + 1.0;
     }
-    if !(y1 > y0) {
+    if y1.is_nan() || y1 <= y0 {
         y1 = y0 + 1.0;
     }
     let pad = 0.05 * (y1 - y0);
@@ -146,12 +189,23 @@ pub fn curves(path: &Path, title: &str, x_desc: &str, y_desc: &str, series: &[Se
                 .draw_series(LineSeries::new(s.points.iter().cloned(), c.stroke_width(2)))
                 .map_err(err)?
                 .label(s.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart.draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 4, c.filled()))).map_err(err)?;
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                });
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 4, c.filled())),
+                )
+                .map_err(err)?;
         }
         if let Some((h, label)) = hline {
             chart
-                .draw_series(LineSeries::new(vec![(x0, h), (x1, h)], BLACK.stroke_width(1)))
+                .draw_series(LineSeries::new(
+                    vec![(x0, h), (x1, h)],
+                    BLACK.stroke_width(1),
+                ))
                 .map_err(err)?
                 .label(label)
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));

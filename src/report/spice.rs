@@ -229,6 +229,13 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     num(*step)
                 )?;
             }
+            Analysis::Sizing(r) => {
+                let x = &c.crossbars[r.xbar].name;
+                writeln!(
+                    w,
+                    "* .sizing on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
             Analysis::Read(r) => {
                 let x = &c.crossbars[r.xbar].name;
                 writeln!(
