@@ -5,6 +5,7 @@ mod conservation;
 mod crossbar;
 mod errors;
 mod include_param;
+mod models;
 mod oracles;
 mod parser_fuzz;
 mod read;
