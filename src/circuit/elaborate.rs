@@ -354,6 +354,31 @@ impl Elab {
         }
     }
 
+    /// The crossbar named by an analysis card's first word (its index), or an error.
+    fn crossbar_arg(
+        &mut self,
+        kind: &Name,
+        words: &[Name],
+        directive: &str,
+        usage: &str,
+    ) -> Option<usize> {
+        let Some(xname) = words.first() else {
+            self.errors.push(
+                Diagnostic::new(kind.span, format!("{directive} needs the crossbar's name"))
+                    .with_hint(usage),
+            );
+            return None;
+        };
+        let found = self.c.crossbars.iter().position(|x| x.name == xname.text);
+        if found.is_none() {
+            self.errors.push(Diagnostic::new(
+                xname.span,
+                format!("no crossbar named '{}'", xname.text),
+            ));
+        }
+        found
+    }
+
     /// One `.crossbar` card into the element arrays.
     fn crossbar(
         &mut self,
@@ -400,18 +425,8 @@ impl Elab {
 
     /// `.vmm XB inputs=file("v.csv") [rdrive=Ω] [rsense=Ω]`
     fn vmm(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
-        let Some(xname) = words.first() else {
-            self.errors.push(
-                Diagnostic::new(kind.span, ".vmm needs the crossbar's name")
-                    .with_hint(".vmm XB inputs=file(\"inputs.csv\") [rdrive=<ohm>] [rsense=<ohm>]"),
-            );
-            return;
-        };
-        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
-            self.errors.push(Diagnostic::new(
-                xname.span,
-                format!("no crossbar named '{}'", xname.text),
-            ));
+        let usage = ".vmm XB inputs=file(\"inputs.csv\") [rdrive=<ohm>] [rsense=<ohm>]";
+        let Some(xbar) = self.crossbar_arg(kind, words, ".vmm", usage) else {
             return;
         };
         let rows = self.c.crossbars[xbar].rows;
@@ -471,17 +486,7 @@ impl Elab {
     fn read(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
         use crate::analysis::read::{ReadSpec, Scheme};
         let usage = ".read XB row=<i> col=<j> v=<V> scheme=<v/2|v/3|float|ground> [rdrive=<ohm>] [rsense=<ohm>] [gon=<S>] [goff=<S>]";
-        let Some(xname) = words.first() else {
-            self.errors.push(
-                Diagnostic::new(kind.span, ".read needs the crossbar's name").with_hint(usage),
-            );
-            return;
-        };
-        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
-            self.errors.push(Diagnostic::new(
-                xname.span,
-                format!("no crossbar named '{}'", xname.text),
-            ));
+        let Some(xbar) = self.crossbar_arg(kind, words, ".read", usage) else {
             return;
         };
         let (rows, cols) = (self.c.crossbars[xbar].rows, self.c.crossbars[xbar].cols);
@@ -578,17 +583,7 @@ impl Elab {
         use crate::analysis::read::Scheme;
         use crate::analysis::sizing::{Metric, SizingSpec};
         let usage = ".sizing XB sizes=16,32,64 metric=<vmm|read> limit=<%> [v=<V>] [scheme=v/2] [rdrive=<ohm>] [rsense=<ohm>] [g=<S>] [gon=<S>] [goff=<S>]";
-        let Some(xname) = words.first() else {
-            self.errors.push(
-                Diagnostic::new(kind.span, ".sizing needs the crossbar's name").with_hint(usage),
-            );
-            return;
-        };
-        let Some(xbar) = self.c.crossbars.iter().position(|x| x.name == xname.text) else {
-            self.errors.push(Diagnostic::new(
-                xname.span,
-                format!("no crossbar named '{}'", xname.text),
-            ));
+        let Some(xbar) = self.crossbar_arg(kind, words, ".sizing", usage) else {
             return;
         };
         let n0 = self.errors.len();
