@@ -42,6 +42,40 @@ fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
     Some(crate::solve::ordering::crossbar_nd(sys.n(), &refs))
 }
 
+/// Add a periphery driver: a grounded DC source of `volts` named `v<tag>` at
+/// node `<tag>`, joined to `port` through `r` ohms (directly when `r` is 0).
+/// Returns the source's index (its current is the port's current).
+pub fn drive_port(
+    c: &mut Circuit,
+    port: crate::circuit::NodeId,
+    tag: &str,
+    volts: f64,
+    r: f64,
+    span: crate::netlist::Span,
+) -> usize {
+    use crate::circuit::{NodeId, Resistor, VSource};
+    let at = if r > 0.0 {
+        let n = c.nodes.intern(tag);
+        c.resistors.push(Resistor {
+            name: Box::from(""),
+            a: n,
+            b: port,
+            g: 1.0 / r,
+        });
+        n
+    } else {
+        port
+    };
+    c.vsources.push(VSource {
+        name: format!("v{tag}"),
+        p: at,
+        n: NodeId::GROUND,
+        volts,
+        span,
+    });
+    c.vsources.len() - 1
+}
+
 /// A circuit ready to solve: system, factorization structure, last solution.
 pub struct Engine<'c> {
     pub c: &'c Circuit,

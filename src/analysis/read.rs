@@ -17,8 +17,8 @@
 //! ΔI = I_col(on, others off) − I_col(off, others on), also relative to
 //! I_col(on, others off).
 
-use super::Engine;
-use crate::circuit::{Circuit, NodeId, Resistor, VSource};
+use super::{drive_port, Engine};
+use crate::circuit::Circuit;
 use crate::solve::SolveFailure;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,40 +98,39 @@ fn biased(c: &Circuit, s: &ReadSpec) -> (Circuit, usize) {
     let mut c = c.clone();
     let xb = c.crossbars[s.xbar].clone();
     let (vr, vc) = s.scheme.unselected(s.v);
-    let drive = |c: &mut Circuit, port: NodeId, tag: String, volts: f64, r: f64| -> usize {
-        let at = if r > 0.0 {
-            let n = c.nodes.intern(&format!("{}.read_{tag}", xb.name));
-            c.resistors.push(Resistor {
-                name: Box::from(""),
-                a: n,
-                b: port,
-                g: 1.0 / r,
-            });
-            n
-        } else {
-            port
-        };
-        c.vsources.push(VSource {
-            name: format!("v{}.read_{tag}", xb.name),
-            p: at,
-            n: NodeId::GROUND,
-            volts,
-            span: xb.span,
-        });
-        c.vsources.len() - 1
-    };
     for i in 0..xb.rows {
         let volts = if i == s.row { Some(s.v) } else { vr };
         if let Some(volts) = volts {
-            drive(&mut c, xb.w[i], format!("row{i}"), volts, s.rdrive);
+            drive_port(
+                &mut c,
+                xb.w[i],
+                &format!("{}.read_row{i}", xb.name),
+                volts,
+                s.rdrive,
+                xb.span,
+            );
         }
     }
     let mut sense = 0;
     for j in 0..xb.cols {
         if j == s.col {
-            sense = drive(&mut c, xb.s[j], format!("col{j}"), 0.0, s.rsense);
+            sense = drive_port(
+                &mut c,
+                xb.s[j],
+                &format!("{}.read_col{j}", xb.name),
+                0.0,
+                s.rsense,
+                xb.span,
+            );
         } else if let Some(volts) = vc {
-            drive(&mut c, xb.s[j], format!("col{j}"), volts, s.rsense);
+            drive_port(
+                &mut c,
+                xb.s[j],
+                &format!("{}.read_col{j}", xb.name),
+                volts,
+                s.rsense,
+                xb.span,
+            );
         }
     }
     c.analyses.clear();

@@ -13,8 +13,8 @@
 //! linear arrays factor once and solve per vector; nonlinear ones warm-start
 //! Newton from the previous vector's solution and factorization.
 
-use super::Engine;
-use crate::circuit::{Circuit, NodeId, Resistor, VSource};
+use super::{drive_port, Engine};
+use crate::circuit::Circuit;
 use crate::solve::SolveFailure;
 
 pub struct VmmResult {
@@ -41,52 +41,30 @@ pub fn with_periphery(
     let mut c = c.clone();
     let xb = c.crossbars[xbar].clone();
     let span = xb.span;
-    let mut inputs = Vec::with_capacity(xb.rows);
-    for i in 0..xb.rows {
-        let at = if rdrive > 0.0 {
-            let n = c.nodes.intern(&format!("{}.vmm_in{i}", xb.name));
-            c.resistors.push(Resistor {
-                name: Box::from(""),
-                a: n,
-                b: xb.w[i],
-                g: 1.0 / rdrive,
-            });
-            n
-        } else {
-            xb.w[i]
-        };
-        inputs.push(c.vsources.len());
-        c.vsources.push(VSource {
-            name: format!("v{}.vmm_in{i}", xb.name),
-            p: at,
-            n: NodeId::GROUND,
-            volts: 0.0,
-            span,
-        });
-    }
-    let mut senses = Vec::with_capacity(xb.cols);
-    for j in 0..xb.cols {
-        let at = if rsense > 0.0 {
-            let n = c.nodes.intern(&format!("{}.vmm_out{j}", xb.name));
-            c.resistors.push(Resistor {
-                name: Box::from(""),
-                a: xb.s[j],
-                b: n,
-                g: 1.0 / rsense,
-            });
-            n
-        } else {
-            xb.s[j]
-        };
-        senses.push(c.vsources.len());
-        c.vsources.push(VSource {
-            name: format!("v{}.vmm_out{j}", xb.name),
-            p: at,
-            n: NodeId::GROUND,
-            volts: 0.0,
-            span,
-        });
-    }
+    let inputs = (0..xb.rows)
+        .map(|i| {
+            drive_port(
+                &mut c,
+                xb.w[i],
+                &format!("{}.vmm_in{i}", xb.name),
+                0.0,
+                rdrive,
+                span,
+            )
+        })
+        .collect();
+    let senses = (0..xb.cols)
+        .map(|j| {
+            drive_port(
+                &mut c,
+                xb.s[j],
+                &format!("{}.vmm_out{j}", xb.name),
+                0.0,
+                rsense,
+                span,
+            )
+        })
+        .collect();
     c.analyses.clear();
     (c, inputs, senses)
 }
