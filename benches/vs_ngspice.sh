@@ -23,6 +23,9 @@
 #   NGSPICE_TIMEOUT  seconds per ngspice run; once a law times out at one size,
 #                    ngspice is skipped for that law at larger sizes (default 300)
 #   XBARSIM_TIMEOUT  seconds per xbarsim run, 0 = unlimited           (default 0)
+#   REPEAT, REPEAT_BELOW  runs shorter than REPEAT_BELOW s (default 5) are
+#                    repeated up to REPEAT times (default 3), for both tools;
+#                    the median time is reported
 #   GEN_ARGS         extra generator flags, e.g. "--seed 7 --rline 1"  (default "")
 #   SKIP_XBARSIM=1   do not build or run xbarsim (ngspice half only)
 #   SKIP_NGSPICE=1   do not run ngspice even if it is on PATH
@@ -48,6 +51,8 @@ SIZES=${SIZES:-"64 128 256 512 1024"}
 LAWS=${LAWS:-"linear sinh"}
 NGSPICE_TIMEOUT=${NGSPICE_TIMEOUT:-300}
 XBARSIM_TIMEOUT=${XBARSIM_TIMEOUT:-0}
+REPEAT=${REPEAT:-3}
+REPEAT_BELOW=${REPEAT_BELOW:-5}
 GEN_ARGS=${GEN_ARGS:-}
 SKIP_XBARSIM=${SKIP_XBARSIM:-0}
 SKIP_NGSPICE=${SKIP_NGSPICE:-0}
@@ -111,21 +116,32 @@ log "work directory: $WORKDIR$([[ $KEEP == 1 ]] && echo ' (kept)')"
 # ------------------------------------------------------------- helpers ---
 # timed OUT_PREFIX LIMIT CMD... : runs CMD under timeout+GNU time; stdout and
 # stderr go to OUT_PREFIX.log; sets T_SEC, T_MB, T_RC (124 = timed out).
+# A run shorter than REPEAT_BELOW seconds is repeated until REPEAT runs were
+# made, for either tool alike, and T_SEC is their median (T_MB their maximum):
+# single short runs are dominated by cold caches.
 timed() {
     local pre=$1 limit=$2; shift 2
-    local tf=$pre.time
-    set +e
-    /usr/bin/time -f '%e %M' -o "$tf" timeout --kill-after=10 "$limit" "$@" >"$pre.log" 2>&1
-    T_RC=$?
-    set -e
-    local last
-    last=$(tail -n1 "$tf" 2>/dev/null || true)
-    if [[ $last =~ ^([0-9.]+)\ ([0-9]+)$ ]]; then
-        T_SEC=${BASH_REMATCH[1]}
-        T_MB=$(awk -v k="${BASH_REMATCH[2]}" 'BEGIN { printf "%.0f", k / 1024 }')
-    else
-        T_SEC="?"; T_MB="?"
-    fi
+    local tf=$pre.time times=() mbs=() k
+    for ((k = 0; k < REPEAT; k++)); do
+        set +e
+        /usr/bin/time -f '%e %M' -o "$tf" timeout --kill-after=10 "$limit" "$@" >"$pre.log" 2>&1
+        T_RC=$?
+        set -e
+        local last
+        last=$(tail -n1 "$tf" 2>/dev/null || true)
+        if [[ $last =~ ^([0-9.]+)\ ([0-9]+)$ ]]; then
+            times+=("${BASH_REMATCH[1]}")
+            mbs+=("${BASH_REMATCH[2]}")
+        else
+            T_SEC="?"; T_MB="?"
+            return
+        fi
+        [[ $T_RC == 0 ]] || break
+        awk -v t="${BASH_REMATCH[1]}" -v b="$REPEAT_BELOW" 'BEGIN { exit !(t < b) }' || break
+    done
+    T_SEC=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    T_MB=$(printf '%s\n' "${mbs[@]}" | sort -g | tail -n1 | awk '{ printf "%.0f", $1 / 1024 }')
+    T_RUNS=${#times[@]}
 }
 
 # compare OP_CSV NG_RAW : prints the max relative difference of i(vs*).
