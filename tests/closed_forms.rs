@@ -96,19 +96,6 @@ fn current_sources() {
     assert_close(m["v(b)"], -1.0, 1e-12, "v(b)");
 }
 
-/// Bisection on a monotonic scalar function (independent of the solver).
-fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if (f(mid) > 0.0) == (f(hi) > 0.0) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 #[test]
 fn bsource_sinh_with_series_resistor() {
     let m = op_map("b\n.options reltol=1e-12 vntol=1e-15\nV1 a 0 0.5\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\n.op\n");

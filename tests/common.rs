@@ -85,3 +85,16 @@ pub fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
         (a - b).abs() / a.abs().max(b.abs())
     );
 }
+
+/// Root of a scalar function by bisection on [lo, hi] (independent of the solver).
+pub fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if (f(mid) > 0.0) == (f(hi) > 0.0) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}

@@ -4,18 +4,6 @@
 use crate::common::*;
 use xbarsim::analysis::{dc, op, Engine};
 
-fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if (f(mid) > 0.0) == (f(hi) > 0.0) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 /// A very steep sinh device (β = 20/V) driven hard through a small resistor:
 /// an undamped Newton from zero overshoots to sinh(huge).
 #[test]

@@ -314,47 +314,27 @@ pub fn build(
         });
     }
     if sp.rrow > 0.0 {
-        let gr = 1.0 / sp.rrow;
         c.resistors.reserve(nr * (nc + 1));
         for i in 0..nr {
-            let mut prev = w[i];
-            for j in 0..nc {
-                c.resistors.push(Resistor {
-                    name: Box::from(""),
-                    a: prev,
-                    b: t[i * nc + j],
-                    g: gr,
-                });
-                prev = t[i * nc + j];
-            }
-            c.resistors.push(Resistor {
-                name: Box::from(""),
-                a: prev,
-                b: e[i],
-                g: gr,
-            });
+            push_chain(
+                &mut c.resistors,
+                w[i],
+                (0..nc).map(|j| t[i * nc + j]),
+                e[i],
+                1.0 / sp.rrow,
+            );
         }
     }
     if sp.rcol > 0.0 {
-        let gc = 1.0 / sp.rcol;
         c.resistors.reserve(nc * (nr + 1));
         for j in 0..nc {
-            let mut prev = n[j];
-            for i in 0..nr {
-                c.resistors.push(Resistor {
-                    name: Box::from(""),
-                    a: prev,
-                    b: b[i * nc + j],
-                    g: gc,
-                });
-                prev = b[i * nc + j];
-            }
-            c.resistors.push(Resistor {
-                name: Box::from(""),
-                a: prev,
-                b: s[j],
-                g: gc,
-            });
+            push_chain(
+                &mut c.resistors,
+                n[j],
+                (0..nr).map(|i| b[i * nc + j]),
+                s[j],
+                1.0 / sp.rcol,
+            );
         }
     }
     let window = c.models[model as usize].g_window;
@@ -402,6 +382,26 @@ pub fn build(
         span,
     };
     (xb, warnings)
+}
+
+/// One line: `first`–`mid`…–`last`, a resistor of conductance `g` per link.
+fn push_chain(
+    res: &mut Vec<Resistor>,
+    first: NodeId,
+    mid: impl Iterator<Item = NodeId>,
+    last: NodeId,
+    g: f64,
+) {
+    let mut prev = first;
+    for node in mid.chain(std::iter::once(last)) {
+        res.push(Resistor {
+            name: Box::from(""),
+            a: prev,
+            b: node,
+            g,
+        });
+        prev = node;
+    }
 }
 
 /// `name` as an alias of `to`, unless it already names a node (then that node).
