@@ -134,11 +134,6 @@ impl<'c> Engine<'c> {
         r
     }
 
-    /// The matrix values changed (e.g. device states moved): refactor next time.
-    pub fn invalidate(&mut self) {
-        self.factored = false;
-    }
-
     /// Output quantities at the last solution: `v(node)` for every node but
     /// ground, then every alias name (nodes merged by ideal crossbar lines),
     /// then `i(vsource)` (positive into the + terminal).

@@ -280,11 +280,8 @@ impl Elab {
                 });
             }
             Card::BSource {
-                name,
-                nodes,
-                expr,
-                span,
-            } => e.bsource(&name, &nodes, &expr, span),
+                name, nodes, expr, ..
+            } => e.bsource(&name, &nodes, &expr),
             Card::Memristor {
                 name,
                 nodes,
@@ -935,7 +932,7 @@ impl Elab {
         })
     }
 
-    fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: crate::netlist::Span) {
+    fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr) {
         // Fold parameters into constants (only if there are any: most
         // generated netlists have plain numbers).
         let folded;
@@ -979,7 +976,6 @@ impl Elab {
                 }
             })
             .collect();
-        let _ = span;
         match signs {
             Some(signs) if a != b => self.c.branches.push(ExprBranch {
                 name: name.text.clone().into_boxed_str(),

@@ -82,7 +82,7 @@ impl Diagnostic {
                     col,
                     self.message
                 );
-                snippet(&mut out, sources, span, None);
+                snippet(&mut out, sources, span);
             }
             None => {
                 let _ = writeln!(out, "{level}: {}", self.message);
@@ -93,7 +93,7 @@ impl Diagnostic {
                 let f = sources.get(span.file);
                 let (line, col) = f.line_col(span.start);
                 let _ = writeln!(out, "{}:{}:{}: note: {}", f.path.display(), line, col, note);
-                snippet(&mut out, sources, *span, None);
+                snippet(&mut out, sources, *span);
             }
         }
         if let Some(h) = &self.hint {
@@ -103,7 +103,7 @@ impl Diagnostic {
     }
 }
 
-fn snippet(out: &mut String, sources: &Sources, span: Span, _label: Option<&str>) {
+fn snippet(out: &mut String, sources: &Sources, span: Span) {
     let f = sources.get(span.file);
     let (line, col) = f.line_col(span.start);
     let text = f.line_text(line);

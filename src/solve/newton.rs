@@ -321,7 +321,6 @@ impl<'a> Newton<'a> {
         }
         // Report from where plain Newton stopped (a source-stepping point at
         // λ < 1 is not a solution of the real circuit).
-        let _ = lam;
         y.copy_from_slice(&y_plain);
         sys.assemble(c, y, false);
         let (node, residual) = self.worst(sys, c);

@@ -1,8 +1,10 @@
 //! Sparse direct solves with faer: symbolic factorization once per pattern,
 //! numeric factorization per Newton step into preallocated storage.
 //!
-//! Symmetric systems (lower triangle stored) use supernodal Cholesky LLᵀ with
-//! a fill-reducing ordering (nested dissection, see [`super::ordering`]). If
+//! Symmetric systems (lower triangle stored) use Cholesky LLᵀ (faer picks
+//! simplicial or supernodal) with AMD, or with a given ordering (nested
+//! dissection from a crossbar's geometry, [`super::ordering`]); large ones
+//! may use conjugate gradients instead ([`super::pcg`]). If
 //! Cholesky meets a non-positive pivot (a device with negative differential
 //! conductance makes J indefinite) the solver switches, permanently, to LU on
 //! the mirrored full pattern. Non-symmetric systems use LU from the start.
@@ -74,7 +76,6 @@ pub const PCG_TOL: f64 = 1e-14;
 pub const PCG_MAX_ITER: usize = 1000;
 
 pub struct SparseSolver {
-    lower: bool,
     symbolic: SymbolicSparseColMat<usize>,
     kind: Kind,
     mem: MemBuffer,
@@ -125,7 +126,6 @@ impl SparseSolver {
                 rhs: Vec::new(),
             };
             return Ok(SparseSolver {
-                lower: true,
                 symbolic: p.symbolic.clone(),
                 kind: Kind::Pcg(Box::new(state)),
                 mem: MemBuffer::new(StackReq::EMPTY),
@@ -186,7 +186,6 @@ impl SparseSolver {
             (Kind::Lu(Box::new(lu)), req)
         };
         Ok(SparseSolver {
-            lower,
             symbolic,
             kind,
             mem: MemBuffer::new(req),
@@ -412,7 +411,6 @@ impl SparseSolver {
                 r.solve_in_place_with_conj(Conj::No, rhs, self.par, MemStack::new(&mut self.mem));
             }
         }
-        let _ = self.lower;
     }
 
     /// Solve A X = B for `ncols` right-hand sides stored column after column
