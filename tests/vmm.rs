@@ -83,6 +83,19 @@ fn ideal_wires_give_ideal_products() {
                 "{law} vector {k} column {j}: {got} vs ideal {ideal}"
             );
         }
+        // The IR-drop map of vector 0: no drop anywhere with ideal wires.
+        let drop = std::fs::read_to_string(dir.join("xb_vmm_irdrop.csv")).unwrap();
+        let vals: Vec<f64> = drop
+            .lines()
+            .flat_map(|l| {
+                l.split(',')
+                    .map(|x| x.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(vals.len(), 4 * 5);
+        assert!(vals.iter().all(|d| d.abs() < 1e-12), "{law}: {vals:?}");
+        assert!(dir.join("xb_vmm_irdrop.png").exists());
     }
 }
 

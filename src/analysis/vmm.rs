@@ -28,6 +28,9 @@ pub struct VmmResult {
     pub factorizations: usize,
     /// Set when a vector failed (the ones before it are kept).
     pub failure: Option<(usize, SolveFailure)>,
+    /// IR drop of vector 0, row-major: V_in(i) − (V(t_ij) − V(b_ij)), the
+    /// part of its input each device does not see.
+    pub first_drop: Vec<f64>,
 }
 
 /// The circuit with the VMM periphery added: returns it and the indices of
@@ -115,6 +118,7 @@ pub fn run(
         iterations: 0,
         factorizations: 0,
         failure: None,
+        first_drop: Vec::new(),
     };
 
     let set_inputs = |e: &mut Engine, k: usize| {
@@ -166,6 +170,10 @@ pub fn run(
         return Ok(res);
     }
     record(&mut e, 0, &mut res);
+    // After `record`, the node voltages are those of vector 0.
+    res.first_drop = (0..rows * cols)
+        .map(|k| inputs[k / cols] - (e.sys.v[xb.t[k].idx()] - e.sys.v[xb.b[k].idx()]))
+        .collect();
     let batched = !e.solver.is_iterative();
     let mut k0 = 1;
     let mut ys = Vec::new();

@@ -270,6 +270,22 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 })?;
                 report::write_vmm(&out.join("vmm.csv"), &out.join("vmm_error.csv"), &r)
                     .map_err(|e| io(e, "vmm.csv"))?;
+                if !r.first_drop.is_empty() {
+                    let xb = &c.crossbars[*xbar];
+                    let f = format!("{xname}_vmm_irdrop");
+                    report::write_matrix_csv(&out.join(format!("{f}.csv")), xb.cols, &r.first_drop)
+                        .map_err(|e| io(e, &f))?;
+                    let title = format!("{xname}: IR drop of vector 0 (V_in - V_cell)");
+                    report::plot::heatmap(
+                        &out.join(format!("{f}.png")),
+                        &title,
+                        "V",
+                        xb.rows,
+                        xb.cols,
+                        &r.first_drop,
+                    )
+                    .map_err(|e| io(e, &f))?;
+                }
                 if let Some((k, err)) = &r.failure {
                     return Err(RunError::Analysis(format!(
                         "error: {}: .vmm {xname} failed at vector {k}: {err}\n  ({k} completed vector(s) written to {})\n",
