@@ -98,3 +98,17 @@ pub fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
     }
     0.5 * (lo + hi)
 }
+
+/// Write an N×M conductance map `g(i, j)` as CSV (for `g=file(...)`).
+pub fn write_g_csv(path: &Path, n: usize, m: usize, g: impl Fn(usize, usize) -> f64) {
+    let csv: String = (0..n)
+        .map(|i| {
+            (0..m)
+                .map(|j| format!("{:e}", g(i, j)))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
+        })
+        .collect();
+    std::fs::write(path, csv).unwrap();
+}

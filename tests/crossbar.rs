@@ -17,16 +17,7 @@ fn zero_resistance_gives_ideal_currents() {
         let vin = |i: usize| 0.1 + 0.05 * i as f64;
         // States as a CSV written beside the netlist.
         let dir = tmpdir(&format!("xb-ideal-{law}"));
-        let csv: String = (0..n)
-            .map(|i| {
-                (0..m)
-                    .map(|j| format!("{:e}", g(i, j)))
-                    .collect::<Vec<_>>()
-                    .join(",")
-                    + "\n"
-            })
-            .collect();
-        std::fs::write(dir.join("g.csv"), csv).unwrap();
+        write_g_csv(&dir.join("g.csv"), n, m, g);
         t += &format!(".crossbar XB rows={n} cols={m} model=d g=file(\"g.csv\")\n");
         for i in 0..n {
             t += &format!("Vr{i} XB.w{i} 0 {}\n", vin(i));

@@ -15,16 +15,7 @@ fn read_case(
     card: &str,
 ) -> HashMap<String, Vec<String>> {
     let dir = tmpdir(&format!("read-{tag}"));
-    let csv: String = (0..n)
-        .map(|i| {
-            (0..m)
-                .map(|j| format!("{:e}", g(i, j)))
-                .collect::<Vec<_>>()
-                .join(",")
-                + "\n"
-        })
-        .collect();
-    std::fs::write(dir.join("g.csv"), csv).unwrap();
+    write_g_csv(&dir.join("g.csv"), n, m, g);
     let net = format!(
         "read\n.options reltol=1e-12 vntol=1e-15 abstol=1e-18\n.model d memristor (level=linear gmin=10u gmax=100u)\n.crossbar xb rows={n} cols={m} model=d rrow={rline} rcol={rline} g=file(\"g.csv\")\n{card}\n"
     );

@@ -278,19 +278,9 @@ pub fn build(
         let wi = nodes.intern(&format!("{name}.w{i}"));
         w.push(wi);
         for j in 0..nc {
-            let tn = format!("{name}.t{i}.{j}");
-            t.push(if sp.rrow > 0.0 {
-                nodes.intern(&tn)
-            } else {
-                alias_or_intern(nodes, &tn, wi)
-            });
+            t.push(line_node(nodes, &format!("{name}.t{i}.{j}"), sp.rrow, wi));
         }
-        let en = format!("{name}.e{i}");
-        e.push(if sp.rrow > 0.0 {
-            nodes.intern(&en)
-        } else {
-            alias_or_intern(nodes, &en, wi)
-        });
+        e.push(line_node(nodes, &format!("{name}.e{i}"), sp.rrow, wi));
     }
     let mut n = Vec::with_capacity(nc);
     let mut s = Vec::with_capacity(nc);
@@ -299,19 +289,9 @@ pub fn build(
         let nj = nodes.intern(&format!("{name}.n{j}"));
         n.push(nj);
         for i in 0..nr {
-            let bn = format!("{name}.b{i}.{j}");
-            b[i * nc + j] = if sp.rcol > 0.0 {
-                nodes.intern(&bn)
-            } else {
-                alias_or_intern(nodes, &bn, nj)
-            };
+            b[i * nc + j] = line_node(nodes, &format!("{name}.b{i}.{j}"), sp.rcol, nj);
         }
-        let sn = format!("{name}.s{j}");
-        s.push(if sp.rcol > 0.0 {
-            nodes.intern(&sn)
-        } else {
-            alias_or_intern(nodes, &sn, nj)
-        });
+        s.push(line_node(nodes, &format!("{name}.s{j}"), sp.rcol, nj));
     }
     if sp.rrow > 0.0 {
         c.resistors.reserve(nr * (nc + 1));
@@ -401,6 +381,16 @@ fn push_chain(
             g,
         });
         prev = node;
+    }
+}
+
+/// A node on a line whose first node is `first`: its own node when the line
+/// has resistance `r` > 0, else merged into `first` (an alias).
+fn line_node(nodes: &mut super::Nodes, name: &str, r: f64, first: NodeId) -> NodeId {
+    if r > 0.0 {
+        nodes.intern(name)
+    } else {
+        alias_or_intern(nodes, name, first)
     }
 }
 
