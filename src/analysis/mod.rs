@@ -4,6 +4,7 @@
 
 pub mod dc;
 pub mod op;
+pub mod program;
 pub mod read;
 pub mod sizing;
 pub mod vmm;
@@ -14,7 +15,7 @@ use crate::solve::{Newton, SolveFailure, SparseSolver, Stats};
 
 /// Nested dissection from the crossbars' geometry, when crossbar crosspoints
 /// hold at least half of the unknowns of a symmetric system.
-fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
+pub(crate) fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
     if c.crossbars.is_empty() || !sys.pattern.lower {
         return None;
     }

@@ -161,7 +161,11 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
             || e.c.analyses.iter().any(|a| {
                 !matches!(
                     a,
-                    Analysis::Vmm { .. } | Analysis::Read(_) | Analysis::Sizing(_)
+                    Analysis::Vmm { .. }
+                        | Analysis::Read(_)
+                        | Analysis::Sizing(_)
+                        | Analysis::Program(_)
+                        | Analysis::Pulses(_)
                 )
             });
         if let Err(d) = validate::validate(&e.c, Some(deck), own) {
@@ -684,6 +688,394 @@ impl Elab {
         }
     }
 
+    /// Raw lower-case text of an argument's value (words such as `v/2`).
+    fn raw_value(deck: &Deck, a: &Arg) -> String {
+        let span = a.value.span(&a.key);
+        deck.sources
+            .text(span.file)
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .to_ascii_lowercase()
+    }
+
+    /// A write scheme word (v/2, v/3, float; `ground` too when `read`).
+    fn scheme_arg(
+        &mut self,
+        deck: &Deck,
+        a: &Arg,
+        read: bool,
+    ) -> Option<crate::analysis::read::Scheme> {
+        use crate::analysis::read::Scheme;
+        let raw = Self::raw_value(deck, a);
+        match Scheme::parse(&raw) {
+            Some(Scheme::Ground) if !read => {
+                self.errors.push(Diagnostic::new(a.value.span(&a.key), "a write scheme must be v/2, v/3 or float").with_hint("ground biases every unselected device at -V or 0: use it for reads (read_scheme=ground)"));
+                None
+            }
+            Some(sc) => Some(sc),
+            None => {
+                self.errors.push(
+                    Diagnostic::new(a.value.span(&a.key), format!("unknown scheme '{raw}'"))
+                        .with_hint(if read {
+                            "schemes: ground, v/2, v/3, float"
+                        } else {
+                            "schemes: v/2, v/3, float"
+                        }),
+                );
+                None
+            }
+        }
+    }
+
+    /// A numeric argument checked by `ok` (`what` says the rule).
+    fn num_arg(&mut self, a: &Arg, ok: impl Fn(f64) -> bool, what: &str) -> Option<f64> {
+        let x = self.arg_value(a)?;
+        if ok(x) {
+            Some(x)
+        } else {
+            self.errors.push(Diagnostic::new(
+                a.value.span(&a.key),
+                format!("'{}' must be {what}, got {x}", a.key.text),
+            ));
+            None
+        }
+    }
+
+    /// Checks the crossbar's model has switching dynamics.
+    fn needs_dynamics(&mut self, xbar: usize, at: &Name, directive: &str) -> bool {
+        let m = &self.c.models[self.c.crossbars[xbar].model as usize];
+        if m.dynamics.is_some() {
+            return true;
+        }
+        self.errors.push(
+            Diagnostic::new(
+                at.span,
+                format!(
+                    "{directive}: model '{}' of this crossbar has no switching dynamics",
+                    m.name
+                ),
+            )
+            .with_hint(
+                "add dyn=nili (or vteam, levels, quantized) and gmin/gmax to its .model card",
+            ),
+        );
+        false
+    }
+
+    /// `.program XB target=file("t.csv") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=] [cycles=] [seed=] ...`
+    fn program(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::program::{Algorithm, ProgramSpec};
+        let usage = ".program XB target=file(\"t.csv\") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=0.05] [aim=0.5] [cycles=3] [seed=1] [vread=0.25] [read_scheme=ground] [tp=1m] [vstart_set=0.8] [vstart_reset=0.8] [vstep_set=4m] [vstep_reset=8m] [vmax=2.5] [backoff=0.1] [maxpulses=1000] [rdrive=1] [rsense=1] [disturb=1] [log=0]";
+        let Some(xbar) = self.crossbar_arg(kind, words, ".program", usage) else {
+            return;
+        };
+        if !self.needs_dynamics(xbar, &words[0], ".program") {
+            return;
+        }
+        let (rows, cols) = (self.c.crossbars[xbar].rows, self.c.crossbars[xbar].cols);
+        let n0 = self.errors.len();
+        let mut spec = ProgramSpec::new(xbar, Vec::new());
+        let pos = |x: f64| x > 0.0 && x.is_finite();
+        let nonneg = |x: f64| x >= 0.0 && x.is_finite();
+        let whole = |x: f64| x >= 1.0 && x.fract() == 0.0 && x <= 1e9;
+        let flag = |x: f64| x == 0.0 || x == 1.0;
+        for a in args {
+            let key = a.key.text.as_str();
+            match (key, &a.value) {
+                ("target", ArgValue::File(p, sp)) => {
+                    let base = deck
+                        .sources
+                        .path(sp.file)
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    match super::crossbar::read_matrix(&base.join(p), rows, cols) {
+                        Ok(t) => match t.iter().position(|g| !(*g > 0.0 && g.is_finite())) {
+                            None => spec.target = t,
+                            Some(k) => self.errors.push(Diagnostic::new(
+                                *sp,
+                                format!(
+                                    "target ({}, {}) must be a conductance > 0 S, got {}",
+                                    k / cols,
+                                    k % cols,
+                                    t[k]
+                                ),
+                            )),
+                        },
+                        Err(m) => self.errors.push(Diagnostic::new(*sp, m)),
+                    }
+                }
+                ("target", _) => {
+                    if let Some(g) = self.num_arg(a, pos, "> 0 S (or file(\"t.csv\"))") {
+                        spec.target = vec![g; rows * cols];
+                    }
+                }
+                ("algorithm", _) => {
+                    let raw = Self::raw_value(deck, a);
+                    match Algorithm::parse(&raw) {
+                        Some(al) => spec.algorithm = al,
+                        None => self.errors.push(
+                            Diagnostic::new(
+                                a.value.span(&a.key),
+                                format!("unknown algorithm '{raw}'"),
+                            )
+                            .with_hint("algorithms: wv (write-verify), ispp, ff (feed-forward)"),
+                        ),
+                    }
+                }
+                ("scheme", _) => {
+                    if let Some(sc) = self.scheme_arg(deck, a, false) {
+                        spec.scheme = sc;
+                    }
+                }
+                ("read_scheme", _) => {
+                    if let Some(sc) = self.scheme_arg(deck, a, true) {
+                        spec.read_scheme = sc;
+                    }
+                }
+                ("tol", _) => {
+                    if let Some(x) =
+                        self.num_arg(a, |x| x > 0.0 && x < 1.0, "a fraction in (0, 1), e.g. 0.05")
+                    {
+                        spec.tol = x
+                    }
+                }
+                ("aim", _) => {
+                    if let Some(x) =
+                        self.num_arg(a, |x| x > 0.0 && x <= 1.0, "a fraction of tol in (0, 1]")
+                    {
+                        spec.aim = x
+                    }
+                }
+                ("cycles", _) => {
+                    if let Some(x) = self.num_arg(a, whole, "a whole number >= 1") {
+                        spec.cycles = x as usize
+                    }
+                }
+                ("maxpulses", _) => {
+                    if let Some(x) = self.num_arg(a, whole, "a whole number >= 1") {
+                        spec.max_pulses = x as usize
+                    }
+                }
+                ("seed", _) => {
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
+                        "a whole number >= 0",
+                    ) {
+                        spec.seed = x as u64
+                    }
+                }
+                ("disturb", _) => {
+                    if let Some(x) = self.num_arg(a, flag, "0 or 1") {
+                        spec.disturb = x == 1.0
+                    }
+                }
+                ("log", _) => {
+                    if let Some(x) = self.num_arg(a, flag, "0 or 1") {
+                        spec.log = x == 1.0
+                    }
+                }
+                (
+                    "vread" | "tp" | "vmax" | "rdrive" | "rsense" | "vstep_set" | "vstep_reset",
+                    _,
+                ) => {
+                    if let Some(x) = self.num_arg(a, pos, "> 0") {
+                        match key {
+                            "vread" => spec.vread = x,
+                            "tp" => spec.tp = x,
+                            "vmax" => spec.vmax = x,
+                            "rdrive" => spec.rdrive = x,
+                            "rsense" => spec.rsense = x,
+                            "vstep_set" => spec.vstep_set = x,
+                            _ => spec.vstep_reset = x,
+                        }
+                    }
+                }
+                ("vstart_set" | "vstart_reset" | "backoff", _) => {
+                    if let Some(x) = self.num_arg(a, nonneg, ">= 0 (a magnitude in V)") {
+                        match key {
+                            "vstart_set" => spec.vstart_set = x,
+                            "vstart_reset" => spec.vstart_reset = x,
+                            _ => spec.backoff = x,
+                        }
+                    }
+                }
+                (other, _) => self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("unexpected .program parameter '{other}'"),
+                    )
+                    .with_hint(usage),
+                ),
+            }
+        }
+        if spec.target.is_empty() && self.errors.len() == n0 {
+            self.errors.push(
+                Diagnostic::new(
+                    kind.span,
+                    ".program needs target=file(\"<csv of rows x cols target conductances in S>\")",
+                )
+                .with_hint(usage),
+            );
+        }
+        if spec.vstart_set > spec.vmax || spec.vstart_reset > spec.vmax {
+            self.errors.push(Diagnostic::new(
+                kind.span,
+                format!(
+                    "vstart_set/vstart_reset must not exceed vmax = {} V",
+                    spec.vmax
+                ),
+            ));
+        }
+        if self.errors.len() == n0 {
+            self.c.analyses.push(Analysis::Program(Box::new(spec)));
+        }
+    }
+
+    /// `.pulse XB row=<i> col=<j> v=<V> [count=1] [tp=1m] [scheme=v/2] [read=0]`;
+    /// the first card of a run of consecutive `.pulse` cards on one crossbar may
+    /// also set `seed= rdrive= rsense= vread= read_scheme= disturb=`.
+    fn pulse(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::program::{PulseSeq, PulseStep};
+        let usage = ".pulse XB row=<i> col=<j> v=<V> [count=1] [tp=1m] [scheme=v/2|v/3|float] [read=0|1] [seed=1] [rdrive=1] [rsense=1] [vread=0.25] [read_scheme=ground] [disturb=1]";
+        let Some(xbar) = self.crossbar_arg(kind, words, ".pulse", usage) else {
+            return;
+        };
+        if !self.needs_dynamics(xbar, &words[0], ".pulse") {
+            return;
+        }
+        let (rows, cols) = (self.c.crossbars[xbar].rows, self.c.crossbars[xbar].cols);
+        let n0 = self.errors.len();
+        let mut step = PulseStep {
+            row: usize::MAX,
+            col: usize::MAX,
+            v: f64::NAN,
+            count: 1,
+            tp: 1e-3,
+            scheme: crate::analysis::read::Scheme::Half,
+            read: false,
+        };
+        let mut seq = PulseSeq::new(xbar);
+        let mut seq_keys = false;
+        for a in args {
+            let key = a.key.text.as_str();
+            match key {
+                "row" | "col" => {
+                    let lim = if key == "row" { rows } else { cols };
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x >= 0.0 && x.fract() == 0.0 && (x as usize) < lim,
+                        &format!("a whole number in 0..{}", lim - 1),
+                    ) {
+                        if key == "row" {
+                            step.row = x as usize
+                        } else {
+                            step.col = x as usize
+                        }
+                    }
+                }
+                "v" => {
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x.is_finite() && x.abs() <= 100.0,
+                        "a voltage within +-100 V",
+                    ) {
+                        step.v = x
+                    }
+                }
+                "count" => {
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x >= 1.0 && x.fract() == 0.0 && x <= 1e7,
+                        "a whole number in 1..1e7",
+                    ) {
+                        step.count = x as usize
+                    }
+                }
+                "tp" => {
+                    if let Some(x) = self.num_arg(a, |x| x > 0.0 && x.is_finite(), "> 0 s") {
+                        step.tp = x
+                    }
+                }
+                "read" => {
+                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
+                        step.read = x == 1.0
+                    }
+                }
+                "scheme" => {
+                    if let Some(sc) = self.scheme_arg(deck, a, false) {
+                        step.scheme = sc
+                    }
+                }
+                "read_scheme" => {
+                    seq_keys = true;
+                    if let Some(sc) = self.scheme_arg(deck, a, true) {
+                        seq.read_scheme = sc
+                    }
+                }
+                "seed" => {
+                    seq_keys = true;
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
+                        "a whole number >= 0",
+                    ) {
+                        seq.seed = x as u64
+                    }
+                }
+                "disturb" => {
+                    seq_keys = true;
+                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
+                        seq.disturb = x == 1.0
+                    }
+                }
+                "rdrive" | "rsense" | "vread" => {
+                    seq_keys = true;
+                    if let Some(x) = self.num_arg(a, |x| x > 0.0 && x.is_finite(), "> 0") {
+                        match key {
+                            "rdrive" => seq.rdrive = x,
+                            "rsense" => seq.rsense = x,
+                            _ => seq.vread = x,
+                        }
+                    }
+                }
+                other => self.errors.push(
+                    Diagnostic::new(a.key.span, format!("unexpected .pulse parameter '{other}'"))
+                        .with_hint(usage),
+                ),
+            }
+        }
+        for (ok, what) in [
+            (step.row != usize::MAX, "row=<i>"),
+            (step.col != usize::MAX, "col=<j>"),
+            (step.v.is_finite(), "v=<V>"),
+        ] {
+            if !ok && self.errors.len() == n0 {
+                self.errors.push(
+                    Diagnostic::new(kind.span, format!(".pulse needs {what}")).with_hint(usage),
+                );
+            }
+        }
+        if self.errors.len() > n0 {
+            return;
+        }
+        if let Some(Analysis::Pulses(prev)) = self.c.analyses.last_mut() {
+            if prev.xbar == xbar {
+                if seq_keys {
+                    self.errors.push(Diagnostic::new(kind.span, "seed, rdrive, rsense, vread, read_scheme and disturb belong on the first .pulse card of a sequence"));
+                    return;
+                }
+                prev.steps.push(step);
+                return;
+            }
+        }
+        seq.steps.push(step);
+        self.c.analyses.push(Analysis::Pulses(seq));
+    }
+
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
@@ -696,6 +1088,12 @@ impl Elab {
             }
             Card::Directive { kind, words, args } if kind.text == "sizing" => {
                 e.sizing(deck, kind, words, args)
+            }
+            Card::Directive { kind, words, args } if kind.text == "program" => {
+                e.program(deck, kind, words, args)
+            }
+            Card::Directive { kind, words, args } if kind.text == "pulse" => {
+                e.pulse(deck, kind, words, args)
             }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
@@ -749,7 +1147,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .program .pulse .end",
                 ),
             ),
             _ => {}
@@ -852,8 +1250,31 @@ impl Elab {
         }
         let mut level: Option<(String, crate::netlist::Span)> = None;
         let mut nums: Vec<(&Arg, f64)> = Vec::new();
+        let mut words: Vec<(&Arg, String)> = Vec::new();
         for a in args {
-            if a.key.text == "level" {
+            if matches!(
+                a.key.text.as_str(),
+                "dyn" | "stuck_state" | "levels" | "level_sd"
+            ) {
+                match &a.value {
+                    ArgValue::Value(Value {
+                        expr: Expr::Param(w, _),
+                        ..
+                    }) => words.push((a, w.to_ascii_lowercase())),
+                    ArgValue::Str(w, _) => words.push((a, w.to_ascii_lowercase())),
+                    ArgValue::Value(v) => match self.value(v) {
+                        Some(x) => words.push((a, format!("{x:e}"))),
+                        None => return None,
+                    },
+                    other => {
+                        self.errors.push(Diagnostic::new(
+                            other.span(&a.key),
+                            format!("'{}' needs a word or a list", a.key.text),
+                        ));
+                        return None;
+                    }
+                }
+            } else if a.key.text == "level" {
                 match &a.value {
                     ArgValue::Value(Value {
                         expr: Expr::Param(w, s),
@@ -886,8 +1307,64 @@ impl Elab {
                 return None;
             }
         };
+        let dyn_kind = words
+            .iter()
+            .find(|(a, _)| a.key.text == "dyn")
+            .map(|(a, w)| (*a, w.clone()));
+        let dyn_allowed: &[&str] = match dyn_kind.as_ref().map(|d| d.1.as_str()) {
+            None => &[],
+            Some("nili") => &[
+                "c0", "c1", "c2", "c3", "c0r", "c1r", "c2r", "c3r", "vset", "vreset",
+            ],
+            Some("vteam") => &["kset", "aset", "kreset", "areset", "p", "vset", "vreset"],
+            Some("levels") => &["vset", "vreset"],
+            Some("quantized") => &["g0q", "nstates", "k", "sigma", "vset", "vreset"],
+            Some(other) => {
+                let (a, _) = dyn_kind
+                    .as_ref()
+                    .map(|d| (d.0, ()))
+                    .unwrap_or((&args[0], ()));
+                self.errors.push(
+                    Diagnostic::new(
+                        a.value.span(&a.key),
+                        format!("unknown switching dynamics '{other}'"),
+                    )
+                    .with_hint("dyn=nili, vteam, levels or quantized"),
+                );
+                return None;
+            }
+        };
+        const VARIATION: [&str; 6] = [
+            "vset_sd",
+            "vreset_sd",
+            "vcorr",
+            "stuck",
+            "c2c",
+            "read_noise",
+        ];
+        for (a, _) in &words {
+            let k = a.key.text.as_str();
+            let ok = match k {
+                "dyn" => true,
+                "stuck_state" => dyn_kind.is_some(),
+                _ => dyn_kind.as_ref().is_some_and(|d| d.1 == "levels"),
+            };
+            if !ok {
+                self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("'{k}' needs dyn= (and levels= needs dyn=levels)"),
+                    )
+                    .with_hint("dyn=nili, vteam, levels or quantized"),
+                );
+            }
+        }
         for (a, _) in &nums {
-            if !allowed.contains(&a.key.text.as_str()) {
+            let k = a.key.text.as_str();
+            if dyn_allowed.contains(&k) || (dyn_kind.is_some() && VARIATION.contains(&k)) {
+                continue;
+            }
+            if !allowed.contains(&k) {
                 self.errors.push(
                     Diagnostic::new(
                         a.key.span,
@@ -924,11 +1401,218 @@ impl Elab {
                 None
             }
         };
+        let mut g_window = g_window;
+        let dynamics = match dyn_kind {
+            None => None,
+            Some((a, kind)) => {
+                let word = |k: &str| {
+                    words
+                        .iter()
+                        .find(|(a, _)| a.key.text == k)
+                        .map(|(_, w)| w.clone())
+                };
+                let d = self.dynamics(name, a, &kind, &get, &word, &mut g_window)?;
+                Some(d)
+            }
+        };
         Some(MemristorModel {
             name: name.text.clone(),
             law,
             g_default: get("g"),
             g_window,
+            dynamics,
+        })
+    }
+
+    /// The `dyn=` part of a memristor model card (see
+    /// [`crate::devices::memristor::dynamics`]).
+    fn dynamics(
+        &mut self,
+        name: &Name,
+        at: &Arg,
+        kind: &str,
+        get: &dyn Fn(&str) -> Option<f64>,
+        word: &dyn Fn(&str) -> Option<String>,
+        window: &mut Option<(f64, f64)>,
+    ) -> Option<crate::devices::memristor::Dynamics> {
+        use crate::devices::memristor::dynamics::*;
+        let span = at.value.span(&at.key);
+        let n0 = self.errors.len();
+        let (vset, vreset) = (get("vset").unwrap_or(1.19), get("vreset").unwrap_or(-1.39));
+        if !(vset > 0.0 && vreset < 0.0) {
+            self.errors.push(Diagnostic::new(
+                span,
+                format!("thresholds need vset > 0 > vreset, got vset={vset} vreset={vreset}"),
+            ));
+        }
+        let kind = match kind {
+            "nili" => {
+                let d = Nili::default();
+                Kind::Nili(Nili {
+                    c0: get("c0").unwrap_or(d.c0),
+                    c1: get("c1").unwrap_or(d.c1),
+                    c2: get("c2").unwrap_or(d.c2),
+                    c3: get("c3").unwrap_or(d.c3),
+                    c0r: get("c0r").unwrap_or(d.c0r),
+                    c1r: get("c1r").unwrap_or(d.c1r),
+                    c2r: get("c2r").unwrap_or(d.c2r),
+                    c3r: get("c3r").unwrap_or(d.c3r),
+                })
+            }
+            "vteam" => {
+                let d = Vteam::default();
+                let p = Vteam {
+                    kset: get("kset").unwrap_or(d.kset),
+                    aset: get("aset").unwrap_or(d.aset),
+                    kreset: get("kreset").unwrap_or(d.kreset),
+                    areset: get("areset").unwrap_or(d.areset),
+                    p: get("p").unwrap_or(d.p),
+                };
+                if !(p.kset >= 0.0
+                    && p.kreset >= 0.0
+                    && p.aset > 0.0
+                    && p.areset > 0.0
+                    && p.p > 0.0)
+                {
+                    self.errors.push(Diagnostic::new(
+                        span,
+                        "vteam needs kset, kreset >= 0 and aset, areset, p > 0",
+                    ));
+                }
+                Kind::Vteam(p)
+            }
+            "quantized" => {
+                let g0 = get("g0q").unwrap_or(77.5e-6);
+                let n = get("nstates").unwrap_or(32.0);
+                let (k, sigma) = (get("k").unwrap_or(0.03), get("sigma").unwrap_or(1.0));
+                if !(g0 > 0.0
+                    && n >= 2.0
+                    && n.fract() == 0.0
+                    && n <= 4096.0
+                    && sigma >= 0.0
+                    && k >= 0.0)
+                {
+                    self.errors.push(Diagnostic::new(
+                        span,
+                        "quantized needs g0q > 0, whole nstates in 2..4096, k >= 0, sigma >= 0",
+                    ));
+                    return None;
+                }
+                Kind::Levels(Levels::quantized(g0, n as usize, k, sigma))
+            }
+            _ => {
+                let list = |k: &str| -> Option<Result<Vec<f64>, String>> {
+                    let w = word(k)?;
+                    Some(
+                        w.split([',', ' '])
+                            .filter(|t| !t.is_empty())
+                            .map(|t| {
+                                crate::netlist::units::parse_number(t)
+                                    .ok_or_else(|| format!("'{t}' in {k}= is not a number"))
+                            })
+                            .collect(),
+                    )
+                };
+                let g = match list("levels") {
+                    Some(Ok(g))
+                        if g.len() >= 2 && g.windows(2).all(|w| w[0] < w[1]) && g[0] > 0.0 =>
+                    {
+                        g
+                    }
+                    Some(Err(m)) => {
+                        self.errors.push(Diagnostic::new(span, m));
+                        return None;
+                    }
+                    _ => {
+                        self.errors.push(Diagnostic::new(
+                            span,
+                            "dyn=levels needs levels=<g1,g2,...> (S, at least two, ascending, > 0)",
+                        ));
+                        return None;
+                    }
+                };
+                let sd = match list("level_sd") {
+                    None => vec![0.0; g.len()],
+                    Some(Ok(s)) if s.len() == 1 && s[0] >= 0.0 => vec![s[0]; g.len()],
+                    Some(Ok(s)) if s.len() == g.len() && s.iter().all(|x| *x >= 0.0) => s,
+                    Some(Ok(s)) => {
+                        self.errors.push(Diagnostic::new(
+                            span,
+                            format!(
+                                "level_sd= needs one value or one per level ({}), >= 0; got {}",
+                                g.len(),
+                                s.len()
+                            ),
+                        ));
+                        return None;
+                    }
+                    Some(Err(m)) => {
+                        self.errors.push(Diagnostic::new(span, m));
+                        return None;
+                    }
+                };
+                Kind::Levels(Levels { g, sd })
+            }
+        };
+        if let Kind::Levels(l) = &kind {
+            if window.is_none() {
+                let lo =
+                    l.g.iter()
+                        .zip(&l.sd)
+                        .map(|(g, s)| g - 4.0 * s)
+                        .fold(f64::INFINITY, f64::min);
+                let hi =
+                    l.g.iter()
+                        .zip(&l.sd)
+                        .map(|(g, s)| g + 4.0 * s)
+                        .fold(0.0, f64::max);
+                *window = Some((lo.max(0.0), hi));
+            }
+        } else if window.is_none() {
+            self.errors.push(
+                Diagnostic::new(name.span, "switching dynamics need a conductance window")
+                    .with_hint("add gmin=<S> gmax=<S> to the model card"),
+            );
+        }
+        let stuck_state = match word("stuck_state") {
+            None => StuckState::Off,
+            Some(w) if w == "off" => StuckState::Off,
+            Some(w) if w == "on" => StuckState::On,
+            Some(w) if w == "asis" || w == "as_is" => StuckState::AsIs,
+            Some(w) => {
+                self.errors.push(
+                    Diagnostic::new(span, format!("unknown stuck_state '{w}'"))
+                        .with_hint("stuck_state=off, on or asis"),
+                );
+                StuckState::Off
+            }
+        };
+        let var = Variation {
+            vset_sd: get("vset_sd").unwrap_or(0.0),
+            vreset_sd: get("vreset_sd").unwrap_or(0.0),
+            corr: get("vcorr").unwrap_or(0.0),
+            stuck: get("stuck").unwrap_or(0.0),
+            stuck_state,
+            c2c: get("c2c").unwrap_or(0.0),
+            read_noise: get("read_noise").unwrap_or(0.0),
+        };
+        if !(var.vset_sd >= 0.0
+            && var.vreset_sd >= 0.0
+            && (-1.0..=1.0).contains(&var.corr)
+            && (0.0..=1.0).contains(&var.stuck)
+            && var.c2c >= 0.0
+            && var.read_noise >= 0.0)
+        {
+            self.errors.push(Diagnostic::new(span, "variation needs vset_sd, vreset_sd, c2c, read_noise >= 0, vcorr in [-1, 1], stuck in [0, 1]"));
+        }
+        if self.errors.len() > n0 {
+            return None;
+        }
+        Some(Dynamics {
+            kind,
+            vset,
+            vreset,
+            var,
         })
     }
 

@@ -174,6 +174,10 @@ pub enum Analysis {
     Read(crate::analysis::read::ReadSpec),
     /// Largest array meeting a criterion.
     Sizing(crate::analysis::sizing::SizingSpec),
+    /// Tune every device to a target map with write-verify pulses.
+    Program(Box<crate::analysis::program::ProgramSpec>),
+    /// A sequence of individual write pulses (consecutive `.pulse` cards).
+    Pulses(crate::analysis::program::PulseSeq),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::{dc, op, read, sizing, vmm, Engine};
+use crate::analysis::{dc, op, program, read, sizing, vmm, Engine};
 use crate::circuit::{elaborate, Analysis, Circuit};
 use crate::netlist::{load, Deck};
 use crate::report;
@@ -255,6 +255,90 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         100.0 * r.margin_rel,
                         t.elapsed().as_secs_f64(),
                         out.join("read.csv").display()
+                    );
+                }
+            }
+            Analysis::Program(spec) => {
+                let xname = &c.crossbars[spec.xbar].name;
+                let n = spec.target.len();
+                let bar = indicatif::ProgressBar::new((n * spec.cycles) as u64);
+                if quiet {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+                }
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "  .program {msg} [{bar:30}] {pos}/{len} devices, {elapsed} elapsed, ~{eta} left",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                let r = program::run(&c, spec, |cyc, done, total| {
+                    if done == 1 || done == total || done % 16 == 0 {
+                        bar.set_message(format!("{xname} cycle {}", cyc + 1));
+                        bar.set_position((cyc * total + done) as u64);
+                    }
+                })
+                .map_err(|e| {
+                    RunError::Analysis(format!(
+                        "error: {}: .program {xname}: {e}\n",
+                        path.display()
+                    ))
+                })?;
+                bar.finish_and_clear();
+                let secs = t.elapsed().as_secs_f64();
+                report::program::write_program(out, xname, spec, &r, secs)
+                    .map_err(|e| io(e, "program.json"))?;
+                if let Some(err) = &r.failure {
+                    return Err(RunError::Analysis(format!(
+                        "error: {}: .program {xname} stopped after {} cycle(s): {err}\n  (results so far written to {})\n",
+                        path.display(),
+                        r.cycles.len(),
+                        out.join("program.json").display()
+                    )));
+                }
+                if !quiet {
+                    println!(
+                        "  .program {xname}: {} x {}, {}, {}, {} cycle(s): mean |error| {:.2} % (devices alone: {:.2} %), {:.2} % of switchable devices within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.3} s -> {}",
+                        r.rows,
+                        r.cols,
+                        spec.algorithm.name(),
+                        spec.scheme.name(),
+                        r.cycles.len(),
+                        r.mean_abs_error_pct(),
+                        r.true_mean_abs_error_pct(),
+                        r.within_tol_pct(spec.tol),
+                        100.0 * spec.tol,
+                        r.stuck.iter().filter(|x| **x).count(),
+                        r.failed_devices,
+                        r.disturbed_devices,
+                        r.pulses(),
+                        r.reads(),
+                        r.solves,
+                        secs,
+                        out.join("program.json").display()
+                    );
+                }
+            }
+            Analysis::Pulses(seq) => {
+                let xname = &c.crossbars[seq.xbar].name;
+                let r = program::run_pulses(&c, seq).map_err(|e| {
+                    RunError::Analysis(format!("error: {}: .pulse {xname}: {e}\n", path.display()))
+                })?;
+                let files = report::program::write_pulses(out, xname, &r)
+                    .map_err(|e| io(e, "pulses.csv"))?;
+                if let Some(err) = &r.failure {
+                    return Err(RunError::Analysis(format!(
+                        "error: {}: .pulse {xname} stopped after {} pulse(s): {err}\n",
+                        path.display(),
+                        r.records.len()
+                    )));
+                }
+                if !quiet {
+                    println!(
+                        "  .pulse {xname}: {} pulse(s), {:.3} s -> {}",
+                        r.records.len(),
+                        t.elapsed().as_secs_f64(),
+                        files[0].display()
                     );
                 }
             }

@@ -3,6 +3,7 @@
 //! half-written result.
 
 pub mod plot;
+pub mod program;
 pub mod spice;
 
 use std::io::Write;

@@ -44,10 +44,28 @@ pub fn heatmap(
     cols: usize,
     values: &[f64],
 ) -> std::io::Result<()> {
+    heatmap_range(path, title, unit, rows, cols, values, None)
+}
+
+/// [`heatmap`] with a fixed colour range (maps meant to be compared).
+pub fn heatmap_range(
+    path: &Path,
+    title: &str,
+    unit: &str,
+    rows: usize,
+    cols: usize,
+    values: &[f64],
+    range: Option<(f64, f64)>,
+) -> std::io::Result<()> {
     register_font();
     let finite = values.iter().cloned().filter(|v| v.is_finite());
-    let lo = finite.clone().fold(f64::INFINITY, f64::min);
-    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = match range {
+        Some(r) => r,
+        None => (
+            finite.clone().fold(f64::INFINITY, f64::min),
+            finite.fold(f64::NEG_INFINITY, f64::max),
+        ),
+    };
     let (lo, hi) = if lo.is_finite() && hi > lo {
         (lo, hi)
     } else {
@@ -80,7 +98,7 @@ pub fn heatmap(
                     .map(|(i, j)| {
                         let v = values[i * cols + j];
                         let c = if v.is_finite() {
-                            cmap.get_color_normalized(v, lo, hi)
+                            cmap.get_color_normalized(v.clamp(lo, hi), lo, hi)
                         } else {
                             RGBColor(255, 0, 255)
                         };

@@ -243,6 +243,20 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     "* .read on crossbar '{x}' is not exported: ngspice has no such analysis"
                 )?;
             }
+            Analysis::Program(p) => {
+                let x = &c.crossbars[p.xbar].name;
+                writeln!(
+                    w,
+                    "* .program on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
+            Analysis::Pulses(p) => {
+                let x = &c.crossbars[p.xbar].name;
+                writeln!(
+                    w,
+                    "* .pulse on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
             Analysis::Vmm { xbar, .. } => {
                 let x = &c.crossbars[*xbar].name;
                 writeln!(

@@ -1,7 +1,10 @@
-//! Memristors: the static I–V law at the current state (`iv`), and the model
-//! card that selects and parameterizes it.
+//! Memristors: the static I–V law at the current state (`iv`), switching
+//! dynamics under write pulses (`dynamics`), and the model card that selects
+//! and parameterizes both.
 
+pub mod dynamics;
 pub mod iv;
+pub use dynamics::Dynamics;
 pub use iv::IvLaw;
 
 /// A resolved `.model name memristor (...)` card.
@@ -13,4 +16,6 @@ pub struct MemristorModel {
     pub g_default: Option<f64>,
     /// Conductance window (S): states are clipped into [gmin, gmax] when set.
     pub g_window: Option<(f64, f64)>,
+    /// Switching dynamics (`dyn=` on the card), used by pulse analyses.
+    pub dynamics: Option<Dynamics>,
 }

@@ -1,0 +1,423 @@
+//! The pulse engine: one crossbar with its periphery, solved for every write
+//! pulse and every verify read.
+//!
+//! Periphery (added to a copy of the circuit): each row's west end `XB.w<i>`
+//! and each column's south end `XB.s<j>` is wired to its own ideal source
+//! through a switch of resistance `rdrive` (rows) / `rsense` (columns). A line
+//! left floating by a bias scheme has its switch opened (conductance 0), so
+//! every bias shares one sparsity pattern and one symbolic factorization.
+//!
+//! A write pulse (cell (i,j), amplitude V, scheme) sets row i to V, column j
+//! to 0 and the others by the scheme (V/2: all at V/2; V/3: rows V/3, columns
+//! 2V/3; float: open). The nonlinear circuit is solved by Newton; then every
+//! device's state moves by its dynamics model from the voltage it actually
+//! saw (state changes only on accept). A read (cell (i,j), `vread`, read
+//! scheme) solves the circuit the same way and returns the current into
+//! column j's sense source divided by `vread`: what a bench would measure,
+//! sneak currents and IR drop included. A read is a pulse of width `tread`
+//! as well: devices move by what they saw (read disturb).
+//!
+//! Writes and reads keep separate factorizations and warm starts: a write's
+//! Jacobian is reused by the next write (a chord step first, refactored only
+//! when convergence slows), and the next pulse on the same cell starts from
+//! the last solution scaled by the amplitude ratio (exact for linear devices).
+
+use crate::analysis::read::Scheme;
+use crate::circuit::{Circuit, NodeId, Resistor, VSource};
+use crate::devices::memristor::dynamics::{self, Device, Dynamics, Kind, StuckState};
+use crate::devices::memristor::IvLaw;
+use crate::mna::System;
+use crate::solve::{Newton, SolveFailure, SparseSolver};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+/// One line-end driver: the source and its switch.
+#[derive(Clone, Copy, Debug)]
+struct Driver {
+    src: usize,
+    res: usize,
+    g: f64,
+    /// The source's node and the line-end node.
+    at: NodeId,
+    port: NodeId,
+}
+
+/// Which bias the system currently holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Bias {
+    None,
+    Write { cell: usize, v: f64, scheme: Scheme },
+    Read { cell: usize },
+}
+
+/// What one pulse did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PulseOutcome {
+    /// Voltage across the selected device.
+    pub v_cell: f64,
+    /// Its state before and after.
+    pub g_before: f64,
+    pub g_after: f64,
+    /// Largest |ΔG| of any other device, and how many moved by more than
+    /// `moved_rel` of their state.
+    pub max_other_dg: f64,
+    pub others_moved: usize,
+    /// Largest |V| across a half-selected device (same row or column).
+    pub v_half_max: f64,
+}
+
+pub struct PulseEngine {
+    pub c: Circuit,
+    xbar: usize,
+    rows: usize,
+    cols: usize,
+    first: usize,
+    sys: System,
+    wsolver: SparseSolver,
+    rsolver: SparseSolver,
+    wy: Vec<f64>,
+    ry: Vec<f64>,
+    wfactored: bool,
+    rfactored: bool,
+    row_drv: Vec<Driver>,
+    col_drv: Vec<Driver>,
+    bias: Bias,
+    /// Last write: (cell, amplitude) for the warm-start scaling.
+    last_write: Option<(usize, f64)>,
+    pub law: IvLaw,
+    pub dynamics: Dynamics,
+    pub window: (f64, f64),
+    pub devices: Vec<Device>,
+    level: Vec<u32>,
+    pub tp: f64,
+    /// Read pulse width (s): reads move devices by their dynamics too.
+    pub tread: f64,
+    pub write_scheme: Scheme,
+    pub read_scheme: Scheme,
+    pub vread: f64,
+    /// When false only the selected device moves (half-select disturbance off).
+    pub disturb: bool,
+    rng: StdRng,
+    /// Device voltages of the last solve (row-major).
+    pub vdev: Vec<f64>,
+    pub solves: usize,
+    pub iterations: usize,
+    pub factorizations: usize,
+}
+
+/// ΔG below this fraction of a device's state is not counted as "moved".
+pub const MOVED_REL: f64 = 1e-3;
+
+impl PulseEngine {
+    /// Build the engine for crossbar `xbar` of `c` (whose model must have
+    /// dynamics). Samples the device population from `seed`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        c: &Circuit,
+        xbar: usize,
+        rdrive: f64,
+        rsense: f64,
+        tp: f64,
+        write_scheme: Scheme,
+        read_scheme: Scheme,
+        vread: f64,
+        seed: u64,
+    ) -> Result<PulseEngine, SolveFailure> {
+        let xb = c.crossbars[xbar].clone();
+        let model = &c.models[xb.model as usize];
+        let dynamics = model.dynamics.clone().ok_or_else(|| {
+            SolveFailure::Invalid(format!(
+                "model '{}' has no switching dynamics (add dyn=nili|vteam|levels|quantized)",
+                model.name
+            ))
+        })?;
+        let window = model.g_window.ok_or_else(|| {
+            SolveFailure::Invalid(format!("model '{}' has no conductance window", model.name))
+        })?;
+        let law = model.law;
+        let mut cc = c.clone();
+        cc.analyses.clear();
+        let add = |cc: &mut Circuit, port: NodeId, tag: String, r: f64| -> Driver {
+            let at = cc.nodes.intern(&tag);
+            let g = 1.0 / r;
+            cc.resistors.push(Resistor {
+                name: Box::from(""),
+                a: at,
+                b: port,
+                g,
+            });
+            cc.vsources.push(VSource {
+                name: format!("v{tag}"),
+                p: at,
+                n: NodeId::GROUND,
+                volts: 0.0,
+                span: xb.span,
+            });
+            Driver {
+                src: cc.vsources.len() - 1,
+                res: cc.resistors.len() - 1,
+                g,
+                at,
+                port,
+            }
+        };
+        let row_drv: Vec<Driver> = (0..xb.rows)
+            .map(|i| add(&mut cc, xb.w[i], format!("{}.prog_row{i}", xb.name), rdrive))
+            .collect();
+        let col_drv: Vec<Driver> = (0..xb.cols)
+            .map(|j| add(&mut cc, xb.s[j], format!("{}.prog_col{j}", xb.name), rsense))
+            .collect();
+        if let Err(d) = crate::circuit::validate::validate(&cc, None, true) {
+            let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
+            return Err(SolveFailure::Invalid(msgs.join("; ")));
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let n = xb.rows * xb.cols;
+        let devices = dynamics::sample_population(&dynamics, n, &mut rng);
+        let mut level = vec![0u32; n];
+        for (k, d) in devices.iter().enumerate() {
+            let m = &mut cc.memristors[xb.first_device + k];
+            if d.stuck {
+                match dynamics.var.stuck_state {
+                    StuckState::Off => m.g = window.0,
+                    StuckState::On => m.g = window.1,
+                    StuckState::AsIs => {}
+                }
+            }
+            if let Kind::Levels(l) = &dynamics.kind {
+                level[k] = l.nearest(m.g) as u32;
+            }
+        }
+        let sys = System::new(&cc);
+        let engine_order = super::super::crossbar_ordering(&cc, &sys);
+        let mk = |sys: &System| -> Result<SparseSolver, SolveFailure> {
+            Ok(match &engine_order {
+                Some(fwd) if cc.options.solver != crate::solve::SolverChoice::Iterative => {
+                    SparseSolver::with_ordering(&sys.pattern, fwd)?
+                }
+                _ => SparseSolver::new(&sys.pattern, cc.options.solver)?,
+            })
+        };
+        let wsolver = mk(&sys)?;
+        let rsolver = mk(&sys)?;
+        let nn = sys.n();
+        Ok(PulseEngine {
+            xbar,
+            rows: xb.rows,
+            cols: xb.cols,
+            first: xb.first_device,
+            sys,
+            wsolver,
+            rsolver,
+            wy: vec![0.0; nn],
+            ry: vec![0.0; nn],
+            wfactored: false,
+            rfactored: false,
+            row_drv,
+            col_drv,
+            bias: Bias::None,
+            last_write: None,
+            law,
+            dynamics,
+            window,
+            devices,
+            level,
+            tp,
+            tread: tp,
+            write_scheme,
+            read_scheme,
+            vread,
+            disturb: true,
+            rng,
+            vdev: vec![0.0; n],
+            solves: 0,
+            iterations: 0,
+            factorizations: 0,
+            c: cc,
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// State of device k (row-major).
+    pub fn g(&self, k: usize) -> f64 {
+        self.c.memristors[self.first + k].g
+    }
+
+    /// Set device k's state (clipped into the window).
+    pub fn set_g(&mut self, k: usize, g: f64) {
+        let g = g.clamp(self.window.0, self.window.1);
+        self.c.memristors[self.first + k].g = g;
+        if let Kind::Levels(l) = &self.dynamics.kind {
+            self.level[k] = l.nearest(g) as u32;
+        }
+    }
+
+    /// The conductance a read at `vread` of the device alone would give:
+    /// I(g, vread)/vread.
+    pub fn g_read_true(&self, k: usize) -> f64 {
+        self.law.current(self.g(k), self.vread) / self.vread
+    }
+
+    /// Drive every line for `scheme` with the selected row at `v` and the
+    /// selected column at 0.
+    fn set_bias(&mut self, cell: usize, v: f64, scheme: Scheme) {
+        let (i, j) = (cell / self.cols, cell % self.cols);
+        let (vr, vc) = match scheme {
+            Scheme::Half => (Some(v / 2.0), Some(v / 2.0)),
+            Scheme::Third => (Some(v / 3.0), Some(2.0 * v / 3.0)),
+            Scheme::Ground => (Some(0.0), Some(0.0)),
+            Scheme::Float => (None, None),
+        };
+        let set = |c: &mut Circuit, vals: &mut [f64], d: &Driver, volts: Option<f64>| {
+            let (g, v) = match volts {
+                Some(v) => (d.g, v),
+                None => (0.0, 0.0),
+            };
+            c.resistors[d.res].g = g;
+            vals[d.src] = v;
+        };
+        for (r, d) in self.row_drv.iter().enumerate() {
+            set(
+                &mut self.c,
+                &mut self.sys.v_values,
+                d,
+                if r == i { Some(v) } else { vr },
+            );
+        }
+        for (col, d) in self.col_drv.iter().enumerate() {
+            set(
+                &mut self.c,
+                &mut self.sys.v_values,
+                d,
+                if col == j { Some(0.0) } else { vc },
+            );
+        }
+        self.sys.update_sources();
+    }
+
+    fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
+        let (solver, y, factored) = if write {
+            (&mut self.wsolver, &mut self.wy, &mut self.wfactored)
+        } else {
+            (&mut self.rsolver, &mut self.ry, &mut self.rfactored)
+        };
+        let mut nt = Newton::new(&self.c.options, self.sys.n());
+        nt.reuse_first = *factored;
+        let f0 = solver.factorizations;
+        let r = nt.solve(&mut self.sys, solver, &self.c, y);
+        *factored = r.is_ok();
+        self.solves += 1;
+        self.iterations += nt.iterations();
+        self.factorizations += solver.factorizations - f0;
+        r.map(|_| ())?;
+        self.sys.node_voltages(y);
+        let xb = &self.c.crossbars[self.xbar];
+        for (k, vd) in self.vdev.iter_mut().enumerate() {
+            *vd = self.sys.v[xb.t[k].idx()] - self.sys.v[xb.b[k].idx()];
+        }
+        Ok(())
+    }
+
+    /// Solve the circuit under the write bias only (no state change): the
+    /// device voltages are left in [`PulseEngine::vdev`].
+    pub fn solve_write(&mut self, cell: usize, v: f64) -> Result<(), SolveFailure> {
+        let scheme = self.write_scheme;
+        if self.bias != (Bias::Write { cell, v, scheme }) {
+            self.set_bias(cell, v, self.write_scheme);
+            match self.last_write {
+                Some((c0, v0)) if c0 == cell && v0 != 0.0 && (v / v0) > 0.0 => {
+                    let s = v / v0;
+                    self.wy.iter_mut().for_each(|y| *y *= s);
+                }
+                _ => {}
+            }
+            self.bias = Bias::Write { cell, v, scheme };
+        }
+        self.newton(true)?;
+        self.last_write = Some((cell, v));
+        Ok(())
+    }
+
+    /// One write pulse of amplitude `v` (driver voltage) on `cell`.
+    pub fn pulse(&mut self, cell: usize, v: f64) -> Result<PulseOutcome, SolveFailure> {
+        self.solve_write(cell, v)?;
+        Ok(self.accept(cell, self.tp))
+    }
+
+    /// Move every device by its dynamics from the voltage it saw in the last
+    /// solve, for a pulse of width `tp` on `cell` (state changes on accept).
+    fn accept(&mut self, cell: usize, tp: f64) -> PulseOutcome {
+        let (i, j) = (cell / self.cols, cell % self.cols);
+        let mut out = PulseOutcome {
+            v_cell: self.vdev[cell],
+            g_before: self.g(cell),
+            ..Default::default()
+        };
+        let dy = &self.dynamics;
+        for k in 0..self.rows * self.cols {
+            let selected = k == cell;
+            let half = k / self.cols == i || k % self.cols == j;
+            let vk = self.vdev[k];
+            if half && !selected {
+                out.v_half_max = out.v_half_max.max(vk.abs());
+            }
+            if !selected && !self.disturb {
+                continue;
+            }
+            let d = &self.devices[k];
+            if let Some((lo, hi)) = dy.dead_band(d) {
+                if vk > lo && vk < hi {
+                    continue;
+                }
+            }
+            let m = &mut self.c.memristors[self.first + k];
+            let g0 = m.g;
+            let g1 = dy.apply(
+                g0,
+                &mut self.level[k],
+                vk,
+                tp,
+                d,
+                self.window,
+                &mut self.rng,
+            );
+            m.g = g1;
+            if !selected {
+                let dg = (g1 - g0).abs();
+                out.max_other_dg = out.max_other_dg.max(dg);
+                if dg > MOVED_REL * g0 {
+                    out.others_moved += 1;
+                }
+            }
+        }
+        out.g_after = self.g(cell);
+        out
+    }
+
+    /// Read `cell` through the circuit: the sense current over `vread`
+    /// (times 1 + read noise).
+    pub fn read(&mut self, cell: usize) -> Result<f64, SolveFailure> {
+        if self.bias != (Bias::Read { cell }) {
+            self.set_bias(cell, self.vread, self.read_scheme);
+            self.bias = Bias::Read { cell };
+        }
+        self.newton(false)?;
+        let d = self.col_drv[cell % self.cols];
+        let i = (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g;
+        // A read is a pulse too: every device moves by what it saw (read
+        // disturb; nothing below a hard threshold, ~nothing far below a soft one).
+        self.accept(cell, self.tread);
+        let mut g = i / self.vread;
+        let rn = self.dynamics.var.read_noise;
+        if rn > 0.0 {
+            g *= 1.0 + rn * dynamics::normal(&mut self.rng);
+        }
+        Ok(g)
+    }
+}

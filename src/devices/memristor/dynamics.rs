@@ -1,0 +1,439 @@
+//! Switching dynamics: what one write pulse of amplitude V (the voltage the
+//! device actually sees) and width tp does to a device's state g.
+//!
+//! Dynamics are applied only after a converged circuit solve (state changes on
+//! accept); evaluating them never mutates the circuit. Every model clips the
+//! result into the model's conductance window.
+//!
+//! - `nili` (Nili et al., IEEE TNANO 19:344, 2020), per pulse:
+//!   ΔG_set   = c0·w_s(g)·[1 − tanh(c1(ln tp − c2))]·[tanh(c3·V − c4) + 1]
+//!   ΔG_reset = −c0r·w_r(g)·[1 + tanh(c1r(ln tp − c2r))]·[1 − tanh(c3r·V − c4r)]
+//!   (the paper's reset expression with its sign made explicit). The paper
+//!   tabulates c0…c4 per G0 bin; here the state dependence is carried by the
+//!   window factors w_s = (gmax − g)/(gmax − gmin), w_r = (g − gmin)/(gmax − gmin)
+//!   and c4 = c3·vset, c4r = c3r·vreset, so a device's threshold shift moves c4.
+//!   Both terms act on every pulse: the thresholds are soft, which gives
+//!   sub-threshold drift (half-select disturbance) for free.
+//! - `vteam` (Kvatinsky et al., 2015), state x = (g − gmin)/(gmax − gmin):
+//!   dx/dt = kset·(V/vset − 1)^aset·f(x) for V > vset,
+//!   dx/dt = −kreset·(V/vreset − 1)^areset·f(x) for V < vreset, 0 between
+//!   (hard thresholds), window f(x) = 1 − (2x − 1)^(2p); integrated over tp by
+//!   RK4 with the voltage held.
+//! - `levels` (table-driven, seeds 000/002/004 style): an ordered list of
+//!   levels with a per-level spread; a pulse beyond a threshold moves the
+//!   device one level (up for set, down for reset) and its conductance is drawn
+//!   from N(level, sd²). `quantized` (seed 004) generates the list: 32
+//!   half-integer states n = 1…32 (after n reset pulses) with μ = 16.5 − 0.5n
+//!   in units of G0 = 77.5 µS and spread σ·(1 − k·n)·G0. (The paper writes
+//!   G = (1 − kn)·N(μ, σ²); read literally the last state would sit at
+//!   0.07·μ, so the factor is taken as the shrinking spread its Fig. 3 shows.)
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Nili 2020 pulse-model coefficients (set, then reset).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Nili {
+    pub c0: f64,
+    pub c1: f64,
+    pub c2: f64,
+    pub c3: f64,
+    pub c0r: f64,
+    pub c1r: f64,
+    pub c2r: f64,
+    pub c3r: f64,
+}
+
+impl Default for Nili {
+    /// A change of c0 at threshold for a 1 ms pulse (c2 = ln 1 ms), growing
+    /// with width (c1 < 0); edge sharpness c3 = 30/V: 0.1 V below threshold a
+    /// pulse moves ~0.25 % of what it does at threshold, 0.3 V below ~1e-8.
+    fn default() -> Self {
+        let c2 = (1e-3f64).ln();
+        Nili {
+            c0: 2e-6,
+            c1: -0.25,
+            c2,
+            c3: 30.0,
+            c0r: 2e-6,
+            c1r: -0.25,
+            c2r: c2,
+            c3r: 30.0,
+        }
+    }
+}
+
+/// VTEAM parameters (rates in 1/s of the normalized state).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Vteam {
+    pub kset: f64,
+    pub aset: f64,
+    pub kreset: f64,
+    pub areset: f64,
+    pub p: f64,
+}
+
+impl Default for Vteam {
+    fn default() -> Self {
+        Vteam {
+            kset: 5.0,
+            aset: 3.0,
+            kreset: 5.0,
+            areset: 3.0,
+            p: 2.0,
+        }
+    }
+}
+
+/// Discrete levels (S, ascending) with their spreads (S).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Levels {
+    pub g: Vec<f64>,
+    pub sd: Vec<f64>,
+}
+
+impl Levels {
+    /// Seed 004's quantized-conductance states: state n = 1…nstates after n
+    /// reset pulses, μ_n = (nstates/2 + 0.5 − 0.5n)·g0 (16 G0 down to 0.5 G0
+    /// for 32 states), spread σ·(1 − k·n)·g0. Returned ascending.
+    pub fn quantized(g0: f64, nstates: usize, k: f64, sigma: f64) -> Levels {
+        let top = nstates as f64 / 2.0 + 0.5;
+        let mut g = Vec::with_capacity(nstates);
+        let mut sd = Vec::with_capacity(nstates);
+        for n in (1..=nstates).rev() {
+            let nf = n as f64;
+            g.push((top - 0.5 * nf) * g0);
+            sd.push((sigma * (1.0 - k * nf)).max(0.0) * g0);
+        }
+        Levels { g, sd }
+    }
+
+    /// Index of the level nearest to `g`.
+    pub fn nearest(&self, g: f64) -> usize {
+        let mut best = (0, f64::INFINITY);
+        for (k, &l) in self.g.iter().enumerate() {
+            let d = (l - g).abs();
+            if d < best.1 {
+                best = (k, d);
+            }
+        }
+        best.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Nili(Nili),
+    Vteam(Vteam),
+    Levels(Levels),
+}
+
+/// Which state a stuck device keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StuckState {
+    /// The window's low end (the paper: mostly stuck at high resistance).
+    Off,
+    On,
+    /// Whatever state it had at the start.
+    AsIs,
+}
+
+/// Device-to-device variation and faults of a population (all seeded by the
+/// analysis that samples them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Variation {
+    pub vset_sd: f64,
+    pub vreset_sd: f64,
+    /// Correlation of the set and reset threshold shifts.
+    pub corr: f64,
+    /// Fraction of devices that never switch.
+    pub stuck: f64,
+    pub stuck_state: StuckState,
+    /// Cycle-to-cycle write noise: each ΔG is multiplied by 1 + c2c·N(0,1).
+    pub c2c: f64,
+    /// Read noise: each measured current is multiplied by 1 + read_noise·N(0,1).
+    pub read_noise: f64,
+}
+
+impl Default for Variation {
+    fn default() -> Self {
+        Variation {
+            vset_sd: 0.0,
+            vreset_sd: 0.0,
+            corr: 0.0,
+            stuck: 0.0,
+            stuck_state: StuckState::Off,
+            c2c: 0.0,
+            read_noise: 0.0,
+        }
+    }
+}
+
+/// A model card's dynamics: the kind, nominal thresholds and the population's
+/// variation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dynamics {
+    pub kind: Kind,
+    /// Nominal set (> 0) and reset (< 0) thresholds, V.
+    pub vset: f64,
+    pub vreset: f64,
+    pub var: Variation,
+}
+
+/// One device's own draw from the population.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Device {
+    pub vset: f64,
+    pub vreset: f64,
+    pub stuck: bool,
+}
+
+/// Width below which the pulse-width factor of the Nili model is not fitted.
+pub const TP_MIN: f64 = 100e-9;
+/// RK4 steps per VTEAM pulse.
+const VTEAM_STEPS: usize = 16;
+
+impl Dynamics {
+    /// Draw one device: correlated Gaussian threshold shifts (kept on their
+    /// side of zero) and the stuck fault.
+    pub fn sample(&self, rng: &mut impl Rng) -> Device {
+        let v = &self.var;
+        let z1: f64 = rng.sample(StandardNormal);
+        let z2: f64 = rng.sample(StandardNormal);
+        let rho = v.corr.clamp(-1.0, 1.0);
+        let z2 = rho * z1 + (1.0 - rho * rho).sqrt() * z2;
+        // Positive correlation: a larger set voltage goes with a larger |reset|.
+        let vset = (self.vset + v.vset_sd * z1).max(0.05 * self.vset.abs().max(0.01));
+        let vreset = (self.vreset - v.vreset_sd * z2).min(-0.05 * self.vreset.abs().max(0.01));
+        let stuck = v.stuck > 0.0 && rng.random::<f64>() < v.stuck;
+        Device {
+            vset,
+            vreset,
+            stuck,
+        }
+    }
+
+    /// The nominal device (no variation, not stuck).
+    pub fn nominal(&self) -> Device {
+        Device {
+            vset: self.vset,
+            vreset: self.vreset,
+            stuck: false,
+        }
+    }
+
+    /// ΔG of the noiseless continuous models for one pulse (0 for `levels`).
+    pub fn delta(&self, g: f64, v: f64, tp: f64, d: &Device, window: (f64, f64)) -> f64 {
+        let (lo, hi) = window;
+        let span = (hi - lo).max(f64::MIN_POSITIVE);
+        match &self.kind {
+            Kind::Nili(p) => {
+                let lt = tp.max(TP_MIN).ln();
+                let ws = ((hi - g) / span).clamp(0.0, 1.0);
+                let wr = ((g - lo) / span).clamp(0.0, 1.0);
+                let set = p.c0
+                    * ws
+                    * (1.0 - (p.c1 * (lt - p.c2)).tanh())
+                    * ((p.c3 * (v - d.vset)).tanh() + 1.0);
+                let reset = p.c0r
+                    * wr
+                    * (1.0 + (p.c1r * (lt - p.c2r)).tanh())
+                    * (1.0 - (p.c3r * (v - d.vreset)).tanh());
+                set - reset
+            }
+            Kind::Vteam(p) => {
+                let rate = if v > d.vset {
+                    p.kset * (v / d.vset - 1.0).powf(p.aset)
+                } else if v < d.vreset {
+                    -p.kreset * (v / d.vreset - 1.0).powf(p.areset)
+                } else {
+                    return 0.0;
+                };
+                let f = |x: f64| 1.0 - (2.0 * x - 1.0).powf(2.0 * p.p);
+                let h = tp / VTEAM_STEPS as f64;
+                let mut x = ((g - lo) / span).clamp(0.0, 1.0);
+                for _ in 0..VTEAM_STEPS {
+                    let k1 = rate * f(x);
+                    let k2 = rate * f((x + 0.5 * h * k1).clamp(0.0, 1.0));
+                    let k3 = rate * f((x + 0.5 * h * k2).clamp(0.0, 1.0));
+                    let k4 = rate * f((x + h * k3).clamp(0.0, 1.0));
+                    x = (x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)).clamp(0.0, 1.0);
+                }
+                lo + x * span - g
+            }
+            Kind::Levels(_) => 0.0,
+        }
+    }
+
+    /// The state after one pulse. `level` is the device's level index (used
+    /// by `levels` only). Stuck devices never move.
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply(
+        &self,
+        g: f64,
+        level: &mut u32,
+        v: f64,
+        tp: f64,
+        d: &Device,
+        window: (f64, f64),
+        rng: &mut impl Rng,
+    ) -> f64 {
+        if d.stuck {
+            return g;
+        }
+        let (lo, hi) = window;
+        match &self.kind {
+            Kind::Levels(l) => {
+                let k = *level as usize;
+                let next = if v >= d.vset && k + 1 < l.g.len() {
+                    k + 1
+                } else if v <= d.vreset && k > 0 {
+                    k - 1
+                } else {
+                    return g;
+                };
+                *level = next as u32;
+                let z: f64 = rng.sample(StandardNormal);
+                (l.g[next] + l.sd[next] * z).clamp(lo, hi)
+            }
+            _ => {
+                let mut dg = self.delta(g, v, tp, d, window);
+                if dg == 0.0 {
+                    return g;
+                }
+                if self.var.c2c > 0.0 {
+                    let z: f64 = rng.sample(StandardNormal);
+                    dg *= (1.0 + self.var.c2c * z).max(0.0);
+                }
+                (g + dg).clamp(lo, hi)
+            }
+        }
+    }
+
+    /// Largest |V| below which no pulse can change a device drawn as `d`:
+    /// only the hard-threshold models have one.
+    pub fn dead_band(&self, d: &Device) -> Option<(f64, f64)> {
+        match self.kind {
+            Kind::Nili(_) => None,
+            Kind::Vteam(_) | Kind::Levels(_) => Some((d.vreset, d.vset)),
+        }
+    }
+}
+
+/// Draw `n` devices from the population with a fixed seed.
+pub fn sample_population(dy: &Dynamics, n: usize, rng: &mut impl Rng) -> Vec<Device> {
+    (0..n).map(|_| dy.sample(rng)).collect()
+}
+
+/// A standard normal draw (re-exported for the analyses' noise models).
+pub fn normal(rng: &mut impl Rng) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn nili() -> Dynamics {
+        Dynamics {
+            kind: Kind::Nili(Nili::default()),
+            vset: 1.19,
+            vreset: -1.39,
+            var: Variation::default(),
+        }
+    }
+
+    #[test]
+    fn nili_equation_by_hand() {
+        let dy = nili();
+        let d = dy.nominal();
+        let w = (3e-6, 100e-6);
+        let g = 20e-6;
+        let v = 1.25;
+        let p = Nili::default();
+        let ws = (w.1 - g) / (w.1 - w.0);
+        let wr = (g - w.0) / (w.1 - w.0);
+        let set = p.c0
+            * ws
+            * (1.0 - (p.c1 * (1e-3f64.ln() - p.c2)).tanh())
+            * ((p.c3 * v - p.c3 * 1.19).tanh() + 1.0);
+        let reset = p.c0r
+            * wr
+            * (1.0 + (p.c1r * (1e-3f64.ln() - p.c2r)).tanh())
+            * (1.0 - (p.c3r * v + p.c3r * 1.39).tanh());
+        let got = dy.delta(g, v, 1e-3, &d, w);
+        assert!(
+            (got - (set - reset)).abs() < 1e-18,
+            "{got} vs {}",
+            set - reset
+        );
+        // Longer pulses move more; sub-threshold pulses drift but little.
+        assert!(dy.delta(g, v, 10e-3, &d, w) > got);
+        let drift = dy.delta(g, 0.6, 1e-3, &d, w);
+        assert!(drift > 0.0 && drift < 1e-6 * got, "{drift}");
+        assert!(dy.delta(g, -1.5, 1e-3, &d, w) < 0.0);
+    }
+
+    #[test]
+    fn vteam_hard_threshold_and_window() {
+        let dy = Dynamics {
+            kind: Kind::Vteam(Vteam::default()),
+            vset: 1.0,
+            vreset: -1.0,
+            var: Variation::default(),
+        };
+        let d = dy.nominal();
+        let w = (10e-6, 100e-6);
+        assert_eq!(dy.delta(50e-6, 0.99, 1e-3, &d, w), 0.0);
+        assert_eq!(dy.delta(50e-6, -0.99, 1e-3, &d, w), 0.0);
+        assert!(dy.delta(50e-6, 1.5, 1e-3, &d, w) > 0.0);
+        assert!(dy.delta(50e-6, -1.5, 1e-3, &d, w) < 0.0);
+        // The window stops the state at the edges.
+        assert_eq!(dy.delta(100e-6, 1.5, 1e-3, &d, w), 0.0);
+    }
+
+    #[test]
+    fn quantized_levels_and_correlated_thresholds() {
+        let l = Levels::quantized(77.5e-6, 32, 0.03, 1.0);
+        assert_eq!(l.g.len(), 32);
+        assert!((l.g[31] - 16.0 * 77.5e-6).abs() < 1e-12);
+        assert!((l.g[0] - 0.5 * 77.5e-6).abs() < 1e-12);
+        assert!((l.sd[0] - 0.04 * 77.5e-6).abs() < 1e-12);
+        let dy = Dynamics {
+            kind: Kind::Nili(Nili::default()),
+            vset: 1.19,
+            vreset: -1.39,
+            var: Variation {
+                vset_sd: 0.31,
+                vreset_sd: 0.37,
+                corr: 0.8,
+                stuck: 0.01125,
+                ..Variation::default()
+            },
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let devs = sample_population(&dy, 40000, &mut rng);
+        let n = devs.len() as f64;
+        let ms = devs.iter().map(|d| d.vset).sum::<f64>() / n;
+        let mr = devs.iter().map(|d| d.vreset).sum::<f64>() / n;
+        let ss = (devs.iter().map(|d| (d.vset - ms).powi(2)).sum::<f64>() / n).sqrt();
+        let sr = (devs.iter().map(|d| (d.vreset - mr).powi(2)).sum::<f64>() / n).sqrt();
+        let cov = devs
+            .iter()
+            .map(|d| (d.vset - ms) * (-(d.vreset - mr)))
+            .sum::<f64>()
+            / n;
+        assert!(
+            (ms - 1.19).abs() < 0.01 && (mr + 1.39).abs() < 0.01,
+            "{ms} {mr}"
+        );
+        assert!(
+            (ss - 0.31).abs() < 0.01 && (sr - 0.37).abs() < 0.01,
+            "{ss} {sr}"
+        );
+        assert!((cov / (ss * sr) - 0.8).abs() < 0.02);
+        let stuck = devs.iter().filter(|d| d.stuck).count() as f64 / n;
+        assert!((stuck - 0.01125).abs() < 0.002, "{stuck}");
+    }
+}

@@ -1,0 +1,364 @@
+//! Pulse programming: device dynamics by their equations, bias schemes seen
+//! by half-selected devices, reads that do not disturb hard-threshold
+//! devices, and the tuning algorithms on ideal and on stuck devices.
+
+use crate::common::*;
+use xbarsim::analysis::program::engine::PulseEngine;
+use xbarsim::analysis::program::{self, Algorithm, ProgramSpec};
+use xbarsim::analysis::read::Scheme;
+
+const NILI: &str =
+    ".model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset=1.19 vreset=-1.39)";
+
+/// Nili 2020 pulse model written out independently of the library (default
+/// coefficients of the model card).
+fn nili_dg(g: f64, v: f64, tp: f64) -> f64 {
+    let (lo, hi) = (3e-6, 100e-6);
+    let (c0, c1, c2, c3) = (2e-6, -0.25, (1e-3f64).ln(), 30.0);
+    let set = c0 * (hi - g) / (hi - lo)
+        * (1.0 - (c1 * (tp.ln() - c2)).tanh())
+        * ((c3 * v - c3 * 1.19).tanh() + 1.0);
+    let reset = c0 * (g - lo) / (hi - lo)
+        * (1.0 + (c1 * (tp.ln() - c2)).tanh())
+        * (1.0 - (c3 * v + c3 * 1.39).tanh());
+    set - reset
+}
+
+fn run_dir(tag: &str, net: &str) -> std::path::PathBuf {
+    let dir = tmpdir(&format!("program-{tag}"));
+    std::fs::write(dir.join("p.cir"), net).unwrap();
+    let (code, _out, err) = run_bin(&[
+        "run",
+        dir.join("p.cir").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
+#[test]
+fn single_device_follows_the_nili_equation_pulse_by_pulse() {
+    let net = format!(
+        "one device\n{NILI}\n.crossbar xb rows=1 cols=1 model=m g=20u\n\
+         .pulse xb row=0 col=0 v=1.3 count=5 tp=1m\n.pulse xb row=0 col=0 v=1.25 count=3 tp=10m\n\
+         .pulse xb row=0 col=0 v=-1.6 count=6 tp=1m\n.end\n"
+    );
+    let dir = run_dir("single", &net);
+    let text = std::fs::read_to_string(dir.join("xb_pulses.csv")).unwrap();
+    let mut g = 20e-6;
+    let tps = [1e-3; 5]
+        .into_iter()
+        .chain([10e-3; 3])
+        .chain([1e-3; 6])
+        .collect::<Vec<_>>();
+    let mut n = 0;
+    let mut trace = vec![g];
+    for (line, tp) in text.lines().skip(1).zip(tps) {
+        let f: Vec<f64> = line
+            .split(',')
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
+        let (v_cell, g0, g1) = (f[3], f[4], f[5]);
+        assert_close(g0, g, 1e-12, "state carried from the last pulse");
+        // The device sees less than the driver (1 ohm switches at both ends).
+        assert!(v_cell.abs() < 1.6 && v_cell.abs() > 1.2, "{v_cell}");
+        let want = (g + nili_dg(g, v_cell, tp)).clamp(3e-6, 100e-6);
+        assert_close(g1, want, 1e-9, "state after the pulse");
+        g = g1;
+        trace.push(g);
+        n += 1;
+    }
+    assert_eq!(n, 14);
+    // Set pulses raise the state, reset pulses lower it, every time.
+    assert!(trace[..9].windows(2).all(|w| w[1] > w[0]), "{trace:?}");
+    assert!(trace[8..].windows(2).all(|w| w[1] < w[0]), "{trace:?}");
+}
+
+/// Circuit of `net` (a crossbar `xb` without periphery; a placeholder
+/// `.pulse` card marks the lines as driven by an analysis).
+fn xbar_circuit(net: &str) -> xbarsim::circuit::Circuit {
+    let net = net.replace(".end\n", ".pulse xb row=0 col=0 v=0\n.end\n");
+    circuit(&net)
+}
+
+fn engine(net: &str, scheme: Scheme, rdrive: f64, seed: u64) -> PulseEngine {
+    let c = xbar_circuit(net);
+    PulseEngine::new(
+        &c,
+        0,
+        rdrive,
+        rdrive,
+        1e-3,
+        scheme,
+        Scheme::Ground,
+        0.25,
+        seed,
+    )
+    .unwrap()
+}
+
+#[test]
+fn half_selected_devices_see_the_scheme_voltage() {
+    // Ideal lines and near-ideal switches: exactly the textbook voltages.
+    let lin = ".model m memristor (level=linear gmin=1u gmax=100u dyn=vteam vset=1 vreset=-1)";
+    let net = format!("hs\n{lin}\n.crossbar xb rows=6 cols=7 model=m g=50u\n.end\n");
+    for (scheme, half, other) in [
+        (Scheme::Half, 0.5, 0.0),
+        (Scheme::Third, 1.0 / 3.0, -1.0 / 3.0),
+    ] {
+        let mut e = engine(&net, scheme, 1e-6, 1);
+        e.solve_write(2 * 7 + 3, 1.0).unwrap();
+        for k in 0..42 {
+            let (i, j) = (k / 7, k % 7);
+            let want = if i == 2 && j == 3 {
+                1.0
+            } else if i == 2 || j == 3 {
+                half
+            } else {
+                other
+            };
+            assert!(
+                (e.vdev[k] - want).abs() < 1e-6,
+                "{scheme:?} ({i},{j}): {} vs {want}",
+                e.vdev[k]
+            );
+        }
+    }
+    // Floating lines, uniform linear N x N array: V(N-1)/(2N-1) across the
+    // half-selected devices (sneak paths set it).
+    let net6 = format!("fl\n{lin}\n.crossbar xb rows=6 cols=6 model=m g=50u\n.end\n");
+    let mut e = engine(&net6, Scheme::Float, 1e-6, 1);
+    e.solve_write(0, 1.0).unwrap();
+    let v_half = 1.0 * 5.0 / 11.0;
+    // Half-selected on the selected row see V - V(row-floating lines);
+    // by symmetry all floating columns sit at the same voltage.
+    let vr = e.vdev[1];
+    assert!(
+        (vr - (1.0 - v_half)).abs() < 1e-6 || (vr - v_half).abs() < 1e-6,
+        "{vr}"
+    );
+    // With wire resistance the half-selected devices see V/2 minus the IR drop.
+    let wired = format!("w\n{lin}\n.crossbar xb rows=6 cols=7 model=m g=50u rrow=5 rcol=5\n.end\n");
+    let mut e = engine(&wired, Scheme::Half, 1.0, 1);
+    e.solve_write(2 * 7 + 3, 1.0).unwrap();
+    for k in 0..42 {
+        let (i, j) = (k / 7, k % 7);
+        if (i == 2) != (j == 3) {
+            assert!(
+                e.vdev[k] < 0.5 && e.vdev[k] > 0.49,
+                "({i},{j}) {}",
+                e.vdev[k]
+            );
+        }
+    }
+    assert!(e.vdev[2 * 7 + 3] < 1.0 && e.vdev[2 * 7 + 3] > 0.98);
+}
+
+#[test]
+fn reads_below_a_hard_threshold_never_move_a_device() {
+    let net =
+        "r\n.model m memristor (level=linear gmin=1u gmax=100u dyn=vteam vset=0.3 vreset=-0.3)\n\
+               .crossbar xb rows=4 cols=4 model=m g=30u rrow=2 rcol=2\n.end\n";
+    let mut e = engine(net, Scheme::Half, 1.0, 1);
+    let before: Vec<f64> = (0..16).map(|k| e.g(k)).collect();
+    for _ in 0..20 {
+        for k in 0..16 {
+            e.read(k).unwrap();
+        }
+    }
+    let after: Vec<f64> = (0..16).map(|k| e.g(k)).collect();
+    assert_eq!(before, after);
+    // Above the threshold the same reads do move the selected devices.
+    e.vread = 0.45;
+    for k in 0..16 {
+        e.read(k).unwrap();
+    }
+    assert!((0..16).any(|k| e.g(k) != before[k]));
+}
+
+fn spec_for(target: Vec<f64>, alg: Algorithm) -> ProgramSpec {
+    let mut s = ProgramSpec::new(0, target);
+    s.algorithm = alg;
+    s.cycles = 2;
+    s
+}
+
+fn targets(n: usize, seed: u64) -> Vec<f64> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            10e-6 + 80e-6 * ((x >> 11) as f64 / (1u64 << 53) as f64)
+        })
+        .collect()
+}
+
+#[test]
+fn every_algorithm_converges_on_ideal_devices() {
+    let net =
+        format!("ideal\n{NILI}\n.crossbar xb rows=5 cols=5 model=m g=20u rrow=1 rcol=1\n.end\n");
+    let c = xbar_circuit(&net);
+    for alg in [
+        Algorithm::WriteVerify,
+        Algorithm::Ispp,
+        Algorithm::FeedForward,
+    ] {
+        let s = spec_for(targets(25, 3), alg);
+        let r = program::run(&c, &s, |_, _, _| {}).unwrap();
+        assert!(r.failure.is_none());
+        assert_eq!(r.failed_devices, 0, "{alg:?}");
+        assert_eq!(r.within_tol_pct(s.tol), 100.0, "{alg:?}: {:?}", r.error_pct);
+        assert!(r.mean_abs_error_pct() < 100.0 * s.tol, "{alg:?}");
+        assert!(r.pulses() > 0);
+    }
+}
+
+#[test]
+fn stuck_devices_are_reported_as_failures() {
+    let net = "stuck\n.model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili stuck=0.15 stuck_state=off)\n\
+               .crossbar xb rows=6 cols=6 model=m g=20u rrow=1 rcol=1\n.end\n";
+    let c = xbar_circuit(net);
+    let mut s = spec_for(targets(36, 9), Algorithm::WriteVerify);
+    s.cycles = 3;
+    let r = program::run(&c, &s, |_, _, _| {}).unwrap();
+    let nstuck = r.stuck.iter().filter(|x| **x).count();
+    assert!((2..15).contains(&nstuck), "{nstuck}");
+    assert_eq!(r.failed_devices, nstuck);
+    for k in 0..36 {
+        if r.stuck[k] {
+            assert!(
+                r.error_pct[k].abs() > 5.0,
+                "stuck device {k} cannot be within tolerance"
+            );
+            assert_eq!(r.g_final[k], r.g_initial[k]);
+        } else {
+            assert!(
+                r.error_pct[k].abs() <= 5.0,
+                "device {k}: {}",
+                r.error_pct[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_result_other_seed_other_devices() {
+    let net = "seed\n.model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd=0.3 vreset_sd=0.3 vcorr=0.5 stuck=0.05 c2c=0.2)\n\
+               .crossbar xb rows=4 cols=4 model=m g=20u rrow=1 rcol=1\n.end\n";
+    let c = xbar_circuit(net);
+    let mut s = spec_for(targets(16, 5), Algorithm::WriteVerify);
+    let a = program::run(&c, &s, |_, _, _| {}).unwrap();
+    let b = program::run(&c, &s, |_, _, _| {}).unwrap();
+    assert_eq!(a.g_final, b.g_final);
+    assert_eq!(a.pulses(), b.pulses());
+    s.seed = 2;
+    let d = program::run(&c, &s, |_, _, _| {}).unwrap();
+    assert_ne!(a.g_final, d.g_final);
+}
+
+#[test]
+fn quantized_device_steps_one_state_per_pulse() {
+    // Seed 004: from the top state (16 G0), each reset pulse lowers it by 0.5 G0.
+    let net = "qc\n.model m memristor (level=linear dyn=quantized sigma=0 vset=1 vreset=-1)\n\
+               .crossbar xb rows=1 cols=1 model=m g=1.24m\n.end\n";
+    let mut e = engine(net, Scheme::Half, 1.0, 1);
+    let g0 = 77.5e-6;
+    assert_close(e.g(0), 16.0 * g0, 1e-9, "top state");
+    for n in 1..=5 {
+        e.pulse(0, -1.5).unwrap();
+        assert_close(e.g(0), (16.0 - 0.5 * n as f64) * g0, 1e-9, "state n");
+    }
+    e.pulse(0, -0.5).unwrap(); // below threshold: no step
+    assert_close(e.g(0), 13.5 * g0, 1e-9, "no step below threshold");
+    e.pulse(0, 1.5).unwrap();
+    assert_close(e.g(0), 14.0 * g0, 1e-9, "a set pulse steps back up");
+}
+
+#[test]
+fn program_writes_its_files_and_disturbance_shows() {
+    let dir = tmpdir("program-files");
+    write_g_csv(&dir.join("t.csv"), 8, 8, |i, j| {
+        10e-6 + 90e-6 * ((i * 8 + j) as f64 / 63.0)
+    });
+    let lib = ".model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd=0.31 vreset_sd=0.37 vcorr=0.6)";
+    let base = format!("f\n{lib}\n.crossbar xb rows=8 cols=8 model=m g=20u rrow=1 rcol=1\n");
+    let read = |tag: &str, extra: &str| -> serde_json::Value {
+        let d = dir.join(tag);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(dir.join("t.csv"), d.join("t.csv")).unwrap();
+        std::fs::write(
+            d.join("p.cir"),
+            format!("{base}.program xb target=file(\"t.csv\") cycles=3 log=1 {extra}\n.end\n"),
+        )
+        .unwrap();
+        let (code, out, err) = run_bin(&[
+            "run",
+            d.join("p.cir").to_str().unwrap(),
+            "-o",
+            d.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(".program xb: 8 x 8"), "{out}");
+        for f in [
+            "xb_program_g.csv",
+            "xb_program_error.csv",
+            "xb_program_hist.csv",
+            "xb_program_cycles.csv",
+            "xb_program_pulses.csv",
+            "xb_program_g.png",
+            "xb_program_target.png",
+        ] {
+            assert!(d.join(f).exists(), "{f}");
+        }
+        serde_json::from_str(&std::fs::read_to_string(d.join("program.json")).unwrap()).unwrap()
+    };
+    let on = read("on", "");
+    let off = read("off", "disturb=0");
+    for j in [&on, &off] {
+        for k in [
+            "mean_abs_error_pct",
+            "within_tol_pct",
+            "stuck_devices",
+            "cycles",
+            "pulses",
+            "disturbed_devices",
+        ] {
+            assert!(j.get(k).is_some(), "{k}");
+        }
+        assert_eq!(j["per_cycle"]["pulses"].as_array().unwrap().len(), 3);
+    }
+    // Without disturbance the first cycle already has every device in.
+    assert_eq!(
+        off["per_cycle"]["within_tol_pct"][0].as_f64().unwrap(),
+        100.0
+    );
+    assert_eq!(off["disturbed_devices"].as_u64().unwrap(), 0);
+    // The log's half-selected voltages are about V/2.
+    let log = std::fs::read_to_string(dir.join("on").join("xb_program_pulses.csv")).unwrap();
+    for l in log.lines().skip(1).take(200) {
+        let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+        let (vd, vh) = (f[3], f[8]);
+        assert!(vh <= vd.abs() / 2.0 + 1e-9 && vh > 0.45 * vd.abs(), "{l}");
+    }
+}
+
+#[test]
+fn program_card_errors_are_located() {
+    let e = errors("x\n.model m memristor (level=linear gmin=1u gmax=1m)\n.crossbar xb rows=2 cols=2 model=m g=10u\n.program xb target=50u\n.end\n");
+    assert!(
+        e.contains(":4:") && e.contains("no switching dynamics"),
+        "{e}"
+    );
+    let e = errors("x\n.model m memristor (level=linear gmin=1u gmax=1m dyn=magic)\n.end\n");
+    assert!(
+        e.contains(":2:") && e.contains("unknown switching dynamics 'magic'"),
+        "{e}"
+    );
+    let e = errors("x\n.model m memristor (level=linear gmin=1u gmax=1m dyn=nili)\n.crossbar xb rows=2 cols=2 model=m g=10u\n.program xb target=50u scheme=ground\n.end\n");
+    assert!(e.contains(":4:") && e.contains("write scheme"), "{e}");
+    let e = errors("x\n.model m memristor (level=linear gmin=1u gmax=1m dyn=nili)\n.crossbar xb rows=2 cols=2 model=m g=10u\n.pulse xb row=5 col=0 v=1\n.end\n");
+    assert!(e.contains(":4:") && e.contains("row"), "{e}");
+}
