@@ -767,7 +767,7 @@ impl Elab {
     /// `.program XB target=file("t.csv") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=] [cycles=] [seed=] ...`
     fn program(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
         use crate::analysis::program::{Algorithm, ProgramSpec};
-        let usage = ".program XB target=file(\"t.csv\") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=0.05] [aim=0.5] [cycles=3] [seed=1] [vread=0.25] [read_scheme=ground] [tp=1m] [vstart_set=0.8] [vstart_reset=0.8] [vstep_set=4m] [vstep_reset=8m] [vmax=2.5] [backoff=0.1] [maxpulses=1000] [rdrive=1] [rsense=1] [disturb=1] [log=0]";
+        let usage = ".program XB target=file(\"t.csv\") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=0.05] [aim=0.5] [cycles=3] [seed=1] [vread=0.25] [read_scheme=ground] [tp=1m] [vstart_set=0.8] [vstart_reset=0.8] [vstep_set=4m] [vstep_reset=8m] [vstep_coarse=50m] [vmax=2.5] [backoff=50m] [maxpulses=1000] [rdrive=1] [rsense=1] [disturb=1] [log=0]";
         let Some(xbar) = self.crossbar_arg(kind, words, ".program", usage) else {
             return;
         };
@@ -894,11 +894,12 @@ impl Elab {
                         }
                     }
                 }
-                ("vstart_set" | "vstart_reset" | "backoff", _) => {
+                ("vstart_set" | "vstart_reset" | "backoff" | "vstep_coarse", _) => {
                     if let Some(x) = self.num_arg(a, nonneg, ">= 0 (a magnitude in V)") {
                         match key {
                             "vstart_set" => spec.vstart_set = x,
                             "vstart_reset" => spec.vstart_reset = x,
+                            "vstep_coarse" => spec.vstep_coarse = x,
                             _ => spec.backoff = x,
                         }
                     }

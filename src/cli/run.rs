@@ -335,8 +335,11 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 }
                 if !quiet {
                     println!(
-                        "  .pulse {xname}: {} pulse(s), {:.3} s -> {}",
+                        "  .pulse {xname}: {} pulse(s), {} solve(s), {} Newton iteration(s), {} factorization(s), {:.3} s -> {}",
                         r.records.len(),
+                        r.solves,
+                        r.iterations,
+                        r.factorizations,
                         t.elapsed().as_secs_f64(),
                         files[0].display()
                     );

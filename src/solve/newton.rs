@@ -175,8 +175,13 @@ impl<'a> Newton<'a> {
         // already within the step tolerance without ‖F‖ falling.
         let mut prev_f = f64::INFINITY;
         let mut floor_hits = 0;
+        // The line search left F(y) in `sys.f` (no Jacobian needed next).
+        let mut f_current = false;
         for _ in 0..o.itl1 {
-            sys.assemble(c, y, refactor);
+            if !(f_current && !refactor) {
+                sys.assemble(c, y, refactor);
+            }
+            f_current = false;
             if !sys.f.iter().all(|x| x.is_finite()) {
                 return Ok(false);
             }
@@ -222,6 +227,7 @@ impl<'a> Newton<'a> {
                     || self.residual_ok(sys)
                     || k == 12
                 {
+                    f_current = true;
                     break;
                 }
                 alpha *= 0.5;

@@ -335,7 +335,9 @@ impl PulseEngine {
                     let s = v / v0;
                     self.wy.iter_mut().for_each(|y| *y *= s);
                 }
-                _ => {}
+                // Another cell (or polarity): other devices carry the large
+                // voltages, so the old Jacobian would contract slowly.
+                _ => self.wfactored = false,
             }
             self.bias = Bias::Write { cell, v, scheme };
         }

@@ -11,13 +11,17 @@
 //! each re-tuning the devices whose verify read is out of tolerance, e.g.
 //! because later pulses disturbed them):
 //! - `wv`, write-verify after Alibart et al. 2012 as used in the 64×64 paper:
-//!   read; pulse with the sign of the error; the amplitude ramps by
-//!   `vstep_set`/`vstep_reset` (4 mV / 8 mV) per pulse from its start, up to
-//!   `vmax` (2.5 V), but only while a pulse moves the device by less than
-//!   [`MIN_MOVE`] of the distance still to go; on overshoot the polarity flips and the
-//!   ramp restarts; stop inside the tolerance. The algorithm is adaptable: a
-//!   ramp starts `backoff` below the amplitude at which this device last moved
-//!   in that direction (never below `vstart_set`/`vstart_reset`).
+//!   read; pulse with the sign of the error; the amplitude ramps up to `vmax`
+//!   (2.5 V) while a pulse moves the device by less than [`MIN_MOVE`] of the
+//!   distance still to go (a responding device keeps its amplitude); on
+//!   overshoot the polarity flips and the ramp restarts; stop once within
+//!   `aim`·tol. Steps: `vstep_coarse` (50 mV, the paper's characterization
+//!   step) until the device first responds in a ramp, then one coarse step
+//!   back and the paper's `vstep_set`/`vstep_reset` (4 mV / 8 mV). The
+//!   algorithm is adaptable: a ramp starts `backoff` below the amplitude at
+//!   which this device last responded in that direction, with fine steps
+//!   (never below `vstart_set`/`vstart_reset`). `vstep_coarse=0` gives the
+//!   plain fine ramp.
 //! - `ispp`, incremental step pulse programming: one polarity (the sign of the
 //!   first error), V_k = vstart + k·vstep, verify after each pulse, stop
 //!   (inhibit) when the device passes the near edge of the tolerance band;
@@ -95,6 +99,9 @@ pub struct ProgramSpec {
     pub vstart_reset: f64,
     pub vstep_set: f64,
     pub vstep_reset: f64,
+    /// Write-verify: step of the ramp until the device first responds (0:
+    /// fine steps from the start).
+    pub vstep_coarse: f64,
     pub vmax: f64,
     pub backoff: f64,
     pub max_pulses: usize,
@@ -124,8 +131,9 @@ impl ProgramSpec {
             vstart_reset: 0.8,
             vstep_set: 4e-3,
             vstep_reset: 8e-3,
+            vstep_coarse: 0.05,
             vmax: 2.5,
-            backoff: 0.1,
+            backoff: 0.05,
             max_pulses: 1000,
             rdrive: 1.0,
             rsense: 1.0,
@@ -397,6 +405,9 @@ impl Tuner<'_> {
     fn write_verify(&mut self, k: usize, mut g: f64) -> Result<Outcome, SolveFailure> {
         let t = self.s.target[k];
         let mut set = g < t;
+        // Fine steps once the device has responded in this ramp (or when its
+        // response amplitude is known from an earlier ramp).
+        let mut fine = self.s.vstep_coarse <= 0.0 || self.moved_at[k][usize::from(!set)] > 0.0;
         let mut v = self.start(k, set);
         let mut moved = false;
         for _ in 0..self.s.max_pulses {
@@ -404,29 +415,39 @@ impl Tuner<'_> {
             if self.arrived(k, g1) {
                 return Ok(Outcome::Ok);
             }
+            let dir = if set { 1.0 } else { -1.0 };
+            let progress = (g1 - g) * dir;
+            g = g1;
             // Remember where this device first responded in this ramp.
-            if !moved && (g1 - g).abs() > 0.25 * self.s.tol * t {
+            if !moved && progress > 0.25 * self.s.tol * t {
                 moved = true;
                 self.moved_at[k][usize::from(!set)] = v;
+                if !fine {
+                    // First response on the coarse ramp: step back and go on
+                    // with the fine steps.
+                    fine = true;
+                    v = (v - self.s.vstep_coarse).max(self.start(k, set));
+                    continue;
+                }
             }
             if (g1 < t) != set {
                 // Overshoot: flip polarity and restart the ramp.
                 set = !set;
+                fine = self.s.vstep_coarse <= 0.0 || self.moved_at[k][usize::from(!set)] > 0.0;
                 v = self.start(k, set);
                 moved = false;
-            } else if (g1 - g) * if set { 1.0 } else { -1.0 } < MIN_MOVE * (t - g).abs() {
+            } else if progress < MIN_MOVE * (t - g1).abs() {
                 // Too little response: ramp up (a responding device keeps its
                 // amplitude; that is what makes the algorithm adaptable).
-                v += if set {
-                    self.s.vstep_set
-                } else {
-                    self.s.vstep_reset
+                v += match (fine, set) {
+                    (false, _) => self.s.vstep_coarse,
+                    (true, true) => self.s.vstep_set,
+                    (true, false) => self.s.vstep_reset,
                 };
                 if v > self.s.vmax + 1e-12 {
                     return Ok(Outcome::Failed);
                 }
             }
-            g = g1;
         }
         Ok(Outcome::Failed)
     }
@@ -698,6 +719,9 @@ pub struct PulseRecord {
 }
 
 pub struct PulseSeqResult {
+    pub solves: usize,
+    pub iterations: usize,
+    pub factorizations: usize,
     pub rows: usize,
     pub cols: usize,
     pub records: Vec<PulseRecord>,
@@ -767,6 +791,9 @@ pub fn run_pulses(
     }
     let g_after = (0..n).map(|k| eng.g(k)).collect();
     Ok(PulseSeqResult {
+        solves: eng.solves,
+        iterations: eng.iterations,
+        factorizations: eng.factorizations,
         rows: eng.rows(),
         cols: eng.cols(),
         records,
