@@ -178,7 +178,7 @@ impl<'a> Newton<'a> {
         // The line search left F(y) in `sys.f` (no Jacobian needed next).
         let mut f_current = false;
         for _ in 0..o.itl1 {
-            if !(f_current && !refactor) {
+            if !f_current || refactor {
                 sys.assemble(c, y, refactor);
             }
             f_current = false;
