@@ -67,6 +67,7 @@ pub fn write_program(
             "solves": r.solves,
             "newton_iterations": r.iterations,
             "factorizations": r.factorizations,
+            "reads_without_solve": r.reused_reads,
             "seconds": seconds,
         },
         "failure": r.failure.as_ref().map(|e| e.to_string()),

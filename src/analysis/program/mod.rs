@@ -201,6 +201,8 @@ pub struct ProgramResult {
     pub solves: usize,
     pub iterations: usize,
     pub factorizations: usize,
+    /// Reads answered without a solve (nothing moved since the same read).
+    pub reused_reads: usize,
     /// Set when a circuit solve failed (the results so far are kept).
     pub failure: Option<SolveFailure>,
 }
@@ -663,6 +665,7 @@ pub fn run(
         solves: eng.solves,
         iterations: eng.iterations,
         factorizations: eng.factorizations,
+        reused_reads: eng.reused_reads,
         failure,
     })
 }
