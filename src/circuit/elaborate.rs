@@ -161,7 +161,10 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
             || e.c.analyses.iter().any(|a| {
                 !matches!(
                     a,
-                    Analysis::Vmm { .. } | Analysis::Read(_) | Analysis::Sizing(_)
+                    Analysis::Vmm { .. }
+                        | Analysis::Read(_)
+                        | Analysis::Sizing(_)
+                        | Analysis::Perceptron(_)
                 )
             });
         if let Err(d) = validate::validate(&e.c, Some(deck), own) {
@@ -684,6 +687,19 @@ impl Elab {
         }
     }
 
+    /// `.perceptron XB data=file(...) ...` (checked by `analysis::perceptron::card`).
+    fn perceptron(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::perceptron::card;
+        let Some(xbar) = self.crossbar_arg(kind, words, ".perceptron", card::USAGE) else {
+            return;
+        };
+        let params = &mut self.params;
+        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval(&v.expr)) {
+            Ok(s) => self.c.analyses.push(Analysis::Perceptron(Box::new(s))),
+            Err(d) => self.errors.extend(d),
+        }
+    }
+
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
@@ -696,6 +712,9 @@ impl Elab {
             }
             Card::Directive { kind, words, args } if kind.text == "sizing" => {
                 e.sizing(deck, kind, words, args)
+            }
+            Card::Directive { kind, words, args } if kind.text == "perceptron" => {
+                e.perceptron(deck, kind, words, args)
             }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
@@ -749,7 +768,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .perceptron .end",
                 ),
             ),
             _ => {}

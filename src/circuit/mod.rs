@@ -174,6 +174,8 @@ pub enum Analysis {
     Read(crate::analysis::read::ReadSpec),
     /// Largest array meeting a criterion.
     Sizing(crate::analysis::sizing::SizingSpec),
+    /// Perceptron readout through a crossbar.
+    Perceptron(Box<crate::analysis::perceptron::PerceptronSpec>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
