@@ -106,6 +106,8 @@ pub struct PerceptronSpec {
     pub nlevels: Vec<usize>,
     pub rwires: Vec<f64>,
     pub sizes: Vec<usize>,
+    /// Wire resistances per segment of the size sweep (empty: XB's own).
+    pub size_r: Vec<f64>,
 }
 
 impl PerceptronSpec {

@@ -7,7 +7,7 @@
 //! +   [levels=0] [quant=uniform|vaq|qc] [seed=1]
 //! +   [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1]
 //! +   [rdrive=0] [rsense=0] [out=perceptron]
-//! +   [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...]
+//! +   [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...] [size_r=...]
 //! ```
 //!
 //! Files are relative to the netlist that holds the card and are read at
@@ -24,7 +24,7 @@ use crate::nn::train::{Perceptron, TrainConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const USAGE: &str = ".perceptron XB data=file(\"digits.csv\") [weights=file(\"w.csv\")] [vread=0.25] [gmin=10u] [gmax=100u] [diff=0|1] [import=uniform|gauss|studentt] [err=0] [nu=3] [tloc=0] [tparams=file(\"t.csv\")] [levels=0] [quant=uniform|vaq|qc] [seed=1] [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1] [rdrive=0] [rsense=0] [out=perceptron] [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...]";
+pub const USAGE: &str = ".perceptron XB data=file(\"digits.csv\") [weights=file(\"w.csv\")] [vread=0.25] [gmin=10u] [gmax=100u] [diff=0|1] [import=uniform|gauss|studentt] [err=0] [nu=3] [tloc=0] [tparams=file(\"t.csv\")] [levels=0] [quant=uniform|vaq|qc] [seed=1] [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1] [rdrive=0] [rsense=0] [out=perceptron] [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...] [size_r=...]";
 
 /// Default sweep points.
 pub const ERRS: [f64; 8] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
@@ -79,6 +79,7 @@ pub fn spec(
     let mut errs_list = ERRS.to_vec();
     let mut nlevels = NLEVELS.to_vec();
     let mut rwires = RWIRES.to_vec();
+    let mut size_r: Vec<f64> = Vec::new();
     let mut sizes: Option<(Vec<usize>, Span)> = None;
 
     for a in args {
@@ -227,20 +228,18 @@ pub fn spec(
                     }
                 }
             }
-            "errs" | "rwires" => {
+            "errs" | "rwires" | "size_r" => {
                 let v: Option<Vec<f64>> = text
                     .split([',', ' '])
                     .filter(|t| !t.is_empty())
                     .map(|t| crate::netlist::units::parse_number(t).filter(|x| *x >= 0.0))
                     .collect();
                 match v {
-                    Some(v) if !v.is_empty() => {
-                        if key == "errs" {
-                            errs_list = v
-                        } else {
-                            rwires = v
-                        }
-                    }
+                    Some(v) if !v.is_empty() => match key {
+                        "errs" => errs_list = v,
+                        "rwires" => rwires = v,
+                        _ => size_r = v,
+                    },
                     _ => errs.push(bad(format!(
                         "'{key}' must be a comma-separated list of numbers >= 0, got '{text}'"
                     ))),
@@ -453,5 +452,6 @@ pub fn spec(
         nlevels,
         rwires,
         sizes,
+        size_r,
     })
 }

@@ -16,9 +16,10 @@
 //!   images.
 //! - `rwire`: accuracy vs wire resistance per segment r ∈ `rwires` (rows and
 //!   columns), XB's size, one import draw (seed) for every point.
-//! - `size`: accuracy vs array size N×N, N ∈ `sizes`, XB's wire resistance,
-//!   the perceptron in rows 0…, columns 0… and every other device at XB's
-//!   mean declared state; one import draw for every point.
+//! - `size`: accuracy vs array size N×N, N ∈ `sizes`, one curve per wire
+//!   resistance in `size_r` (default XB's own), the perceptron in rows 0…,
+//!   columns 0… and every other device at XB's mean declared state; one
+//!   import draw for every point.
 //!
 //! `rwire` and `size` arrays are rebuilt from XB's model alone, like
 //! `.sizing`: other elements of the netlist are not attached. Points run in
@@ -493,44 +494,46 @@ fn wire_sweep(
     );
     let ideal = ideal_readout(spec, p, &prep.test, law, &b.g_state);
     let pad = mean_state(c, spec.xbar);
-    let xs: Vec<f64> = match kind {
-        SweepKind::Size => spec.sizes.iter().map(|&n| n as f64).collect(),
-        _ => spec.rwires.clone(),
-    };
-    let out: Vec<(f64, f64, f64)> = xs
-        .par_iter()
-        .map(|&x| {
-            let cc = match kind {
-                SweepKind::Size => bare_array(
-                    c,
-                    spec.xbar,
-                    (x as usize, x as usize),
-                    (xb.rrow, xb.rcol),
-                    pad,
-                    (p.inputs, cols, &b.g_state),
-                ),
-                _ => bare_array(
-                    c,
-                    spec.xbar,
-                    (xb.rows, xb.cols),
-                    (x, x),
-                    pad,
-                    (p.inputs, cols, &b.g_state),
-                ),
+    // Jobs (x, wire resistance per segment): rwire varies r at XB's size;
+    // size varies N at each of size_r (default XB's own rrow/rcol).
+    let jobs: Vec<(f64, (f64, f64))> = match kind {
+        SweepKind::Size => {
+            let rs: Vec<(f64, f64)> = if spec.size_r.is_empty() {
+                vec![(xb.rrow, xb.rcol)]
+            } else {
+                spec.size_r.iter().map(|&r| (r, r)).collect()
             };
-            let (r, st) = circuit_readout(&cc, 0, spec, p, &prep.test)?;
-            Ok((r.accuracy, st.mean_rel_error, st.secs))
+            rs.iter()
+                .flat_map(|&r| spec.sizes.iter().map(move |&n| (n as f64, r)))
+                .collect()
+        }
+        _ => spec.rwires.iter().map(|&r| (r, (r, r))).collect(),
+    };
+    let out: Vec<(f64, f64, f64)> = jobs
+        .par_iter()
+        .map(|&(x, r)| {
+            let dims = match kind {
+                SweepKind::Size => (x as usize, x as usize),
+                _ => (xb.rows, xb.cols),
+            };
+            let cc = bare_array(c, spec.xbar, dims, r, pad, (p.inputs, cols, &b.g_state));
+            let (res, st) = circuit_readout(&cc, 0, spec, p, &prep.test)?;
+            Ok((res.accuracy, st.mean_rel_error, st.secs))
         })
         .collect::<Result<_, SolveFailure>>()?;
     let sw = prep.software_accuracy;
+    let rname = |r: (f64, f64)| {
+        if r.0 == r.1 {
+            format!("{}", r.0)
+        } else {
+            format!("{}/{}", r.0, r.1)
+        }
+    };
     let (xname, xdesc, title) = match kind {
         SweepKind::Size => (
             "size",
             "array size N (N x N)".to_string(),
-            format!(
-                "accuracy vs array size ({} ohm per segment)",
-                xb.rrow.max(xb.rcol)
-            ),
+            "accuracy vs size of the array holding the perceptron".to_string(),
         ),
         _ => (
             "r_segment_ohm",
@@ -541,25 +544,72 @@ fn wire_sweep(
             ),
         ),
     };
-    let rows = xs
+    let rows = jobs
         .iter()
         .zip(&out)
-        .map(|(&x, o)| vec![f(x), f(sw), f(ideal.accuracy), f(o.0), f(o.1), f(o.2)])
+        .map(|(&(x, r), o)| {
+            vec![
+                f(x),
+                rname(r),
+                f(sw),
+                f(ideal.accuracy),
+                f(o.0),
+                f(o.1),
+                f(o.2),
+            ]
+        })
         .collect();
+    let xs: Vec<f64> = {
+        let mut v: Vec<f64> = jobs.iter().map(|j| j.0).collect();
+        v.dedup();
+        v
+    };
     let line = |v: f64| xs.iter().map(|&x| (x, pct(v))).collect::<Vec<_>>();
-    // The first point whose circuit accuracy is 1 point (or more) below ideal.
-    let costly = xs
-        .iter()
-        .zip(&out)
-        .find(|(_, o)| o.0 < ideal.accuracy - 0.01)
-        .map(|(x, o)| format!("first >= 1 point below ideal at {x} ({:.2} %)", pct(o.0)))
-        .unwrap_or_else(|| "never 1 point below ideal".into());
+    let mut curves = vec![
+        Curve {
+            name: "software".into(),
+            points: line(sw),
+        },
+        Curve {
+            name: "imported, ideal math".into(),
+            points: line(ideal.accuracy),
+        },
+    ];
+    let mut groups: Vec<(f64, f64)> = jobs.iter().map(|j| j.1).collect();
+    groups.dedup();
+    let mut summary = Vec::new();
+    for g in &groups {
+        let pts: Vec<(f64, f64)> = jobs
+            .iter()
+            .zip(&out)
+            .filter(|(j, _)| j.1 == *g)
+            .map(|(j, o)| (j.0, o.0))
+            .collect();
+        curves.push(Curve {
+            name: match kind {
+                SweepKind::Size => format!("imported, circuit, {} ohm/segment", rname(*g)),
+                _ => "imported, circuit".into(),
+            },
+            points: pts.iter().map(|&(x, a)| (x, pct(a))).collect(),
+        });
+        // The first point whose circuit accuracy is 1 point (or more) below ideal.
+        let costly = pts
+            .iter()
+            .find(|(_, a)| *a < ideal.accuracy - 0.01)
+            .map(|(x, a)| format!("first >= 1 point below ideal at {x} ({:.2} %)", pct(*a)))
+            .unwrap_or_else(|| "never 1 point below ideal".into());
+        summary.push(match kind {
+            SweepKind::Size => format!("{} ohm/segment: {costly}", rname(*g)),
+            _ => costly,
+        });
+    }
     Ok(SweepResult {
         kind,
         tables: vec![(
             String::new(),
             vec![
                 xname.to_string(),
+                "r_wire_ohm".into(),
                 "software_accuracy".into(),
                 "ideal_accuracy".into(),
                 "circuit_accuracy".into(),
@@ -571,27 +621,15 @@ fn wire_sweep(
         title,
         x_desc: xdesc,
         y_desc: "test accuracy (%)".into(),
-        curves: vec![
-            Curve {
-                name: "software".into(),
-                points: line(sw),
-            },
-            Curve {
-                name: "imported, ideal math".into(),
-                points: line(ideal.accuracy),
-            },
-            Curve {
-                name: "imported, circuit".into(),
-                points: xs.iter().zip(&out).map(|(&x, o)| (x, pct(o.0))).collect(),
-            },
-        ],
+        curves,
         summary: format!(
             "circuit accuracy {} (ideal {:.2} %)",
-            costly,
+            summary.join("; "),
             pct(ideal.accuracy)
         ),
         json: serde_json::json!({
-            "x": xs,
+            "x": jobs.iter().map(|j| j.0).collect::<Vec<_>>(),
+            "r_wire_ohm": jobs.iter().map(|j| rname(j.1)).collect::<Vec<_>>(),
             "ideal_accuracy": ideal.accuracy,
             "circuit_accuracy": out.iter().map(|o| o.0).collect::<Vec<_>>(),
             "mean_rel_current_error": out.iter().map(|o| o.1).collect::<Vec<_>>(),
