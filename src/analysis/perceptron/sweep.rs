@@ -575,14 +575,23 @@ fn wire_sweep(
             points: line(ideal.accuracy),
         },
     ];
-    let mut groups: Vec<(f64, f64)> = jobs.iter().map(|j| j.1).collect();
-    groups.dedup();
+    // One circuit curve per wire resistance of the size sweep; one in all
+    // for the wire sweep.
+    let group = |j: &(f64, (f64, f64))| match kind {
+        SweepKind::Size => j.1,
+        _ => (f64::NAN, f64::NAN),
+    };
+    let mut groups: Vec<(f64, f64)> = jobs.iter().map(group).collect();
+    groups.dedup_by(|a, b| a.0.total_cmp(&b.0).is_eq() && a.1.total_cmp(&b.1).is_eq());
     let mut summary = Vec::new();
     for g in &groups {
         let pts: Vec<(f64, f64)> = jobs
             .iter()
             .zip(&out)
-            .filter(|(j, _)| j.1 == *g)
+            .filter(|(j, _)| {
+                let k = group(j);
+                k.0.total_cmp(&g.0).is_eq() && k.1.total_cmp(&g.1).is_eq()
+            })
             .map(|(j, o)| (j.0, o.0))
             .collect();
         curves.push(Curve {
