@@ -417,7 +417,7 @@ fn card_errors_are_located() {
     let d = "../data/uci_digits_8x8.csv";
     let head =
         ".model lin memristor (level=linear)\n.crossbar xb rows=64 cols=10 model=lin g=10u\n";
-    let cases: [(String, &str); 9] = [
+    let cases: [(String, &str); 10] = [
         (format!(".perceptron xb data=file(\"{d}\") import=fancy\n"), "inline.cir:4:63: error: unknown import error model 'fancy'"),
         (format!(".perceptron xb data=file(\"{d}\") diff=1\n"), "inline.cir:4:1: error: crossbar 'xb' is 64x10; this perceptron needs at least 64x20"),
         (".perceptron xb err=0.1\n".to_string(), "inline.cir:4:1: error: .perceptron needs data=file"),
@@ -427,6 +427,7 @@ fn card_errors_are_located() {
         (format!(".perceptron xb data=file(\"{d}\") quant=qc levels=4 gmin=10u gmax=100u\n"), "holds 2 QC state(s) (multiples of G0/2 = 38.7 uS); need 4"),
         (format!(".perceptron xb data=file(\"{d}\") levels=1\n"), "inline.cir:4:63: error: 'levels' must be 0 (continuous) or a whole number 2..4096, got 1"),
         (format!(".perceptron yb data=file(\"{d}\")\n"), "inline.cir:4:13: error: no crossbar named 'yb'"),
+        (format!(".perceptron xb data=file(\"{d}\") quant=vaq\n"), "inline.cir:4:62: error: quant=vaq places levels, but levels is 0"),
     ];
     for (card, want) in cases {
         let e = errors(&format!("t\n{head}{card}"));

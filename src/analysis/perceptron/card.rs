@@ -73,6 +73,7 @@ pub fn spec(
     let (mut vread, mut gmin, mut gmax, mut diff) = (0.25, None, None, false);
     let (mut model, mut err, mut nu, mut tloc) = ("uniform".to_string(), 0.0, 3.0, 0.0);
     let (mut levels, mut quant, mut seed) = (0usize, Scheme::Uniform, 1u64);
+    let mut quant_span: Option<Span> = None;
     let (mut rdrive, mut rsense, mut out) = (0.0, 0.0, "perceptron".to_string());
     let mut sweeps: Vec<(SweepKind, Span)> = Vec::new();
     let mut seeds = 5usize;
@@ -197,7 +198,10 @@ pub fn spec(
                 ),
             },
             "quant" => match Scheme::parse(&text) {
-                Some(s) => quant = s,
+                Some(s) => {
+                    quant = s;
+                    quant_span = Some(span);
+                }
                 None => errs
                     .push(bad(format!("unknown level placement '{text}'")).with_hint(
                         "quant=uniform, vaq (variance-aware) or qc (multiples of G0/2)",
@@ -379,6 +383,18 @@ pub fn spec(
             tparams.as_ref().map(|t| t.1).unwrap_or(kind.span),
             "tparams applies to import=studentt",
         ));
+    }
+    if let (Some(span), 0, Scheme::Uniform | Scheme::Vaq) = (quant_span, levels, quant) {
+        errs.push(
+            Diagnostic::new(
+                span,
+                format!(
+                    "quant={} places levels, but levels is 0 (continuous)",
+                    quant.name()
+                ),
+            )
+            .with_hint("give levels=<N>, e.g. levels=16"),
+        );
     }
     if quant == Scheme::Qc && errs.is_empty() {
         if let Err(avail) = import::levels(quant, levels, &map, &error_model) {
