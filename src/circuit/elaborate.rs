@@ -379,6 +379,19 @@ impl Elab {
         found
     }
 
+    /// `.perceptron XB data=file(...) ...` (checked by `analysis::perceptron::card`).
+    fn perceptron(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::perceptron::card;
+        let Some(xbar) = self.crossbar_arg(kind, words, ".perceptron", card::USAGE) else {
+            return;
+        };
+        let params = &mut self.params;
+        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval(&v.expr)) {
+            Ok(s) => self.c.analyses.push(Analysis::Perceptron(Box::new(s))),
+            Err(d) => self.errors.extend(d),
+        }
+    }
+
     /// One `.crossbar` card into the element arrays.
     fn crossbar(
         &mut self,
@@ -687,23 +700,13 @@ impl Elab {
         }
     }
 
-    /// `.perceptron XB data=file(...) ...` (checked by `analysis::perceptron::card`).
-    fn perceptron(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
-        use crate::analysis::perceptron::card;
-        let Some(xbar) = self.crossbar_arg(kind, words, ".perceptron", card::USAGE) else {
-            return;
-        };
-        let params = &mut self.params;
-        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval(&v.expr)) {
-            Ok(s) => self.c.analyses.push(Analysis::Perceptron(Box::new(s))),
-            Err(d) => self.errors.extend(d),
-        }
-    }
-
     /// One analysis (or unknown directive) card.
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
         match card {
+            Card::Directive { kind, words, args } if kind.text == "perceptron" => {
+                e.perceptron(deck, kind, words, args)
+            }
             Card::Directive { kind, words, args } if kind.text == "vmm" => {
                 e.vmm(deck, kind, words, args)
             }
@@ -712,9 +715,6 @@ impl Elab {
             }
             Card::Directive { kind, words, args } if kind.text == "sizing" => {
                 e.sizing(deck, kind, words, args)
-            }
-            Card::Directive { kind, words, args } if kind.text == "perceptron" => {
-                e.perceptron(deck, kind, words, args)
             }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)

@@ -170,12 +170,12 @@ pub enum Analysis {
         rdrive: f64,
         rsense: f64,
     },
+    /// Perceptron readout through a crossbar.
+    Perceptron(Box<crate::analysis::perceptron::PerceptronSpec>),
     /// Read one cell under a bias scheme.
     Read(crate::analysis::read::ReadSpec),
     /// Largest array meeting a criterion.
     Sizing(crate::analysis::sizing::SizingSpec),
-    /// Perceptron readout through a crossbar.
-    Perceptron(Box<crate::analysis::perceptron::PerceptronSpec>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -243,18 +243,18 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     "* .read on crossbar '{x}' is not exported: ngspice has no such analysis"
                 )?;
             }
-            Analysis::Perceptron(p) => {
-                let x = &c.crossbars[p.xbar].name;
-                writeln!(
-                    w,
-                    "* .perceptron on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
             Analysis::Vmm { xbar, .. } => {
                 let x = &c.crossbars[*xbar].name;
                 writeln!(
                     w,
                     "* .vmm on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
+            Analysis::Perceptron(p) => {
+                let x = &c.crossbars[p.xbar].name;
+                writeln!(
+                    w,
+                    "* .perceptron on crossbar '{x}' is not exported: ngspice has no such analysis"
                 )?;
             }
         }
