@@ -13,5 +13,6 @@ pub mod cli;
 pub mod devices;
 pub mod mna;
 pub mod netlist;
+pub mod nn;
 pub mod report;
 pub mod solve;

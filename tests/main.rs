@@ -8,6 +8,7 @@ mod include_param;
 mod models;
 mod oracles;
 mod parser_fuzz;
+mod perceptron;
 mod program;
 mod read;
 mod sizing;

@@ -4,6 +4,7 @@
 
 pub mod dc;
 pub mod op;
+pub mod perceptron;
 pub mod program;
 pub mod read;
 pub mod sizing;

@@ -166,6 +166,7 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
                         | Analysis::Sizing(_)
                         | Analysis::Program(_)
                         | Analysis::Pulses(_)
+                        | Analysis::Perceptron(_)
                 )
             });
         if let Err(d) = validate::validate(&e.c, Some(deck), own) {
@@ -378,6 +379,19 @@ impl Elab {
             ));
         }
         found
+    }
+
+    /// `.perceptron XB data=file(...) ...` (checked by `analysis::perceptron::card`).
+    fn perceptron(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::perceptron::card;
+        let Some(xbar) = self.crossbar_arg(kind, words, ".perceptron", card::USAGE) else {
+            return;
+        };
+        let params = &mut self.params;
+        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval(&v.expr)) {
+            Ok(s) => self.c.analyses.push(Analysis::Perceptron(Box::new(s))),
+            Err(d) => self.errors.extend(d),
+        }
     }
 
     /// One `.crossbar` card into the element arrays.
@@ -1081,6 +1095,9 @@ impl Elab {
     fn analysis(&mut self, deck: &Deck, card: &Card) {
         let e = self;
         match card {
+            Card::Directive { kind, words, args } if kind.text == "perceptron" => {
+                e.perceptron(deck, kind, words, args)
+            }
             Card::Directive { kind, words, args } if kind.text == "vmm" => {
                 e.vmm(deck, kind, words, args)
             }
@@ -1148,7 +1165,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .program .pulse .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .program .pulse .perceptron .end",
                 ),
             ),
             _ => {}

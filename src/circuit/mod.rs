@@ -170,6 +170,8 @@ pub enum Analysis {
         rdrive: f64,
         rsense: f64,
     },
+    /// Perceptron readout through a crossbar.
+    Perceptron(Box<crate::analysis::perceptron::PerceptronSpec>),
     /// Read one cell under a bias scheme.
     Read(crate::analysis::read::ReadSpec),
     /// Largest array meeting a criterion.

@@ -2,6 +2,7 @@
 //! `xbarsim export NETLIST -o OUT.cir`.
 //! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
 
+pub mod perceptron;
 pub mod run;
 
 use clap::{Parser, Subcommand};

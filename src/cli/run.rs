@@ -233,6 +233,9 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                     }
                 }
             }
+            Analysis::Perceptron(spec) => {
+                super::perceptron::run_and_write(&c, spec, path, out, quiet)?;
+            }
             Analysis::Read(spec) => {
                 let xname = &c.crossbars[spec.xbar].name;
                 let r = read::run(&c, spec).map_err(|e| {

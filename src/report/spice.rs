@@ -264,6 +264,13 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     "* .vmm on crossbar '{x}' is not exported: ngspice has no such analysis"
                 )?;
             }
+            Analysis::Perceptron(p) => {
+                let x = &c.crossbars[p.xbar].name;
+                writeln!(
+                    w,
+                    "* .perceptron on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
         }
     }
     writeln!(w, ".end")

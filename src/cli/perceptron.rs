@@ -1,0 +1,263 @@
+//! Output of `.perceptron` (every file written atomically; `<out>` is the
+//! card's `out=` prefix, default `perceptron`):
+//! - `<out>.json`: settings, `n_train`, `n_test`, `software_accuracy`,
+//!   `ideal_accuracy`, `circuit_accuracy`, the confusion matrix, solver
+//!   effort, timings and a summary of each sweep;
+//! - `<out>_confusion.csv`: true class (rows) × circuit prediction (columns);
+//! - `<out>_currents.csv`: per test image its label, the three predictions,
+//!   the circuit's and the ideal column currents;
+//! - `<out>_weights.csv`: the weights and biases used (reload with
+//!   `weights=file(...)`);
+//! - `<out>_g.csv` / `.png`: XB's device states after the import;
+//! - per sweep, `<out>_sweep_<kind>.csv` (and `_summary.csv` for `quant`)
+//!   and `<out>_sweep_<kind>.png`.
+
+use super::run::RunError;
+use crate::analysis::perceptron::{self, PerceptronResult, PerceptronSpec};
+use crate::circuit::Circuit;
+use crate::report;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// Run the card and write its files into `out`.
+pub fn run_and_write(
+    c: &Circuit,
+    spec: &PerceptronSpec,
+    netlist: &Path,
+    out: &Path,
+    quiet: bool,
+) -> Result<(), RunError> {
+    let t = Instant::now();
+    let xname = &c.crossbars[spec.xbar].name;
+    let r = perceptron::run(c, spec).map_err(|e| {
+        RunError::Analysis(format!(
+            "error: {}: .perceptron {xname}: {e}\n",
+            netlist.display()
+        ))
+    })?;
+    let io = |e: std::io::Error, f: &str| {
+        RunError::Analysis(format!(
+            "error: cannot write {}: {e}\n",
+            out.join(f).display()
+        ))
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let name = |suffix: &str| format!("{}{suffix}", spec.out);
+    let f = name("_weights.csv");
+    let comment = match &spec.weights {
+        Some((w, _)) => format!("read from {w}"),
+        None => format!(
+            "trained on the train split of {} ({} images): {} epochs, lr {}, batch {}, gain {}, seed {}",
+            spec.data_name,
+            r.prep.train_count,
+            spec.train.epochs,
+            spec.train.lr,
+            spec.train.batch,
+            spec.train.gain,
+            spec.train.seed
+        ),
+    };
+    report::write_atomic(&out.join(&f), |w| r.prep.p.write(w, &comment)).map_err(|e| io(e, &f))?;
+    let f = name("_confusion.csv");
+    report::write_atomic(&out.join(&f), |w| write_confusion(w, &r)).map_err(|e| io(e, &f))?;
+    let f = name("_currents.csv");
+    report::write_atomic(&out.join(&f), |w| write_currents(w, spec, &r)).map_err(|e| io(e, &f))?;
+    let xb = &c.crossbars[spec.xbar];
+    let f = name("_g.csv");
+    report::write_matrix_csv(&out.join(&f), xb.cols, &r.xbar_states).map_err(|e| io(e, &f))?;
+    let f = name("_g.png");
+    let us: Vec<f64> = r.xbar_states.iter().map(|g| g * 1e6).collect();
+    report::plot::heatmap(
+        &out.join(&f),
+        &format!("{xname}: device states after weight import (model state g)"),
+        "uS",
+        xb.rows,
+        xb.cols,
+        &us,
+    )
+    .map_err(|e| io(e, &f))?;
+    for s in &r.sweeps {
+        let base = format!("{}_sweep_{}", spec.out, s.kind.name());
+        for (suffix, header, rows) in &s.tables {
+            let f = format!("{base}{suffix}.csv");
+            report::write_atomic(&out.join(&f), |w| {
+                writeln!(w, "{}", header.join(","))?;
+                for row in rows {
+                    writeln!(w, "{}", row.join(","))?;
+                }
+                Ok(())
+            })
+            .map_err(|e| io(e, &f))?;
+        }
+        let f = format!("{base}.png");
+        let series: Vec<report::plot::Series> = s
+            .curves
+            .iter()
+            .map(|cv| report::plot::Series {
+                name: &cv.name,
+                points: cv.points.clone(),
+            })
+            .collect();
+        report::plot::curves(&out.join(&f), &s.title, &s.x_desc, &s.y_desc, &series, None)
+            .map_err(|e| io(e, &f))?;
+    }
+    let f = name(".json");
+    let json = to_json(c, spec, &r, secs);
+    report::write_atomic(&out.join(&f), |w| {
+        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+    .map_err(|e| io(e, &f))?;
+    if !quiet {
+        println!(
+            "  .perceptron {xname}: {} test images of {}; accuracy software {:.2} %, ideal {:.2} %, circuit {:.2} % ({} import {}); {} iteration(s), {:.3} s -> {}",
+            r.prep.test.len(),
+            spec.data_name,
+            100.0 * r.prep.software_accuracy,
+            100.0 * r.ideal.accuracy,
+            100.0 * r.circuit.accuracy,
+            spec.error_model().name(),
+            import_err_text(spec),
+            r.stats.iterations,
+            secs,
+            out.join(&f).display()
+        );
+        for s in &r.sweeps {
+            println!("    sweep {}: {}", s.kind.name(), s.summary);
+        }
+    }
+    Ok(())
+}
+
+fn import_err_text(spec: &PerceptronSpec) -> String {
+    use crate::nn::import::ErrorModel;
+    match spec.error_model() {
+        ErrorModel::Uniform { e } | ErrorModel::Gauss { e } => format!("{} %", 100.0 * e),
+        ErrorModel::StudentT { table } if table.len() == 1 => {
+            format!("scale {}, nu {}", table[0].scale, table[0].nu)
+        }
+        ErrorModel::StudentT { table } => format!("table of {} levels", table.len()),
+    }
+}
+
+fn write_confusion(w: &mut dyn Write, r: &PerceptronResult) -> std::io::Result<()> {
+    let m = r.prep.p.classes;
+    let head: Vec<String> = (0..m).map(|j| format!("pred_{j}")).collect();
+    writeln!(w, "true,{}", head.join(","))?;
+    for i in 0..m {
+        let row: Vec<String> = r.confusion[i * m..(i + 1) * m]
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        writeln!(w, "{i},{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn write_currents(
+    w: &mut dyn Write,
+    spec: &PerceptronSpec,
+    r: &PerceptronResult,
+) -> std::io::Result<()> {
+    let cols = r.cols;
+    let mut head = vec![
+        "image".to_string(),
+        "index".into(),
+        "label".into(),
+        "software".into(),
+        "ideal".into(),
+        "circuit".into(),
+    ];
+    head.extend((0..cols).map(|j| format!("i_col{j}")));
+    head.extend((0..cols).map(|j| format!("ideal_col{j}")));
+    writeln!(w, "{}", head.join(","))?;
+    let mut buf = ryu::Buffer::new();
+    for (t, &k) in r.prep.test.iter().enumerate() {
+        write!(
+            w,
+            "{t},{},{},{},{},{}",
+            spec.data.index[k],
+            spec.data.labels[k],
+            r.prep.software_pred[t],
+            r.ideal.pred[t],
+            r.circuit.pred[t]
+        )?;
+        for v in r.circuit.currents[t * cols..(t + 1) * cols]
+            .iter()
+            .chain(&r.ideal.currents[t * cols..(t + 1) * cols])
+        {
+            write!(w, ",{}", buf.format(*v))?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+fn to_json(
+    c: &Circuit,
+    spec: &PerceptronSpec,
+    r: &PerceptronResult,
+    secs: f64,
+) -> serde_json::Value {
+    use crate::nn::import::ErrorModel;
+    let xb = &c.crossbars[spec.xbar];
+    let m = r.prep.p.classes;
+    let agree = r
+        .prep
+        .software_pred
+        .iter()
+        .zip(&r.circuit.pred)
+        .filter(|(a, b)| a == b)
+        .count() as f64
+        / r.prep.test.len().max(1) as f64;
+    let import = match spec.error_model() {
+        ErrorModel::Uniform { e } => serde_json::json!({"model": "uniform", "err": e}),
+        ErrorModel::Gauss { e } => serde_json::json!({"model": "gauss", "err": e}),
+        ErrorModel::StudentT { table } => serde_json::json!({
+            "model": "studentt",
+            "levels": table.iter().map(|t| serde_json::json!({"y": t.y, "loc": t.loc, "scale": t.scale, "nu": t.nu})).collect::<Vec<_>>(),
+        }),
+    };
+    serde_json::json!({
+        "crossbar": xb.name,
+        "array": [xb.rows, xb.cols],
+        "rrow_ohm": xb.rrow,
+        "rcol_ohm": xb.rcol,
+        "model": c.models[xb.model as usize].name,
+        "device_law": format!("{:?}", c.models[xb.model as usize].law),
+        "data": spec.data_name,
+        "inputs": r.prep.p.inputs,
+        "classes": m,
+        "columns_used": r.cols,
+        "diff": spec.map.diff,
+        "vread": spec.map.vread,
+        "gmin": spec.map.g_lo,
+        "gmax": spec.map.g_hi,
+        "rdrive": spec.rdrive,
+        "rsense": spec.rsense,
+        "weights": match &spec.weights { Some((w, _)) => serde_json::json!(w), None => serde_json::json!("trained") },
+        "train": {
+            "epochs": spec.train.epochs, "lr": spec.train.lr, "batch": spec.train.batch,
+            "gain": spec.train.gain, "seed": spec.train.seed, "seconds": r.prep.train_secs,
+        },
+        "import": import,
+        "import_seed": spec.seed,
+        "quant": if r.levels.is_some() { spec.quant.name() } else { "none" },
+        "levels": r.levels.as_ref().map(|l| l.len()).unwrap_or(0),
+        "level_values": r.levels,
+        "n_train": r.prep.train_count,
+        "n_test": r.prep.test.len(),
+        "software_accuracy": r.prep.software_accuracy,
+        "ideal_accuracy": r.ideal.accuracy,
+        "circuit_accuracy": r.circuit.accuracy,
+        "circuit_vs_software_agreement": agree,
+        "circuit_vs_ideal_agreement": r.ideal.pred.iter().zip(&r.circuit.pred).filter(|(a, b)| a == b).count() as f64 / r.prep.test.len().max(1) as f64,
+        "confusion": r.confusion.chunks(m).collect::<Vec<_>>(),
+        "mean_rel_current_error": r.stats.mean_rel_error,
+        "iterations": r.stats.iterations,
+        "factorizations": r.stats.factorizations,
+        "seconds": {"total": secs, "train": r.prep.train_secs, "import": r.import_secs, "circuit": r.stats.secs},
+        "sweeps": r.sweeps.iter().map(|s| (s.kind.name().to_string(), s.json.clone())).collect::<serde_json::Map<_, _>>(),
+    })
+}
