@@ -275,10 +275,21 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                     .progress_chars("=> "),
                 );
+                // Without a terminal the bar is hidden: a line per tenth of a
+                // cycle on stderr instead, so long runs in logs show progress.
+                let plain = bar.is_hidden() && !quiet;
                 let r = program::run(&c, spec, |cyc, done, total| {
                     if done == 1 || done == total || done % 16 == 0 {
                         bar.set_message(format!("{xname} cycle {}", cyc + 1));
                         bar.set_position((cyc * total + done) as u64);
+                    }
+                    if plain && (done * 10 / total) != ((done - 1) * 10 / total) {
+                        eprintln!(
+                            "  .program {xname}: cycle {} of {}, {done}/{total} devices, {:.1} s",
+                            cyc + 1,
+                            spec.cycles,
+                            t.elapsed().as_secs_f64()
+                        );
                     }
                 })
                 .map_err(|e| {
