@@ -1,15 +1,16 @@
 //! `.perceptron`: the shipped digit data, circuit = ideal with ideal wires
 //! and linear devices, accuracy vs import error, variance-aware vs uniform
-//! levels, saved weights reused, sweeps, located card errors.
+//! levels, saved weights reused, sweeps, located card errors, write-verify
+//! import through the circuit.
 
 use crate::common::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use xbarsim::analysis::perceptron::{card, ideal_readout, import_block, prepare};
+use xbarsim::analysis::perceptron::{self, card, ideal_readout, import_block, prepare};
 use xbarsim::circuit::Analysis;
 use xbarsim::devices::memristor::IvLaw;
 use xbarsim::nn::data::Digits;
-use xbarsim::nn::import::{ErrorModel, Mapping};
+use xbarsim::nn::import::{ErrorModel, Import, Mapping};
 use xbarsim::nn::quantize;
 
 fn data(name: &str) -> PathBuf {
@@ -478,4 +479,188 @@ fn card_errors_are_located() {
     );
     assert_eq!(s.errs, card::ERRS.to_vec());
     assert_eq!(*s.error_model(), ErrorModel::Uniform { e: 0.0 });
+}
+
+/// A small digit set for tuning tests: the MNIST 8x8 images pooled to 4x4
+/// (a pixel is on when any pixel of its 2x2 block is), digits 0-3 only. Its
+/// 16x4 perceptron has 64 devices, which write-verify tunes in about a
+/// second.
+fn small_digits(dir: &Path) -> PathBuf {
+    let d = Digits::load(&data("mnist_8x8.csv")).unwrap();
+    let mut s = String::from("index,label,split");
+    for k in 0..16 {
+        s += &format!(",p{k}");
+    }
+    s.push('\n');
+    for k in 0..d.len() {
+        if d.labels[k] >= 4 {
+            continue;
+        }
+        let img = d.image(k);
+        let px: Vec<&str> = (0..16)
+            .map(|p| {
+                let (r, c) = (p / 4, p % 4);
+                let on = (0..4).any(|q| img[(2 * r + q / 2) * 8 + 2 * c + q % 2] != 0);
+                if on {
+                    "1"
+                } else {
+                    "0"
+                }
+            })
+            .collect();
+        let split = if d.test[k] { "test" } else { "train" };
+        s += &format!("{},{},{split},{}\n", d.index[k], d.labels[k], px.join(","));
+    }
+    let p = dir.join("small.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+/// Ideal devices (linear, pulse dynamics without spread, near-ideal wires):
+/// write-verify brings every device within its tolerance, the device
+/// outside the perceptron stays where it was, and the readout is as good as
+/// the uniform 1 % import's.
+#[test]
+fn write_verify_import_reaches_every_target_with_ideal_devices() {
+    let dir = tmpdir("perceptron-wv-ideal");
+    let small = small_digits(&dir);
+    let net = format!(
+        "wv\n.model ideal memristor (level=linear gmin=1u gmax=200u dyn=nili vset=1.19 vreset=-1.39)\n\
+         .crossbar xb rows=16 cols=5 model=ideal rrow=1m rcol=1m g=10u\n\
+         .perceptron xb data=file(\"{0}\") import=wv tol=0.01 out=wv\n\
+         .perceptron xb data=file(\"{0}\") import=uniform err=0.01 out=u1\n",
+        small.display()
+    );
+    let out = run_net(&dir, &net);
+    let (wv, u1) = (json(&out.join("wv.json")), json(&out.join("u1.json")));
+    let pg = &wv["programming"];
+    assert_eq!(wv["import"]["model"], "wv");
+    assert_eq!(u1["programming"], serde_json::Value::Null);
+    assert_eq!(
+        (pg["devices"].as_u64(), pg["devices_outside_block"].as_u64()),
+        (Some(80), Some(16))
+    );
+    for k in ["within_tol_pct", "true_within_tol_pct"] {
+        assert_eq!(pg[k].as_f64(), Some(100.0), "{k}: {pg}");
+    }
+    assert_eq!(pg["stuck_devices"], 0);
+    assert_eq!(pg["failed_devices"], 0);
+    assert!(pg["mean_abs_error_pct"].as_f64().unwrap() < 1.0, "{pg}");
+    assert!(pg["pulses"].as_u64().unwrap() > 64, "{pg}");
+    let (a_wv, a_u1) = (
+        wv["circuit_accuracy"].as_f64().unwrap(),
+        u1["circuit_accuracy"].as_f64().unwrap(),
+    );
+    assert!(
+        (a_wv - a_u1).abs() <= 0.02,
+        "wv {a_wv} vs uniform 1 % {a_u1}"
+    );
+    assert!(a_u1 > 0.7, "{a_u1}");
+
+    // Device by device, through the library (deterministic: the same run).
+    let c = circuit(&net);
+    let Analysis::Perceptron(spec) = &c.analyses[0] else {
+        panic!("no perceptron analysis")
+    };
+    let r = perceptron::run(&c, spec).unwrap();
+    assert_eq!(r.circuit.accuracy, a_wv);
+    let pr = &r.programming.as_ref().unwrap().result;
+    assert_eq!(pr.pulses() as u64, pg["pulses"].as_u64().unwrap());
+    let targets = spec.map.targets(&r.prep.p);
+    for i in 0..16 {
+        for j in 0..5 {
+            let (k, g) = (i * 5 + j, pr.g_final[i * 5 + j]);
+            let t = if j < 4 { targets[i * 4 + j] } else { 10e-6 };
+            assert!(close(pr.target[k], t, 1e-12, 0.0), "target ({i}, {j})");
+            assert!((g - t).abs() <= 0.01 * t, "({i}, {j}): {g} vs {t}");
+            // Linear devices: the state is the read conductance, and the
+            // readout used the tuned states.
+            assert_eq!(pr.g_state_final[k], r.xbar_states[k]);
+            if j < 4 {
+                assert_eq!(r.block.g_state[i * 4 + j], pr.g_state_final[k]);
+            }
+        }
+    }
+}
+
+/// Stuck devices (a tenth of them, stuck off at gmin) are reported by the
+/// programming statistics and read out at gmin.
+#[test]
+fn write_verify_import_reports_stuck_devices() {
+    let dir = tmpdir("perceptron-wv-stuck");
+    let small = small_digits(&dir);
+    let net = format!(
+        "wv\n.model m memristor (level=linear gmin=1u gmax=200u dyn=nili vset=1.19 vreset=-1.39 stuck=0.1 stuck_state=off)\n\
+         .crossbar xb rows=16 cols=4 model=m rrow=1m rcol=1m g=10u\n\
+         .perceptron xb data=file(\"{}\") import=wv tol=0.01 pseed=3\n",
+        small.display()
+    );
+    let out = run_net(&dir, &net);
+    let pg = json(&out.join("perceptron.json"))["programming"].clone();
+    let c = circuit(&net);
+    let Analysis::Perceptron(spec) = &c.analyses[0] else {
+        panic!("no perceptron analysis")
+    };
+    let r = perceptron::run(&c, spec).unwrap();
+    let pr = &r.programming.as_ref().unwrap().result;
+    let stuck = pr.stuck.iter().filter(|s| **s).count();
+    assert!(stuck > 0, "a tenth of 64 devices");
+    assert_eq!(pg["stuck_devices"].as_u64(), Some(stuck as u64));
+    for (k, _) in pr.stuck.iter().enumerate().filter(|(_, s)| **s) {
+        assert_eq!(r.xbar_states[k], 1e-6, "stuck device {k} reads out at gmin");
+    }
+    // The switchable devices still reach their targets; the stuck ones
+    // (targets >= 10 uS, stuck at 1 uS) weigh on the all-device mean only.
+    assert_eq!(pg["within_tol_pct"].as_f64(), Some(100.0), "{pg}");
+    let (sw, all) = (
+        pg["mean_abs_error_pct"].as_f64().unwrap(),
+        pg["mean_abs_error_all_pct"].as_f64().unwrap(),
+    );
+    assert!(sw < 1.0 && all > sw + 80.0 * stuck as f64 / 64.0, "{pg}");
+}
+
+#[test]
+fn write_verify_card_keys_and_errors() {
+    let d = "../data/uci_digits_8x8.csv";
+    let lin = ".model lin memristor (level=linear)\n.crossbar xb rows=64 cols=10 model=lin g=10u\n";
+    let dy = ".model dy memristor (level=linear gmin=1u gmax=200u dyn=nili)\n.crossbar xb rows=64 cols=10 model=dy g=10u\n";
+    let cases: [(&str, String, &str); 7] = [
+        (lin, format!(".perceptron xb data=file(\"{d}\") import=wv\n"), "inline.cir:4:63: error: import=wv tunes by pulses, but model 'lin' has no switching dynamics"),
+        (lin, format!(".perceptron xb data=file(\"{d}\") tol=0.01\n"), "inline.cir:4:56: error: 'tol' applies to import=wv"),
+        (dy, format!(".perceptron xb data=file(\"{d}\") import=wv err=0.01\n"), "inline.cir:4:66: error: 'err' applies to the statistical import models"),
+        (dy, format!(".perceptron xb data=file(\"{d}\") import=wv sweep=err\n"), "inline.cir:4:72: error: the sweeps draw statistical imports; import=wv runs one tuning"),
+        (dy, format!(".perceptron xb data=file(\"{d}\") import=wv scheme=ground\n"), "inline.cir:4:73: error: unknown write scheme 'ground'"),
+        (dy, format!(".perceptron xb data=file(\"{d}\") import=wv algorithm=magic\n"), "inline.cir:4:76: error: unknown algorithm 'magic'"),
+        (dy, format!(".perceptron xb data=file(\"{d}\") import=wv tol=1.5\n"), "inline.cir:4:70: error: 'tol' must be a fraction in (0, 1)"),
+    ];
+    for (head, card, want) in cases {
+        let e = errors(&format!("t\n{head}{card}"));
+        assert!(e.contains(want), "{card}: {e}");
+    }
+    // Defaults, and every key read.
+    let c = circuit(&format!(
+        "t\n{dy}.perceptron xb data=file(\"{d}\") import=wv\n"
+    ));
+    let Analysis::Perceptron(s) = &c.analyses[0] else {
+        panic!()
+    };
+    let Import::WriteVerify(t) = &s.import else {
+        panic!("{:?}", s.import)
+    };
+    assert_eq!(
+        (t.tol, t.cycles, t.scheme.name(), t.algorithm.name(), t.seed),
+        (0.01, 3, "v/2", "write-verify", 1)
+    );
+    let c = circuit(&format!(
+        "t\n{dy}.perceptron xb data=file(\"{d}\") import=wv tol=0.02 cycles=5 scheme=v/3 algorithm=ispp pseed=7\n"
+    ));
+    let Analysis::Perceptron(s) = &c.analyses[0] else {
+        panic!()
+    };
+    let t = s.tuning().unwrap();
+    assert_eq!(
+        (t.tol, t.cycles, t.scheme.name(), t.algorithm.name(), t.seed),
+        (0.02, 5, "v/3", "ispp", 7)
+    );
+    assert_eq!(*s.error_model(), ErrorModel::Uniform { e: 0.02 });
 }

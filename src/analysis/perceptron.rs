@@ -10,6 +10,9 @@
 //!    ([`crate::nn::import`]). The perceptron occupies rows 0…n−1 and columns
 //!    0…c−1 of XB (c = classes, or 2·classes with pairs); other devices keep
 //!    their `.crossbar` states.
+//!    With `import=wv` the (quantized) targets are instead tuned by the
+//!    programming engine through the circuit ([`import_wv`]): the states are
+//!    the ones the pulses left, stuck devices and disturbance included.
 //! 3. Readout: every test image is a `.vmm` input vector (pixel 1 → `vread`
 //!    on its row, 0 V otherwise, unused rows at 0 V): rows driven at their
 //!    west ends through `rdrive`, columns at virtual ground at their south
@@ -27,12 +30,13 @@
 pub mod card;
 pub mod sweep;
 
+use super::program::{self, ProgramResult, ProgramSpec};
 use super::vmm;
 use crate::circuit::crossbar::{self, CrossbarSpec, GSpec};
 use crate::circuit::Circuit;
 use crate::devices::memristor::IvLaw;
 use crate::nn::data::Digits;
-use crate::nn::import::{self, ErrorModel, Import, Mapping};
+use crate::nn::import::{self, ErrorModel, Import, Mapping, Tuning};
 use crate::nn::quantize::Scheme;
 use crate::nn::train::{argmax, Perceptron, TrainConfig};
 use crate::solve::SolveFailure;
@@ -111,10 +115,18 @@ pub struct PerceptronSpec {
 }
 
 impl PerceptronSpec {
-    /// The card's error model.
+    /// The card's error model (with `import=wv`, its uniform ±tol stand-in,
+    /// which only variance-aware level placement uses).
     pub fn error_model(&self) -> &ErrorModel {
-        let Import::Model(e) = &self.import;
-        e
+        self.import.error_model()
+    }
+
+    /// The write-verify settings, with `import=wv`.
+    pub fn tuning(&self) -> Option<&Tuning> {
+        match &self.import {
+            Import::WriteVerify(t) => Some(t),
+            Import::Model(_) => None,
+        }
     }
 
     /// The card's level set, if quantized.
@@ -198,6 +210,84 @@ pub fn import_block(
         .map(|&g| import::state_for(law, g, spec.map.vread))
         .collect();
     Block { g_read, g_state }
+}
+
+/// What a write-verify import did.
+pub struct Programming {
+    /// The `.program` settings it ran with.
+    pub spec: ProgramSpec,
+    pub result: ProgramResult,
+    /// Devices of XB outside the perceptron's block (targets: their own
+    /// read conductance as declared).
+    pub outside: usize,
+    pub secs: f64,
+}
+
+/// `import=wv`: tune the whole of crossbar `xbar` of `c` with the
+/// programming engine, every pulse and verify read a circuit solve. The
+/// block's targets are the ones the statistical modes draw around (mapped,
+/// snapped to `levels`); every other device of XB is aimed at its own read
+/// conductance as declared, i.e. left where it is (clamped into the model's
+/// window), as the statistical modes leave it. The devices start from the
+/// netlist's states. Returns the block as tuned (each device's own read
+/// conductance and its state) and the whole crossbar's final states.
+pub fn import_wv(
+    c: &Circuit,
+    spec: &PerceptronSpec,
+    p: &Perceptron,
+    t: &Tuning,
+    levels: Option<&[f64]>,
+) -> Result<(Block, Vec<f64>, Programming), SolveFailure> {
+    let clock = Instant::now();
+    let xb = &c.crossbars[spec.xbar];
+    let model = &c.models[xb.model as usize];
+    let law = model.law;
+    let v = spec.map.vread;
+    let cols = spec.map.cols(p.classes);
+    let read = |g: f64| law.current(g, v) / v;
+    let (wlo, whi) = model.g_window.unwrap_or((0.0, f64::INFINITY));
+    let mut target: Vec<f64> = (0..xb.rows * xb.cols)
+        .map(|d| read(c.memristors[xb.first_device + d].g.clamp(wlo, whi)))
+        .collect();
+    let block = import::program(&spec.map.targets(p), levels, &spec.import, &spec.map, 0);
+    for i in 0..p.inputs {
+        target[i * xb.cols..i * xb.cols + cols].copy_from_slice(&block[i * cols..(i + 1) * cols]);
+    }
+    let mut ps = ProgramSpec::new(spec.xbar, target);
+    ps.algorithm = t.algorithm;
+    ps.scheme = t.scheme;
+    ps.tol = t.tol;
+    ps.cycles = t.cycles;
+    ps.seed = t.seed;
+    ps.vread = v;
+    // The readout's periphery if it has one (the engine needs a switch).
+    if spec.rdrive > 0.0 {
+        ps.rdrive = spec.rdrive;
+    }
+    if spec.rsense > 0.0 {
+        ps.rsense = spec.rsense;
+    }
+    let mut r = program::run(c, &ps, |_, _, _| {})?;
+    if let Some(e) = r.failure.take() {
+        return Err(e);
+    }
+    let (mut g_read, mut g_state) = (Vec::new(), Vec::new());
+    for i in 0..p.inputs {
+        let row = i * xb.cols..i * xb.cols + cols;
+        g_read.extend_from_slice(&r.g_final[row.clone()]);
+        g_state.extend_from_slice(&r.g_state_final[row]);
+    }
+    let states = r.g_state_final.clone();
+    Ok((
+        Block { g_read, g_state },
+        states,
+        Programming {
+            spec: ps,
+            result: r,
+            outside: xb.rows * xb.cols - p.inputs * cols,
+            secs: clock.elapsed().as_secs_f64(),
+        },
+    ))
 }
 
 /// Class predictions and the column currents they came from.
@@ -379,6 +469,8 @@ pub struct PerceptronResult {
     /// The whole crossbar's states after import (rows×cols of XB).
     pub xbar_states: Vec<f64>,
     pub import_secs: f64,
+    /// `import=wv`: what the tuning did.
+    pub programming: Option<Programming>,
     pub sweeps: Vec<sweep::SweepResult>,
 }
 
@@ -391,17 +483,27 @@ pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, Solve
     let cols = spec.map.cols(p.classes);
     let t = Instant::now();
     let levels = spec.level_set();
-    let block = import_block(
-        spec,
-        p,
-        law,
-        spec.error_model(),
-        levels.as_deref(),
-        spec.seed,
-    );
+    let (block, cc, programming) = match spec.tuning() {
+        None => {
+            let block = import_block(
+                spec,
+                p,
+                law,
+                spec.error_model(),
+                levels.as_deref(),
+                spec.seed,
+            );
+            let cc = with_block(c, spec.xbar, p.inputs, cols, &block.g_state);
+            (block, cc, None)
+        }
+        Some(tu) => {
+            let (block, states, pr) = import_wv(c, spec, p, tu, levels.as_deref())?;
+            let cc = with_block(c, spec.xbar, xb.rows, xb.cols, &states);
+            (block, cc, Some(pr))
+        }
+    };
     let import_secs = t.elapsed().as_secs_f64();
     let ideal = ideal_readout(spec, p, &prep.test, law, &block.g_state);
-    let cc = with_block(c, spec.xbar, p.inputs, cols, &block.g_state);
     let (circuit, stats) = circuit_readout(&cc, spec.xbar, spec, p, &prep.test)?;
     let mut confusion = vec![0; p.classes * p.classes];
     for (&k, &pr) in prep.test.iter().zip(&circuit.pred) {
@@ -426,6 +528,7 @@ pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, Solve
         confusion,
         xbar_states,
         import_secs,
+        programming,
         sweeps,
     })
 }

@@ -2,7 +2,8 @@
 //! card's `out=` prefix, default `perceptron`):
 //! - `<out>.json`: settings, `n_train`, `n_test`, `software_accuracy`,
 //!   `ideal_accuracy`, `circuit_accuracy`, the confusion matrix, solver
-//!   effort, timings and a summary of each sweep;
+//!   effort, timings and a summary of each sweep; with `import=wv`, the
+//!   tuning's statistics under `programming`;
 //! - `<out>_confusion.csv`: true class (rows) × circuit prediction (columns);
 //! - `<out>_currents.csv`: per test image its label, the three predictions,
 //!   the circuit's and the ideal column currents;
@@ -117,12 +118,30 @@ pub fn run_and_write(
             100.0 * r.prep.software_accuracy,
             100.0 * r.ideal.accuracy,
             100.0 * r.circuit.accuracy,
-            spec.error_model().name(),
+            spec.import.name(),
             import_err_text(spec),
             r.stats.iterations,
             secs,
             out.join(&f).display()
         );
+        if let Some(pg) = &r.programming {
+            let pr = &pg.result;
+            println!(
+                "    write-verify ({}, {}): mean |error| {:.2} %, {:.1} % within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.1} s",
+                pg.spec.algorithm.name(),
+                pg.spec.scheme.name(),
+                pr.mean_abs_error_pct(),
+                pr.within_tol_pct(pg.spec.tol),
+                100.0 * pg.spec.tol,
+                pr.stuck.iter().filter(|s| **s).count(),
+                pr.failed_devices,
+                pr.disturbed_devices,
+                pr.pulses(),
+                pr.reads(),
+                pr.solves,
+                pg.secs
+            );
+        }
         for s in &r.sweeps {
             println!("    sweep {}: {}", s.kind.name(), s.summary);
         }
@@ -132,6 +151,9 @@ pub fn run_and_write(
 
 fn import_err_text(spec: &PerceptronSpec) -> String {
     use crate::nn::import::ErrorModel;
+    if let Some(t) = spec.tuning() {
+        return format!("tol {} %, {} cycle(s)", 100.0 * t.tol, t.cycles);
+    }
     match spec.error_model() {
         ErrorModel::Uniform { e } | ErrorModel::Gauss { e } => format!("{} %", 100.0 * e),
         ErrorModel::StudentT { table } if table.len() == 1 => {
@@ -200,7 +222,7 @@ fn to_json(
     r: &PerceptronResult,
     secs: f64,
 ) -> serde_json::Value {
-    use crate::nn::import::ErrorModel;
+    use crate::nn::import::{ErrorModel, Import};
     let xb = &c.crossbars[spec.xbar];
     let m = r.prep.p.classes;
     let agree = r
@@ -211,10 +233,20 @@ fn to_json(
         .filter(|(a, b)| a == b)
         .count() as f64
         / r.prep.test.len().max(1) as f64;
-    let import = match spec.error_model() {
-        ErrorModel::Uniform { e } => serde_json::json!({"model": "uniform", "err": e}),
-        ErrorModel::Gauss { e } => serde_json::json!({"model": "gauss", "err": e}),
-        ErrorModel::StudentT { table } => serde_json::json!({
+    let import = match &spec.import {
+        Import::WriteVerify(t) => serde_json::json!({
+            "model": "wv",
+            "algorithm": t.algorithm.name(),
+            "scheme": t.scheme.name(),
+            "tol": t.tol,
+            "cycles": t.cycles,
+            "pseed": t.seed,
+        }),
+        Import::Model(ErrorModel::Uniform { e }) => {
+            serde_json::json!({"model": "uniform", "err": e})
+        }
+        Import::Model(ErrorModel::Gauss { e }) => serde_json::json!({"model": "gauss", "err": e}),
+        Import::Model(ErrorModel::StudentT { table }) => serde_json::json!({
             "model": "studentt",
             "levels": table.iter().map(|t| serde_json::json!({"y": t.y, "loc": t.loc, "scale": t.scale, "nu": t.nu})).collect::<Vec<_>>(),
         }),
@@ -259,5 +291,65 @@ fn to_json(
         "factorizations": r.stats.factorizations,
         "seconds": {"total": secs, "train": r.prep.train_secs, "import": r.import_secs, "circuit": r.stats.secs},
         "sweeps": r.sweeps.iter().map(|s| (s.kind.name().to_string(), s.json.clone())).collect::<serde_json::Map<_, _>>(),
+        "programming": r.programming.as_ref().map(programming_json),
+    })
+}
+
+/// The write-verify tuning's statistics: over XB's switchable devices as
+/// measured by the last verify pass (the paper's numbers), and of the
+/// devices alone (`true_…`).
+fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
+    let (r, s) = (&pg.result, &pg.spec);
+    let within_true = {
+        let sw: Vec<f64> = r
+            .error_true_pct
+            .iter()
+            .zip(&r.stuck)
+            .filter(|(_, st)| !**st)
+            .map(|(e, _)| e.abs())
+            .collect();
+        100.0
+            * sw.iter()
+                .filter(|e| **e <= 100.0 * s.tol * (1.0 + 1e-9))
+                .count() as f64
+            / sw.len().max(1) as f64
+    };
+    let per = |f: fn(&crate::analysis::program::CycleStats) -> serde_json::Value| {
+        serde_json::Value::Array(r.cycles.iter().map(f).collect())
+    };
+    serde_json::json!({
+        "algorithm": s.algorithm.name(),
+        "scheme": s.scheme.name(),
+        "read_scheme": s.read_scheme.name(),
+        "tol_pct": 100.0 * s.tol,
+        "aim": s.aim,
+        "cycles": r.cycles.len(),
+        "pseed": s.seed,
+        "rdrive": s.rdrive,
+        "rsense": s.rsense,
+        "devices": r.rows * r.cols,
+        "devices_outside_block": pg.outside,
+        "mean_abs_error_pct": r.mean_abs_error_pct(),
+        "mean_abs_error_all_pct": r.mean_abs_error_all_pct(),
+        "within_tol_pct": r.within_tol_pct(s.tol),
+        "true_mean_abs_error_pct": r.true_mean_abs_error_pct(),
+        "true_within_tol_pct": within_true,
+        "stuck_devices": r.stuck.iter().filter(|x| **x).count(),
+        "failed_devices": r.failed_devices,
+        "disturbed_devices": r.disturbed_devices,
+        "pulses": r.pulses(),
+        "reads": r.reads(),
+        "per_cycle": {
+            "mean_abs_error_pct": per(|c| c.mean_abs_error_pct.into()),
+            "within_tol_pct": per(|c| c.within_tol_pct.into()),
+            "pulses": per(|c| c.pulses.into()),
+            "devices_tuned": per(|c| c.devices_tuned.into()),
+            "devices_failed": per(|c| c.devices_failed.into()),
+            "disturbed_devices": per(|c| c.disturbed_devices.into()),
+        },
+        "solves": r.solves,
+        "newton_iterations": r.iterations,
+        "factorizations": r.factorizations,
+        "seconds": pg.secs,
     })
 }

@@ -33,9 +33,11 @@
 //! quantization places levels by: e·G/√3 (uniform), e·G (gauss),
 //! scale·Δg·√(ν/(ν − 2)) (Student's t, ν > 2; scale·Δg otherwise).
 //!
-//! **Import modes:** [`Import`] is how the targets reach the devices. Today
-//! that is a statistical error model; weights tuned by write-verify through
-//! the circuit (the programming engine) is the mode still to add.
+//! **Import modes:** [`Import`] is how the targets reach the devices: drawn
+//! from a statistical error model ([`program`]), or tuned by write-verify
+//! through the circuit ([`Import::WriteVerify`]: the programming engine,
+//! [`crate::analysis::program`], run by `analysis::perceptron`; here
+//! [`program`] gives such an import its quantized targets, unchanged).
 
 use crate::devices::memristor::IvLaw;
 use crate::nn::quantize;
@@ -119,9 +121,45 @@ pub enum ErrorModel {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Import {
     /// Drawn from an error model around each target (the paper's
-    /// simulation). Write-verify tuning through the circuit would be a
-    /// second mode here.
+    /// simulation).
     Model(ErrorModel),
+    /// Tuned by pulses and verify reads through the circuit (the 64×64
+    /// paper's experiment).
+    WriteVerify(Tuning),
+}
+
+/// Settings of a write-verify import (`import=wv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tuning {
+    pub algorithm: crate::analysis::program::Algorithm,
+    /// Write bias of the unselected lines.
+    pub scheme: crate::analysis::read::Scheme,
+    /// Relative tolerance of the verify reads (0.01 = 1 %).
+    pub tol: f64,
+    pub cycles: usize,
+    /// Seed of the device population (threshold spread, stuck devices,
+    /// write and read noise).
+    pub seed: u64,
+    /// Statistical stand-in where a spread σ(G) is needed (variance-aware
+    /// level placement): uniform ±tol, what tuning into the band leaves.
+    pub spread: ErrorModel,
+}
+
+impl Import {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Import::Model(e) => e.name(),
+            Import::WriteVerify(_) => "wv",
+        }
+    }
+
+    /// The error model draws come from, or a write-verify import's stand-in.
+    pub fn error_model(&self) -> &ErrorModel {
+        match self {
+            Import::Model(e) => e,
+            Import::WriteVerify(t) => &t.spread,
+        }
+    }
 }
 
 impl ErrorModel {
@@ -245,7 +283,9 @@ pub fn levels(
 }
 
 /// Programmed conductances: each target snapped to the nearest level (if
-/// any), then drawn from the import error. Deterministic in `seed`.
+/// any), then drawn from the import error. Deterministic in `seed`. A
+/// write-verify import gets the snapped targets themselves: they are what
+/// the tuning aims at, and it happens in the circuit, not here.
 pub fn program(
     targets: &[f64],
     levels: Option<&[f64]>,
@@ -254,7 +294,6 @@ pub fn program(
     seed: u64,
 ) -> Vec<f64> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let Import::Model(err) = import;
     targets
         .iter()
         .map(|&g| {
@@ -262,7 +301,10 @@ pub fn program(
                 Some(l) => l[quantize::nearest(l, g)],
                 None => g,
             };
-            err.sample(q, m, &mut rng)
+            match import {
+                Import::Model(err) => err.sample(q, m, &mut rng),
+                Import::WriteVerify(_) => q,
+            }
         })
         .collect()
 }

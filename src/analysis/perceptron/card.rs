@@ -4,6 +4,7 @@
 //! .perceptron XB data=file("<digits csv>") [weights=file("<weights csv>")]
 //! +   [vread=0.25] [gmin=10u] [gmax=100u] [diff=0|1]
 //! +   [import=uniform|gauss|studentt] [err=0] [nu=3] [tloc=0] [tparams=file("<y,loc,scale,nu csv>")]
+//! +   [import=wv [tol=0.01] [cycles=3] [scheme=v/2|v/3|float] [algorithm=wv|ispp|ff] [pseed=1]]
 //! +   [levels=0] [quant=uniform|vaq|qc] [seed=1]
 //! +   [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1]
 //! +   [rdrive=0] [rsense=0] [out=perceptron]
@@ -14,17 +15,20 @@
 //! elaboration, so their errors carry file:line:col like the card's own.
 
 use super::{PerceptronSpec, SweepKind};
+use crate::analysis::program::Algorithm;
+use crate::analysis::read::Scheme as Bias;
 use crate::circuit::crossbar::read_rows;
 use crate::circuit::Circuit;
+use crate::devices::memristor::dynamics::Kind;
 use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Name, Span, Value};
 use crate::nn::data::Digits;
-use crate::nn::import::{self, ErrorModel, Import, Mapping, TLevel};
+use crate::nn::import::{self, ErrorModel, Import, Mapping, TLevel, Tuning};
 use crate::nn::quantize::{Scheme, G0};
 use crate::nn::train::{Perceptron, TrainConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const USAGE: &str = ".perceptron XB data=file(\"digits.csv\") [weights=file(\"w.csv\")] [vread=0.25] [gmin=10u] [gmax=100u] [diff=0|1] [import=uniform|gauss|studentt] [err=0] [nu=3] [tloc=0] [tparams=file(\"t.csv\")] [levels=0] [quant=uniform|vaq|qc] [seed=1] [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1] [rdrive=0] [rsense=0] [out=perceptron] [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...] [size_r=...]";
+pub const USAGE: &str = ".perceptron XB data=file(\"digits.csv\") [weights=file(\"w.csv\")] [vread=0.25] [gmin=10u] [gmax=100u] [diff=0|1] [import=uniform|gauss|studentt|wv] [err=0] [nu=3] [tloc=0] [tparams=file(\"t.csv\")] [tol=0.01] [cycles=3] [scheme=v/2|v/3|float] [algorithm=wv|ispp|ff] [pseed=1] [levels=0] [quant=uniform|vaq|qc] [seed=1] [epochs=60] [lr=0.05] [batch=16] [gain=4] [tseed=1] [rdrive=0] [rsense=0] [out=perceptron] [sweep=err,levels,quant,rwire,size] [seeds=5] [errs=...] [nlevels=...] [rwires=...] [sizes=...] [size_r=...]";
 
 /// Default sweep points.
 pub const ERRS: [f64; 8] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
@@ -82,6 +86,18 @@ pub fn spec(
     let mut rwires = RWIRES.to_vec();
     let mut size_r: Vec<f64> = Vec::new();
     let mut sizes: Option<(Vec<usize>, Span)> = None;
+    let mut import_span = kind.span;
+    // Keys of one import mode only, where given: (key, span).
+    let mut stat_keys: Vec<(&str, Span)> = Vec::new();
+    let mut wv_keys: Vec<(&str, Span)> = Vec::new();
+    let mut tuning = Tuning {
+        algorithm: Algorithm::WriteVerify,
+        scheme: Bias::Half,
+        tol: 0.01,
+        cycles: 3,
+        seed: 1,
+        spread: ErrorModel::Uniform { e: 0.01 },
+    };
 
     for a in args {
         let key = a.key.text.as_str();
@@ -113,6 +129,42 @@ pub fn spec(
         let whole = |x: f64, lo: f64, hi: f64| x.fract() == 0.0 && x >= lo && x <= hi;
         let bad = |msg: String| Diagnostic::new(span, msg);
         match key {
+            "err" | "nu" | "tloc" => stat_keys.push((key, a.key.span)),
+            "tol" | "cycles" | "scheme" | "algorithm" | "pseed" => wv_keys.push((key, a.key.span)),
+            _ => {}
+        }
+        match key {
+            "tol" => match num(&mut errs) {
+                Some(x) if x > 0.0 && x < 1.0 => tuning.tol = x,
+                Some(x) => errs.push(bad(format!(
+                    "'tol' must be a fraction in (0, 1), e.g. 0.01, got {x}"
+                ))),
+                None => {}
+            },
+            "cycles" => match num(&mut errs) {
+                Some(x) if whole(x, 1.0, 1e6) => tuning.cycles = x as usize,
+                Some(x) => errs.push(bad(format!("'cycles' must be a whole number >= 1, got {x}"))),
+                None => {}
+            },
+            "pseed" => match num(&mut errs) {
+                Some(x) if whole(x, 0.0, 1e15) => tuning.seed = x as u64,
+                Some(x) => errs.push(bad(format!("'pseed' must be a whole number >= 0, got {x}"))),
+                None => {}
+            },
+            "scheme" => match Bias::parse(&text) {
+                Some(Bias::Ground) | None => errs.push(
+                    bad(format!("unknown write scheme '{text}'"))
+                        .with_hint("write schemes: v/2, v/3, float"),
+                ),
+                Some(b) => tuning.scheme = b,
+            },
+            "algorithm" => match Algorithm::parse(&text) {
+                Some(al) => tuning.algorithm = al,
+                None => errs.push(
+                    bad(format!("unknown algorithm '{text}'"))
+                        .with_hint("algorithms: wv (write-verify), ispp, ff (feed-forward)"),
+                ),
+            },
             "data" | "weights" | "tparams" => {
                 let ArgValue::File(p, fs) = &a.value else {
                     errs.push(bad(format!("'{key}' needs file(\"<path>\")")));
@@ -191,10 +243,13 @@ pub fn spec(
                 None => {}
             },
             "import" => match text.as_str() {
-                "uniform" | "gauss" | "studentt" => model = text.clone(),
+                "uniform" | "gauss" | "studentt" | "wv" => {
+                    model = text.clone();
+                    import_span = span;
+                }
                 _ => errs.push(
                     bad(format!("unknown import error model '{text}'"))
-                        .with_hint("models: uniform (G*U[1-e,1+e]), gauss (G*(1+e*N)), studentt"),
+                        .with_hint("models: uniform (G*U[1-e,1+e]), gauss (G*(1+e*N)), studentt; or wv (write-verify through the circuit)"),
                 ),
             },
             "quant" => match Scheme::parse(&text) {
@@ -378,6 +433,60 @@ pub fn spec(
         }
         _ => ErrorModel::Uniform { e: err },
     };
+    let wv = model == "wv";
+    if wv {
+        for (k, sp) in &stat_keys {
+            errs.push(
+                Diagnostic::new(*sp, format!("'{k}' applies to the statistical import models"))
+                    .with_hint("import=wv tunes through the circuit; its keys are tol, cycles, scheme, algorithm, pseed"),
+            );
+        }
+        if let Some((_, sp)) = sweeps.first() {
+            errs.push(
+                Diagnostic::new(
+                    *sp,
+                    "the sweeps draw statistical imports; import=wv runs one tuning",
+                )
+                .with_hint("sweep on another .perceptron card with import=uniform err=<tol>"),
+            );
+        }
+        let m = &c.models[c.crossbars[xbar].model as usize];
+        match &m.dynamics {
+            None => errs.push(
+                Diagnostic::new(
+                    import_span,
+                    format!(
+                        "import=wv tunes by pulses, but model '{}' has no switching dynamics",
+                        m.name
+                    ),
+                )
+                .with_hint("add dyn=nili (or vteam, levels, quantized) and gmin/gmax to its .model card, e.g. tio2x_pulse in models/tio2x_nili2020.lib"),
+            ),
+            Some(_) if m.g_window.is_none() => errs.push(Diagnostic::new(
+                import_span,
+                format!("import=wv needs model '{}' to have gmin and gmax", m.name),
+            )),
+            Some(d)
+                if tuning.algorithm == Algorithm::FeedForward
+                    && matches!(d.kind, Kind::Levels(_)) =>
+            {
+                errs.push(Diagnostic::new(
+                    import_span,
+                    "algorithm=ff needs a continuous dynamics model (nili or vteam)",
+                ))
+            }
+            Some(_) => {}
+        }
+        tuning.spread = ErrorModel::Uniform { e: tuning.tol };
+    } else {
+        for (k, sp) in &wv_keys {
+            errs.push(
+                Diagnostic::new(*sp, format!("'{k}' applies to import=wv")).with_hint(
+                    "give import=wv to tune the weights by write-verify through the circuit",
+                ),
+            );
+        }
+    }
     if tparams.is_some() && model != "studentt" {
         errs.push(Diagnostic::new(
             tparams.as_ref().map(|t| t.1).unwrap_or(kind.span),
@@ -435,7 +544,7 @@ pub fn spec(
             .collect(),
     };
     if let Some((_, span)) = sweeps.iter().find(|s| s.0 == SweepKind::Quant) {
-        if err == 0.0 && tparams.is_none() {
+        if err == 0.0 && tparams.is_none() && !wv {
             errs.push(
                 Diagnostic::new(
                     *span,
@@ -455,7 +564,11 @@ pub fn spec(
         weights,
         train,
         map,
-        import: Import::Model(error_model),
+        import: if wv {
+            Import::WriteVerify(tuning)
+        } else {
+            Import::Model(error_model)
+        },
         levels,
         quant,
         seed,

@@ -182,6 +182,9 @@ pub struct ProgramResult {
     pub target: Vec<f64>,
     /// Final read conductance of each device alone, I(g, vread)/vread (S).
     pub g_final: Vec<f64>,
+    /// Final model state g of each device (S), row-major: the crossbar as
+    /// the tuning left it (stuck devices at their stuck state).
+    pub g_state_final: Vec<f64>,
     /// Final verify read of each device through the circuit (S): what the
     /// bench measures, IR drop and sneak currents included.
     pub g_measured: Vec<f64>,
@@ -641,6 +644,7 @@ pub fn run(
     }
     let log = std::mem::take(&mut t.log);
     let g_final: Vec<f64> = (0..n).map(|k| eng.g_read_true(k)).collect();
+    let g_state_final: Vec<f64> = (0..n).map(|k| eng.g(k)).collect();
     let error_true_pct = (0..n)
         .map(|k| 100.0 * (s.target[k] - g_final[k]) / s.target[k])
         .collect();
@@ -653,6 +657,7 @@ pub fn run(
         cols: eng.cols(),
         target: s.target.clone(),
         g_final,
+        g_state_final,
         g_measured,
         g_initial,
         error_pct,
