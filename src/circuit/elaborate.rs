@@ -864,7 +864,9 @@ impl Elab {
                     }
                 }
                 ("cycles", _) => {
-                    if let Some(x) = self.num_arg(a, whole, "a whole number >= 1") {
+                    if let Some(x) =
+                        self.num_arg(a, |x| whole(x) && x <= 1e4, "a whole number in 1..10000")
+                    {
                         spec.cycles = x as usize
                     }
                 }
@@ -896,7 +898,10 @@ impl Elab {
                     "vread" | "tp" | "vmax" | "rdrive" | "rsense" | "vstep_set" | "vstep_reset",
                     _,
                 ) => {
-                    if let Some(x) = self.num_arg(a, pos, "> 0") {
+                    let volts = matches!(key, "vread" | "vmax" | "vstep_set" | "vstep_reset");
+                    let ok = |x: f64| pos(x) && (!volts || x <= 100.0);
+                    let rule = if volts { "in (0, 100] V" } else { "> 0" };
+                    if let Some(x) = self.num_arg(a, ok, rule) {
                         match key {
                             "vread" => spec.vread = x,
                             "tp" => spec.tp = x,

@@ -47,7 +47,7 @@ struct Driver {
 enum Bias {
     None,
     Write { cell: usize, v: f64, scheme: Scheme },
-    Read { cell: usize },
+    Read { cell: usize, v: f64, scheme: Scheme },
 }
 
 /// What one pulse did.
@@ -107,21 +107,25 @@ pub struct PulseEngine {
     pub reused_reads: usize,
     read_cache: Option<ReadCache>,
     predictor: Option<Predictor>,
-    /// Largest relative state change of any device since the cached read.
+    /// Sum over accepted pulses of the largest relative state change of any
+    /// device, since the cached read was solved.
     drift: f64,
 }
 
 /// ΔG below this fraction of a device's state is not counted as "moved".
 pub const MOVED_REL: f64 = 1e-3;
-/// A read is solved again only when some device's state moved by more than
-/// this fraction since the last read of the same cell (10⁻³ of the default
-/// reltol: the old solution is the new one to far better than tolerance).
+/// A read is solved again once the largest relative state change of any
+/// device, summed over the pulses since the last solved read of the same
+/// cell, exceeds this (10⁻³ of the default reltol: the old solution is the
+/// new one to far better than tolerance).
 pub const READ_REUSE_REL: f64 = 1e-9;
 
-/// The last read: its cell, sense current, device voltages and the selected
-/// device's state after it.
+/// The last solved read: its cell and bias, sense current, device voltages
+/// and the selected device's state it was solved at.
 struct ReadCache {
     cell: usize,
+    vread: f64,
+    scheme: Scheme,
     i: f64,
     vdev: Vec<f64>,
     g_sel: f64,
@@ -131,6 +135,8 @@ struct ReadCache {
 /// selected device, with J the read Jacobian's factorization.
 struct Predictor {
     cell: usize,
+    /// The read solver's factorization count z was computed with.
+    factor_id: usize,
     z: Vec<f64>,
     /// aᵀz.
     azt: f64,
@@ -374,7 +380,11 @@ impl PulseEngine {
             }
             self.bias = Bias::Write { cell, v, scheme };
         }
-        self.newton(true)?;
+        if let Err(e) = self.newton(true) {
+            // The iterate is no solution: never scale it as one.
+            self.last_write = None;
+            return Err(e);
+        }
         self.last_write = Some((cell, v));
         Ok(())
     }
@@ -395,6 +405,7 @@ impl PulseEngine {
             ..Default::default()
         };
         let dy = &self.dynamics;
+        let mut moved_most = 0.0f64;
         for k in 0..self.rows * self.cols {
             let selected = k == cell;
             let half = k / self.cols == i || k % self.cols == j;
@@ -425,9 +436,7 @@ impl PulseEngine {
             m.g = g1;
             if g1 != g0 {
                 let rel = (g1 - g0).abs() / g0.abs().max(f64::MIN_POSITIVE);
-                if rel > self.drift {
-                    self.drift = rel;
-                }
+                moved_most = moved_most.max(rel);
             }
             if !selected {
                 let dg = (g1 - g0).abs();
@@ -437,6 +446,8 @@ impl PulseEngine {
                 }
             }
         }
+        // Accumulated over pulses: many tiny moves add up.
+        self.drift += moved_most;
         out.g_after = self.g(cell);
         out
     }
@@ -463,7 +474,12 @@ impl PulseEngine {
             self.sys.map.unk[xb.t[cell].idx()],
             self.sys.map.unk[xb.b[cell].idx()],
         );
-        if self.predictor.as_ref().is_none_or(|p| p.cell != cell) {
+        let factor_id = self.rsolver.factorizations;
+        if self
+            .predictor
+            .as_ref()
+            .is_none_or(|p| p.cell != cell || p.factor_id != factor_id)
+        {
             let mut z = vec![0.0; self.sys.n()];
             if ut != crate::mna::NONE {
                 z[ut as usize] += 1.0;
@@ -480,7 +496,12 @@ impl PulseEngine {
                 }
             };
             let azt = at(ut) - at(ub);
-            self.predictor = Some(Predictor { cell, z, azt });
+            self.predictor = Some(Predictor {
+                cell,
+                factor_id,
+                z,
+                azt,
+            });
         }
         let Some(p) = &self.predictor else { return };
         let (i0, d0) = self.law.eval(g0, v);
@@ -502,40 +523,61 @@ impl PulseEngine {
     /// Read `cell` through the circuit: the sense current over `vread`
     /// (times 1 + read noise).
     pub fn read(&mut self, cell: usize) -> Result<f64, SolveFailure> {
-        let i = match &mut self.read_cache {
-            // Nothing moved since the last read of this cell by more than
-            // READ_REUSE_REL: that solution is this one (far inside reltol).
-            Some(rc) if rc.cell == cell && self.drift < READ_REUSE_REL => {
-                std::mem::swap(&mut self.vdev, &mut rc.vdev);
+        let (vread, scheme) = (self.vread, self.read_scheme);
+        // Nothing moved since the last solved read of this cell (same bias)
+        // by more than READ_REUSE_REL in all: that solution is this one, far
+        // inside reltol.
+        let cached = match &self.read_cache {
+            Some(rc) => {
+                rc.cell == cell
+                    && rc.vread == vread
+                    && rc.scheme == scheme
+                    && self.drift < READ_REUSE_REL
+            }
+            None => false,
+        };
+        let i = match &self.read_cache {
+            Some(rc) if cached => {
+                self.vdev.clone_from(&rc.vdev);
                 self.reused_reads += 1;
                 rc.i
             }
             _ => {
-                if self.bias != (Bias::Read { cell }) {
-                    self.set_bias(cell, self.vread, self.read_scheme);
-                    self.bias = Bias::Read { cell };
+                let bias = Bias::Read {
+                    cell,
+                    v: vread,
+                    scheme,
+                };
+                if self.bias != bias {
+                    self.set_bias(cell, vread, scheme);
+                    self.bias = bias;
                 }
                 self.predict_read(cell);
                 self.newton(false)?;
                 let d = self.col_drv[cell % self.cols];
-                (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g
+                let i = (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g;
+                self.drift = 0.0;
+                let g_sel = self.g(cell);
+                let rc = self.read_cache.get_or_insert_with(|| ReadCache {
+                    cell,
+                    vread,
+                    scheme,
+                    i,
+                    vdev: Vec::new(),
+                    g_sel,
+                });
+                rc.cell = cell;
+                rc.vread = vread;
+                rc.scheme = scheme;
+                rc.i = i;
+                rc.vdev.clone_from(&self.vdev);
+                rc.g_sel = g_sel;
+                i
             }
         };
         // A read is a pulse too: every device moves by what it saw (read
         // disturb; nothing below a hard threshold, ~nothing far below a soft one).
-        self.drift = 0.0;
         self.accept(cell, self.tread);
-        let g_sel = self.g(cell);
-        let rc = self.read_cache.get_or_insert_with(|| ReadCache {
-            cell,
-            i,
-            vdev: Vec::new(),
-            g_sel: 0.0,
-        });
-        rc.cell = cell;
-        rc.i = i;
-        rc.vdev.clone_from(&self.vdev);
-        rc.g_sel = g_sel;
         let mut g = i / self.vread;
         let rn = self.dynamics.var.read_noise;
         if rn > 0.0 {

@@ -338,8 +338,9 @@ struct Tuner<'a> {
     s: &'a ProgramSpec,
     /// Per device: amplitude at which it last moved, set / reset (0: unknown).
     moved_at: Vec<[f64; 2]>,
-    /// Feed-forward: per device amplitude offset (V) and driver/cell ratio.
-    ff_offset: Vec<f64>,
+    /// Feed-forward: per device amplitude offset (V; set, reset) and
+    /// driver/cell voltage ratio.
+    ff_offset: Vec<[f64; 2]>,
     ff_ratio: Vec<f64>,
     ff: Option<FfTable>,
     cycle: usize,
@@ -424,10 +425,11 @@ impl Tuner<'_> {
             let progress = (g1 - g) * dir;
             g = g1;
             // Remember where this device first responded in this ramp.
+            let overshoot = (g1 < t) != set;
             if !moved && progress > 0.25 * self.s.tol * t {
                 moved = true;
                 self.moved_at[k][usize::from(!set)] = v;
-                if !fine {
+                if !fine && !overshoot {
                     // First response on the coarse ramp: step back and go on
                     // with the fine steps.
                     fine = true;
@@ -435,7 +437,7 @@ impl Tuner<'_> {
                     continue;
                 }
             }
-            if (g1 < t) != set {
+            if overshoot {
                 // Overshoot: flip polarity and restart the ramp.
                 set = !set;
                 fine = self.s.vstep_coarse <= 0.0 || self.moved_at[k][usize::from(!set)] > 0.0;
@@ -487,11 +489,15 @@ impl Tuner<'_> {
         for _ in 0..self.s.max_pulses {
             let set = g < t;
             let need = (t - g).abs();
-            let table = self.ff.as_ref().expect("feed-forward table built");
-            // Aim at the target (the table's ΔG is in state units, close to
-            // read-conductance units for these laws).
-            let vdev = table.amplitude(self.eng.g(k).max(1e-30), need, set)
-                + self.ff_offset[k] * if set { 1.0 } else { -1.0 };
+            let Some(table) = self.ff.as_ref() else {
+                return Ok(Outcome::Failed);
+            };
+            // Aim at the target from the measured state (the table's ΔG is
+            // in state units, close to read-conductance units for these
+            // laws), plus what this device has shown it needs beyond the
+            // nominal one in this direction.
+            let dir = usize::from(!set);
+            let vdev = table.amplitude(g.max(1e-30), need, set) + self.ff_offset[k][dir];
             let vdrv = (vdev.max(0.0) * self.ff_ratio[k]).min(self.s.vmax);
             let predicted = need;
             let g1 = self.pulse(k, if set { vdrv } else { -vdrv })?;
@@ -506,9 +512,9 @@ impl Tuner<'_> {
             // one; over-reacted: less.
             let got = (g1 - g).abs();
             if got < 0.5 * predicted && (g1 < t) == set {
-                self.ff_offset[k] += 0.02;
+                self.ff_offset[k][dir] += 0.02;
             } else if (g1 < t) != set && got > 1.5 * predicted {
-                self.ff_offset[k] -= 0.01;
+                self.ff_offset[k][dir] -= 0.01;
             }
             if vdrv >= self.s.vmax && got < 1e-3 * predicted {
                 return Ok(Outcome::Failed);
@@ -551,14 +557,14 @@ pub fn run(
         eng: &mut eng,
         s,
         moved_at: vec![[0.0; 2]; n],
-        ff_offset: vec![0.0; n],
+        ff_offset: vec![[0.0; 2]; n],
         ff_ratio: vec![1.0; n],
         ff,
         cycle: 0,
         stats: CycleStats::default(),
         log: Vec::new(),
     };
-    let mut cycles = Vec::with_capacity(s.cycles);
+    let mut cycles = Vec::new();
     let mut ever_disturbed = vec![false; n];
     let mut failed_last = vec![false; n];
     let mut failure = None;
@@ -648,7 +654,8 @@ pub fn run(
     let error_true_pct = (0..n)
         .map(|k| 100.0 * (s.target[k] - g_final[k]) / s.target[k])
         .collect();
-    let g_measured = measured.unwrap_or_else(|| g_initial.clone());
+    // No verify pass completed (a solve failed in cycle 1): nothing measured.
+    let g_measured = measured.unwrap_or_else(|| vec![f64::NAN; n]);
     let error_pct = (0..n)
         .map(|k| 100.0 * (s.target[k] - g_measured[k]) / s.target[k])
         .collect();
@@ -768,6 +775,7 @@ pub fn run_pulses(
     let mut failure = None;
     'steps: for st in &q.steps {
         eng.tp = st.tp;
+        eng.tread = st.tp;
         eng.write_scheme = st.scheme;
         let cell = st.row * eng.cols() + st.col;
         for _ in 0..st.count {

@@ -17,8 +17,10 @@
 //! - `vteam` (Kvatinsky et al., 2015), state x = (g − gmin)/(gmax − gmin):
 //!   dx/dt = kset·(V/vset − 1)^aset·f(x) for V > vset,
 //!   dx/dt = −kreset·(V/vreset − 1)^areset·f(x) for V < vreset, 0 between
-//!   (hard thresholds), window f(x) = 1 − (2x − 1)^(2p); integrated over tp by
-//!   RK4 with the voltage held.
+//!   (hard thresholds), window f(x) = 1 − x^(2p) while setting and
+//!   1 − (1 − x)^(2p) while resetting (Biolek-style: it stops at the edge it
+//!   moves to and never locks at the one it leaves); RK4 over tp with the
+//!   voltage held.
 //! - `levels` (table-driven, seeds 000/002/004 style): an ordered list of
 //!   levels with a per-level spread; a pulse beyond a threshold moves the
 //!   device one level (up for set, down for reset) and its conductance is drawn
@@ -46,7 +48,8 @@ pub struct Nili {
 
 impl Default for Nili {
     /// A change of c0 at threshold for a 1 ms pulse (c2 = ln 1 ms), growing
-    /// with width (c1 < 0); edge sharpness c3 = 30/V: 0.1 V below threshold a
+    /// with width (c1 < 0 for set; c1r > 0 for reset, whose width factor is
+    /// 1 + tanh(c1r(ln tp − c2r))); edge sharpness c3 = 30/V: 0.1 V below threshold a
     /// pulse moves ~0.25 % of what it does at threshold, 0.3 V below ~1e-8.
     fn default() -> Self {
         let c2 = (1e-3f64).ln();
@@ -56,7 +59,7 @@ impl Default for Nili {
             c2,
             c3: 30.0,
             c0r: 2e-6,
-            c1r: -0.25,
+            c1r: 0.25,
             c2r: c2,
             c3r: 30.0,
         }
@@ -249,7 +252,16 @@ impl Dynamics {
                 } else {
                     return 0.0;
                 };
-                let f = |x: f64| 1.0 - (2.0 * x - 1.0).powf(2.0 * p.p);
+                // Window by direction (Biolek style): a set slows towards
+                // x = 1, a reset towards x = 0, and neither locks at the edge
+                // it moves away from.
+                let f = |x: f64| {
+                    if rate > 0.0 {
+                        1.0 - x.powf(2.0 * p.p)
+                    } else {
+                        1.0 - (1.0 - x).powf(2.0 * p.p)
+                    }
+                };
                 let h = tp / VTEAM_STEPS as f64;
                 let mut x = ((g - lo) / span).clamp(0.0, 1.0);
                 for _ in 0..VTEAM_STEPS {
@@ -368,8 +380,11 @@ mod tests {
             "{got} vs {}",
             set - reset
         );
-        // Longer pulses move more; sub-threshold pulses drift but little.
+        // Longer pulses move more, set and reset; sub-threshold pulses drift
+        // but little.
         assert!(dy.delta(g, v, 10e-3, &d, w) > got);
+        assert!(dy.delta(g, -1.6, 10e-3, &d, w) < dy.delta(g, -1.6, 1e-3, &d, w));
+        assert!(dy.delta(g, -1.6, 1e-3, &d, w) < dy.delta(g, -1.6, 1e-4, &d, w));
         let drift = dy.delta(g, 0.6, 1e-3, &d, w);
         assert!(drift > 0.0 && drift < 1e-6 * got, "{drift}");
         assert!(dy.delta(g, -1.5, 1e-3, &d, w) < 0.0);
@@ -389,8 +404,21 @@ mod tests {
         assert_eq!(dy.delta(50e-6, -0.99, 1e-3, &d, w), 0.0);
         assert!(dy.delta(50e-6, 1.5, 1e-3, &d, w) > 0.0);
         assert!(dy.delta(50e-6, -1.5, 1e-3, &d, w) < 0.0);
-        // The window stops the state at the edges.
+        // The window stops the state at the edge it moves to, and a device
+        // at an edge can leave it.
         assert_eq!(dy.delta(100e-6, 1.5, 1e-3, &d, w), 0.0);
+        assert_eq!(dy.delta(10e-6, -1.5, 1e-3, &d, w), 0.0);
+        assert!(dy.delta(10e-6, 1.5, 1e-3, &d, w) > 0.0);
+        assert!(dy.delta(100e-6, -1.5, 1e-3, &d, w) < 0.0);
+        // Non-integer window exponents stay finite.
+        let frac = Dynamics {
+            kind: Kind::Vteam(Vteam {
+                p: 1.25,
+                ..Vteam::default()
+            }),
+            ..dy.clone()
+        };
+        assert!(frac.delta(30e-6, 1.5, 1e-3, &d, w).is_finite());
     }
 
     #[test]
