@@ -22,8 +22,9 @@
 //! when convergence slows), and the next pulse on the same cell starts from
 //! the last solution scaled by the amplitude ratio (exact for linear devices).
 
+use crate::analysis::drive_port;
 use crate::analysis::read::Scheme;
-use crate::circuit::{Circuit, NodeId, Resistor, VSource};
+use crate::circuit::{Circuit, NodeId};
 use crate::devices::memristor::dynamics::{self, Device, Dynamics, Kind, StuckState};
 use crate::devices::memristor::IvLaw;
 use crate::mna::System;
@@ -171,27 +172,20 @@ impl PulseEngine {
         let law = model.law;
         let mut cc = c.clone();
         cc.analyses.clear();
+        // Each line end gets its own source behind a switch (a resistor whose
+        // conductance the bias sets): `drive_port` with r > 0 adds exactly that.
+        if !(rdrive > 0.0 && rsense > 0.0) {
+            return Err(SolveFailure::Invalid(format!(
+                "the switches need rdrive > 0 and rsense > 0 ohm (got {rdrive}, {rsense})"
+            )));
+        }
         let add = |cc: &mut Circuit, port: NodeId, tag: String, r: f64| -> Driver {
-            let at = cc.nodes.intern(&tag);
-            let g = 1.0 / r;
-            cc.resistors.push(Resistor {
-                name: Box::from(""),
-                a: at,
-                b: port,
-                g,
-            });
-            cc.vsources.push(VSource {
-                name: format!("v{tag}"),
-                p: at,
-                n: NodeId::GROUND,
-                volts: 0.0,
-                span: xb.span,
-            });
+            let src = drive_port(cc, port, &tag, 0.0, r, xb.span);
             Driver {
-                src: cc.vsources.len() - 1,
+                src,
                 res: cc.resistors.len() - 1,
-                g,
-                at,
+                g: 1.0 / r,
+                at: cc.vsources[src].p,
                 port,
             }
         };
@@ -461,7 +455,7 @@ impl PulseEngine {
     /// there, so the result is the same, in fewer iterations.
     fn predict_read(&mut self, cell: usize) {
         let Some(rc) = &self.read_cache else { return };
-        if rc.cell != cell || !self.rfactored || !self.rsolver_direct() {
+        if rc.cell != cell || !self.rfactored || self.rsolver.is_iterative() {
             return;
         }
         let (g0, v) = (rc.g_sel, rc.vdev[cell]);
@@ -514,10 +508,6 @@ impl PulseEngine {
         for (y, z) in self.ry.iter_mut().zip(&p.z) {
             *y -= z * s;
         }
-    }
-
-    fn rsolver_direct(&self) -> bool {
-        !self.rsolver.is_iterative()
     }
 
     /// Read `cell` through the circuit: the sense current over `vread`

@@ -213,31 +213,11 @@ pub struct ProgramResult {
 impl ProgramResult {
     /// Mean |error| (%) over switchable devices.
     pub fn mean_abs_error_pct(&self) -> f64 {
-        let (s, n) = self
-            .error_pct
-            .iter()
-            .zip(&self.stuck)
-            .filter(|(_, s)| !**s)
-            .fold((0.0, 0usize), |(s, n), (e, _)| (s + e.abs(), n + 1));
-        if n == 0 {
-            0.0
-        } else {
-            s / n as f64
-        }
+        mean_abs_pct(&self.error_pct, &self.stuck)
     }
     /// Mean |true device error| (%) over switchable devices.
     pub fn true_mean_abs_error_pct(&self) -> f64 {
-        let (s, n) = self
-            .error_true_pct
-            .iter()
-            .zip(&self.stuck)
-            .filter(|(_, s)| !**s)
-            .fold((0.0, 0usize), |(s, n), (e, _)| (s + e.abs(), n + 1));
-        if n == 0 {
-            0.0
-        } else {
-            s / n as f64
-        }
+        mean_abs_pct(&self.error_true_pct, &self.stuck)
     }
     /// Mean |error| (%) over all devices, stuck ones included.
     pub fn mean_abs_error_all_pct(&self) -> f64 {
@@ -251,6 +231,20 @@ impl ProgramResult {
     }
     pub fn reads(&self) -> usize {
         self.cycles.iter().map(|c| c.reads).sum()
+    }
+}
+
+/// Mean |error| (%) over the devices that are not stuck (0 when none is).
+fn mean_abs_pct(err: &[f64], stuck: &[bool]) -> f64 {
+    let (s, n) = err
+        .iter()
+        .zip(stuck)
+        .filter(|(_, s)| !**s)
+        .fold((0.0, 0usize), |(s, n), (e, _)| (s + e.abs(), n + 1));
+    if n == 0 {
+        0.0
+    } else {
+        s / n as f64
     }
 }
 
@@ -636,14 +630,7 @@ pub fn run(
                 ever_disturbed[k] = true;
             }
         }
-        let sw = stuck.iter().filter(|s| !**s).count().max(1) as f64;
-        t.stats.mean_abs_error_pct = err
-            .iter()
-            .zip(&stuck)
-            .filter(|(_, s)| !**s)
-            .map(|(e, _)| e.abs())
-            .sum::<f64>()
-            / sw;
+        t.stats.mean_abs_error_pct = mean_abs_pct(&err, &stuck);
         t.stats.within_tol_pct = within_pct(&err, &stuck, s.tol);
         cycles.push(std::mem::take(&mut t.stats));
         measured = Some(m);
