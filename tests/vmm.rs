@@ -169,3 +169,68 @@ fn input_errors() {
         "{e}"
     );
 }
+
+/// Thousands of vectors run in parallel chunks. The currents must not depend
+/// on the number of threads, and each vector must equal the same vector run
+/// alone (solved by full Newton from scratch), on a nonlinear array with wire
+/// resistance where the batched chord iteration does real work.
+#[test]
+fn chunked_vectors_match_single_solves_and_any_thread_count() {
+    use rand::{Rng, SeedableRng};
+    use xbarsim::analysis::vmm;
+    let (n, m) = (6usize, 7usize);
+    let g: String = (0..n)
+        .map(|i| {
+            (0..m)
+                .map(|j| format!("{}u", 10 + (13 * i + 29 * j) % 90))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
+        })
+        .collect();
+    let dir = tmpdir("vmm-chunks");
+    std::fs::write(dir.join("g.csv"), g).unwrap();
+    let text = format!(
+        "chunks\n.options reltol=1e-10 vntol=1e-14 abstol=1e-18\n.model d memristor (level=sinh beta=4)\n.crossbar xb rows={n} cols={m} model=d rrow=20 rcol=20 g=file(\"{}\")\n* a tie to ground so the bare netlist elaborates; .vmm adds the drivers\nRtie xb.e0 0 1t\n",
+        dir.join("g.csv").display()
+    );
+    let c = circuit(&text);
+    let nvec = 2 * vmm::CHUNK + 37;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let inputs: Vec<f64> = (0..nvec * n)
+        .map(|_| {
+            if rng.random_bool(0.5) {
+                rng.random_range(0.2..0.6)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| vmm::run(&c, 0, &inputs, 50.0, 50.0).unwrap())
+    };
+    let one = on(1);
+    let two = on(2);
+    assert!(one.failure.is_none());
+    assert_eq!(one.currents.len(), nvec * m);
+    assert_eq!(one.currents, two.currents, "thread count changed a result");
+    assert!(
+        one.factorizations > 3,
+        "one factorization per chunk at least"
+    );
+    for k in [0, 1, vmm::CHUNK, vmm::CHUNK + 1, nvec - 1] {
+        let alone = vmm::run(&c, 0, &inputs[k * n..(k + 1) * n], 50.0, 50.0).unwrap();
+        for j in 0..m {
+            let (got, ideal) = one.currents[k * m + j];
+            let want = alone.currents[j].0;
+            assert_close(got, want, 1e-8, &format!("vector {k} column {j}"));
+            assert_eq!(ideal, alone.currents[j].1);
+        }
+    }
+    // The chord iteration took more than one step per vector: nonlinear.
+    assert!(one.iterations > nvec + nvec / 2, "{}", one.iterations);
+}

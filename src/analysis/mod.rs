@@ -136,6 +136,16 @@ impl<'c> Engine<'c> {
         r
     }
 
+    /// Make `y` the last solution and factor the Jacobian there (sources as
+    /// they are set). Later solves start from this point and this matrix.
+    pub fn factor_at(&mut self, y: &[f64]) -> Result<(), SolveFailure> {
+        self.y.copy_from_slice(y);
+        self.sys.assemble(self.c, y, true);
+        self.solver.factor(&self.sys.vals)?;
+        self.factored = true;
+        Ok(())
+    }
+
     /// Output quantities at the last solution: `v(node)` for every node but
     /// ground, then every alias name (nodes merged by ideal crossbar lines),
     /// then `i(vsource)` (positive into the + terminal).

@@ -396,7 +396,7 @@ pub fn circuit_readout(
             inputs[t * rows + i] = x as f64 * spec.map.vread;
         }
     }
-    let r = vmm::run(c, xbar, &inputs, spec.rdrive, spec.rsense, |_, _| {})?;
+    let r = vmm::run(c, xbar, &inputs, spec.rdrive, spec.rsense)?;
     if let Some((_, e)) = r.failure {
         return Err(e);
     }

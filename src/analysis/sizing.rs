@@ -77,7 +77,7 @@ pub fn run(c: &Circuit, s: &SizingSpec) -> Result<SizingResult, SolveFailure> {
         cc.crossbars.push(xb);
         let (figure, ok) = match s.metric {
             Metric::Vmm => {
-                let r = super::vmm::run(&cc, 0, &vec![s.v; n], s.rdrive, s.rsense, |_, _| {})?;
+                let r = super::vmm::run(&cc, 0, &vec![s.v; n], s.rdrive, s.rsense)?;
                 if let Some((_, e)) = r.failure {
                     return Err(e);
                 }

@@ -74,30 +74,46 @@ pub fn with_periphery(
 
 /// Vectors solved together (one multi-right-hand-side solve per iteration).
 pub const BLOCK: usize = 64;
+/// Vectors per chunk. Chunks are independent (each starts from vector 0's
+/// solution and the zero-bias Jacobian), so they run in parallel and the results do not
+/// depend on the number of threads.
+pub const CHUNK: usize = 4 * BLOCK;
 /// Chord iterations a block may take before its stragglers fall back to the
 /// full Newton strategy one by one.
 pub const BLOCK_ITERS: usize = 40;
 /// A block that needed more iterations than this refreshes the factorization.
 pub const REFRESH_ITERS: usize = 12;
 
+/// What one chunk of vectors produced.
+#[derive(Default)]
+struct ChunkOut {
+    currents: Vec<(f64, f64)>,
+    rel_error: Vec<f64>,
+    iterations: usize,
+    factorizations: usize,
+    /// The vector that failed; the chunk's results stop before it.
+    failure: Option<(usize, SolveFailure)>,
+}
+
 /// Run every input vector (`inputs`: rows voltages per vector).
 ///
-/// The first vector is solved by the full strategy (which leaves a
-/// factorization of the Jacobian). The others go in blocks of [`BLOCK`]:
-/// every block iterates y ← y − J₀⁻¹F(y) for all its vectors at once (a chord
-/// iteration with one multi-right-hand-side solve, accelerated by Anderson
-/// mixing of depth 1), each vector stopping by the same step and residual
-/// tests as Newton. For linear arrays one
-/// iteration is exact. Stragglers, and every vector when the iterative solver
-/// is in use, take the full strategy.
+/// The first vector is solved by the full strategy. The others go in chunks of [`CHUNK`] vectors, in
+/// parallel; each chunk starts from vector 0's solution and the zero-bias
+/// Jacobian's factorization.
+/// Within a chunk, vectors go in blocks of [`BLOCK`]: every block iterates
+/// y ← y − J₀⁻¹F(y) for all its vectors at once (a chord iteration with one
+/// multi-right-hand-side solve, accelerated by Anderson mixing of depth 1),
+/// each vector stopping by the same step and residual tests as Newton. For
+/// linear arrays one iteration is exact. Stragglers, and every vector when
+/// the iterative solver is in use, take the full strategy.
 pub fn run(
     c: &Circuit,
     xbar: usize,
     inputs: &[f64],
     rdrive: f64,
     rsense: f64,
-    mut progress: impl FnMut(usize, usize),
 ) -> Result<VmmResult, SolveFailure> {
+    use rayon::prelude::*;
     let (cc, ins, outs) = with_periphery(c, xbar, rdrive, rsense);
     if let Err(d) = crate::circuit::validate::validate(&cc, None, true) {
         let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
@@ -105,10 +121,6 @@ pub fn run(
     }
     let xb = &cc.crossbars[xbar];
     let (rows, cols) = (xb.rows, xb.cols);
-    let law = cc.models[xb.model as usize].law;
-    let o = &cc.options;
-    let mut e = Engine::new(&cc)?;
-    let n = e.sys.n();
     let nvec = inputs.len() / rows;
     let mut res = VmmResult {
         rows,
@@ -120,183 +132,287 @@ pub fn run(
         failure: None,
         first_drop: Vec::new(),
     };
-
-    let set_inputs = |e: &mut Engine, k: usize| {
-        let v = &inputs[k * rows..(k + 1) * rows];
-        for (i, &s) in ins.iter().enumerate() {
-            e.sys.v_values[s] = v[i];
-        }
-        e.sys.update_sources();
-    };
-    // Record vector k's column currents at the engine's current solution.
-    let mut record = |e: &mut Engine, k: usize, res: &mut VmmResult| {
-        let v = &inputs[k * rows..(k + 1) * rows];
-        let cur = e.source_currents();
-        let (mut num, mut den) = (0.0, 0.0);
-        for (j, &s) in outs.iter().enumerate() {
-            let ideal: f64 = (0..rows)
-                .map(|i| law.current(cc.memristors[xb.device(i, j)].g, v[i]))
-                .sum();
-            let got = cur[s];
-            num += (got - ideal) * (got - ideal);
-            den += ideal * ideal;
-            res.currents.push((got, ideal));
-        }
-        res.rel_error.push(if den > 0.0 {
-            (num / den).sqrt()
-        } else {
-            num.sqrt()
-        });
-        progress(k + 1, nvec);
-    };
-    let full = |e: &mut Engine, k: usize, res: &mut VmmResult| -> bool {
-        set_inputs(e, k);
-        match e.solve() {
-            Ok(st) => {
-                res.iterations += st.iterations;
-                res.factorizations += st.factorizations;
-                true
-            }
-            Err(err) => {
-                res.failure = Some((k, err));
-                false
-            }
-        }
-    };
     if nvec == 0 {
         return Ok(res);
     }
-    if !full(&mut e, 0, &mut res) {
+    let job = Job {
+        cc: &cc,
+        xbar,
+        inputs,
+        ins: &ins,
+        outs: &outs,
+    };
+    let mut e = Engine::new(&cc)?;
+    let mut first = ChunkOut::default();
+    if !job.full(&mut e, 0, &mut first) {
+        res.failure = first.failure;
         return Ok(res);
     }
-    record(&mut e, 0, &mut res);
+    job.record(&mut e, 0, &mut first);
     // After `record`, the node voltages are those of vector 0.
     res.first_drop = (0..rows * cols)
         .map(|k| inputs[k / cols] - (e.sys.v[xb.t[k].idx()] - e.sys.v[xb.b[k].idx()]))
         .collect();
-    let batched = !e.solver.is_iterative();
-    let mut k0 = 1;
-    let mut ys = Vec::new();
-    let mut rhs = Vec::new();
-    let (mut prev_x, mut prev_f) = (Vec::new(), Vec::new());
-    while k0 < nvec {
-        let bsz = BLOCK.min(nvec - k0);
-        if !batched {
-            for k in k0..k0 + bsz {
-                if !full(&mut e, k, &mut res) {
-                    return Ok(res);
-                }
-                record(&mut e, k, &mut res);
-            }
-            k0 += bsz;
-            continue;
-        }
-        ys.clear();
-        for _ in 0..bsz {
-            ys.extend_from_slice(&e.y);
-        }
-        let mut done = vec![false; bsz];
-        let mut step_ok = vec![false; bsz];
-        let mut have_prev = vec![false; bsz];
-        prev_x.resize(bsz * n, 0.0);
-        prev_f.resize(bsz * n, 0.0);
-        let mut active: Vec<usize> = Vec::with_capacity(bsz);
-        let mut iters = 0;
-        for _ in 0..BLOCK_ITERS {
-            active.clear();
-            rhs.clear();
-            for b in 0..bsz {
-                if done[b] {
-                    continue;
-                }
-                set_inputs(&mut e, k0 + b);
-                e.sys.assemble(&cc, &ys[b * n..(b + 1) * n], false);
-                let res_ok = e
-                    .sys
-                    .f
-                    .iter()
-                    .zip(&e.sys.scale)
-                    .all(|(f, s)| f.abs() <= o.reltol * s + o.abstol);
-                if step_ok[b] && res_ok {
-                    done[b] = true;
-                    continue;
-                }
-                active.push(b);
-                rhs.extend(e.sys.f.iter().map(|f| -f));
-            }
-            if active.is_empty() {
-                break;
-            }
-            iters += 1;
-            res.iterations += active.len();
-            if !e.solver.solve_many(&mut rhs, active.len()) {
-                break;
-            }
-            for (col, &b) in active.iter().enumerate() {
-                let dy = &rhs[col * n..(col + 1) * n];
-                let y = &mut ys[b * n..(b + 1) * n];
-                if !dy.iter().all(|d| d.is_finite()) {
-                    done[b] = false;
-                    step_ok[b] = false;
-                    continue;
-                }
-                // Converged when the chord correction itself is within tolerance.
-                step_ok[b] = y
-                    .iter()
-                    .zip(dy)
-                    .all(|(a, d)| d.abs() <= o.reltol * a.abs().max((a + d).abs()) + o.vntol);
-                // Anderson mixing, depth 1: with f = dy and the previous (x, f),
-                // x ← x + f − γ(Δx + Δf), γ = Δf·f / Δf·Δf.
-                let (px, pf) = (
-                    &mut prev_x[b * n..(b + 1) * n],
-                    &mut prev_f[b * n..(b + 1) * n],
-                );
-                let mut gamma = 0.0;
-                if have_prev[b] {
-                    let (mut num, mut den) = (0.0, 0.0);
-                    for i in 0..n {
-                        let df = dy[i] - pf[i];
-                        num += df * dy[i];
-                        den += df * df;
-                    }
-                    if den > 0.0 && num.is_finite() {
-                        gamma = num / den;
+    let y0 = e.y.clone();
+    // The chord matrix: the Jacobian at zero bias (every device at its
+    // small-signal conductance). Measured on 10,000 random binary vectors
+    // (64×64 cubic, 2.5 Ω): 5.0 iterations per vector, against 7.0 with the
+    // Jacobian at vector 0's solution and 6.0 at the mean input's.
+    let zero = vec![0.0; y0.len()];
+    res.merge(first);
+
+    let starts: Vec<usize> = (1..nvec).step_by(CHUNK).collect();
+    let mut spare = Some(e);
+    let mut engines: Vec<Option<Engine>> = starts.iter().map(|_| spare.take()).collect();
+    let chunks: Vec<ChunkOut> = starts
+        .par_iter()
+        .zip(engines.par_iter_mut())
+        .map_init(
+            || None::<Engine>,
+            |worker, (&k0, given)| {
+                let mut out = ChunkOut::default();
+                if let Some(e) = given.take() {
+                    *worker = Some(e);
+                } else if worker.is_none() {
+                    match Engine::new(&cc) {
+                        Ok(e) => *worker = Some(e),
+                        Err(err) => {
+                            out.failure = Some((k0, err));
+                            return out;
+                        }
                     }
                 }
-                for i in 0..n {
-                    let (x, f) = (y[i], dy[i]);
-                    let step = f - gamma * ((x - px[i]) + (f - pf[i]));
-                    px[i] = x;
-                    pf[i] = f;
-                    y[i] = x + step;
+                let e = worker.as_mut().expect("engine made above");
+                // Every chunk starts from the same point and matrix.
+                job.set_inputs(e, 0);
+                if let Err(err) = e.factor_at(&zero) {
+                    out.failure = Some((k0, err));
+                    return out;
                 }
-                have_prev[b] = true;
-            }
+                out.factorizations += 1;
+                e.y.copy_from_slice(&y0);
+                job.chunk(e, k0, (k0 + CHUNK).min(nvec), &mut out);
+                out
+            },
+        )
+        .collect();
+    for ch in chunks {
+        let failed = ch.failure.is_some();
+        res.merge(ch);
+        if failed {
+            break;
         }
-        for b in 0..bsz {
-            let k = k0 + b;
-            if done[b] {
-                e.y.copy_from_slice(&ys[b * n..(b + 1) * n]);
-                set_inputs(&mut e, k);
-            } else {
-                // Straggler: the full strategy, warm-started from where it got to.
-                let y = &ys[b * n..(b + 1) * n];
-                if y.iter().all(|v| v.is_finite()) {
-                    e.y.copy_from_slice(y);
-                }
-                if !full(&mut e, k, &mut res) {
-                    return Ok(res);
-                }
-            }
-            record(&mut e, k, &mut res);
-        }
-        if iters > REFRESH_ITERS {
-            // Slow contraction: refactor at the last solution for the next block.
-            e.sys.assemble(&cc, &e.y.clone(), true);
-            e.solver.factor(&e.sys.vals)?;
-            res.factorizations += 1;
-        }
-        k0 += bsz;
     }
     Ok(res)
+}
+
+impl VmmResult {
+    fn merge(&mut self, ch: ChunkOut) {
+        self.currents.extend(ch.currents);
+        self.rel_error.extend(ch.rel_error);
+        self.iterations += ch.iterations;
+        self.factorizations += ch.factorizations;
+        if self.failure.is_none() {
+            self.failure = ch.failure;
+        }
+    }
+}
+
+/// The shared, read-only inputs of one `.vmm` run.
+struct Job<'a> {
+    cc: &'a Circuit,
+    xbar: usize,
+    inputs: &'a [f64],
+    ins: &'a [usize],
+    outs: &'a [usize],
+}
+
+impl Job<'_> {
+    fn rows(&self) -> usize {
+        self.cc.crossbars[self.xbar].rows
+    }
+
+    fn set_inputs(&self, e: &mut Engine, k: usize) {
+        let rows = self.rows();
+        let v = &self.inputs[k * rows..(k + 1) * rows];
+        for (i, &s) in self.ins.iter().enumerate() {
+            e.sys.v_values[s] = v[i];
+        }
+        e.sys.update_sources();
+    }
+
+    /// Record vector k's column currents at the engine's current solution.
+    fn record(&self, e: &mut Engine, k: usize, out: &mut ChunkOut) {
+        let xb = &self.cc.crossbars[self.xbar];
+        let law = self.cc.models[xb.model as usize].law;
+        let rows = xb.rows;
+        let v = &self.inputs[k * rows..(k + 1) * rows];
+        let cur = e.source_currents();
+        let (mut num, mut den) = (0.0, 0.0);
+        for (j, &s) in self.outs.iter().enumerate() {
+            let ideal: f64 = (0..rows)
+                .map(|i| law.current(self.cc.memristors[xb.device(i, j)].g, v[i]))
+                .sum();
+            let got = cur[s];
+            num += (got - ideal) * (got - ideal);
+            den += ideal * ideal;
+            out.currents.push((got, ideal));
+        }
+        out.rel_error.push(if den > 0.0 {
+            (num / den).sqrt()
+        } else {
+            num.sqrt()
+        });
+    }
+
+    /// Vector k by the engine's full strategy (warm-started from its last
+    /// solution); false, with the failure recorded, if it did not converge.
+    fn full(&self, e: &mut Engine, k: usize, out: &mut ChunkOut) -> bool {
+        self.set_inputs(e, k);
+        match e.solve() {
+            Ok(st) => {
+                out.iterations += st.iterations;
+                out.factorizations += st.factorizations;
+                true
+            }
+            Err(err) => {
+                out.failure = Some((k, err));
+                false
+            }
+        }
+    }
+
+    /// Vectors k0..k1 in blocks of [`BLOCK`], from the engine's solution and
+    /// factorization; stops at the first vector that fails.
+    fn chunk(&self, e: &mut Engine, k0: usize, k1: usize, out: &mut ChunkOut) {
+        let o = &self.cc.options;
+        let n = e.sys.n();
+        let batched = !e.solver.is_iterative();
+        let mut ys = Vec::new();
+        let mut rhs = Vec::new();
+        let (mut prev_x, mut prev_f) = (Vec::new(), Vec::new());
+        let mut kb = k0;
+        while kb < k1 {
+            let bsz = BLOCK.min(k1 - kb);
+            if !batched {
+                for k in kb..kb + bsz {
+                    if !self.full(e, k, out) {
+                        return;
+                    }
+                    self.record(e, k, out);
+                }
+                kb += bsz;
+                continue;
+            }
+            ys.clear();
+            for _ in 0..bsz {
+                ys.extend_from_slice(&e.y);
+            }
+            let mut done = vec![false; bsz];
+            let mut step_ok = vec![false; bsz];
+            let mut have_prev = vec![false; bsz];
+            prev_x.resize(bsz * n, 0.0);
+            prev_f.resize(bsz * n, 0.0);
+            let mut active: Vec<usize> = Vec::with_capacity(bsz);
+            let mut iters = 0;
+            for _ in 0..BLOCK_ITERS {
+                active.clear();
+                rhs.clear();
+                for b in 0..bsz {
+                    if done[b] {
+                        continue;
+                    }
+                    self.set_inputs(e, kb + b);
+                    e.sys.assemble(self.cc, &ys[b * n..(b + 1) * n], false);
+                    let res_ok = e
+                        .sys
+                        .f
+                        .iter()
+                        .zip(&e.sys.scale)
+                        .all(|(f, s)| f.abs() <= o.reltol * s + o.abstol);
+                    if step_ok[b] && res_ok {
+                        done[b] = true;
+                        continue;
+                    }
+                    active.push(b);
+                    rhs.extend(e.sys.f.iter().map(|f| -f));
+                }
+                if active.is_empty() {
+                    break;
+                }
+                iters += 1;
+                out.iterations += active.len();
+                if !e.solver.solve_many(&mut rhs, active.len()) {
+                    break;
+                }
+                for (col, &b) in active.iter().enumerate() {
+                    let dy = &rhs[col * n..(col + 1) * n];
+                    let y = &mut ys[b * n..(b + 1) * n];
+                    if !dy.iter().all(|d| d.is_finite()) {
+                        done[b] = false;
+                        step_ok[b] = false;
+                        continue;
+                    }
+                    // Converged when the chord correction itself is within tolerance.
+                    step_ok[b] = y
+                        .iter()
+                        .zip(dy)
+                        .all(|(a, d)| d.abs() <= o.reltol * a.abs().max((a + d).abs()) + o.vntol);
+                    // Anderson mixing, depth 1: with f = dy and the previous (x, f),
+                    // x ← x + f − γ(Δx + Δf), γ = Δf·f / Δf·Δf.
+                    let (px, pf) = (
+                        &mut prev_x[b * n..(b + 1) * n],
+                        &mut prev_f[b * n..(b + 1) * n],
+                    );
+                    let mut gamma = 0.0;
+                    if have_prev[b] {
+                        let (mut num, mut den) = (0.0, 0.0);
+                        for i in 0..n {
+                            let df = dy[i] - pf[i];
+                            num += df * dy[i];
+                            den += df * df;
+                        }
+                        if den > 0.0 && num.is_finite() {
+                            gamma = num / den;
+                        }
+                    }
+                    for i in 0..n {
+                        let (x, f) = (y[i], dy[i]);
+                        let step = f - gamma * ((x - px[i]) + (f - pf[i]));
+                        px[i] = x;
+                        pf[i] = f;
+                        y[i] = x + step;
+                    }
+                    have_prev[b] = true;
+                }
+            }
+            for b in 0..bsz {
+                let k = kb + b;
+                if done[b] {
+                    e.y.copy_from_slice(&ys[b * n..(b + 1) * n]);
+                    self.set_inputs(e, k);
+                } else {
+                    // Straggler: the full strategy, warm-started from where it got to.
+                    let y = &ys[b * n..(b + 1) * n];
+                    if y.iter().all(|v| v.is_finite()) {
+                        e.y.copy_from_slice(y);
+                    }
+                    if !self.full(e, k, out) {
+                        return;
+                    }
+                }
+                self.record(e, k, out);
+            }
+            if iters > REFRESH_ITERS {
+                // Slow contraction: refactor at the last solution for the next block.
+                let y = e.y.clone();
+                if let Err(err) = e.factor_at(&y) {
+                    out.failure = Some((kb + bsz, err));
+                    return;
+                }
+                out.factorizations += 1;
+            }
+            kb += bsz;
+        }
+    }
 }

@@ -366,7 +366,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 rsense,
             } => {
                 let xname = &c.crossbars[*xbar].name;
-                let r = vmm::run(&c, *xbar, inputs, *rdrive, *rsense, |_, _| {}).map_err(|e| {
+                let r = vmm::run(&c, *xbar, inputs, *rdrive, *rsense).map_err(|e| {
                     RunError::Analysis(format!("error: {}: .vmm {xname}: {e}\n", path.display()))
                 })?;
                 report::write_vmm(&out.join("vmm.csv"), &out.join("vmm_error.csv"), &r)
