@@ -9,9 +9,9 @@
 //!
 //! Column current I_j is the current into the virtual ground. The ideal
 //! current is Σ_i I(g_ij, V_i): the device law at the full input voltage, with
-//! no wire, driver or sense resistance. Every vector runs on one engine:
-//! linear arrays factor once and solve per vector; nonlinear ones warm-start
-//! Newton from the previous vector's solution and factorization.
+//! no wire, driver or sense resistance. Linear arrays factor once and solve
+//! per vector; nonlinear ones iterate from vector 0's solution with one
+//! factorization (see [`run`]). Chunks of vectors run in parallel.
 
 use super::{drive_port, Engine};
 use crate::circuit::Circuit;
