@@ -2,7 +2,7 @@
 # program.sh — time the reference pulse-programming experiment and put it
 # next to what one ngspice operating point of the same circuit costs.
 #
-#   1. runs `xbarsim run netlists/tune_64x64.cir` (64x64 crossbar, 1 ohm
+#   1. runs `xbarsim run netlists/tune_64x64.cir` (64x64 crossbar, 0.1 ohm
 #      segments, cubic devices with Nili dynamics and the paper's variation,
 #      write-verify under V/2, three cycles) under `/usr/bin/time -f '%e %M'`
 #      and reads solves / pulses / reads from its program.json;
@@ -40,7 +40,7 @@ import sys
 n, v, c = 64, 1.2, 32
 L = ["one V/2 write pulse on the tune_64x64 array",
      ".model m memristor (level=cubic temp=27)",
-     ".crossbar xb rows=64 cols=64 model=m rrow=1 rcol=1 g=20u"]
+     ".crossbar xb rows=64 cols=64 model=m rrow=0.1 rcol=0.1 g=20u"]
 for i in range(n):
     L.append(f"vr{i} r{i} 0 {v if i == c else v / 2}")
     L.append(f"rr{i} r{i} xb.w{i} 1")

@@ -5,6 +5,7 @@ mod conservation;
 mod crossbar;
 mod errors;
 mod include_param;
+mod lines;
 mod models;
 mod oracles;
 mod parser_fuzz;

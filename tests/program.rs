@@ -402,3 +402,62 @@ fn reads_answered_without_a_solve_track_many_tiny_moves() {
     let want = fresh.read(0).unwrap();
     assert!((last - want).abs() <= 1e-8 * want, "{last} vs {want}");
 }
+
+/// The pulse engine solves driven crossbars by line relaxation; its solution
+/// must be Newton's with a sparse factorization (`.options solver=direct`)
+/// to within the tolerances, bias by bias, and a whole tuning run must take
+/// the same decisions and end in the same states.
+#[test]
+fn line_relaxation_matches_newton_with_a_factorization() {
+    let body = format!("{NILI}\n.crossbar xb rows=7 cols=6 model=m g=20u rrow=2 rcol=3\n.end\n");
+    let relaxed = xbar_circuit(&format!("lr\n{body}"));
+    let direct = xbar_circuit(&format!("lr\n.options solver=direct\n{body}"));
+    for scheme in [Scheme::Half, Scheme::Third] {
+        let mk = |c: &xbarsim::circuit::Circuit| {
+            PulseEngine::new(c, 0, 5.0, 5.0, 1e-3, scheme, Scheme::Ground, 0.25, 3).unwrap()
+        };
+        let (mut a, mut b) = (mk(&relaxed), mk(&direct));
+        // A ramp on one cell, another cell, and reads in between.
+        for (cell, v) in [
+            (9, 1.1),
+            (9, 1.2),
+            (9, 1.3),
+            (30, -1.4),
+            (30, -1.5),
+            (0, 2.0),
+        ] {
+            a.solve_write(cell, v).unwrap();
+            b.solve_write(cell, v).unwrap();
+            for k in 0..42 {
+                assert!(
+                    (a.vdev[k] - b.vdev[k]).abs() <= 1e-9 + 1e-6 * b.vdev[k].abs(),
+                    "{scheme:?} write ({cell}, {v}) device {k}: {} vs {}",
+                    a.vdev[k],
+                    b.vdev[k]
+                );
+            }
+            let (ga, gb) = (a.read(cell).unwrap(), b.read(cell).unwrap());
+            assert!(
+                (ga - gb).abs() <= 1e-6 * gb.abs(),
+                "read {cell}: {ga} vs {gb}"
+            );
+        }
+        assert!(a.sweeps > 0, "relaxation was used");
+        assert_eq!(a.relax_fallbacks, 0);
+        assert_eq!(b.sweeps, 0, "solver=direct keeps Newton");
+    }
+    let s = spec_for(targets(42, 11), Algorithm::WriteVerify);
+    let ra = program::run(&relaxed, &s, |_, _, _| {}).unwrap();
+    let rb = program::run(&direct, &s, |_, _, _| {}).unwrap();
+    assert_eq!(ra.pulses(), rb.pulses());
+    assert_eq!(ra.reads(), rb.reads());
+    for k in 0..42 {
+        assert!(
+            (ra.g_final[k] - rb.g_final[k]).abs() <= 1e-6 * rb.g_final[k],
+            "device {k}: {} vs {}",
+            ra.g_final[k],
+            rb.g_final[k]
+        );
+    }
+    assert!(ra.sweeps > 0 && rb.sweeps == 0);
+}

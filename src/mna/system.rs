@@ -200,6 +200,12 @@ impl System {
         self.map.offsets(&scaled, &mut self.off);
     }
 
+    /// Per node: the voltage the sources fix (known nodes), or the offset
+    /// added to its unknown (see [`System::node_voltages`]).
+    pub fn offsets(&self) -> &[f64] {
+        &self.off
+    }
+
     /// Node voltages from unknowns.
     pub fn node_voltages(&mut self, y: &[f64]) {
         for ((v, &u), &o) in self.v.iter_mut().zip(&self.map.unk).zip(&self.off) {

@@ -66,6 +66,10 @@ pub fn write_program(
         "solver": {
             "solves": r.solves,
             "newton_iterations": r.iterations,
+            "write_solves": r.write_solves,
+            "write_newton_iterations": r.write_iterations,
+            "line_sweeps": r.sweeps,
+            "line_fallbacks": r.relax_fallbacks,
             "factorizations": r.factorizations,
             "reads_without_solve": r.reused_reads,
             "seconds": seconds,

@@ -1,6 +1,8 @@
 //! Solvers: sparse direct factorization (`sparse`, faer) and Newton–Raphson
-//! with damping, gmin stepping and source stepping (`newton`).
+//! with damping, gmin stepping and source stepping (`newton`); line
+//! relaxation for crossbars whose lines are all driven (`lines`).
 
+pub mod lines;
 pub mod newton;
 pub mod ordering;
 pub mod pcg;

@@ -28,6 +28,7 @@ use crate::circuit::{Circuit, NodeId};
 use crate::devices::memristor::dynamics::{self, Device, Dynamics, Kind, StuckState};
 use crate::devices::memristor::IvLaw;
 use crate::mna::System;
+use crate::solve::lines::LineRelax;
 use crate::solve::{Newton, SolveFailure, SparseSolver};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -80,6 +81,14 @@ pub struct PulseEngine {
     ry: Vec<f64>,
     wfactored: bool,
     rfactored: bool,
+    /// Line relaxation (when the circuit is a bare crossbar with its drivers
+    /// and `.options solver` is left at auto), with its own warm starts: node
+    /// voltages of the last write and the last read.
+    relax: Option<LineRelax>,
+    wv: Vec<f64>,
+    rv: Vec<f64>,
+    /// The cell of the last read (a read of another cell starts afresh).
+    last_read_cell: Option<usize>,
     row_drv: Vec<Driver>,
     col_drv: Vec<Driver>,
     bias: Bias,
@@ -103,6 +112,12 @@ pub struct PulseEngine {
     pub vdev: Vec<f64>,
     pub solves: usize,
     pub iterations: usize,
+    /// Of `solves` and `iterations`: those of write pulses.
+    pub write_solves: usize,
+    pub write_iterations: usize,
+    /// Line-relaxation sweeps, and solves that fell back to Newton.
+    pub sweeps: usize,
+    pub relax_fallbacks: usize,
     pub factorizations: usize,
     /// Reads answered from the last read of the same cell (nothing moved).
     pub reused_reads: usize,
@@ -229,6 +244,12 @@ impl PulseEngine {
         let wsolver = mk(&sys)?;
         let rsolver = mk(&sys)?;
         let nn = sys.n();
+        let relax = if cc.options.solver == crate::solve::SolverChoice::Auto {
+            LineRelax::new(&cc, &sys)
+        } else {
+            None
+        };
+        let nodes = cc.nodes.len();
         Ok(PulseEngine {
             xbar,
             rows: xb.rows,
@@ -241,6 +262,10 @@ impl PulseEngine {
             ry: vec![0.0; nn],
             wfactored: false,
             rfactored: false,
+            relax,
+            wv: vec![0.0; nodes],
+            rv: vec![0.0; nodes],
+            last_read_cell: None,
             row_drv,
             col_drv,
             bias: Bias::None,
@@ -260,6 +285,10 @@ impl PulseEngine {
             vdev: vec![0.0; n],
             solves: 0,
             iterations: 0,
+            write_solves: 0,
+            write_iterations: 0,
+            sweeps: 0,
+            relax_fallbacks: 0,
             factorizations: 0,
             reused_reads: 0,
             read_cache: None,
@@ -334,7 +363,48 @@ impl PulseEngine {
         self.sys.update_sources();
     }
 
+    /// True when this solve may use line relaxation: the engine has it and
+    /// the bias drives every line (a floating line has no tie to a known
+    /// voltage, and relaxation would crawl).
+    fn relaxing(&self, write: bool) -> bool {
+        let scheme = if write {
+            self.write_scheme
+        } else {
+            self.read_scheme
+        };
+        self.relax.is_some() && scheme != Scheme::Float
+    }
+
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
+        if self.relaxing(write) {
+            let lr = self.relax.as_mut().expect("relaxing() checked");
+            let v = if write { &mut self.wv } else { &mut self.rv };
+            match lr.solve(&self.c, &self.sys, v) {
+                Ok(sweeps) => {
+                    self.solves += 1;
+                    self.sweeps += sweeps;
+                    if write {
+                        self.write_solves += 1;
+                    }
+                    self.sys.v.copy_from_slice(v);
+                    // Keep Newton's warm start in step, for a fallback.
+                    let y = if write { &mut self.wy } else { &mut self.ry };
+                    let off = self.sys.offsets();
+                    for (node, &u) in self.sys.map.unk.iter().enumerate() {
+                        if u != crate::mna::NONE {
+                            y[u as usize] = v[node] - off[node];
+                        }
+                    }
+                    self.device_voltages();
+                    return Ok(());
+                }
+                Err(_) => {
+                    // Solved again by Newton below, from where relaxation
+                    // started (its iterate is no solution).
+                    self.relax_fallbacks += 1;
+                }
+            }
+        }
         let (solver, y, factored) = if write {
             (&mut self.wsolver, &mut self.wy, &mut self.wfactored)
         } else {
@@ -347,14 +417,28 @@ impl PulseEngine {
         *factored = r.is_ok();
         self.solves += 1;
         self.iterations += nt.iterations();
+        if write {
+            self.write_solves += 1;
+            self.write_iterations += nt.iterations();
+        }
         self.factorizations += solver.factorizations - f0;
         r.map(|_| ())?;
         self.sys.node_voltages(y);
+        if write {
+            self.wv.copy_from_slice(&self.sys.v);
+        } else {
+            self.rv.copy_from_slice(&self.sys.v);
+        }
+        self.device_voltages();
+        Ok(())
+    }
+
+    /// [`PulseEngine::vdev`] from the node voltages in `sys.v`.
+    fn device_voltages(&mut self) {
         let xb = &self.c.crossbars[self.xbar];
         for (k, vd) in self.vdev.iter_mut().enumerate() {
             *vd = self.sys.v[xb.t[k].idx()] - self.sys.v[xb.b[k].idx()];
         }
-        Ok(())
     }
 
     /// Solve the circuit under the write bias only (no state change): the
@@ -367,10 +451,16 @@ impl PulseEngine {
                 Some((c0, v0)) if c0 == cell && v0 != 0.0 && (v / v0) > 0.0 => {
                     let s = v / v0;
                     self.wy.iter_mut().for_each(|y| *y *= s);
+                    self.wv.iter_mut().for_each(|y| *y *= s);
                 }
                 // Another cell (or polarity): other devices carry the large
                 // voltages, so the old Jacobian would contract slowly.
-                _ => self.wfactored = false,
+                _ => {
+                    self.wfactored = false;
+                    if let Some(lr) = &mut self.relax {
+                        lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
+                    }
+                }
             }
             self.bias = Bias::Write { cell, v, scheme };
         }
@@ -542,7 +632,16 @@ impl PulseEngine {
                     self.set_bias(cell, vread, scheme);
                     self.bias = bias;
                 }
-                self.predict_read(cell);
+                if self.relaxing(false) {
+                    if self.last_read_cell != Some(cell) {
+                        if let Some(lr) = &mut self.relax {
+                            lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
+                        }
+                    }
+                } else {
+                    self.predict_read(cell);
+                }
+                self.last_read_cell = Some(cell);
                 self.newton(false)?;
                 let d = self.col_drv[cell % self.cols];
                 let i = (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g;

@@ -203,6 +203,12 @@ pub struct ProgramResult {
     pub log: Vec<LogRow>,
     pub solves: usize,
     pub iterations: usize,
+    /// Of `solves` and `iterations`: those of write pulses.
+    pub write_solves: usize,
+    pub write_iterations: usize,
+    /// Line-relaxation sweeps, and solves that fell back to Newton.
+    pub sweeps: usize,
+    pub relax_fallbacks: usize,
     pub factorizations: usize,
     /// Reads answered without a solve (nothing moved since the same read).
     pub reused_reads: usize,
@@ -663,6 +669,10 @@ pub fn run(
         log,
         solves: eng.solves,
         iterations: eng.iterations,
+        write_solves: eng.write_solves,
+        write_iterations: eng.write_iterations,
+        sweeps: eng.sweeps,
+        relax_fallbacks: eng.relax_fallbacks,
         factorizations: eng.factorizations,
         reused_reads: eng.reused_reads,
         failure,

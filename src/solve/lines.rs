@@ -1,0 +1,576 @@
+//! Line relaxation: a nonlinear block Gauss–Seidel solver for circuits whose
+//! resistors between unknown nodes form chains, the shape of a crossbar.
+//!
+//! In a crossbar every row and every column is a chain of wire segments
+//! (0.1–10 Ω) with devices (10 kΩ and up) hanging between chains. When every
+//! chain is also tied to a known voltage (a driver or sense source behind a
+//! switch), each chain is nearly independent of the others: solving one chain
+//! with the others held fixed is an excellent step, and sweeping all chains
+//! converges by orders of magnitude per sweep. One sweep visits every node
+//! once and costs O(n): per chain, a tridiagonal step from the exact residual
+//! at the latest voltages of every node. The chains' tridiagonal matrices
+//! (wires, ties and device slopes) are factored at the start of a solve and
+//! kept while they still contract fast (a chord iteration: the matrix only
+//! sets the speed, the residual sets the answer).
+//!
+//! The stopping test is Newton's: in the last sweep every node moved by at
+//! most reltol·|v| + vntol (tightened when the sweeps contract slowly, so the
+//! remaining error is bounded by the same tolerance), and every node's current
+//! balance is within reltol times its largest element current plus abstol. A
+//! solve that does not meet it within [`MAX_SWEEPS`] returns an error; the
+//! caller then solves by Newton with a sparse factorization.
+//!
+//! The chains come in two colours (a crossbar's rows and its columns) with
+//! devices only between colours, so one sweep is: every chain of colour 0
+//! (independent of each other given colour 1), then every chain of colour 1.
+//! Each colour is one straight pass over contiguous arrays.
+//!
+//! Applies only when the circuit is resistors, memristors of one I–V law and
+//! grounded voltage sources, every resistor between two unknown nodes on a
+//! simple chain, at most one memristor per unknown node, and the chains
+//! two-coloured by the memristors ([`LineRelax::new`] says `None` otherwise).
+
+use crate::circuit::{Circuit, NodeId};
+use crate::devices::memristor::IvLaw;
+use crate::mna::{System, NONE};
+
+/// Sweeps one solve may take before it gives up.
+pub const MAX_SWEEPS: usize = 60;
+/// A solve that needed this many sweeps refactors the chains once.
+pub const REFACTOR_SWEEPS: usize = 4;
+
+/// Positions: 0 is padding, 1..=n the unknown nodes in chain order (colour
+/// 0 chains first), n+1.. the known nodes. Arrays indexed by position have a
+/// padding entry at the end as well.
+pub struct LineRelax {
+    n: usize,
+    /// Last position of colour 0.
+    split: usize,
+    /// Node of each position (padding: ground).
+    node: Vec<u32>,
+    /// Per position: the resistor to the next position of its chain (`NONE`
+    /// at a chain's end), its ties (resistor, known position) in
+    /// `ties[tstart[q]..tstart[q+1]]`, its memristor (`NONE` if none), the
+    /// position at the memristor's other end, and +1/−1 when it is the
+    /// memristor's a/b terminal (0 without one).
+    link: Vec<u32>,
+    tstart: Vec<u32>,
+    ties: Vec<(u32, u32)>,
+    dev: Vec<u32>,
+    other: Vec<u32>,
+    sign: Vec<f64>,
+    law: IvLaw,
+    /// Gathered at the start of each solve: conductance of the link to the
+    /// next position, tie conductance, Σ g·V of the ties, device state and
+    /// the two coefficients of its law (linear: g, 0; cubic: A1, A3; sinh:
+    /// g/β, β).
+    gl: Vec<f64>,
+    tg: Vec<f64>,
+    tgv: Vec<f64>,
+    mg: Vec<f64>,
+    ca: Vec<f64>,
+    cb: Vec<f64>,
+    /// The chains' factorization: 1/pivot and the upper multiplier, and the
+    /// link and tie conductances it was made with.
+    inv: Vec<f64>,
+    cp: Vec<f64>,
+    fgl: Vec<f64>,
+    ftg: Vec<f64>,
+    factored: bool,
+    /// Voltages by position, and the last sweep's steps.
+    vp: Vec<f64>,
+    y: Vec<f64>,
+    /// Statistics: sweeps, solves, solves that gave up, chain factorizations.
+    pub sweeps: usize,
+    pub solves: usize,
+    pub failures: usize,
+    pub factorizations: usize,
+}
+
+/// Why a solve stopped without converging.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NotConverged {
+    pub sweeps: usize,
+}
+
+impl LineRelax {
+    /// The chain structure of `c` as `sys` maps it, or `None` when the
+    /// circuit is not of the supported form.
+    pub fn new(c: &Circuit, sys: &System) -> Option<LineRelax> {
+        if !c.branches.is_empty() || !c.controlled.is_empty() || !c.isources.is_empty() {
+            return None;
+        }
+        let law = c.models[c.memristors.first()?.model as usize].law;
+        if c.memristors
+            .iter()
+            .any(|m| c.models[m.model as usize].law != law)
+        {
+            return None;
+        }
+        let nn = c.nodes.len();
+        let unk = &sys.map.unk;
+        // Every unknown is one node's own voltage: grounded sources only.
+        if c.vsources.iter().any(|v| v.n != NodeId::GROUND) {
+            return None;
+        }
+        let mut used = vec![false; sys.n()];
+        let mut known = Vec::new();
+        for (node, &u) in unk.iter().enumerate() {
+            if u == NONE {
+                known.push(node as u32);
+            } else {
+                if used[u as usize] {
+                    return None;
+                }
+                used[u as usize] = true;
+            }
+        }
+        let is_unk = |n: NodeId| unk[n.idx()] != NONE;
+        // Chain links: resistors between two unknown nodes.
+        let mut nb: Vec<[(u32, u32); 2]> = vec![[(NONE, NONE); 2]; nn];
+        let mut deg = vec![0u8; nn];
+        let mut ties: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nn];
+        let mut mem: Vec<(u32, u32, f64)> = vec![(NONE, 0, 0.0); nn];
+        for (k, r) in c.resistors.iter().enumerate() {
+            let (a, b) = (r.a, r.b);
+            if a == b {
+                continue;
+            }
+            match (is_unk(a), is_unk(b)) {
+                (true, true) => {
+                    for (x, y) in [(a, b), (b, a)] {
+                        let d = &mut deg[x.idx()];
+                        if *d >= 2 {
+                            return None;
+                        }
+                        nb[x.idx()][*d as usize] = (y.0, k as u32);
+                        *d += 1;
+                    }
+                }
+                (true, false) => ties[a.idx()].push((k as u32, b.0)),
+                (false, true) => ties[b.idx()].push((k as u32, a.0)),
+                (false, false) => {}
+            }
+        }
+        for (k, m) in c.memristors.iter().enumerate() {
+            if m.a == m.b {
+                continue;
+            }
+            for (x, y, sg) in [(m.a, m.b, 1.0), (m.b, m.a, -1.0)] {
+                if is_unk(x) {
+                    if mem[x.idx()].0 != NONE {
+                        return None;
+                    }
+                    mem[x.idx()] = (k as u32, y.0, sg);
+                }
+            }
+        }
+        // Walk every chain from an end (a node with at most one link).
+        let mut chain_of = vec![NONE; nn];
+        let mut chains: Vec<Vec<(u32, u32)>> = Vec::new();
+        for s in 0..nn {
+            if !is_unk(NodeId(s as u32)) || chain_of[s] != NONE || deg[s] > 1 {
+                continue;
+            }
+            let id = chains.len() as u32;
+            let mut ch = Vec::new();
+            let (mut prev, mut cur) = (NONE, s as u32);
+            loop {
+                chain_of[cur as usize] = id;
+                let next = nb[cur as usize][..deg[cur as usize] as usize]
+                    .iter()
+                    .find(|(y, _)| *y != prev)
+                    .copied();
+                match next {
+                    Some((y, r)) if chain_of[y as usize] == NONE => {
+                        ch.push((cur, r));
+                        prev = cur;
+                        cur = y;
+                    }
+                    _ => {
+                        ch.push((cur, NONE));
+                        break;
+                    }
+                }
+            }
+            chains.push(ch);
+        }
+        // Nodes left unvisited lie on cycles.
+        if chains.iter().map(Vec::len).sum::<usize>() != sys.n() {
+            return None;
+        }
+        // Two colours: a memristor between two unknown nodes joins chains
+        // of different colours.
+        let mut color = vec![u8::MAX; chains.len()];
+        let mut adj: Vec<Vec<u32>> = vec![Vec::new(); chains.len()];
+        for (x, &(m, y, _)) in mem.iter().enumerate() {
+            if m != NONE && is_unk(NodeId(y)) {
+                adj[chain_of[x] as usize].push(chain_of[y as usize]);
+            }
+        }
+        for s in 0..chains.len() {
+            if color[s] != u8::MAX {
+                continue;
+            }
+            color[s] = 0;
+            let mut stack = vec![s];
+            while let Some(a) = stack.pop() {
+                for &b in &adj[a] {
+                    let b = b as usize;
+                    if color[b] == u8::MAX {
+                        color[b] = 1 - color[a];
+                        stack.push(b);
+                    } else if color[b] == color[a] {
+                        return None;
+                    }
+                }
+            }
+        }
+        let n = sys.n();
+        let mut node = vec![0u32];
+        let mut link = vec![NONE];
+        for want in [0u8, 1] {
+            for (k, ch) in chains.iter().enumerate() {
+                if color[k] == want {
+                    for &(nd, r) in ch {
+                        node.push(nd);
+                        link.push(r);
+                    }
+                }
+            }
+        }
+        let split = (0..chains.len())
+            .filter(|&k| color[k] == 0)
+            .map(|k| chains[k].len())
+            .sum::<usize>();
+        node.extend_from_slice(&known);
+        link.resize(node.len(), NONE);
+        // Padding at the end.
+        node.push(0);
+        link.push(NONE);
+        let np = node.len();
+        let mut pos = vec![0u32; nn];
+        for (q, &nd) in node.iter().enumerate().take(np - 1).skip(1) {
+            pos[nd as usize] = q as u32;
+        }
+        let (mut tstart, mut tflat) = (vec![0u32], Vec::new());
+        let (mut dev, mut other, mut sign) = (vec![NONE; np], vec![0u32; np], vec![0.0; np]);
+        for q in 0..np {
+            if (1..=n).contains(&q) {
+                let nd = node[q] as usize;
+                tflat.extend(ties[nd].iter().map(|&(r, k)| (r, pos[k as usize])));
+                let (m, y, sg) = mem[nd];
+                if m != NONE {
+                    dev[q] = m;
+                    other[q] = pos[y as usize];
+                    sign[q] = sg;
+                }
+            }
+            tstart.push(tflat.len() as u32);
+        }
+        Some(LineRelax {
+            n,
+            split,
+            node,
+            link,
+            tstart,
+            ties: tflat,
+            dev,
+            other,
+            sign,
+            law,
+            gl: vec![0.0; np],
+            tg: vec![0.0; np],
+            tgv: vec![0.0; np],
+            mg: vec![0.0; np],
+            ca: vec![0.0; np],
+            cb: vec![0.0; np],
+            inv: vec![0.0; np],
+            cp: vec![0.0; np],
+            fgl: vec![0.0; np],
+            ftg: vec![0.0; np],
+            factored: false,
+            vp: vec![0.0; np],
+            y: vec![0.0; np],
+            sweeps: 0,
+            solves: 0,
+            failures: 0,
+            factorizations: 0,
+        })
+    }
+
+    /// Load node voltages `v` into positions, known nodes from `sys`.
+    fn load(&mut self, sys: &System, v: &[f64]) {
+        let off = sys.offsets();
+        let np = self.node.len();
+        for q in 1..np - 1 {
+            let nd = self.node[q] as usize;
+            self.vp[q] = if q <= self.n { v[nd] } else { off[nd] };
+        }
+        self.vp[0] = 0.0;
+        self.vp[np - 1] = 0.0;
+    }
+
+    /// Store positions back into node voltages `v` (known nodes included).
+    fn store(&self, v: &mut [f64]) {
+        for q in 1..self.node.len() - 1 {
+            v[self.node[q] as usize] = self.vp[q];
+        }
+    }
+
+    /// Set every chain that is tied to known nodes through resistors to the
+    /// conductance-weighted mean of those voltages (the solution with ideal
+    /// wires and no devices): a start for a new bias. `v` is per node; its
+    /// known nodes are set from `sys`.
+    pub fn start_from_ties(&mut self, c: &Circuit, sys: &System, v: &mut [f64]) {
+        self.load(sys, v);
+        let mut q = 1;
+        while q <= self.n {
+            let s = q;
+            while self.link[q] != NONE {
+                q += 1;
+            }
+            let (mut gs, mut gv) = (0.0, 0.0);
+            for p in s..=q {
+                for &(r, k) in &self.ties[self.tstart[p] as usize..self.tstart[p + 1] as usize] {
+                    let g = c.resistors[r as usize].g;
+                    gs += g;
+                    gv += g * self.vp[k as usize];
+                }
+            }
+            if gs > 0.0 {
+                self.vp[s..=q].iter_mut().for_each(|x| *x = gv / gs);
+            }
+            q += 1;
+        }
+        self.store(v);
+    }
+
+    /// Gather conductances, tie currents and device states for this solve.
+    fn gather(&mut self, c: &Circuit) {
+        for (g, &r) in self.gl.iter_mut().zip(&self.link) {
+            *g = if r == NONE {
+                0.0
+            } else {
+                c.resistors[r as usize].g
+            };
+        }
+        for q in 1..=self.n {
+            let (mut g, mut gv) = (0.0, 0.0);
+            for &(r, k) in &self.ties[self.tstart[q] as usize..self.tstart[q + 1] as usize] {
+                let x = c.resistors[r as usize].g;
+                g += x;
+                gv += x * self.vp[k as usize];
+            }
+            self.tg[q] = g;
+            self.tgv[q] = gv;
+        }
+        for (q, &m) in self.dev.iter().enumerate() {
+            let g = if m == NONE {
+                0.0
+            } else {
+                c.memristors[m as usize].g
+            };
+            self.mg[q] = g;
+            (self.ca[q], self.cb[q]) = match self.law {
+                IvLaw::Linear => (g, 0.0),
+                IvLaw::Sinh { beta } => (g / beta, beta),
+                IvLaw::Cubic { a1_t, a3_t, .. } => {
+                    (a1_t + 0.977 * g, 1.18 * g + 6596.0 * g * g + a3_t)
+                }
+            };
+            if m == NONE {
+                (self.ca[q], self.cb[q]) = (0.0, 0.0);
+            }
+        }
+    }
+
+    /// Factor every chain's tridiagonal matrix (links, ties and device
+    /// slopes at the current voltages).
+    fn factor(&mut self) {
+        self.factorizations += 1;
+        self.factored = true;
+        self.fgl.copy_from_slice(&self.gl);
+        self.ftg.copy_from_slice(&self.tg);
+        for q in 1..=self.n {
+            let slope = if self.dev[q] == NONE {
+                0.0
+            } else {
+                let vd = self.sign[q] * (self.vp[q] - self.vp[self.other[q] as usize]);
+                self.law.eval(self.mg[q], vd).1
+            };
+            let d = self.tg[q] + self.gl[q] + self.gl[q - 1] + slope;
+            // The link to the previous position is 0 at a chain's start.
+            let den = d - self.gl[q - 1] * self.gl[q - 1] * self.inv[q - 1];
+            self.inv[q] = 1.0 / den;
+            self.cp[q] = -self.gl[q] * self.inv[q];
+        }
+    }
+
+    /// Solve the circuit for node voltages `v` (warm start in, solution out;
+    /// known nodes are taken from `sys`, whose sources must be up to date).
+    /// Returns the number of sweeps.
+    pub fn solve(
+        &mut self,
+        c: &Circuit,
+        sys: &System,
+        v: &mut [f64],
+    ) -> Result<usize, NotConverged> {
+        self.solves += 1;
+        self.load(sys, v);
+        self.gather(c);
+        if !self.factored || self.gl != self.fgl || self.tg != self.ftg {
+            self.factor();
+        }
+        let mut prev_step = f64::INFINITY;
+        let mut refactored = false;
+        for sweep in 1..=MAX_SWEEPS {
+            self.sweeps += 1;
+            let (step, within) = self.sweep(&c.options);
+            if !step.is_finite() {
+                break;
+            }
+            // Contraction estimate: with ρ per sweep the error left after a
+            // step of size s is about s·ρ/(1 − ρ); the step test must hold
+            // for that too.
+            let rho = if prev_step.is_finite() && prev_step > 0.0 {
+                (step / prev_step).min(1.0)
+            } else {
+                0.0
+            };
+            prev_step = step;
+            // `within`: every step within half its tolerance, so the step
+            // test holds for step/(1 − ρ) whenever ρ ≤ 1/2.
+            if rho <= 0.5 && within && self.residual_ok(&c.options) {
+                self.store(v);
+                return Ok(sweep);
+            }
+            if sweep == REFACTOR_SWEEPS && !refactored {
+                // Slow: the device slopes moved since the chains were factored.
+                self.factor();
+                refactored = true;
+                prev_step = f64::INFINITY;
+            }
+        }
+        self.failures += 1;
+        self.factored = false;
+        Err(NotConverged { sweeps: MAX_SWEEPS })
+    }
+
+    /// One sweep: colour 0, then colour 1. Leaves each node's step in `y`;
+    /// returns the largest |step| (NaN if a step is not finite) and whether
+    /// every step is within half of Newton's step tolerance,
+    /// reltol·max(|v_old|, |v_new|) + vntol.
+    fn sweep(&mut self, o: &crate::circuit::Options) -> (f64, bool) {
+        let (a, b) = (
+            self.half(1, self.split, o),
+            self.half(self.split + 1, self.n, o),
+        );
+        let step = if a.0.is_finite() && b.0.is_finite() {
+            a.0.max(b.0)
+        } else {
+            f64::NAN
+        };
+        (step, a.1 && b.1)
+    }
+
+    /// Positions `lo..=hi` (whole chains of one colour): the residual at the
+    /// latest voltages, one factored tridiagonal step per chain.
+    fn half(&mut self, lo: usize, hi: usize, o: &crate::circuit::Options) -> (f64, bool) {
+        // One copy of the loop per law, so the device current inlines.
+        match self.law {
+            IvLaw::Linear => self.half_with(lo, hi, o, |a, _, x| a * x),
+            IvLaw::Sinh { .. } => self.half_with(lo, hi, o, |a, b, x| a * (b * x).sinh()),
+            IvLaw::Cubic { .. } => self.half_with(lo, hi, o, |a, b, x| (a + b * x * x) * x),
+        }
+    }
+
+    #[inline(always)]
+    fn half_with(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        o: &crate::circuit::Options,
+        current: impl Fn(f64, f64, f64) -> f64,
+    ) -> (f64, bool) {
+        if lo > hi {
+            return (0.0, true);
+        }
+        let vp = &mut self.vp[..];
+        let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
+        let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
+        let (fgl, inv, cp, y) = (&self.fgl[..], &self.inv[..], &self.cp[..], &mut self.y[..]);
+        let mut yprev = 0.0;
+        for q in lo..=hi {
+            let vn = vp[q];
+            let sg = sign[q];
+            let f = tg[q] * vn - tgv[q]
+                + gl[q - 1] * (vn - vp[q - 1])
+                + gl[q] * (vn - vp[q + 1])
+                + sg * current(ca[q], cb[q], sg * (vn - vp[other[q] as usize]));
+            // Forward substitution; the lower entry is 0 at a chain's start.
+            let yq = (fgl[q - 1] * yprev - f) * inv[q];
+            y[q] = yq;
+            yprev = yq;
+        }
+        let (mut step, mut sum, mut within) = (0.0f64, 0.0f64, true);
+        let mut xnext = 0.0;
+        for q in (lo..=hi).rev() {
+            // cp is 0 at a chain's end.
+            let x = y[q] - cp[q] * xnext;
+            xnext = x;
+            let old = vp[q];
+            let nv = old + x;
+            vp[q] = nv;
+            sum += x;
+            let a = x.abs();
+            if a > step {
+                step = a;
+            }
+            within &= 2.0 * a <= o.reltol * old.abs().max(nv.abs()) + o.vntol;
+        }
+        if sum.is_finite() {
+            (step, within)
+        } else {
+            (f64::NAN, false)
+        }
+    }
+
+    /// Every unknown node's current balance within reltol times its largest
+    /// element current plus abstol (Newton's residual test; a node's ties to
+    /// known nodes count as one element).
+    fn residual_ok(&self, o: &crate::circuit::Options) -> bool {
+        match self.law {
+            IvLaw::Linear => self.residual_with(o, |a, _, x| a * x),
+            IvLaw::Sinh { .. } => self.residual_with(o, |a, b, x| a * (b * x).sinh()),
+            IvLaw::Cubic { .. } => self.residual_with(o, |a, b, x| (a + b * x * x) * x),
+        }
+    }
+
+    #[inline(always)]
+    fn residual_with(
+        &self,
+        o: &crate::circuit::Options,
+        current: impl Fn(f64, f64, f64) -> f64,
+    ) -> bool {
+        let vp = &self.vp[..];
+        let mut ok = true;
+        for q in 1..=self.n {
+            let vn = vp[q];
+            let sg = self.sign[q];
+            let it = self.tg[q] * vn - self.tgv[q];
+            let im = sg
+                * current(
+                    self.ca[q],
+                    self.cb[q],
+                    sg * (vn - vp[self.other[q] as usize]),
+                );
+            let il = self.gl[q - 1] * (vn - vp[q - 1]);
+            let ir = self.gl[q] * (vn - vp[q + 1]);
+            let f = it + im + il + ir;
+            let scale = it.abs().max(im.abs()).max(il.abs()).max(ir.abs());
+            ok &= f.abs() <= o.reltol * scale + o.abstol;
+        }
+        ok
+    }
+}
