@@ -461,3 +461,32 @@ fn line_relaxation_matches_newton_with_a_factorization() {
     }
     assert!(ra.sweeps > 0 && rb.sweeps == 0);
 }
+
+/// Weakly tied lines (switches of 1 MΩ) make relaxation crawl: the engine
+/// gives up on it after a few tries and the answers are Newton's.
+#[test]
+fn weak_ties_fall_back_to_newton() {
+    let body = format!("{NILI}\n.crossbar xb rows=6 cols=6 model=m g=50u rrow=1 rcol=1\n.end\n");
+    let relaxed = xbar_circuit(&format!("weak\n{body}"));
+    let direct = xbar_circuit(&format!("weak\n.options solver=direct\n{body}"));
+    let mk = |c: &xbarsim::circuit::Circuit| {
+        PulseEngine::new(c, 0, 1e6, 1e6, 1e-3, Scheme::Half, Scheme::Ground, 0.25, 3).unwrap()
+    };
+    let (mut a, mut b) = (mk(&relaxed), mk(&direct));
+    for k in 0..6 {
+        a.solve_write(7 * k % 36, 1.2).unwrap();
+        b.solve_write(7 * k % 36, 1.2).unwrap();
+        for d in 0..36 {
+            assert!(
+                (a.vdev[d] - b.vdev[d]).abs() <= 1e-9 + 1e-6 * b.vdev[d].abs(),
+                "pulse {k} device {d}: {} vs {}",
+                a.vdev[d],
+                b.vdev[d]
+            );
+        }
+    }
+    assert_eq!(
+        a.relax_fallbacks,
+        xbarsim::analysis::program::engine::MAX_FALLBACKS
+    );
+}

@@ -450,6 +450,10 @@ impl LineRelax {
                 self.factor();
                 refactored = true;
                 prev_step = f64::INFINITY;
+            } else if sweep > 2 * REFACTOR_SWEEPS && rho > 0.5 {
+                // Contracting by less than 2× per sweep even with a fresh
+                // factorization: weakly tied lines; Newton does better.
+                break;
             }
         }
         self.failures += 1;

@@ -128,6 +128,10 @@ pub struct PulseEngine {
     drift: f64,
 }
 
+/// After this many solves that line relaxation gave up on, the engine uses
+/// Newton alone (relaxation does not suit this circuit's bias).
+pub const MAX_FALLBACKS: usize = 3;
+
 /// ΔG below this fraction of a device's state is not counted as "moved".
 pub const MOVED_REL: f64 = 1e-3;
 /// A read is solved again once the largest relative state change of any
@@ -363,16 +367,16 @@ impl PulseEngine {
         self.sys.update_sources();
     }
 
-    /// True when this solve may use line relaxation: the engine has it and
-    /// the bias drives every line (a floating line has no tie to a known
-    /// voltage, and relaxation would crawl).
+    /// True when this solve may use line relaxation: the engine has it, the
+    /// bias drives every line (a floating line has no tie to a known voltage,
+    /// and relaxation would crawl), and it has not given up too often.
     fn relaxing(&self, write: bool) -> bool {
         let scheme = if write {
             self.write_scheme
         } else {
             self.read_scheme
         };
-        self.relax.is_some() && scheme != Scheme::Float
+        self.relax.is_some() && scheme != Scheme::Float && self.relax_fallbacks < MAX_FALLBACKS
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
