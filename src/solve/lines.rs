@@ -36,6 +36,8 @@ use crate::mna::{System, NONE};
 
 /// Sweeps one solve may take before it gives up.
 pub const MAX_SWEEPS: usize = 60;
+/// Rounds of relaxing only the seed chains before the sweeps.
+pub const SEED_ROUNDS: usize = 3;
 /// A solve that needed this many sweeps refactors the chains once.
 pub const REFACTOR_SWEEPS: usize = 4;
 
@@ -46,8 +48,9 @@ pub struct LineRelax {
     n: usize,
     /// Last position of colour 0.
     split: usize,
-    /// Node of each position (padding: ground).
+    /// Node of each position (padding: ground), and position of each node.
     node: Vec<u32>,
+    pos: Vec<u32>,
     /// Per position: the resistor to the next position of its chain (`NONE`
     /// at a chain's end), its ties (resistor, known position) in
     /// `ties[tstart[q]..tstart[q+1]]`, its memristor (`NONE` if none), the
@@ -272,6 +275,7 @@ impl LineRelax {
             n,
             split,
             node,
+            pos,
             link,
             tstart,
             ties: tflat,
@@ -416,11 +420,49 @@ impl LineRelax {
         sys: &System,
         v: &mut [f64],
     ) -> Result<usize, NotConverged> {
+        self.solve_seeded(c, sys, v, &[])
+    }
+
+    /// [`LineRelax::solve`], first relaxing the chains through the `seeds`
+    /// nodes among themselves a few times (with every other chain held): the
+    /// lines of a selected cell, where a change since the warm start is
+    /// concentrated. Only the start changes; the stopping test is the same.
+    pub fn solve_seeded(
+        &mut self,
+        c: &Circuit,
+        sys: &System,
+        v: &mut [f64],
+        seeds: &[NodeId],
+    ) -> Result<usize, NotConverged> {
         self.solves += 1;
         self.load(sys, v);
         self.gather(c);
         if !self.factored || self.gl != self.fgl || self.tg != self.ftg {
             self.factor();
+        }
+        if !seeds.is_empty() {
+            let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(seeds.len());
+            for nd in seeds {
+                let q = self.pos[nd.idx()] as usize;
+                if !(1..=self.n).contains(&q) {
+                    continue;
+                }
+                let (mut lo, mut hi) = (q, q);
+                while self.link[lo - 1] != NONE {
+                    lo -= 1;
+                }
+                while self.link[hi] != NONE {
+                    hi += 1;
+                }
+                if !ranges.contains(&(lo, hi)) {
+                    ranges.push((lo, hi));
+                }
+            }
+            for _ in 0..SEED_ROUNDS {
+                for &(lo, hi) in &ranges {
+                    self.half(lo, hi, &c.options);
+                }
+            }
         }
         let mut prev_step = f64::INFINITY;
         let mut refactored = false;

@@ -17,10 +17,15 @@
 //! sneak currents and IR drop included. A read is a pulse of width `tread`
 //! as well: devices move by what they saw (read disturb).
 //!
-//! Writes and reads keep separate factorizations and warm starts: a write's
-//! Jacobian is reused by the next write (a chord step first, refactored only
-//! when convergence slows), and the next pulse on the same cell starts from
-//! the last solution scaled by the amplitude ratio (exact for linear devices).
+//! How a solve is done: when every line is driven (V/2, V/3, ground reads),
+//! by line relaxation ([`crate::solve::lines`]), from the last solution of
+//! the same kind, the selected cell's row and column relaxed first; else, or
+//! if relaxation gives up, by Newton with a sparse factorization. Writes and
+//! reads keep separate warm starts (and factorizations): a write's Jacobian
+//! is reused by the next write (a chord step first, refactored only when
+//! convergence slows); the next pulse on the same cell starts from the last
+//! solution scaled by the amplitude ratio (exact for linear devices); a pulse
+//! on a new cell starts from the ideal-wire line voltages.
 
 use crate::analysis::drive_port;
 use crate::analysis::read::Scheme;
@@ -383,7 +388,16 @@ impl PulseEngine {
         if self.relaxing(write) {
             let lr = self.relax.as_mut().expect("relaxing() checked");
             let v = if write { &mut self.wv } else { &mut self.rv };
-            match lr.solve(&self.c, &self.sys, v) {
+            // The selected cell's row and column carry most of what changed
+            // since the warm start: relax them first.
+            let seeds = match self.bias {
+                Bias::Write { cell, .. } | Bias::Read { cell, .. } => {
+                    let xb = &self.c.crossbars[self.xbar];
+                    vec![xb.t[cell], xb.b[cell]]
+                }
+                Bias::None => Vec::new(),
+            };
+            match lr.solve_seeded(&self.c, &self.sys, v, &seeds) {
                 Ok(sweeps) => {
                     self.solves += 1;
                     self.sweeps += sweeps;
