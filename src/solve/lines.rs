@@ -73,13 +73,14 @@ pub struct LineRelax {
     mg: Vec<f64>,
     ca: Vec<f64>,
     cb: Vec<f64>,
-    /// The chains' factorization: 1/pivot and the upper multiplier, and the
-    /// link and tie conductances it was made with.
+    /// The chains' factorization: 1/pivot, the lower multiplier (link to
+    /// the previous position over the pivot) and the upper multiplier; and
+    /// whether the link and tie conductances changed since it was made.
     inv: Vec<f64>,
+    lm: Vec<f64>,
     cp: Vec<f64>,
-    fgl: Vec<f64>,
-    ftg: Vec<f64>,
     factored: bool,
+    ties_changed: bool,
     /// Voltages by position, and the last sweep's steps.
     vp: Vec<f64>,
     y: Vec<f64>,
@@ -291,9 +292,9 @@ impl LineRelax {
             cb: vec![0.0; np],
             inv: vec![0.0; np],
             cp: vec![0.0; np],
-            fgl: vec![0.0; np],
-            ftg: vec![0.0; np],
+            lm: vec![0.0; np],
             factored: false,
+            ties_changed: true,
             vp: vec![0.0; np],
             y: vec![0.0; np],
             sweeps: 0,
@@ -352,12 +353,15 @@ impl LineRelax {
 
     /// Gather conductances, tie currents and device states for this solve.
     fn gather(&mut self, c: &Circuit) {
+        let mut changed = false;
         for (g, &r) in self.gl.iter_mut().zip(&self.link) {
-            *g = if r == NONE {
+            let x = if r == NONE {
                 0.0
             } else {
                 c.resistors[r as usize].g
             };
+            changed |= x != *g;
+            *g = x;
         }
         for q in 1..=self.n {
             let (mut g, mut gv) = (0.0, 0.0);
@@ -366,9 +370,11 @@ impl LineRelax {
                 g += x;
                 gv += x * self.vp[k as usize];
             }
+            changed |= g != self.tg[q];
             self.tg[q] = g;
             self.tgv[q] = gv;
         }
+        self.ties_changed |= changed;
         for (q, &m) in self.dev.iter().enumerate() {
             let g = if m == NONE {
                 0.0
@@ -394,8 +400,7 @@ impl LineRelax {
     fn factor(&mut self) {
         self.factorizations += 1;
         self.factored = true;
-        self.fgl.copy_from_slice(&self.gl);
-        self.ftg.copy_from_slice(&self.tg);
+        self.ties_changed = false;
         for q in 1..=self.n {
             let slope = if self.dev[q] == NONE {
                 0.0
@@ -407,6 +412,7 @@ impl LineRelax {
             // The link to the previous position is 0 at a chain's start.
             let den = d - self.gl[q - 1] * self.gl[q - 1] * self.inv[q - 1];
             self.inv[q] = 1.0 / den;
+            self.lm[q] = self.gl[q - 1] * self.inv[q];
             self.cp[q] = -self.gl[q] * self.inv[q];
         }
     }
@@ -437,7 +443,7 @@ impl LineRelax {
         self.solves += 1;
         self.load(sys, v);
         self.gather(c);
-        if !self.factored || self.gl != self.fgl || self.tg != self.ftg {
+        if !self.factored || self.ties_changed {
             self.factor();
         }
         if !seeds.is_empty() {
@@ -545,7 +551,7 @@ impl LineRelax {
         let vp = &mut self.vp[..];
         let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
         let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
-        let (fgl, inv, cp, y) = (&self.fgl[..], &self.inv[..], &self.cp[..], &mut self.y[..]);
+        let (lm, inv, cp, y) = (&self.lm[..], &self.inv[..], &self.cp[..], &mut self.y[..]);
         let mut yprev = 0.0;
         for q in lo..=hi {
             let vn = vp[q];
@@ -555,7 +561,7 @@ impl LineRelax {
                 + gl[q] * (vn - vp[q + 1])
                 + sg * current(ca[q], cb[q], sg * (vn - vp[other[q] as usize]));
             // Forward substitution; the lower entry is 0 at a chain's start.
-            let yq = (fgl[q - 1] * yprev - f) * inv[q];
+            let yq = lm[q] * yprev - f * inv[q];
             y[q] = yq;
             yprev = yq;
         }

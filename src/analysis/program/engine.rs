@@ -87,9 +87,11 @@ pub struct PulseEngine {
     wfactored: bool,
     rfactored: bool,
     /// Line relaxation (when the circuit is a bare crossbar with its drivers
-    /// and `.options solver` is left at auto), with its own warm starts: node
-    /// voltages of the last write and the last read.
-    relax: Option<LineRelax>,
+    /// and `.options solver` is left at auto), one for writes and one for
+    /// reads (each keeps the chain factorization of its own bias), with their
+    /// warm starts: node voltages of the last write and the last read.
+    wrelax: Option<LineRelax>,
+    rrelax: Option<LineRelax>,
     wv: Vec<f64>,
     rv: Vec<f64>,
     /// The cell of the last read (a read of another cell starts afresh).
@@ -253,11 +255,14 @@ impl PulseEngine {
         let wsolver = mk(&sys)?;
         let rsolver = mk(&sys)?;
         let nn = sys.n();
-        let relax = if cc.options.solver == crate::solve::SolverChoice::Auto {
-            LineRelax::new(&cc, &sys)
-        } else {
-            None
+        let relax = || {
+            if cc.options.solver == crate::solve::SolverChoice::Auto {
+                LineRelax::new(&cc, &sys)
+            } else {
+                None
+            }
         };
+        let (wrelax, rrelax) = (relax(), relax());
         let nodes = cc.nodes.len();
         Ok(PulseEngine {
             xbar,
@@ -271,7 +276,8 @@ impl PulseEngine {
             ry: vec![0.0; nn],
             wfactored: false,
             rfactored: false,
-            relax,
+            wrelax,
+            rrelax,
             wv: vec![0.0; nodes],
             rv: vec![0.0; nodes],
             last_read_cell: None,
@@ -381,12 +387,17 @@ impl PulseEngine {
         } else {
             self.read_scheme
         };
-        self.relax.is_some() && scheme != Scheme::Float && self.relax_fallbacks < MAX_FALLBACKS
+        self.wrelax.is_some() && scheme != Scheme::Float && self.relax_fallbacks < MAX_FALLBACKS
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
         if self.relaxing(write) {
-            let lr = self.relax.as_mut().expect("relaxing() checked");
+            let lr = if write {
+                self.wrelax.as_mut()
+            } else {
+                self.rrelax.as_mut()
+            }
+            .expect("relaxing() checked");
             let v = if write { &mut self.wv } else { &mut self.rv };
             // The selected cell's row and column carry most of what changed
             // since the warm start: relax them first.
@@ -475,7 +486,7 @@ impl PulseEngine {
                 // voltages, so the old Jacobian would contract slowly.
                 _ => {
                     self.wfactored = false;
-                    if let Some(lr) = &mut self.relax {
+                    if let Some(lr) = &mut self.wrelax {
                         lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
                     }
                 }
@@ -652,7 +663,7 @@ impl PulseEngine {
                 }
                 if self.relaxing(false) {
                     if self.last_read_cell != Some(cell) {
-                        if let Some(lr) = &mut self.relax {
+                        if let Some(lr) = &mut self.rrelax {
                             lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
                         }
                     }
