@@ -191,6 +191,10 @@ pub struct Device {
     pub stuck: bool,
 }
 
+/// From this |x| on, `tanh(x)` is exactly ±1 in double precision (glibc
+/// returns ±1 from 22 on; the rounding makes it so from about 19.1).
+pub const TANH_SATURATES: f64 = 22.0;
+
 /// Width below which the pulse-width factor of the Nili model is not fitted.
 pub const TP_MIN: f64 = 100e-9;
 /// RK4 steps per VTEAM pulse.
@@ -322,10 +326,17 @@ impl Dynamics {
         }
     }
 
-    /// Largest |V| below which no pulse can change a device drawn as `d`:
-    /// only the hard-threshold models have one.
+    /// The open band of voltages in which a pulse leaves a device drawn as
+    /// `d` exactly as it is: between the thresholds for the hard-threshold
+    /// models; for Nili, where both tanh voltage factors are exactly ±1 in
+    /// double precision (|argument| ≥ [`TANH_SATURATES`]), so ΔG is exactly
+    /// 0 there and skipping the device changes nothing, not even a bit.
     pub fn dead_band(&self, d: &Device) -> Option<(f64, f64)> {
-        match self.kind {
+        match &self.kind {
+            Kind::Nili(p) if p.c3 > 0.0 && p.c3r > 0.0 => Some((
+                d.vreset + TANH_SATURATES / p.c3r,
+                d.vset - TANH_SATURATES / p.c3,
+            )),
             Kind::Nili(_) => None,
             Kind::Vteam(_) | Kind::Levels(_) => Some((d.vreset, d.vset)),
         }
@@ -353,6 +364,45 @@ mod tests {
             vset: 1.19,
             vreset: -1.39,
             var: Variation::default(),
+        }
+    }
+
+    /// Inside the Nili dead band a pulse moves nothing, exactly: the engine
+    /// may skip those devices without changing a bit of the result.
+    #[test]
+    fn nili_dead_band_is_exactly_no_change() {
+        for x in [TANH_SATURATES, 22.5, 25.0, 40.0, 700.0] {
+            assert_eq!(x.tanh(), 1.0);
+            assert_eq!((-x).tanh(), -1.0);
+        }
+        let dy = nili();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        for vset in [0.3, 0.8, 1.19, 1.9] {
+            let d = Device {
+                vset,
+                vreset: -vset - 0.2,
+                stuck: false,
+            };
+            let (lo, hi) = dy.dead_band(&d).unwrap();
+            if vset < 0.5 {
+                // Thresholds this low leave no voltage without any drift.
+                assert!(lo >= hi, "{lo} {hi}");
+                continue;
+            }
+            for k in 1..200 {
+                let v = lo + (hi - lo) * k as f64 / 200.0;
+                for g in [3e-6, 20e-6, 99e-6] {
+                    assert_eq!(dy.delta(g, v, 1e-3, &d, (3e-6, 100e-6)), 0.0, "v {v}");
+                    let mut level = 0;
+                    assert_eq!(
+                        dy.apply(g, &mut level, v, 1e-3, &d, (3e-6, 100e-6), &mut rng),
+                        g
+                    );
+                }
+            }
+            // Just outside, the soft edge still moves it (by very little).
+            assert!(dy.delta(20e-6, hi + 0.15, 1e-3, &d, (3e-6, 100e-6)) > 0.0);
+            assert!(dy.delta(20e-6, lo - 0.15, 1e-3, &d, (3e-6, 100e-6)) < 0.0);
         }
     }
 
