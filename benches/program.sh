@@ -6,7 +6,8 @@
 #      segments, cubic devices with Nili dynamics and the paper's variation,
 #      write-verify under V/2, three cycles) under `/usr/bin/time -f '%e %M'`
 #      and reads solves / pulses / reads from its program.json;
-#   2. if ngspice is on PATH: builds one write-pulse bias of the same array
+#   2. if ngspice ($NGSPICE, default `ngspice`; benches/ngspice44.sh gives
+#      ngspice 44 with KLU) is on PATH: builds one write-pulse bias of the same array
 #      (cell (32,32) at 1.2 V, every other line at 0.6 V, same switches and
 #      wires, devices at 20 uS), exports it with `xbarsim export` and times
 #      `ngspice -b` on it (median of 3): the peer's cost of ONE of the
@@ -19,6 +20,7 @@
 #   NETLIST=netlists/tune_64x64.cir XBARSIM_BIN=target/release/xbarsim benches/program.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NGSPICE=${NGSPICE:-ngspice}
 NETLIST=${NETLIST:-netlists/tune_64x64.cir}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -34,7 +36,8 @@ import json; d = json.load(open('$WORK/out/program.json'))
 print(d['solver']['solves'], d['pulses'], d['reads'])")
 PER=$(python3 -c "print(f'{$SECS / $SOLVES * 1e3:.3f}')")
 NG="-"; RATIO="-"
-if command -v ngspice >/dev/null; then
+if command -v "$NGSPICE" >/dev/null; then
+  echo "[$(basename "$0" .sh)] $("$NGSPICE" --version 2>/dev/null | grep -m1 -i ngspice)" >&2
   python3 - "$WORK/bias.cir" <<'PY'
 import sys
 n, v, c = 64, 1.2, 32
@@ -51,9 +54,12 @@ L += [".op", ".end"]
 open(sys.argv[1], "w").write("\n".join(L) + "\n")
 PY
   "$XBARSIM_BIN" export "$WORK/bias.cir" -o "$WORK/bias.ng.cir" >/dev/null
+  # ngspice's own default tolerances (the export carries xbarsim's tighter
+  # ones), and its KLU solver where it has one (ngspice 39 ignores the option).
+  sed -i -e '/^\.options/d' -e 's/^\.op$/.options klu\n.op/' "$WORK/bias.ng.cir"
   T=()
   for _ in 1 2 3; do
-    /usr/bin/time -f '%e' -o "$WORK/ngt" ngspice -b "$WORK/bias.ng.cir" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%e' -o "$WORK/ngt" "$NGSPICE" -b "$WORK/bias.ng.cir" >/dev/null 2>&1 || true
     T+=("$(cat "$WORK/ngt")")
   done
   NG=$(printf '%s\n' "${T[@]}" | sort -n | sed -n 2p)

@@ -7,7 +7,8 @@
 #      (64x64 TiO2-x cubic devices, 2.5 ohm segments, 10 ohm drivers and
 #      sense) that reads them;
 #   2. runs `xbarsim run` on it under `/usr/bin/time -f '%e %M'`;
-#   3. if ngspice is on PATH: writes the same array with vector 0's drivers
+#   3. if ngspice ($NGSPICE, default `ngspice`; benches/ngspice44.sh gives
+#      ngspice 44 with KLU) is on PATH: writes the same array with vector 0's drivers
 #      and sense resistors as plain elements and `.op`, exports it with
 #      `xbarsim export` and times `ngspice -b` on it (median of 3): the
 #      peer's cost of ONE of the 10,000 vectors;
@@ -18,6 +19,7 @@
 #   VECTORS=2000 XBARSIM_BIN=target/release/xbarsim benches/vmm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NGSPICE=${NGSPICE:-ngspice}
 ROOT=$PWD
 VECTORS=${VECTORS:-10000}
 WORK=$(mktemp -d)
@@ -42,7 +44,8 @@ sed -e "s#\.\./models/#$ROOT/models/#" \
 read -r SECS KB < "$WORK/time"
 PER=$(python3 -c "print(f'{$SECS / $VECTORS * 1e3:.3f}')")
 NG="-"; RATIO="-"
-if command -v ngspice >/dev/null; then
+if command -v "$NGSPICE" >/dev/null; then
+  echo "[$(basename "$0" .sh)] $("$NGSPICE" --version 2>/dev/null | grep -m1 -i ngspice)" >&2
   python3 - "$WORK" "$ROOT" <<'PY'
 import sys
 work, root = sys.argv[1], sys.argv[2]
@@ -58,9 +61,12 @@ L += [".op", ".end"]
 open(f"{work}/one.cir", "w").write("\n".join(L) + "\n")
 PY
   "$XBARSIM_BIN" export "$WORK/one.cir" -o "$WORK/one.ng.cir" >/dev/null
+  # ngspice's own default tolerances (the export carries xbarsim's tighter
+  # ones), and its KLU solver where it has one (ngspice 39 ignores the option).
+  sed -i -e '/^\.options/d' -e 's/^\.op$/.options klu\n.op/' "$WORK/one.ng.cir"
   T=()
   for _ in 1 2 3; do
-    /usr/bin/time -f '%e' -o "$WORK/ngt" ngspice -b "$WORK/one.ng.cir" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%e' -o "$WORK/ngt" "$NGSPICE" -b "$WORK/one.ng.cir" >/dev/null 2>&1 || true
     T+=("$(cat "$WORK/ngt")")
   done
   NG=$(printf '%s\n' "${T[@]}" | sort -n | sed -n 2p)

@@ -6,7 +6,7 @@
 #      (row lines and column lines of r_line 2.5 Ω per link, devices 10–100 µS,
 #      all rows driven at 0.25 V through 10 Ω, columns sensed through 10 Ω into
 #      0 V sources vs<j>; see the example's header for the exact circuit);
-#   2. runs `xbarsim run X.cir -o OUTDIR` and `ngspice -b X.ng.cir`, each under
+#   2. runs `xbarsim run X.cir -o OUTDIR` and `$NGSPICE -b X.ng.cir`, each under
 #      `/usr/bin/time -f '%e %M'` (end-to-end wall clock, peak RSS);
 #   3. when both ran, compares the column source currents i(vs<j>) from
 #      OUTDIR/op.csv with ngspice's ASCII raw file (max relative difference,
@@ -16,6 +16,7 @@
 # Usage (from anywhere; the repository root is this script's parent directory):
 #   benches/vs_ngspice.sh
 #   SIZES="64 128" LAWS=sinh NGSPICE_TIMEOUT=60 benches/vs_ngspice.sh
+#   NGSPICE=$(benches/ngspice44.sh) NGSPICE_OPTIONS=klu benches/vs_ngspice.sh
 #
 # Environment:
 #   SIZES            sizes N (N×N arrays)            default "64 128 256 512 1024"
@@ -29,6 +30,15 @@
 #   GEN_ARGS         extra generator flags, e.g. "--seed 7 --rline 1"  (default "")
 #   SKIP_XBARSIM=1   do not build or run xbarsim (ngspice half only)
 #   SKIP_NGSPICE=1   do not run ngspice even if it is on PATH
+#   NGSPICE          the ngspice to run: a name on PATH or a path  (default ngspice);
+#                    benches/ngspice44.sh prints a wrapper for Debian trixie's
+#                    ngspice 44.2 (with KLU) that runs on Debian 12
+#   NGSPICE_OPTIONS  if set, the line `.options $NGSPICE_OPTIONS` is added to each
+#                    generated .ng.cir before ngspice runs it, e.g. "klu" or
+#                    "sparse" (the generator already writes `.options klu`; a
+#                    later `.options sparse` overrides it in ngspice 44)
+#                    (default: none). The solver ngspice reports ("Using KLU as
+#                    Direct Linear Solver", ngspice >= 41) is listed after the table.
 #   XBARSIM_BIN      use this xbarsim binary instead of `cargo build --release`
 #   GEN_BIN          use this generator binary instead of building the example
 #   WORKDIR          where netlists/outputs go (default: a fresh mktemp -d,
@@ -41,7 +51,8 @@
 # Requirements: cargo (unless XBARSIM_BIN and GEN_BIN are given), GNU time at
 # /usr/bin/time (Debian package `time`), coreutils `timeout`, python3 (result
 # comparison, std library only), optionally ngspice (Debian package `ngspice`;
-# Debian 12 ships ngspice 39 without KLU, ngspice >= 41 honours `.options klu`).
+# Debian 12 ships ngspice 39 without KLU, ngspice >= 41 honours `.options klu`;
+# benches/ngspice44.sh provides ngspice 44.2 with KLU on Debian 12).
 set -euo pipefail
 
 die() { echo "vs_ngspice.sh: error: $*" >&2; exit 1; }
@@ -56,6 +67,8 @@ REPEAT_BELOW=${REPEAT_BELOW:-5}
 GEN_ARGS=${GEN_ARGS:-}
 SKIP_XBARSIM=${SKIP_XBARSIM:-0}
 SKIP_NGSPICE=${SKIP_NGSPICE:-0}
+NGSPICE=${NGSPICE:-ngspice}
+NGSPICE_OPTIONS=${NGSPICE_OPTIONS:-}
 KEEP=${KEEP:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,17 +82,30 @@ for n in $SIZES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad size '$n' in SIZES"; d
 for l in $LAWS; do [[ $l == linear || $l == sinh ]] || die "bad law '$l' in LAWS (linear|sinh)"; done
 [[ $NGSPICE_TIMEOUT =~ ^[0-9]+$ ]] || die "NGSPICE_TIMEOUT must be whole seconds"
 [[ $XBARSIM_TIMEOUT =~ ^[0-9]+$ ]] || die "XBARSIM_TIMEOUT must be whole seconds"
+[[ $NGSPICE_OPTIONS != *[$'\n'\#]* ]] || die "NGSPICE_OPTIONS must be one line without '#'"
 
 HAVE_NG=0
 NG_VERSION="(not run)"
 if [[ $SKIP_NGSPICE == 1 ]]; then
     log "SKIP_NGSPICE=1: ngspice half skipped"
-elif command -v ngspice >/dev/null; then
+elif command -v "$NGSPICE" >/dev/null; then
     HAVE_NG=1
-    NG_VERSION=$(ngspice --version 2>&1 | grep -o 'ngspice-[^ ]*' | head -n1 || true)
+    # ngspice runs inside each case's directory: make a relative path absolute.
+    if [[ $NGSPICE == */* && $NGSPICE != /* ]]; then NGSPICE=$PWD/$NGSPICE; fi
+    NG_BANNER=$("$NGSPICE" --version 2>&1 || true)
+    log "ngspice: $(command -v "$NGSPICE"); \`$NGSPICE --version\` says:"
+    grep -E 'ngspice-|Compiled with|Creation Date' <<<"$NG_BANNER" | sed 's/^\*\* */    /' >&2 \
+        || head -n 5 <<<"$NG_BANNER" >&2
+    NG_VERSION=$(grep -o 'ngspice-[^ ]*' <<<"$NG_BANNER" | head -n1 || true)
     [[ -n $NG_VERSION ]] || NG_VERSION="ngspice (unknown version)"
+    if grep -q 'Compiled with KLU' <<<"$NG_BANNER"; then NG_VERSION+=" (compiled with KLU)"; fi
+    if [[ -n $NGSPICE_OPTIONS ]]; then
+        NG_VERSION+=" with '.options $NGSPICE_OPTIONS' added"
+        log "adding '.options $NGSPICE_OPTIONS' to every .ng.cir"
+    fi
 else
-    log "ngspice not on PATH: ngspice columns skipped (apt-get install -y ngspice)"
+    log "'$NGSPICE' not found: ngspice columns skipped (apt-get install -y ngspice," \
+        "or NGSPICE=\$(benches/ngspice44.sh))"
 fi
 
 # ---------------------------------------------------------------- builds ---
@@ -198,6 +224,7 @@ PY
 
 # ------------------------------------------------------------ main loop ---
 declare -A NG_SKIP=()   # law -> size at which ngspice timed out
+declare -A NG_SOLVER=() # solver line ngspice printed -> cases
 echo
 echo "ngspice: $NG_VERSION; xbarsim: ${XBARSIM_BIN:-(not run)}; host: $(nproc) cores;" \
      "generator flags: ${GEN_ARGS:-(defaults)}"
@@ -244,10 +271,23 @@ for n in $SIZES; do
             else
                 log "$stem: ngspice (limit ${NGSPICE_TIMEOUT} s)"
                 rm -f "$dir/$stem.ng.raw"
+                if [[ -n $NGSPICE_OPTIONS ]]; then
+                    # One options line before the control block (or before .end).
+                    awk -v o=".options $NGSPICE_OPTIONS" '
+                        !done && (tolower($0) ~ /^\.control/ || tolower($0) ~ /^\.end[ \t]*$/) {
+                            print o; done = 1 }
+                        { print }
+                        END { if (!done) print o }' "$dir/$stem.ng.cir" >"$dir/$stem.ng.cir.tmp"
+                    mv "$dir/$stem.ng.cir.tmp" "$dir/$stem.ng.cir"
+                fi
                 # The .ng.cir writes its raw file relative to the working directory.
-                (cd "$dir" && timed "$dir/ngspice" "$NGSPICE_TIMEOUT" ngspice -b "$stem.ng.cir"
+                (cd "$dir" && timed "$dir/ngspice" "$NGSPICE_TIMEOUT" "$NGSPICE" -b "$stem.ng.cir"
                  echo "$T_SEC $T_MB $T_RC" >"$dir/ngspice.result")
                 read -r ns nmb rc <"$dir/ngspice.result"
+                solver=$(grep -m1 -o 'Using .* as Direct Linear Solver' "$dir/ngspice.log" || true)
+                solver=${solver:-"(no solver line printed)"}
+                log "$stem: ngspice: $solver"
+                NG_SOLVER[$solver]+="${NG_SOLVER[$solver]:+, }$n/$law"
                 if [[ $rc == 124 || $rc == 137 ]]; then
                     ns="> $NGSPICE_TIMEOUT (timeout)"
                     [[ $nmb == "?" ]] || nmb=">= $nmb"
@@ -276,3 +316,12 @@ for n in $SIZES; do
         if [[ $KEEP != 1 ]]; then rm -f "$dir/$stem.cir" "$dir/$stem.ng.cir"; fi
     done
 done
+
+if [[ $HAVE_NG == 1 && ${#NG_SOLVER[@]} -gt 0 ]]; then
+    echo
+    for k in "${!NG_SOLVER[@]}"; do
+        echo "ngspice solver: $k: ${NG_SOLVER[$k]}"
+    done
+    [[ -z ${NG_SOLVER["(no solver line printed)"]:-} ]] ||
+        echo "(ngspice before 41 prints no solver line and always uses Sparse 1.3)"
+fi
