@@ -13,12 +13,13 @@
 //! kept while they still contract fast (a chord iteration: the matrix only
 //! sets the speed, the residual sets the answer).
 //!
-//! The stopping test is Newton's: in the last sweep every node moved by at
-//! most reltol·|v| + vntol (tightened when the sweeps contract slowly, so the
-//! remaining error is bounded by the same tolerance), and every node's current
-//! balance is within reltol times its largest element current plus abstol. A
-//! solve that does not meet it within [`MAX_SWEEPS`] returns an error; the
-//! caller then solves by Newton with a sparse factorization.
+//! The stopping test is Newton's, made stricter: in the last sweep every
+//! node moved by at most half of reltol·|v| + vntol while the sweeps contract
+//! by at least 2× (so the error left is within the tolerance too), and every
+//! node's current balance is within reltol times its largest element current
+//! plus abstol. A solve that does not meet it within [`MAX_SWEEPS`], or still
+//! contracts by less than 2× after refactoring, returns an error; the caller
+//! then solves by Newton with a sparse factorization.
 //!
 //! The chains come in two colours (a crossbar's rows and its columns) with
 //! devices only between colours, so one sweep is: every chain of colour 0
