@@ -85,14 +85,9 @@ pub struct LineRelax {
     /// Voltages by position, and the last sweep's steps.
     vp: Vec<f64>,
     y: Vec<f64>,
-    /// Statistics: sweeps, solves, solves that gave up, chain factorizations.
-    pub sweeps: usize,
-    pub solves: usize,
-    pub failures: usize,
-    pub factorizations: usize,
 }
 
-/// Why a solve stopped without converging.
+/// A solve that stopped without converging, after `sweeps` sweeps.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NotConverged {
     pub sweeps: usize,
@@ -298,10 +293,6 @@ impl LineRelax {
             ties_changed: true,
             vp: vec![0.0; np],
             y: vec![0.0; np],
-            sweeps: 0,
-            solves: 0,
-            failures: 0,
-            factorizations: 0,
         })
     }
 
@@ -399,7 +390,6 @@ impl LineRelax {
     /// Factor every chain's tridiagonal matrix (links, ties and device
     /// slopes at the current voltages).
     fn factor(&mut self) {
-        self.factorizations += 1;
         self.factored = true;
         self.ties_changed = false;
         for q in 1..=self.n {
@@ -441,7 +431,6 @@ impl LineRelax {
         v: &mut [f64],
         seeds: &[NodeId],
     ) -> Result<usize, NotConverged> {
-        self.solves += 1;
         self.load(sys, v);
         self.gather(c);
         if !self.factored || self.ties_changed {
@@ -473,8 +462,9 @@ impl LineRelax {
         }
         let mut prev_step = f64::INFINITY;
         let mut refactored = false;
+        let mut sweeps = 0;
         for sweep in 1..=MAX_SWEEPS {
-            self.sweeps += 1;
+            sweeps = sweep;
             let (step, within) = self.sweep(&c.options);
             if !step.is_finite() {
                 break;
@@ -505,9 +495,8 @@ impl LineRelax {
                 break;
             }
         }
-        self.failures += 1;
         self.factored = false;
-        Err(NotConverged { sweeps: MAX_SWEEPS })
+        Err(NotConverged { sweeps })
     }
 
     /// One sweep: colour 0, then colour 1. Leaves each node's step in `y`;

@@ -122,7 +122,8 @@ pub struct PulseEngine {
     /// Of `solves` and `iterations`: those of write pulses.
     pub write_solves: usize,
     pub write_iterations: usize,
-    /// Line-relaxation sweeps, and solves that fell back to Newton.
+    /// Line-relaxation sweeps (those of solves it gave up on included), and
+    /// solves that fell back to Newton.
     pub sweeps: usize,
     pub relax_fallbacks: usize,
     pub factorizations: usize,
@@ -427,9 +428,10 @@ impl PulseEngine {
                     self.device_voltages();
                     return Ok(());
                 }
-                Err(_) => {
+                Err(e) => {
                     // Solved again by Newton below, from where relaxation
                     // started (its iterate is no solution).
+                    self.sweeps += e.sweeps;
                     self.relax_fallbacks += 1;
                 }
             }

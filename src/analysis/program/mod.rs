@@ -206,7 +206,8 @@ pub struct ProgramResult {
     /// Of `solves` and `iterations`: those of write pulses.
     pub write_solves: usize,
     pub write_iterations: usize,
-    /// Line-relaxation sweeps, and solves that fell back to Newton.
+    /// Line-relaxation sweeps (those of solves it gave up on included), and
+    /// solves that fell back to Newton.
     pub sweeps: usize,
     pub relax_fallbacks: usize,
     pub factorizations: usize,
