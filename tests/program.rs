@@ -392,8 +392,8 @@ fn reads_answered_without_a_solve_track_many_tiny_moves() {
         e.pulse(0, 0.8).unwrap();
         last = e.read(0).unwrap();
     }
-    assert!(e.reused_reads > 0, "no read was reused");
-    assert!(e.reused_reads < 3000, "every read was reused");
+    assert!(e.stats.reused_reads > 0, "no read was reused");
+    assert!(e.stats.reused_reads < 3000, "every read was reused");
     let finals: Vec<f64> = (0..4).map(|k| e.g(k)).collect();
     let mut fresh = engine(&net, Scheme::Half, 1.0, 1);
     for (k, g) in finals.iter().enumerate() {
@@ -442,9 +442,9 @@ fn line_relaxation_matches_newton_with_a_factorization() {
                 "read {cell}: {ga} vs {gb}"
             );
         }
-        assert!(a.sweeps > 0, "relaxation was used");
-        assert_eq!(a.relax_fallbacks, 0);
-        assert_eq!(b.sweeps, 0, "solver=direct keeps Newton");
+        assert!(a.stats.sweeps > 0, "relaxation was used");
+        assert_eq!(a.stats.relax_fallbacks, 0);
+        assert_eq!(b.stats.sweeps, 0, "solver=direct keeps Newton");
     }
     let s = spec_for(targets(42, 11), Algorithm::WriteVerify);
     let ra = program::run(&relaxed, &s, |_, _, _| {}).unwrap();
@@ -459,7 +459,7 @@ fn line_relaxation_matches_newton_with_a_factorization() {
             rb.g_final[k]
         );
     }
-    assert!(ra.sweeps > 0 && rb.sweeps == 0);
+    assert!(ra.solver.sweeps > 0 && rb.solver.sweeps == 0);
 }
 
 /// Weakly tied lines (switches of 1 MΩ) make relaxation crawl: the engine
@@ -486,7 +486,7 @@ fn weak_ties_fall_back_to_newton() {
         }
     }
     assert_eq!(
-        a.relax_fallbacks,
+        a.stats.relax_fallbacks,
         xbarsim::analysis::program::engine::MAX_FALLBACKS
     );
 }

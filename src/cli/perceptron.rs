@@ -138,7 +138,7 @@ pub fn run_and_write(
                 pr.disturbed_devices,
                 pr.pulses(),
                 pr.reads(),
-                pr.solves,
+                pr.solver.solves,
                 pg.secs
             );
         }
@@ -347,9 +347,9 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
             "devices_failed": per(|c| c.devices_failed.into()),
             "disturbed_devices": per(|c| c.disturbed_devices.into()),
         },
-        "solves": r.solves,
-        "newton_iterations": r.iterations,
-        "factorizations": r.factorizations,
+        "solves": r.solver.solves,
+        "newton_iterations": r.solver.iterations,
+        "factorizations": r.solver.factorizations,
         "seconds": pg.secs,
     })
 }

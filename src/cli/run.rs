@@ -327,7 +327,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         r.disturbed_devices,
                         r.pulses(),
                         r.reads(),
-                        r.solves,
+                        r.solver.solves,
                         secs,
                         out.join("program.json").display()
                     );
@@ -349,11 +349,12 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 }
                 if !quiet {
                     println!(
-                        "  .pulse {xname}: {} pulse(s), {} solve(s), {} Newton iteration(s), {} factorization(s), {:.3} s -> {}",
+                        "  .pulse {xname}: {} pulse(s), {} solve(s), {} line sweep(s), {} Newton iteration(s), {} factorization(s), {:.3} s -> {}",
                         r.records.len(),
-                        r.solves,
-                        r.iterations,
-                        r.factorizations,
+                        r.solver.solves,
+                        r.solver.sweeps,
+                        r.solver.iterations,
+                        r.solver.factorizations,
                         t.elapsed().as_secs_f64(),
                         files[0].display()
                     );

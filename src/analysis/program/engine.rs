@@ -117,7 +117,19 @@ pub struct PulseEngine {
     rng: StdRng,
     /// Device voltages of the last solve (row-major).
     pub vdev: Vec<f64>,
+    pub stats: SolveStats,
+    read_cache: Option<ReadCache>,
+    predictor: Option<Predictor>,
+    /// Sum over accepted pulses of the largest relative state change of any
+    /// device, since the cached read was solved.
+    drift: f64,
+}
+
+/// What the engine's solves took (reported in `program.json`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SolveStats {
     pub solves: usize,
+    /// Newton iterations (solves by line relaxation take none).
     pub iterations: usize,
     /// Of `solves` and `iterations`: those of write pulses.
     pub write_solves: usize,
@@ -129,11 +141,6 @@ pub struct PulseEngine {
     pub factorizations: usize,
     /// Reads answered from the last read of the same cell (nothing moved).
     pub reused_reads: usize,
-    read_cache: Option<ReadCache>,
-    predictor: Option<Predictor>,
-    /// Sum over accepted pulses of the largest relative state change of any
-    /// device, since the cached read was solved.
-    drift: f64,
 }
 
 /// After this many solves that line relaxation gave up on, the engine uses
@@ -299,14 +306,7 @@ impl PulseEngine {
             disturb: true,
             rng,
             vdev: vec![0.0; n],
-            solves: 0,
-            iterations: 0,
-            write_solves: 0,
-            write_iterations: 0,
-            sweeps: 0,
-            relax_fallbacks: 0,
-            factorizations: 0,
-            reused_reads: 0,
+            stats: SolveStats::default(),
             read_cache: None,
             predictor: None,
             drift: 0.0,
@@ -388,7 +388,9 @@ impl PulseEngine {
         } else {
             self.read_scheme
         };
-        self.wrelax.is_some() && scheme != Scheme::Float && self.relax_fallbacks < MAX_FALLBACKS
+        self.wrelax.is_some()
+            && scheme != Scheme::Float
+            && self.stats.relax_fallbacks < MAX_FALLBACKS
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
@@ -411,10 +413,10 @@ impl PulseEngine {
             };
             match lr.solve_seeded(&self.c, &self.sys, v, &seeds) {
                 Ok(sweeps) => {
-                    self.solves += 1;
-                    self.sweeps += sweeps;
+                    self.stats.solves += 1;
+                    self.stats.sweeps += sweeps;
                     if write {
-                        self.write_solves += 1;
+                        self.stats.write_solves += 1;
                     }
                     self.sys.v.copy_from_slice(v);
                     // Keep Newton's warm start in step, for a fallback.
@@ -431,8 +433,8 @@ impl PulseEngine {
                 Err(e) => {
                     // Solved again by Newton below, from where relaxation
                     // started (its iterate is no solution).
-                    self.sweeps += e.sweeps;
-                    self.relax_fallbacks += 1;
+                    self.stats.sweeps += e.sweeps;
+                    self.stats.relax_fallbacks += 1;
                 }
             }
         }
@@ -446,13 +448,14 @@ impl PulseEngine {
         let f0 = solver.factorizations;
         let r = nt.solve(&mut self.sys, solver, &self.c, y);
         *factored = r.is_ok();
-        self.solves += 1;
-        self.iterations += nt.iterations();
+        let st = &mut self.stats;
+        st.solves += 1;
+        st.iterations += nt.iterations();
         if write {
-            self.write_solves += 1;
-            self.write_iterations += nt.iterations();
+            st.write_solves += 1;
+            st.write_iterations += nt.iterations();
         }
-        self.factorizations += solver.factorizations - f0;
+        st.factorizations += solver.factorizations - f0;
         r.map(|_| ())?;
         self.sys.node_voltages(y);
         if write {
@@ -650,7 +653,7 @@ impl PulseEngine {
         let i = match &self.read_cache {
             Some(rc) if cached => {
                 self.vdev.clone_from(&rc.vdev);
-                self.reused_reads += 1;
+                self.stats.reused_reads += 1;
                 rc.i
             }
             _ => {

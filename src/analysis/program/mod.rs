@@ -201,18 +201,7 @@ pub struct ProgramResult {
     pub disturbed_devices: usize,
     pub failed_devices: usize,
     pub log: Vec<LogRow>,
-    pub solves: usize,
-    pub iterations: usize,
-    /// Of `solves` and `iterations`: those of write pulses.
-    pub write_solves: usize,
-    pub write_iterations: usize,
-    /// Line-relaxation sweeps (those of solves it gave up on included), and
-    /// solves that fell back to Newton.
-    pub sweeps: usize,
-    pub relax_fallbacks: usize,
-    pub factorizations: usize,
-    /// Reads answered without a solve (nothing moved since the same read).
-    pub reused_reads: usize,
+    pub solver: engine::SolveStats,
     /// Set when a circuit solve failed (the results so far are kept).
     pub failure: Option<SolveFailure>,
 }
@@ -668,14 +657,7 @@ pub fn run(
         disturbed_devices: ever_disturbed.iter().filter(|d| **d).count(),
         failed_devices: failed_last.iter().filter(|d| **d).count(),
         log,
-        solves: eng.solves,
-        iterations: eng.iterations,
-        write_solves: eng.write_solves,
-        write_iterations: eng.write_iterations,
-        sweeps: eng.sweeps,
-        relax_fallbacks: eng.relax_fallbacks,
-        factorizations: eng.factorizations,
-        reused_reads: eng.reused_reads,
+        solver: eng.stats,
         failure,
     })
 }
@@ -732,9 +714,7 @@ pub struct PulseRecord {
 }
 
 pub struct PulseSeqResult {
-    pub solves: usize,
-    pub iterations: usize,
-    pub factorizations: usize,
+    pub solver: engine::SolveStats,
     pub rows: usize,
     pub cols: usize,
     pub records: Vec<PulseRecord>,
@@ -805,9 +785,7 @@ pub fn run_pulses(
     }
     let g_after = (0..n).map(|k| eng.g(k)).collect();
     Ok(PulseSeqResult {
-        solves: eng.solves,
-        iterations: eng.iterations,
-        factorizations: eng.factorizations,
+        solver: eng.stats,
         rows: eng.rows(),
         cols: eng.cols(),
         records,
