@@ -21,6 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NGSPICE=${NGSPICE:-ngspice}
+# shellcheck source=benches/ngspice_peer.sh
+. benches/ngspice_peer.sh
 NETLIST=${NETLIST:-netlists/tune_64x64.cir}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -53,16 +55,7 @@ for j in range(n):
 L += [".op", ".end"]
 open(sys.argv[1], "w").write("\n".join(L) + "\n")
 PY
-  "$XBARSIM_BIN" export "$WORK/bias.cir" -o "$WORK/bias.ng.cir" >/dev/null
-  # ngspice's own default tolerances (the export carries xbarsim's tighter
-  # ones), and its KLU solver where it has one (ngspice 39 ignores the option).
-  sed -i -e '/^\.options/d' -e 's/^\.op$/.options klu\n.op/' "$WORK/bias.ng.cir"
-  T=()
-  for _ in 1 2 3; do
-    /usr/bin/time -f '%e' -o "$WORK/ngt" "$NGSPICE" -b "$WORK/bias.ng.cir" >/dev/null 2>&1 || true
-    T+=("$(cat "$WORK/ngt")")
-  done
-  NG=$(printf '%s\n' "${T[@]}" | sort -n | sed -n 2p)
+  NG=$(ngspice_one_op "$WORK/bias.cir")
   RATIO=$(python3 -c "print(f'{$NG / ($SECS / $SOLVES):.0f}x')")
   NG="$NG s"
 fi

@@ -20,6 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NGSPICE=${NGSPICE:-ngspice}
+# shellcheck source=benches/ngspice_peer.sh
+. benches/ngspice_peer.sh
 ROOT=$PWD
 VECTORS=${VECTORS:-10000}
 WORK=$(mktemp -d)
@@ -60,16 +62,7 @@ for j in range(64):
 L += [".op", ".end"]
 open(f"{work}/one.cir", "w").write("\n".join(L) + "\n")
 PY
-  "$XBARSIM_BIN" export "$WORK/one.cir" -o "$WORK/one.ng.cir" >/dev/null
-  # ngspice's own default tolerances (the export carries xbarsim's tighter
-  # ones), and its KLU solver where it has one (ngspice 39 ignores the option).
-  sed -i -e '/^\.options/d' -e 's/^\.op$/.options klu\n.op/' "$WORK/one.ng.cir"
-  T=()
-  for _ in 1 2 3; do
-    /usr/bin/time -f '%e' -o "$WORK/ngt" "$NGSPICE" -b "$WORK/one.ng.cir" >/dev/null 2>&1 || true
-    T+=("$(cat "$WORK/ngt")")
-  done
-  NG=$(printf '%s\n' "${T[@]}" | sort -n | sed -n 2p)
+  NG=$(ngspice_one_op "$WORK/one.cir")
   RATIO=$(python3 -c "print(f'{$NG / ($SECS / $VECTORS):.0f}x')")
   NG="$NG s"
 fi
