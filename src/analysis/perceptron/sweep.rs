@@ -56,6 +56,22 @@ pub struct SweepResult {
     pub json: serde_json::Value,
 }
 
+/// A sweep table's header: its point columns, then the accuracy columns
+/// every sweep writes.
+fn header(point: &[&str]) -> Vec<String> {
+    point
+        .iter()
+        .chain(&[
+            "software_accuracy",
+            "ideal_accuracy_mean",
+            "ideal_accuracy_std",
+            "circuit_accuracy_mean",
+            "circuit_accuracy_std",
+        ])
+        .map(|x| x.to_string())
+        .collect()
+}
+
 /// Mean and (sample) standard deviation.
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -172,20 +188,7 @@ fn err_sweep(
     let first = st.first().map(|s| s[1].0).unwrap_or(f64::NAN);
     Ok(SweepResult {
         kind: SweepKind::Err,
-        tables: vec![(
-            String::new(),
-            [
-                "err",
-                "software_accuracy",
-                "ideal_accuracy_mean",
-                "ideal_accuracy_std",
-                "circuit_accuracy_mean",
-                "circuit_accuracy_std",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        )],
+        tables: vec![(String::new(), header(&["err"]), rows)],
         title: format!(
             "accuracy vs import error ({}, {} draws per point)",
             model.name(),
@@ -288,21 +291,7 @@ fn levels_sweep(
     }
     Ok(SweepResult {
         kind: SweepKind::Levels,
-        tables: vec![(
-            String::new(),
-            [
-                "quant",
-                "levels",
-                "software_accuracy",
-                "ideal_accuracy_mean",
-                "ideal_accuracy_std",
-                "circuit_accuracy_mean",
-                "circuit_accuracy_std",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        )],
+        tables: vec![(String::new(), header(&["quant", "levels"]), rows)],
         title: format!(
             "accuracy vs number of levels ({} import error {} %)",
             model.name(),
