@@ -24,7 +24,10 @@
 //! The chains come in two colours (a crossbar's rows and its columns) with
 //! devices only between colours, so one sweep is: every chain of colour 0
 //! (independent of each other given colour 1), then every chain of colour 1.
-//! Each colour is one straight pass over contiguous arrays.
+//! The chains of a colour are stored in groups of [`LANES`], node by node
+//! side by side, so one pass over a group carries LANES independent
+//! recurrences (the elimination of a single chain is one long dependency
+//! chain); each chain's arithmetic is the same as stepping it alone.
 //!
 //! Applies only when the circuit is resistors, memristors of one I–V law and
 //! grounded voltage sources, every resistor between two unknown nodes on a
@@ -42,24 +45,42 @@ pub const SEED_ROUNDS: usize = 3;
 /// A solve that needed this many sweeps refactors the chains once.
 pub const REFACTOR_SWEEPS: usize = 4;
 
-/// Positions: 0 is padding, 1..=n the unknown nodes in chain order (colour
-/// 0 chains first), n+1.. the known nodes. Arrays indexed by position have a
-/// padding entry at the end as well.
+/// Chains side by side in one group: each sweep steps LANES chains at once,
+/// so the loops carry LANES independent recurrences (and vectorize).
+pub const LANES: usize = 4;
+/// Position of no node (padding, and the dummies that fill a group's
+/// shorter chains).
+const DUMMY: u32 = u32::MAX;
+
+/// LANES chains of one colour: positions `start + s·LANES + l` hold the
+/// s-th node of the group's l-th chain, s < `len`.
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    start: usize,
+    len: usize,
+}
+
+/// Positions: a padding block of LANES, the groups (colour 0's first) up to
+/// `n_end`, the known nodes, and another padding block. Padding and dummy
+/// positions have no links, ties or device, a voltage of 0 and a step of 0.
 pub struct LineRelax {
-    n: usize,
-    /// Last position of colour 0.
-    split: usize,
-    /// Node of each position (padding: ground), and position of each node.
+    n_end: usize,
+    groups: Vec<Group>,
+    /// Groups `..split_g` are colour 0.
+    split_g: usize,
+    /// Node of each position (`DUMMY` for none), and position of each node.
     node: Vec<u32>,
     pos: Vec<u32>,
     /// Per position: the resistor to the next position of its chain (`NONE`
     /// at a chain's end), its ties (resistor, known position) in
     /// `ties[tstart[q]..tstart[q+1]]`, its memristor (`NONE` if none), the
     /// position at the memristor's other end, and +1/−1 when it is the
-    /// memristor's a/b terminal (0 without one).
+    /// memristor's a/b terminal (0 without one). `tied`: the positions with
+    /// ties.
     link: Vec<u32>,
     tstart: Vec<u32>,
     ties: Vec<(u32, u32)>,
+    tied: Vec<u32>,
     dev: Vec<u32>,
     other: Vec<u32>,
     sign: Vec<f64>,
@@ -67,7 +88,7 @@ pub struct LineRelax {
     /// Gathered at the start of each solve: conductance of the link to the
     /// next position, tie conductance, Σ g·V of the ties, device state and
     /// the two coefficients of its law (linear: g, 0; cubic: A1, A3; sinh:
-    /// g/β, β).
+    /// g/β, β), recomputed when the state changed.
     gl: Vec<f64>,
     tg: Vec<f64>,
     tgv: Vec<f64>,
@@ -226,38 +247,63 @@ impl LineRelax {
                 }
             }
         }
-        let n = sys.n();
-        let mut node = vec![0u32];
-        let mut link = vec![NONE];
+        // Layout: a padding block, then the chains in groups of LANES of
+        // one colour (colour 0 first), a group's k-th nodes side by side
+        // (chains shorter than their group's longest are padded with dummy
+        // positions), then the known nodes, then a padding block.
+        let mut node = vec![DUMMY; LANES];
+        let mut link = vec![NONE; LANES];
+        let mut groups = Vec::new();
+        let mut split_g = 0;
         for want in [0u8, 1] {
-            for (k, ch) in chains.iter().enumerate() {
-                if color[k] == want {
-                    for &(nd, r) in ch {
+            let mine: Vec<&Vec<(u32, u32)>> = chains
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| color[k] == want)
+                .map(|(_, ch)| ch)
+                .collect();
+            for grp in mine.chunks(LANES) {
+                let len = grp.iter().map(|ch| ch.len()).max().unwrap_or(0);
+                groups.push(Group {
+                    start: node.len(),
+                    len,
+                });
+                for s in 0..len {
+                    for l in 0..LANES {
+                        let (nd, r) = grp
+                            .get(l)
+                            .and_then(|ch| ch.get(s))
+                            .copied()
+                            .unwrap_or((DUMMY, NONE));
                         node.push(nd);
                         link.push(r);
                     }
                 }
             }
+            if want == 0 {
+                split_g = groups.len();
+            }
         }
-        let split = (0..chains.len())
-            .filter(|&k| color[k] == 0)
-            .map(|k| chains[k].len())
-            .sum::<usize>();
+        let n_end = node.len();
         node.extend_from_slice(&known);
+        node.extend(std::iter::repeat_n(DUMMY, LANES));
         link.resize(node.len(), NONE);
-        // Padding at the end.
-        node.push(0);
-        link.push(NONE);
         let np = node.len();
         let mut pos = vec![0u32; nn];
-        for (q, &nd) in node.iter().enumerate().take(np - 1).skip(1) {
-            pos[nd as usize] = q as u32;
+        for (q, &nd) in node.iter().enumerate() {
+            if nd != DUMMY {
+                pos[nd as usize] = q as u32;
+            }
         }
         let (mut tstart, mut tflat) = (vec![0u32], Vec::new());
         let (mut dev, mut other, mut sign) = (vec![NONE; np], vec![0u32; np], vec![0.0; np]);
+        let mut tied = Vec::new();
         for q in 0..np {
-            if (1..=n).contains(&q) {
+            if q < n_end && node[q] != DUMMY {
                 let nd = node[q] as usize;
+                if !ties[nd].is_empty() {
+                    tied.push(q as u32);
+                }
                 tflat.extend(ties[nd].iter().map(|&(r, k)| (r, pos[k as usize])));
                 let (m, y, sg) = mem[nd];
                 if m != NONE {
@@ -269,13 +315,15 @@ impl LineRelax {
             tstart.push(tflat.len() as u32);
         }
         Some(LineRelax {
-            n,
-            split,
+            n_end,
+            groups,
+            split_g,
             node,
             pos,
             link,
             tstart,
             ties: tflat,
+            tied,
             dev,
             other,
             sign,
@@ -283,7 +331,7 @@ impl LineRelax {
             gl: vec![0.0; np],
             tg: vec![0.0; np],
             tgv: vec![0.0; np],
-            mg: vec![0.0; np],
+            mg: vec![f64::NAN; np],
             ca: vec![0.0; np],
             cb: vec![0.0; np],
             inv: vec![0.0; np],
@@ -299,20 +347,30 @@ impl LineRelax {
     /// Load node voltages `v` into positions, known nodes from `sys`.
     fn load(&mut self, sys: &System, v: &[f64]) {
         let off = sys.offsets();
-        let np = self.node.len();
-        for q in 1..np - 1 {
-            let nd = self.node[q] as usize;
-            self.vp[q] = if q <= self.n { v[nd] } else { off[nd] };
+        for (q, (&nd, x)) in self.node.iter().zip(self.vp.iter_mut()).enumerate() {
+            *x = if nd == DUMMY {
+                0.0
+            } else if q < self.n_end {
+                v[nd as usize]
+            } else {
+                off[nd as usize]
+            };
         }
-        self.vp[0] = 0.0;
-        self.vp[np - 1] = 0.0;
     }
 
     /// Store positions back into node voltages `v` (known nodes included).
     fn store(&self, v: &mut [f64]) {
-        for q in 1..self.node.len() - 1 {
-            v[self.node[q] as usize] = self.vp[q];
+        for (&nd, &x) in self.node.iter().zip(&self.vp) {
+            if nd != DUMMY {
+                v[nd as usize] = x;
+            }
         }
+    }
+
+    /// Voltage of `node` as of the last solve (its known voltage for a
+    /// known node).
+    pub fn voltage(&self, node: NodeId) -> f64 {
+        self.vp[self.pos[node.idx()] as usize]
     }
 
     /// Set every chain that is tied to known nodes through resistors to the
@@ -321,24 +379,27 @@ impl LineRelax {
     /// known nodes are set from `sys`.
     pub fn start_from_ties(&mut self, c: &Circuit, sys: &System, v: &mut [f64]) {
         self.load(sys, v);
-        let mut q = 1;
-        while q <= self.n {
-            let s = q;
-            while self.link[q] != NONE {
-                q += 1;
-            }
-            let (mut gs, mut gv) = (0.0, 0.0);
-            for p in s..=q {
-                for &(r, k) in &self.ties[self.tstart[p] as usize..self.tstart[p + 1] as usize] {
-                    let g = c.resistors[r as usize].g;
-                    gs += g;
-                    gv += g * self.vp[k as usize];
+        for gr in &self.groups {
+            for l in 0..LANES {
+                let at = |s: usize| gr.start + s * LANES + l;
+                let (mut gs, mut gv) = (0.0, 0.0);
+                for s in 0..gr.len {
+                    let p = at(s);
+                    for &(r, k) in &self.ties[self.tstart[p] as usize..self.tstart[p + 1] as usize]
+                    {
+                        let g = c.resistors[r as usize].g;
+                        gs += g;
+                        gv += g * self.vp[k as usize];
+                    }
+                }
+                if gs > 0.0 {
+                    for s in 0..gr.len {
+                        if self.node[at(s)] != DUMMY {
+                            self.vp[at(s)] = gv / gs;
+                        }
+                    }
                 }
             }
-            if gs > 0.0 {
-                self.vp[s..=q].iter_mut().for_each(|x| *x = gv / gs);
-            }
-            q += 1;
         }
         self.store(v);
     }
@@ -355,7 +416,8 @@ impl LineRelax {
             changed |= x != *g;
             *g = x;
         }
-        for q in 1..=self.n {
+        for &q in &self.tied {
+            let q = q as usize;
             let (mut g, mut gv) = (0.0, 0.0);
             for &(r, k) in &self.ties[self.tstart[q] as usize..self.tstart[q + 1] as usize] {
                 let x = c.resistors[r as usize].g;
@@ -368,11 +430,13 @@ impl LineRelax {
         }
         self.ties_changed |= changed;
         for (q, &m) in self.dev.iter().enumerate() {
-            let g = if m == NONE {
-                0.0
-            } else {
-                c.memristors[m as usize].g
-            };
+            if m == NONE {
+                continue;
+            }
+            let g = c.memristors[m as usize].g;
+            if g == self.mg[q] {
+                continue;
+            }
             self.mg[q] = g;
             (self.ca[q], self.cb[q]) = match self.law {
                 IvLaw::Linear => (g, 0.0),
@@ -381,9 +445,6 @@ impl LineRelax {
                     (a1_t + 0.977 * g, 1.18 * g + 6596.0 * g * g + a3_t)
                 }
             };
-            if m == NONE {
-                (self.ca[q], self.cb[q]) = (0.0, 0.0);
-            }
         }
     }
 
@@ -392,18 +453,24 @@ impl LineRelax {
     fn factor(&mut self) {
         self.factored = true;
         self.ties_changed = false;
-        for q in 1..=self.n {
+        for q in LANES..self.n_end {
+            if self.node[q] == DUMMY {
+                // Never moves: its step is 0 whatever its residual.
+                (self.inv[q], self.lm[q], self.cp[q]) = (0.0, 0.0, 0.0);
+                continue;
+            }
             let slope = if self.dev[q] == NONE {
                 0.0
             } else {
                 let vd = self.sign[q] * (self.vp[q] - self.vp[self.other[q] as usize]);
                 self.law.eval(self.mg[q], vd).1
             };
-            let d = self.tg[q] + self.gl[q] + self.gl[q - 1] + slope;
+            let p = q - LANES;
+            let d = self.tg[q] + self.gl[q] + self.gl[p] + slope;
             // The link to the previous position is 0 at a chain's start.
-            let den = d - self.gl[q - 1] * self.gl[q - 1] * self.inv[q - 1];
+            let den = d - self.gl[p] * self.gl[p] * self.inv[p];
             self.inv[q] = 1.0 / den;
-            self.lm[q] = self.gl[q - 1] * self.inv[q];
+            self.lm[q] = self.gl[p] * self.inv[q];
             self.cp[q] = -self.gl[q] * self.inv[q];
         }
     }
@@ -436,28 +503,27 @@ impl LineRelax {
         if !self.factored || self.ties_changed {
             self.factor();
         }
-        if !seeds.is_empty() {
-            let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(seeds.len());
-            for nd in seeds {
-                let q = self.pos[nd.idx()] as usize;
-                if !(1..=self.n).contains(&q) {
-                    continue;
-                }
-                let (mut lo, mut hi) = (q, q);
-                while self.link[lo - 1] != NONE {
-                    lo -= 1;
-                }
-                while self.link[hi] != NONE {
-                    hi += 1;
-                }
-                if !ranges.contains(&(lo, hi)) {
-                    ranges.push((lo, hi));
+        // The seed chains: their groups, each with a mask of its seed lanes.
+        let mut seeded: Vec<(usize, [f64; LANES])> = Vec::with_capacity(seeds.len());
+        for nd in seeds {
+            let q = self.pos[nd.idx()] as usize;
+            if q >= self.n_end || self.node[q] == DUMMY {
+                continue;
+            }
+            let g = self.groups.partition_point(|gr| gr.start <= q) - 1;
+            let lane = (q - self.groups[g].start) % LANES;
+            match seeded.iter_mut().find(|(h, _)| *h == g) {
+                Some((_, m)) => m[lane] = 1.0,
+                None => {
+                    let mut m = [0.0; LANES];
+                    m[lane] = 1.0;
+                    seeded.push((g, m));
                 }
             }
-            for _ in 0..SEED_ROUNDS {
-                for &(lo, hi) in &ranges {
-                    self.half(lo, hi, &c.options);
-                }
+        }
+        for _ in 0..if seeded.is_empty() { 0 } else { SEED_ROUNDS } {
+            for &(g, mask) in &seeded {
+                self.half(g..g + 1, &mask, &c.options);
             }
         }
         let mut prev_step = f64::INFINITY;
@@ -504,9 +570,10 @@ impl LineRelax {
     /// every step is within half of Newton's step tolerance,
     /// reltol·max(|v_old|, |v_new|) + vntol.
     fn sweep(&mut self, o: &crate::circuit::Options) -> (f64, bool) {
+        let all = [1.0; LANES];
         let (a, b) = (
-            self.half(1, self.split, o),
-            self.half(self.split + 1, self.n, o),
+            self.half(0..self.split_g, &all, o),
+            self.half(self.split_g..self.groups.len(), &all, o),
         );
         let step = if a.0.is_finite() && b.0.is_finite() {
             a.0.max(b.0)
@@ -516,63 +583,100 @@ impl LineRelax {
         (step, a.1 && b.1)
     }
 
-    /// Positions `lo..=hi` (whole chains of one colour): the residual at the
-    /// latest voltages, one factored tridiagonal step per chain.
-    fn half(&mut self, lo: usize, hi: usize, o: &crate::circuit::Options) -> (f64, bool) {
+    /// Groups `gs` (of one colour): the residual at the latest voltages, one
+    /// factored tridiagonal step per chain, applied to the lanes whose `mask`
+    /// is 1 (the others keep their voltages).
+    fn half(
+        &mut self,
+        gs: std::ops::Range<usize>,
+        mask: &[f64; LANES],
+        o: &crate::circuit::Options,
+    ) -> (f64, bool) {
         // One copy of the loop per law, so the device current inlines.
-        match self.law {
-            IvLaw::Linear => self.half_with(lo, hi, o, |a, _, x| a * x),
-            IvLaw::Sinh { .. } => self.half_with(lo, hi, o, |a, b, x| a * (b * x).sinh()),
-            IvLaw::Cubic { .. } => self.half_with(lo, hi, o, |a, b, x| (a + b * x * x) * x),
+        let (mut step, mut within) = (0.0f64, true);
+        for g in gs {
+            let (s, w) = match self.law {
+                IvLaw::Linear => self.group_step(g, mask, o, |a, _, x| a * x),
+                IvLaw::Sinh { .. } => self.group_step(g, mask, o, |a, b, x| a * (b * x).sinh()),
+                IvLaw::Cubic { .. } => self.group_step(g, mask, o, |a, b, x| (a + b * x * x) * x),
+            };
+            if !s.is_finite() {
+                return (f64::NAN, false);
+            }
+            step = step.max(s);
+            within &= w;
         }
+        (step, within)
     }
 
+    /// One group's step: forward elimination from the residual, then back
+    /// substitution, LANES chains side by side. Returns the largest |step|
+    /// (NaN if one is not finite) and whether every step is within half
+    /// its tolerance.
     #[inline(always)]
-    fn half_with(
+    fn group_step(
         &mut self,
-        lo: usize,
-        hi: usize,
+        g: usize,
+        mask: &[f64; LANES],
         o: &crate::circuit::Options,
         current: impl Fn(f64, f64, f64) -> f64,
     ) -> (f64, bool) {
-        if lo > hi {
-            return (0.0, true);
-        }
+        let Group { start, len } = self.groups[g];
         let vp = &mut self.vp[..];
         let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
         let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
         let (lm, inv, cp, y) = (&self.lm[..], &self.inv[..], &self.cp[..], &mut self.y[..]);
-        let mut yprev = 0.0;
-        for q in lo..=hi {
-            let vn = vp[q];
-            let sg = sign[q];
-            let f = tg[q] * vn - tgv[q]
-                + gl[q - 1] * (vn - vp[q - 1])
-                + gl[q] * (vn - vp[q + 1])
-                + sg * current(ca[q], cb[q], sg * (vn - vp[other[q] as usize]));
-            // Forward substitution; the lower entry is 0 at a chain's start.
-            let yq = lm[q] * yprev - f * inv[q];
-            y[q] = yq;
+        let mut yprev = [0.0; LANES];
+        for s in 0..len {
+            let b = start + s * LANES;
+            let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
+            let (glm, glq) = (lanes(gl, b - LANES), lanes(gl, b));
+            let (t, tv, a, bb, sg) = (
+                lanes(tg, b),
+                lanes(tgv, b),
+                lanes(ca, b),
+                lanes(cb, b),
+                lanes(sign, b),
+            );
+            let (l_m, iv) = (lanes(lm, b), lanes(inv, b));
+            let oth: [f64; LANES] = std::array::from_fn(|l| vp[other[b + l] as usize]);
+            let mut yq = [0.0; LANES];
+            for l in 0..LANES {
+                let f = t[l] * v[l] - tv[l]
+                    + glm[l] * (v[l] - vm[l])
+                    + glq[l] * (v[l] - vn[l])
+                    + sg[l] * current(a[l], bb[l], sg[l] * (v[l] - oth[l]));
+                // Forward substitution; the lower entry is 0 at a chain's start.
+                yq[l] = l_m[l] * yprev[l] - f * iv[l];
+            }
+            y[b..b + LANES].copy_from_slice(&yq);
             yprev = yq;
         }
-        let (mut step, mut sum, mut within) = (0.0f64, 0.0f64, true);
-        let mut xnext = 0.0;
-        for q in (lo..=hi).rev() {
-            // cp is 0 at a chain's end.
-            let x = y[q] - cp[q] * xnext;
-            xnext = x;
-            let old = vp[q];
-            let nv = old + x;
-            vp[q] = nv;
-            sum += x;
-            let a = x.abs();
-            if a > step {
-                step = a;
+        let mut xnext = [0.0; LANES];
+        let mut step = [0.0f64; LANES];
+        let mut sum = [0.0f64; LANES];
+        let mut within = [true; LANES];
+        for s in (0..len).rev() {
+            let b = start + s * LANES;
+            let (yq, c, old) = (lanes(y, b), lanes(cp, b), lanes(vp, b));
+            let mut nv = [0.0; LANES];
+            for l in 0..LANES {
+                // cp is 0 at a chain's end.
+                let x = (yq[l] - c[l] * xnext[l]) * mask[l];
+                xnext[l] = x;
+                nv[l] = old[l] + x;
+                sum[l] += x;
+                let ax = x.abs();
+                step[l] = if ax > step[l] { ax } else { step[l] };
+                within[l] &= 2.0 * ax <= o.reltol * old[l].abs().max(nv[l].abs()) + o.vntol;
             }
-            within &= 2.0 * a <= o.reltol * old.abs().max(nv.abs()) + o.vntol;
+            vp[b..b + LANES].copy_from_slice(&nv);
         }
-        if sum.is_finite() {
-            (step, within)
+        if sum.iter().all(|x| x.is_finite()) {
+            (
+                step.iter().fold(0.0f64, |m, &x| m.max(x)),
+                within.iter().all(|&w| w),
+            )
         } else {
             (f64::NAN, false)
         }
@@ -596,23 +700,36 @@ impl LineRelax {
         current: impl Fn(f64, f64, f64) -> f64,
     ) -> bool {
         let vp = &self.vp[..];
-        let mut ok = true;
-        for q in 1..=self.n {
-            let vn = vp[q];
-            let sg = self.sign[q];
-            let it = self.tg[q] * vn - self.tgv[q];
-            let im = sg
-                * current(
-                    self.ca[q],
-                    self.cb[q],
-                    sg * (vn - vp[self.other[q] as usize]),
-                );
-            let il = self.gl[q - 1] * (vn - vp[q - 1]);
-            let ir = self.gl[q] * (vn - vp[q + 1]);
-            let f = it + im + il + ir;
-            let scale = it.abs().max(im.abs()).max(il.abs()).max(ir.abs());
-            ok &= f.abs() <= o.reltol * scale + o.abstol;
+        let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
+        let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
+        let mut ok = [true; LANES];
+        for b in (LANES..self.n_end).step_by(LANES) {
+            let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
+            let (glm, glq) = (lanes(gl, b - LANES), lanes(gl, b));
+            let (t, tv, a, bb, sg) = (
+                lanes(tg, b),
+                lanes(tgv, b),
+                lanes(ca, b),
+                lanes(cb, b),
+                lanes(sign, b),
+            );
+            let oth: [f64; LANES] = std::array::from_fn(|l| vp[other[b + l] as usize]);
+            for l in 0..LANES {
+                let it = t[l] * v[l] - tv[l];
+                let im = sg[l] * current(a[l], bb[l], sg[l] * (v[l] - oth[l]));
+                let il = glm[l] * (v[l] - vm[l]);
+                let ir = glq[l] * (v[l] - vn[l]);
+                let f = it + im + il + ir;
+                let scale = it.abs().max(im.abs()).max(il.abs()).max(ir.abs());
+                ok[l] &= f.abs() <= o.reltol * scale + o.abstol;
+            }
         }
-        ok
+        ok.iter().all(|&x| x)
     }
+}
+
+/// The LANES entries of `a` from `b`.
+#[inline(always)]
+fn lanes(a: &[f64], b: usize) -> [f64; LANES] {
+    a[b..b + LANES].try_into().expect("LANES entries")
 }
