@@ -106,6 +106,10 @@ pub struct LineRelax {
     /// Voltages by position, and the last sweep's steps.
     vp: Vec<f64>,
     y: Vec<f64>,
+    /// The CPU has AVX2: the sweep and residual loops run their AVX2 copy
+    /// (same operations in the same order, so the same bits).
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
 }
 
 /// A solve that stopped without converging, after `sweeps` sweeps.
@@ -341,7 +345,20 @@ impl LineRelax {
             ties_changed: true,
             vp: vec![0.0; np],
             y: vec![0.0; np],
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
         })
+    }
+
+    /// Use the AVX2 copy of the loops when the CPU has it (`true`, the
+    /// default) or the baseline copy (`false`): for testing that both give
+    /// the same bits.
+    pub fn use_avx2(&mut self, on: bool) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.avx2 = on && std::arch::is_x86_feature_detected!("avx2");
+        }
+        let _ = on;
     }
 
     /// Load node voltages `v` into positions, known nodes from `sys`.
@@ -592,6 +609,33 @@ impl LineRelax {
         mask: &[f64; LANES],
         o: &crate::circuit::Options,
     ) -> (f64, bool) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (detected in `new`).
+            return unsafe { self.half_avx2(gs, mask, o) };
+        }
+        self.half_any(gs, mask, o)
+    }
+
+    /// [`LineRelax::half`] compiled for AVX2: one lane set per vector.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn half_avx2(
+        &mut self,
+        gs: std::ops::Range<usize>,
+        mask: &[f64; LANES],
+        o: &crate::circuit::Options,
+    ) -> (f64, bool) {
+        self.half_any(gs, mask, o)
+    }
+
+    #[inline(always)]
+    fn half_any(
+        &mut self,
+        gs: std::ops::Range<usize>,
+        mask: &[f64; LANES],
+        o: &crate::circuit::Options,
+    ) -> (f64, bool) {
         // One copy of the loop per law, so the device current inlines.
         let (mut step, mut within) = (0.0f64, true);
         for g in gs {
@@ -686,6 +730,22 @@ impl LineRelax {
     /// element current plus abstol (Newton's residual test; a node's ties to
     /// known nodes count as one element).
     fn residual_ok(&self, o: &crate::circuit::Options) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (detected in `new`).
+            return unsafe { self.residual_avx2(o) };
+        }
+        self.residual_any(o)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn residual_avx2(&self, o: &crate::circuit::Options) -> bool {
+        self.residual_any(o)
+    }
+
+    #[inline(always)]
+    fn residual_any(&self, o: &crate::circuit::Options) -> bool {
         match self.law {
             IvLaw::Linear => self.residual_with(o, |a, _, x| a * x),
             IvLaw::Sinh { .. } => self.residual_with(o, |a, b, x| a * (b * x).sinh()),
