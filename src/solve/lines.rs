@@ -71,13 +71,18 @@ pub struct LineRelax {
     /// Node of each position (`DUMMY` for none), and position of each node.
     node: Vec<u32>,
     pos: Vec<u32>,
-    /// Per position: the resistor to the next position of its chain (`NONE`
-    /// at a chain's end), its ties (resistor, known position) in
+    /// The chain links (resistor, position it links to the next) and the
+    /// memristors (memristor, its a and b positions or `NONE`), both in the
+    /// circuit's order, so gathering reads the circuit front to back; the
+    /// states the device coefficients were computed for.
+    links: Vec<(u32, u32)>,
+    devs: Vec<(u32, u32, u32)>,
+    dev_g: Vec<f64>,
+    /// Per position: its ties (resistor, known position) in
     /// `ties[tstart[q]..tstart[q+1]]`, its memristor (`NONE` if none), the
     /// position at the memristor's other end, and +1/−1 when it is the
     /// memristor's a/b terminal (0 without one). `tied`: the positions with
     /// ties.
-    link: Vec<u32>,
     tstart: Vec<u32>,
     ties: Vec<(u32, u32)>,
     tied: Vec<u32>,
@@ -318,13 +323,46 @@ impl LineRelax {
             }
             tstart.push(tflat.len() as u32);
         }
+        let mut links: Vec<(u32, u32)> = link
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| r != NONE)
+            .map(|(q, &r)| (r, q as u32))
+            .collect();
+        links.sort_unstable();
+        let mut devs: Vec<(u32, u32, u32)> = Vec::new();
+        for (q, &m) in dev.iter().enumerate() {
+            if m != NONE {
+                devs.push((m, NONE, NONE));
+                let e = devs.last_mut().expect("pushed");
+                if sign[q] > 0.0 {
+                    e.1 = q as u32;
+                } else {
+                    e.2 = q as u32;
+                }
+            }
+        }
+        devs.sort_unstable();
+        // A memristor between two unknown nodes appears twice: merge.
+        devs.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 = a.1.min(b.1);
+                a.2 = a.2.min(b.2);
+                true
+            } else {
+                false
+            }
+        });
+        let dev_g = vec![f64::NAN; devs.len()];
         Some(LineRelax {
             n_end,
             groups,
             split_g,
             node,
             pos,
-            link,
+            links,
+            devs,
+            dev_g,
             tstart,
             ties: tflat,
             tied,
@@ -424,12 +462,9 @@ impl LineRelax {
     /// Gather conductances, tie currents and device states for this solve.
     fn gather(&mut self, c: &Circuit) {
         let mut changed = false;
-        for (g, &r) in self.gl.iter_mut().zip(&self.link) {
-            let x = if r == NONE {
-                0.0
-            } else {
-                c.resistors[r as usize].g
-            };
+        for &(r, q) in &self.links {
+            let x = c.resistors[r as usize].g;
+            let g = &mut self.gl[q as usize];
             changed |= x != *g;
             *g = x;
         }
@@ -446,22 +481,25 @@ impl LineRelax {
             self.tgv[q] = gv;
         }
         self.ties_changed |= changed;
-        for (q, &m) in self.dev.iter().enumerate() {
-            if m == NONE {
-                continue;
-            }
+        for (&(m, qa, qb), seen) in self.devs.iter().zip(self.dev_g.iter_mut()) {
             let g = c.memristors[m as usize].g;
-            if g == self.mg[q] {
+            if g == *seen {
                 continue;
             }
-            self.mg[q] = g;
-            (self.ca[q], self.cb[q]) = match self.law {
+            *seen = g;
+            let (a, b) = match self.law {
                 IvLaw::Linear => (g, 0.0),
                 IvLaw::Sinh { beta } => (g / beta, beta),
                 IvLaw::Cubic { a1_t, a3_t, .. } => {
                     (a1_t + 0.977 * g, 1.18 * g + 6596.0 * g * g + a3_t)
                 }
             };
+            for q in [qa, qb] {
+                if q != NONE {
+                    let q = q as usize;
+                    (self.mg[q], self.ca[q], self.cb[q]) = (g, a, b);
+                }
+            }
         }
     }
 

@@ -84,6 +84,10 @@ pub struct PulseEngine {
     rsolver: SparseSolver,
     wy: Vec<f64>,
     ry: Vec<f64>,
+    /// `wy`/`ry` lag behind `wv`/`rv` (line relaxation solved last); brought
+    /// up to date only when Newton needs them.
+    wy_stale: bool,
+    ry_stale: bool,
     wfactored: bool,
     rfactored: bool,
     /// Line relaxation (when the circuit is a bare crossbar with its drivers
@@ -105,6 +109,9 @@ pub struct PulseEngine {
     pub dynamics: Dynamics,
     pub window: (f64, f64),
     pub devices: Vec<Device>,
+    /// Each device's dead band (see [`Dynamics::dead_band`]; empty when it
+    /// has none).
+    dead: Vec<(f64, f64)>,
     level: Vec<u32>,
     pub tp: f64,
     /// Read pulse width (s): reads move devices by their dynamics too.
@@ -250,6 +257,14 @@ impl PulseEngine {
                 level[k] = l.nearest(m.g) as u32;
             }
         }
+        let dead = devices
+            .iter()
+            .map(|d| {
+                dynamics
+                    .dead_band(d)
+                    .unwrap_or((f64::INFINITY, f64::NEG_INFINITY))
+            })
+            .collect();
         let sys = System::new(&cc);
         let engine_order = super::super::crossbar_ordering(&cc, &sys);
         let mk = |sys: &System| -> Result<SparseSolver, SolveFailure> {
@@ -282,6 +297,8 @@ impl PulseEngine {
             rsolver,
             wy: vec![0.0; nn],
             ry: vec![0.0; nn],
+            wy_stale: false,
+            ry_stale: false,
             wfactored: false,
             rfactored: false,
             wrelax,
@@ -297,6 +314,7 @@ impl PulseEngine {
             dynamics,
             window,
             devices,
+            dead,
             level,
             tp,
             tread: tp,
@@ -419,13 +437,10 @@ impl PulseEngine {
                         self.stats.write_solves += 1;
                     }
                     self.sys.v.copy_from_slice(v);
-                    // Keep Newton's warm start in step, for a fallback.
-                    let y = if write { &mut self.wy } else { &mut self.ry };
-                    let off = self.sys.offsets();
-                    for (node, &u) in self.sys.map.unk.iter().enumerate() {
-                        if u != crate::mna::NONE {
-                            y[u as usize] = v[node] - off[node];
-                        }
+                    if write {
+                        self.wy_stale = true;
+                    } else {
+                        self.ry_stale = true;
                     }
                     self.device_voltages();
                     return Ok(());
@@ -438,6 +453,7 @@ impl PulseEngine {
                 }
             }
         }
+        self.refresh_y(write);
         let (solver, y, factored) = if write {
             (&mut self.wsolver, &mut self.wy, &mut self.wfactored)
         } else {
@@ -467,6 +483,26 @@ impl PulseEngine {
         Ok(())
     }
 
+    /// Bring Newton's warm start (`wy` or `ry`) up to the node voltages of
+    /// the same kind (`wv` or `rv`) if line relaxation moved those on.
+    fn refresh_y(&mut self, write: bool) {
+        let (stale, y, v) = if write {
+            (&mut self.wy_stale, &mut self.wy, &self.wv)
+        } else {
+            (&mut self.ry_stale, &mut self.ry, &self.rv)
+        };
+        if !*stale {
+            return;
+        }
+        *stale = false;
+        let off = self.sys.offsets();
+        for (node, &u) in self.sys.map.unk.iter().enumerate() {
+            if u != crate::mna::NONE {
+                y[u as usize] = v[node] - off[node];
+            }
+        }
+    }
+
     /// [`PulseEngine::vdev`] from the node voltages in `sys.v`.
     fn device_voltages(&mut self) {
         let xb = &self.c.crossbars[self.xbar];
@@ -484,7 +520,9 @@ impl PulseEngine {
             match self.last_write {
                 Some((c0, v0)) if c0 == cell && v0 != 0.0 && (v / v0) > 0.0 => {
                     let s = v / v0;
-                    self.wy.iter_mut().for_each(|y| *y *= s);
+                    if !self.wy_stale {
+                        self.wy.iter_mut().for_each(|y| *y *= s);
+                    }
                     self.wv.iter_mut().for_each(|y| *y *= s);
                 }
                 // Another cell (or polarity): other devices carry the large
@@ -526,20 +564,15 @@ impl PulseEngine {
         let mut moved_most = 0.0f64;
         for k in 0..self.rows * self.cols {
             let selected = k == cell;
-            let half = k / self.cols == i || k % self.cols == j;
             let vk = self.vdev[k];
-            if half && !selected {
-                out.v_half_max = out.v_half_max.max(vk.abs());
-            }
             if !selected && !self.disturb {
                 continue;
             }
-            let d = &self.devices[k];
-            if let Some((lo, hi)) = dy.dead_band(d) {
-                if vk > lo && vk < hi {
-                    continue;
-                }
+            let (lo, hi) = self.dead[k];
+            if vk > lo && vk < hi {
+                continue;
             }
+            let d = &self.devices[k];
             let m = &mut self.c.memristors[self.first + k];
             let g0 = m.g;
             let g1 = dy.apply(
@@ -564,6 +597,13 @@ impl PulseEngine {
                 }
             }
         }
+        // The half-selected devices: row i and column j.
+        let (row, cols) = (i * self.cols, self.cols);
+        for k in (row..row + cols).chain((j..self.rows * cols).step_by(cols)) {
+            if k != cell {
+                out.v_half_max = out.v_half_max.max(self.vdev[k].abs());
+            }
+        }
         // Accumulated over pulses: many tiny moves add up.
         self.drift += moved_most;
         out.g_after = self.g(cell);
@@ -578,6 +618,7 @@ impl PulseEngine {
     /// once z = J⁻¹a is known (one solve per cell). Newton then starts from
     /// there, so the result is the same, in fewer iterations.
     fn predict_read(&mut self, cell: usize) {
+        self.refresh_y(false);
         let Some(rc) = &self.read_cache else { return };
         if rc.cell != cell || !self.rfactored || self.rsolver.is_iterative() {
             return;
