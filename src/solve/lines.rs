@@ -60,11 +60,16 @@ struct Group {
     len: usize,
 }
 
-/// Positions: a padding block of LANES, the groups (colour 0's first) up to
-/// `n_end`, the known nodes, and another padding block. Padding and dummy
-/// positions have no links, ties or device, a voltage of 0 and a step of 0.
+/// Positions: a padding block of LANES, colour 0's groups up to `c0_end`,
+/// the known nodes up to `k_end`, colour 1's groups up to `c1_end`, and
+/// another padding block. So while one colour moves, everything it reads
+/// of the other colour and the known nodes is one contiguous range. Padding
+/// and dummy positions have no links, ties or device, a voltage of 0 and a
+/// step of 0.
 pub struct LineRelax {
-    n_end: usize,
+    c0_end: usize,
+    k_end: usize,
+    c1_end: usize,
     groups: Vec<Group>,
     /// Groups `..split_g` are colour 0.
     split_g: usize,
@@ -256,14 +261,14 @@ impl LineRelax {
                 }
             }
         }
-        // Layout: a padding block, then the chains in groups of LANES of
-        // one colour (colour 0 first), a group's k-th nodes side by side
-        // (chains shorter than their group's longest are padded with dummy
-        // positions), then the known nodes, then a padding block.
+        // Layout: a padding block, colour 0's chains in groups of LANES, a
+        // group's k-th nodes side by side (chains shorter than their group's
+        // longest are padded with dummy positions), the known nodes, colour
+        // 1's groups, a padding block.
         let mut node = vec![DUMMY; LANES];
         let mut link = vec![NONE; LANES];
         let mut groups = Vec::new();
-        let mut split_g = 0;
+        let (mut split_g, mut c0_end, mut k_end) = (0, 0, 0);
         for want in [0u8, 1] {
             let mine: Vec<&Vec<(u32, u32)>> = chains
                 .iter()
@@ -291,10 +296,13 @@ impl LineRelax {
             }
             if want == 0 {
                 split_g = groups.len();
+                c0_end = node.len();
+                node.extend_from_slice(&known);
+                link.resize(node.len(), NONE);
+                k_end = node.len();
             }
         }
-        let n_end = node.len();
-        node.extend_from_slice(&known);
+        let c1_end = node.len();
         node.extend(std::iter::repeat_n(DUMMY, LANES));
         link.resize(node.len(), NONE);
         let np = node.len();
@@ -307,8 +315,14 @@ impl LineRelax {
         let (mut tstart, mut tflat) = (vec![0u32], Vec::new());
         let (mut dev, mut other, mut sign) = (vec![NONE; np], vec![0u32; np], vec![0.0; np]);
         let mut tied = Vec::new();
+        let unknown = |q: usize| {
+            ((LANES..c0_end).contains(&q) || (k_end..c1_end).contains(&q)) && node[q] != DUMMY
+        };
         for q in 0..np {
-            if q < n_end && node[q] != DUMMY {
+            // A dummy's device end is a padding position of the range its
+            // colour reads.
+            other[q] = if q < c0_end { (np - 1) as u32 } else { 0 };
+            if unknown(q) {
                 let nd = node[q] as usize;
                 if !ties[nd].is_empty() {
                     tied.push(q as u32);
@@ -355,7 +369,9 @@ impl LineRelax {
         });
         let dev_g = vec![f64::NAN; devs.len()];
         Some(LineRelax {
-            n_end,
+            c0_end,
+            k_end,
+            c1_end,
             groups,
             split_g,
             node,
@@ -405,7 +421,7 @@ impl LineRelax {
         for (q, (&nd, x)) in self.node.iter().zip(self.vp.iter_mut()).enumerate() {
             *x = if nd == DUMMY {
                 0.0
-            } else if q < self.n_end {
+            } else if !(self.c0_end..self.k_end).contains(&q) {
                 v[nd as usize]
             } else {
                 off[nd as usize]
@@ -508,25 +524,34 @@ impl LineRelax {
     fn factor(&mut self) {
         self.factored = true;
         self.ties_changed = false;
-        for q in LANES..self.n_end {
-            if self.node[q] == DUMMY {
-                // Never moves: its step is 0 whatever its residual.
-                (self.inv[q], self.lm[q], self.cp[q]) = (0.0, 0.0, 0.0);
-                continue;
+        for gr in &self.groups {
+            for st in 0..gr.len {
+                for l in 0..LANES {
+                    let q = gr.start + st * LANES + l;
+                    if self.node[q] == DUMMY {
+                        // Never moves: its step is 0 whatever its residual.
+                        (self.inv[q], self.lm[q], self.cp[q]) = (0.0, 0.0, 0.0);
+                        continue;
+                    }
+                    let slope = if self.dev[q] == NONE {
+                        0.0
+                    } else {
+                        let vd = self.sign[q] * (self.vp[q] - self.vp[self.other[q] as usize]);
+                        self.law.eval(self.mg[q], vd).1
+                    };
+                    // The link to the previous position (none at a chain's start).
+                    let (glp, invp) = if st == 0 {
+                        (0.0, 0.0)
+                    } else {
+                        (self.gl[q - LANES], self.inv[q - LANES])
+                    };
+                    let d = self.tg[q] + self.gl[q] + glp + slope;
+                    let den = d - glp * glp * invp;
+                    self.inv[q] = 1.0 / den;
+                    self.lm[q] = glp * self.inv[q];
+                    self.cp[q] = -self.gl[q] * self.inv[q];
+                }
             }
-            let slope = if self.dev[q] == NONE {
-                0.0
-            } else {
-                let vd = self.sign[q] * (self.vp[q] - self.vp[self.other[q] as usize]);
-                self.law.eval(self.mg[q], vd).1
-            };
-            let p = q - LANES;
-            let d = self.tg[q] + self.gl[q] + self.gl[p] + slope;
-            // The link to the previous position is 0 at a chain's start.
-            let den = d - self.gl[p] * self.gl[p] * self.inv[p];
-            self.inv[q] = 1.0 / den;
-            self.lm[q] = self.gl[p] * self.inv[q];
-            self.cp[q] = -self.gl[q] * self.inv[q];
         }
     }
 
@@ -562,7 +587,9 @@ impl LineRelax {
         let mut seeded: Vec<(usize, [f64; LANES])> = Vec::with_capacity(seeds.len());
         for nd in seeds {
             let q = self.pos[nd.idx()] as usize;
-            if q >= self.n_end || self.node[q] == DUMMY {
+            if !((LANES..self.c0_end).contains(&q) || (self.k_end..self.c1_end).contains(&q))
+                || self.node[q] == DUMMY
+            {
                 continue;
             }
             let g = self.groups.partition_point(|gr| gr.start <= q) - 1;
@@ -620,6 +647,7 @@ impl LineRelax {
         Err(NotConverged { sweeps })
     }
 
+
     /// One sweep: colour 0, then colour 1. Leaves each node's step in `y`;
     /// returns the largest |step| (NaN if a step is not finite) and whether
     /// every step is within half of Newton's step tolerance,
@@ -638,49 +666,194 @@ impl LineRelax {
         (step, a.1 && b.1)
     }
 
+    /// The coefficient arrays the loops read.
+    fn coefs(&self) -> Coefs<'_> {
+        Coefs {
+            gl: &self.gl,
+            tg: &self.tg,
+            tgv: &self.tgv,
+            ca: &self.ca,
+            cb: &self.cb,
+            other: &self.other,
+            sign: &self.sign,
+            lm: &self.lm,
+            inv: &self.inv,
+            cp: &self.cp,
+            law: self.law,
+            avx2: self.avx2(),
+        }
+    }
+
+    fn avx2(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.avx2
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
     /// Groups `gs` (of one colour): the residual at the latest voltages, one
     /// factored tridiagonal step per chain, applied to the lanes whose `mask`
-    /// is 1 (the others keep their voltages).
+    /// is 1 (the others keep their voltages). Large enough colours are split
+    /// in two halves stepped on two threads (the chains of a colour do not
+    /// read each other, so the result is the same bits).
     fn half(
         &mut self,
         gs: std::ops::Range<usize>,
         mask: &[f64; LANES],
         o: &crate::circuit::Options,
     ) -> (f64, bool) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: the CPU has AVX2 (detected in `new`).
-            return unsafe { self.half_avx2(gs, mask, o) };
+        if gs.is_empty() {
+            return (0.0, true);
         }
-        self.half_any(gs, mask, o)
+        let groups = &self.groups[gs.clone()];
+        let lo = groups[0].start;
+        let last = groups[groups.len() - 1];
+        let hi = last.start + last.len * LANES;
+        let colour0 = gs.start < self.split_g;
+        // What this colour writes (its own positions) and what it reads of
+        // the rest: one contiguous range either way.
+        let (own, shared, shared_off) = if colour0 {
+            let (a, b) = self.vp.split_at_mut(self.c0_end);
+            (&mut a[lo..hi], &*b, self.c0_end)
+        } else {
+            let (a, b) = self.vp.split_at_mut(self.k_end);
+            (&mut b[lo - self.k_end..hi - self.k_end], &*a, 0)
+        };
+        let y = &mut self.y[lo..hi];
+        let c = Coefs {
+            gl: &self.gl,
+            tg: &self.tg,
+            tgv: &self.tgv,
+            ca: &self.ca,
+            cb: &self.cb,
+            other: &self.other,
+            sign: &self.sign,
+            lm: &self.lm,
+            inv: &self.inv,
+            cp: &self.cp,
+            law: self.law,
+            #[cfg(target_arch = "x86_64")]
+            avx2: self.avx2,
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
+        };
+        let part = |groups, own, y, off| Part {
+            c: &c,
+            groups,
+            own,
+            y,
+            off,
+            shared,
+            shared_off,
+            mask,
+            o,
+        };
+        if groups.len() >= 2 && hi - lo >= PARALLEL_MIN {
+            let m = groups.len() / 2;
+            let cut = groups[m].start - lo;
+            let (own_a, own_b) = own.split_at_mut(cut);
+            let (y_a, y_b) = y.split_at_mut(cut);
+            let (pa, pb) = (
+                part(&groups[..m], own_a, y_a, lo),
+                part(&groups[m..], own_b, y_b, lo + cut),
+            );
+            let (a, b) = super::pair::join(|| pa.run(), || pb.run());
+            if a.0.is_finite() && b.0.is_finite() {
+                (a.0.max(b.0), a.1 && b.1)
+            } else {
+                (f64::NAN, false)
+            }
+        } else {
+            part(groups, own, y, lo).run()
+        }
     }
 
-    /// [`LineRelax::half`] compiled for AVX2: one lane set per vector.
+    /// Every unknown node's current balance within reltol times its largest
+    /// element current plus abstol (Newton's residual test; a node's ties to
+    /// known nodes count as one element). Two threads take half of the
+    /// groups each when the circuit is large.
+    fn residual_ok(&self, o: &crate::circuit::Options) -> bool {
+        let c = self.coefs();
+        let vp = &self.vp[..];
+        let n = self.groups.len();
+        let check = |gs: &[Group]| c.residual(vp, gs, o);
+        if n >= 2 && self.c1_end >= PARALLEL_MIN {
+            let (a, b) = super::pair::join(
+                || check(&self.groups[..n / 2]),
+                || check(&self.groups[n / 2..]),
+            );
+            a && b
+        } else {
+            check(&self.groups)
+        }
+    }
+}
+
+/// Positions from which a colour (or the residual test) is split over two
+/// threads: below it, the cost of handing work over outweighs the work.
+pub const PARALLEL_MIN: usize = 2048;
+
+/// The coefficient arrays and law the loops read (all by position).
+struct Coefs<'a> {
+    gl: &'a [f64],
+    tg: &'a [f64],
+    tgv: &'a [f64],
+    ca: &'a [f64],
+    cb: &'a [f64],
+    other: &'a [u32],
+    sign: &'a [f64],
+    lm: &'a [f64],
+    inv: &'a [f64],
+    cp: &'a [f64],
+    law: IvLaw,
+    avx2: bool,
+}
+
+/// Some consecutive groups of one colour: their voltages `own` and steps
+/// `y` (position `off` first) to write, and the positions they read of
+/// everything else, `shared` (position `shared_off` first).
+struct Part<'a, 'b> {
+    c: &'b Coefs<'a>,
+    groups: &'b [Group],
+    own: &'b mut [f64],
+    y: &'b mut [f64],
+    off: usize,
+    shared: &'b [f64],
+    shared_off: usize,
+    mask: &'b [f64; LANES],
+    o: &'b crate::circuit::Options,
+}
+
+impl Part<'_, '_> {
+    /// Step every group; the largest |step| (NaN if one is not finite) and
+    /// whether every step is within half its tolerance.
+    fn run(self) -> (f64, bool) {
+        #[cfg(target_arch = "x86_64")]
+        if self.c.avx2 {
+            // SAFETY: `avx2` is set only when the CPU has AVX2.
+            return unsafe { self.run_avx2() };
+        }
+        self.run_any()
+    }
+
+    /// [`Part::run`] compiled for AVX2: one lane set per vector.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn half_avx2(
-        &mut self,
-        gs: std::ops::Range<usize>,
-        mask: &[f64; LANES],
-        o: &crate::circuit::Options,
-    ) -> (f64, bool) {
-        self.half_any(gs, mask, o)
+    fn run_avx2(self) -> (f64, bool) {
+        self.run_any()
     }
 
     #[inline(always)]
-    fn half_any(
-        &mut self,
-        gs: std::ops::Range<usize>,
-        mask: &[f64; LANES],
-        o: &crate::circuit::Options,
-    ) -> (f64, bool) {
+    fn run_any(mut self) -> (f64, bool) {
         // One copy of the loop per law, so the device current inlines.
         let (mut step, mut within) = (0.0f64, true);
-        for g in gs {
-            let (s, w) = match self.law {
-                IvLaw::Linear => self.group_step(g, mask, o, |a, _, x| a * x),
-                IvLaw::Sinh { .. } => self.group_step(g, mask, o, |a, b, x| a * (b * x).sinh()),
-                IvLaw::Cubic { .. } => self.group_step(g, mask, o, |a, b, x| (a + b * x * x) * x),
+        for g in 0..self.groups.len() {
+            let (s, w) = match self.c.law {
+                IvLaw::Linear => self.group_step(g, |a, _, x| a * x),
+                IvLaw::Sinh { .. } => self.group_step(g, |a, b, x| a * (b * x).sinh()),
+                IvLaw::Cubic { .. } => self.group_step(g, |a, b, x| (a + b * x * x) * x),
             };
             if !s.is_finite() {
                 return (f64::NAN, false);
@@ -692,36 +865,41 @@ impl LineRelax {
     }
 
     /// One group's step: forward elimination from the residual, then back
-    /// substitution, LANES chains side by side. Returns the largest |step|
-    /// (NaN if one is not finite) and whether every step is within half
-    /// its tolerance.
+    /// substitution, LANES chains side by side.
     #[inline(always)]
-    fn group_step(
-        &mut self,
-        g: usize,
-        mask: &[f64; LANES],
-        o: &crate::circuit::Options,
-        current: impl Fn(f64, f64, f64) -> f64,
-    ) -> (f64, bool) {
+    fn group_step(&mut self, g: usize, current: impl Fn(f64, f64, f64) -> f64) -> (f64, bool) {
         let Group { start, len } = self.groups[g];
-        let vp = &mut self.vp[..];
-        let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
-        let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
-        let (lm, inv, cp, y) = (&self.lm[..], &self.inv[..], &self.cp[..], &mut self.y[..]);
-        let mut yprev = [0.0; LANES];
+        let c = self.c;
+        let (own, y, off) = (&mut self.own[..], &mut self.y[..], self.off);
+        let (shared, so, mask, o) = (self.shared, self.shared_off, self.mask, self.o);
+        let zero = [0.0; LANES];
+        let mut yprev = zero;
         for s in 0..len {
             let b = start + s * LANES;
-            let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
-            let (glm, glq) = (lanes(gl, b - LANES), lanes(gl, b));
+            let i = b - off;
+            // A chain's first and last nodes have no link on that side.
+            let v = lanes(own, i);
+            let (vm, glm) = if s == 0 {
+                (zero, zero)
+            } else {
+                (lanes(own, i - LANES), lanes(c.gl, b - LANES))
+            };
+            let vn = if s + 1 == len {
+                zero
+            } else {
+                lanes(own, i + LANES)
+            };
+            let glq = lanes(c.gl, b);
             let (t, tv, a, bb, sg) = (
-                lanes(tg, b),
-                lanes(tgv, b),
-                lanes(ca, b),
-                lanes(cb, b),
-                lanes(sign, b),
+                lanes(c.tg, b),
+                lanes(c.tgv, b),
+                lanes(c.ca, b),
+                lanes(c.cb, b),
+                lanes(c.sign, b),
             );
-            let (l_m, iv) = (lanes(lm, b), lanes(inv, b));
-            let oth: [f64; LANES] = std::array::from_fn(|l| vp[other[b + l] as usize]);
+            let (l_m, iv) = (lanes(c.lm, b), lanes(c.inv, b));
+            let oth: [f64; LANES] =
+                std::array::from_fn(|l| shared[c.other[b + l] as usize - so]);
             let mut yq = [0.0; LANES];
             for l in 0..LANES {
                 let f = t[l] * v[l] - tv[l]
@@ -731,20 +909,21 @@ impl LineRelax {
                 // Forward substitution; the lower entry is 0 at a chain's start.
                 yq[l] = l_m[l] * yprev[l] - f * iv[l];
             }
-            y[b..b + LANES].copy_from_slice(&yq);
+            y[i..i + LANES].copy_from_slice(&yq);
             yprev = yq;
         }
-        let mut xnext = [0.0; LANES];
-        let mut step = [0.0f64; LANES];
-        let mut sum = [0.0f64; LANES];
+        let mut xnext = zero;
+        let mut step = zero;
+        let mut sum = zero;
         let mut within = [true; LANES];
         for s in (0..len).rev() {
             let b = start + s * LANES;
-            let (yq, c, old) = (lanes(y, b), lanes(cp, b), lanes(vp, b));
-            let mut nv = [0.0; LANES];
+            let i = b - off;
+            let (yq, cq, old) = (lanes(y, i), lanes(c.cp, b), lanes(own, i));
+            let mut nv = zero;
             for l in 0..LANES {
                 // cp is 0 at a chain's end.
-                let x = (yq[l] - c[l] * xnext[l]) * mask[l];
+                let x = (yq[l] - cq[l] * xnext[l]) * mask[l];
                 xnext[l] = x;
                 nv[l] = old[l] + x;
                 sum[l] += x;
@@ -752,7 +931,7 @@ impl LineRelax {
                 step[l] = if ax > step[l] { ax } else { step[l] };
                 within[l] &= 2.0 * ax <= o.reltol * old[l].abs().max(nv[l].abs()) + o.vntol;
             }
-            vp[b..b + LANES].copy_from_slice(&nv);
+            own[i..i + LANES].copy_from_slice(&nv);
         }
         if sum.iter().all(|x| x.is_finite()) {
             (
@@ -763,63 +942,68 @@ impl LineRelax {
             (f64::NAN, false)
         }
     }
+}
 
-    /// Every unknown node's current balance within reltol times its largest
-    /// element current plus abstol (Newton's residual test; a node's ties to
-    /// known nodes count as one element).
-    fn residual_ok(&self, o: &crate::circuit::Options) -> bool {
+impl Coefs<'_> {
+    /// [`LineRelax::residual_ok`] over `groups`.
+    fn residual(&self, vp: &[f64], groups: &[Group], o: &crate::circuit::Options) -> bool {
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            // SAFETY: the CPU has AVX2 (detected in `new`).
-            return unsafe { self.residual_avx2(o) };
+            // SAFETY: `avx2` is set only when the CPU has AVX2.
+            return unsafe { self.residual_avx2(vp, groups, o) };
         }
-        self.residual_any(o)
+        self.residual_any(vp, groups, o)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn residual_avx2(&self, o: &crate::circuit::Options) -> bool {
-        self.residual_any(o)
+    fn residual_avx2(&self, vp: &[f64], groups: &[Group], o: &crate::circuit::Options) -> bool {
+        self.residual_any(vp, groups, o)
     }
 
     #[inline(always)]
-    fn residual_any(&self, o: &crate::circuit::Options) -> bool {
+    fn residual_any(&self, vp: &[f64], groups: &[Group], o: &crate::circuit::Options) -> bool {
         match self.law {
-            IvLaw::Linear => self.residual_with(o, |a, _, x| a * x),
-            IvLaw::Sinh { .. } => self.residual_with(o, |a, b, x| a * (b * x).sinh()),
-            IvLaw::Cubic { .. } => self.residual_with(o, |a, b, x| (a + b * x * x) * x),
+            IvLaw::Linear => self.residual_with(vp, groups, o, |a, _, x| a * x),
+            IvLaw::Sinh { .. } => self.residual_with(vp, groups, o, |a, b, x| a * (b * x).sinh()),
+            IvLaw::Cubic { .. } => {
+                self.residual_with(vp, groups, o, |a, b, x| (a + b * x * x) * x)
+            }
         }
     }
 
     #[inline(always)]
     fn residual_with(
         &self,
+        vp: &[f64],
+        groups: &[Group],
         o: &crate::circuit::Options,
         current: impl Fn(f64, f64, f64) -> f64,
     ) -> bool {
-        let vp = &self.vp[..];
-        let (gl, tg, tgv) = (&self.gl[..], &self.tg[..], &self.tgv[..]);
-        let (ca, cb, other, sign) = (&self.ca[..], &self.cb[..], &self.other[..], &self.sign[..]);
         let mut ok = [true; LANES];
-        for b in (LANES..self.n_end).step_by(LANES) {
-            let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
-            let (glm, glq) = (lanes(gl, b - LANES), lanes(gl, b));
-            let (t, tv, a, bb, sg) = (
-                lanes(tg, b),
-                lanes(tgv, b),
-                lanes(ca, b),
-                lanes(cb, b),
-                lanes(sign, b),
-            );
-            let oth: [f64; LANES] = std::array::from_fn(|l| vp[other[b + l] as usize]);
-            for l in 0..LANES {
-                let it = t[l] * v[l] - tv[l];
-                let im = sg[l] * current(a[l], bb[l], sg[l] * (v[l] - oth[l]));
-                let il = glm[l] * (v[l] - vm[l]);
-                let ir = glq[l] * (v[l] - vn[l]);
-                let f = it + im + il + ir;
-                let scale = it.abs().max(im.abs()).max(il.abs()).max(ir.abs());
-                ok[l] &= f.abs() <= o.reltol * scale + o.abstol;
+        for gr in groups {
+            for b in (gr.start..gr.start + gr.len * LANES).step_by(LANES) {
+                // Links at a chain's ends are 0 (the neighbour positions
+                // read there are padding, known nodes or another chain).
+                let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
+                let (glm, glq) = (lanes(self.gl, b - LANES), lanes(self.gl, b));
+                let (t, tv, a, bb, sg) = (
+                    lanes(self.tg, b),
+                    lanes(self.tgv, b),
+                    lanes(self.ca, b),
+                    lanes(self.cb, b),
+                    lanes(self.sign, b),
+                );
+                let oth: [f64; LANES] = std::array::from_fn(|l| vp[self.other[b + l] as usize]);
+                for l in 0..LANES {
+                    let it = t[l] * v[l] - tv[l];
+                    let im = sg[l] * current(a[l], bb[l], sg[l] * (v[l] - oth[l]));
+                    let il = glm[l] * (v[l] - vm[l]);
+                    let ir = glq[l] * (v[l] - vn[l]);
+                    let f = it + im + il + ir;
+                    let scale = it.abs().max(im.abs()).max(il.abs()).max(ir.abs());
+                    ok[l] &= f.abs() <= o.reltol * scale + o.abstol;
+                }
             }
         }
         ok.iter().all(|&x| x)

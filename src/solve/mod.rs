@@ -5,6 +5,7 @@
 pub mod lines;
 pub mod newton;
 pub mod ordering;
+pub mod pair;
 pub mod pcg;
 pub mod sparse;
 
