@@ -73,14 +73,18 @@ pub struct LineRelax {
     groups: Vec<Group>,
     /// Groups `..split_g` are colour 0.
     split_g: usize,
-    /// Node of each position (`DUMMY` for none), and position of each node.
+    /// Node of each position (`DUMMY` for none), and position of each node;
+    /// (position, node) of the unknown and of the known nodes.
     node: Vec<u32>,
     pos: Vec<u32>,
+    unknowns: Vec<(u32, u32)>,
+    knowns: Vec<(u32, u32)>,
     /// The chain links (resistor, position it links to the next) and the
     /// memristors (memristor, its a and b positions or `NONE`), both in the
     /// circuit's order, so gathering reads the circuit front to back; the
     /// states the device coefficients were computed for.
     links: Vec<(u32, u32)>,
+    links_read: bool,
     devs: Vec<(u32, u32, u32)>,
     dev_g: Vec<f64>,
     /// Per position: its ties (resistor, known position) in
@@ -368,10 +372,23 @@ impl LineRelax {
             }
         });
         let dev_g = vec![f64::NAN; devs.len()];
+        let (mut unknowns, mut knowns) = (Vec::new(), Vec::new());
+        for (q, &nd) in node.iter().enumerate() {
+            if nd != DUMMY {
+                if (c0_end..k_end).contains(&q) {
+                    knowns.push((q as u32, nd));
+                } else {
+                    unknowns.push((q as u32, nd));
+                }
+            }
+        }
         Some(LineRelax {
             c0_end,
             k_end,
             c1_end,
+            unknowns,
+            knowns,
+            links_read: false,
             groups,
             split_g,
             node,
@@ -416,26 +433,28 @@ impl LineRelax {
     }
 
     /// Load node voltages `v` into positions, known nodes from `sys`.
+    /// (Padding and dummy positions hold 0 from the start: their steps are 0.)
     fn load(&mut self, sys: &System, v: &[f64]) {
         let off = sys.offsets();
-        for (q, (&nd, x)) in self.node.iter().zip(self.vp.iter_mut()).enumerate() {
-            *x = if nd == DUMMY {
-                0.0
-            } else if !(self.c0_end..self.k_end).contains(&q) {
-                v[nd as usize]
-            } else {
-                off[nd as usize]
-            };
+        for &(q, nd) in &self.unknowns {
+            self.vp[q as usize] = v[nd as usize];
+        }
+        for &(q, nd) in &self.knowns {
+            self.vp[q as usize] = off[nd as usize];
         }
     }
 
     /// Store positions back into node voltages `v` (known nodes included).
     fn store(&self, v: &mut [f64]) {
-        for (&nd, &x) in self.node.iter().zip(&self.vp) {
-            if nd != DUMMY {
-                v[nd as usize] = x;
-            }
+        for &(q, nd) in self.unknowns.iter().chain(&self.knowns) {
+            v[nd as usize] = self.vp[q as usize];
         }
+    }
+
+    /// Read the chain links' conductances again at the next solve (they are
+    /// read once, at the first solve: see [`LineRelax::solve_seeded`]).
+    pub fn refresh_links(&mut self) {
+        self.links_read = false;
     }
 
     /// Voltage of `node` as of the last solve (its known voltage for a
@@ -478,11 +497,14 @@ impl LineRelax {
     /// Gather conductances, tie currents and device states for this solve.
     fn gather(&mut self, c: &Circuit) {
         let mut changed = false;
-        for &(r, q) in &self.links {
-            let x = c.resistors[r as usize].g;
-            let g = &mut self.gl[q as usize];
-            changed |= x != *g;
-            *g = x;
+        if !self.links_read {
+            self.links_read = true;
+            for &(r, q) in &self.links {
+                let x = c.resistors[r as usize].g;
+                let g = &mut self.gl[q as usize];
+                changed |= x != *g;
+                *g = x;
+            }
         }
         for &q in &self.tied {
             let q = q as usize;
@@ -557,7 +579,10 @@ impl LineRelax {
 
     /// Solve the circuit for node voltages `v` (warm start in, solution out;
     /// known nodes are taken from `sys`, whose sources must be up to date).
-    /// Returns the number of sweeps.
+    /// Returns the number of sweeps. Every solve reads the ties' and the
+    /// memristors' present values from `c`; the chain links (the wires) are
+    /// read at the first solve only, and again after
+    /// [`LineRelax::refresh_links`].
     pub fn solve(
         &mut self,
         c: &Circuit,
@@ -646,7 +671,6 @@ impl LineRelax {
         self.factored = false;
         Err(NotConverged { sweeps })
     }
-
 
     /// One sweep: colour 0, then colour 1. Leaves each node's step in `y`;
     /// returns the largest |step| (NaN if a step is not finite) and whether
@@ -898,8 +922,7 @@ impl Part<'_, '_> {
                 lanes(c.sign, b),
             );
             let (l_m, iv) = (lanes(c.lm, b), lanes(c.inv, b));
-            let oth: [f64; LANES] =
-                std::array::from_fn(|l| shared[c.other[b + l] as usize - so]);
+            let oth: [f64; LANES] = std::array::from_fn(|l| shared[c.other[b + l] as usize - so]);
             let mut yq = [0.0; LANES];
             for l in 0..LANES {
                 let f = t[l] * v[l] - tv[l]
@@ -966,9 +989,7 @@ impl Coefs<'_> {
         match self.law {
             IvLaw::Linear => self.residual_with(vp, groups, o, |a, _, x| a * x),
             IvLaw::Sinh { .. } => self.residual_with(vp, groups, o, |a, b, x| a * (b * x).sinh()),
-            IvLaw::Cubic { .. } => {
-                self.residual_with(vp, groups, o, |a, b, x| (a + b * x * x) * x)
-            }
+            IvLaw::Cubic { .. } => self.residual_with(vp, groups, o, |a, b, x| (a + b * x * x) * x),
         }
     }
 

@@ -85,11 +85,7 @@ impl Helper {
                 }
             }
             seen = self.posted.load(Ordering::Acquire);
-            let job = self
-                .job
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+            let job = self.job.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(Job(f)) = job {
                 // SAFETY: see `Job`.
                 let r = catch_unwind(AssertUnwindSafe(|| unsafe { (*f)() }));
@@ -156,7 +152,10 @@ mod tests {
         // Mutable halves, written on both threads.
         let mut v = vec![0u32; 1_000];
         let (x, y) = v.split_at_mut(500);
-        join(|| x.iter_mut().for_each(|e| *e = 1), || y.iter_mut().for_each(|e| *e = 2));
+        join(
+            || x.iter_mut().for_each(|e| *e = 1),
+            || y.iter_mut().for_each(|e| *e = 2),
+        );
         assert_eq!(v.iter().map(|&e| e as usize).sum::<usize>(), 1_500);
     }
 
