@@ -105,6 +105,15 @@ pub struct PulseEngine {
     bias: Bias,
     /// Last write: (cell, amplitude) for the warm-start scaling.
     last_write: Option<(usize, f64)>,
+    /// The write before it on the same cell, (cell, amplitude), whose node
+    /// voltages `wv_prev` holds: with the last, a secant in the amplitude.
+    prev_write: Option<(usize, f64)>,
+    wv_prev: Vec<f64>,
+    /// Reads likewise, in the selected device's state: (cell, state) of the
+    /// last solved read and of the one before, whose voltages `rv_prev` holds.
+    last_read_g: Option<(usize, f64)>,
+    prev_read: Option<(usize, f64)>,
+    rv_prev: Vec<f64>,
     pub law: IvLaw,
     pub dynamics: Dynamics,
     pub window: (f64, f64),
@@ -153,6 +162,11 @@ pub struct SolveStats {
 /// After this many solves that line relaxation gave up on, the engine uses
 /// Newton alone (relaxation does not suit this circuit's bias).
 pub const MAX_FALLBACKS: usize = 3;
+
+/// A write warm-starts along the secant of the last two solutions on its
+/// cell when the amplitude moves by at most this many times their
+/// difference (a ramp); else by scaling.
+pub const SECANT_MAX: f64 = 2.0;
 
 /// ΔG below this fraction of a device's state is not counted as "moved".
 pub const MOVED_REL: f64 = 1e-3;
@@ -310,6 +324,11 @@ impl PulseEngine {
             col_drv,
             bias: Bias::None,
             last_write: None,
+            prev_write: None,
+            wv_prev: vec![0.0; nodes],
+            last_read_g: None,
+            prev_read: None,
+            rv_prev: vec![0.0; nodes],
             law,
             dynamics,
             window,
@@ -523,12 +542,29 @@ impl PulseEngine {
                     if !self.wy_stale {
                         self.wy.iter_mut().for_each(|y| *y *= s);
                     }
-                    self.wv.iter_mut().for_each(|y| *y *= s);
+                    // Two solutions of this cell at amplitudes v1, v0 (a
+                    // ramp): extrapolate along their secant, which carries
+                    // the devices' nonlinearity; else scale by v/v0.
+                    let pair = self.prev_write.filter(|&(c1, v1)| c1 == cell && v1 != v0);
+                    let wv = self.wv.iter_mut().zip(self.wv_prev.iter_mut());
+                    match pair.map(|(_, v1)| (v - v0) / (v0 - v1)) {
+                        Some(t) if t.abs() <= SECANT_MAX => wv.for_each(|(x, p)| {
+                            let cur = *x;
+                            *x = cur + t * (cur - *p);
+                            *p = cur;
+                        }),
+                        _ => wv.for_each(|(x, p)| {
+                            *p = *x;
+                            *x *= s;
+                        }),
+                    }
+                    self.prev_write = Some((cell, v0));
                 }
                 // Another cell (or polarity): other devices carry the large
                 // voltages, so the old Jacobian would contract slowly.
                 _ => {
                     self.wfactored = false;
+                    self.prev_write = None;
                     if let Some(lr) = &mut self.wrelax {
                         lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
                     }
@@ -539,6 +575,7 @@ impl PulseEngine {
         if let Err(e) = self.newton(true) {
             // The iterate is no solution: never scale it as one.
             self.last_write = None;
+            self.prev_write = None;
             return Err(e);
         }
         self.last_write = Some((cell, v));
@@ -709,15 +746,33 @@ impl PulseEngine {
                 }
                 if self.relaxing(false) {
                     if self.last_read_cell != Some(cell) {
+                        self.prev_read = None;
                         if let Some(lr) = &mut self.rrelax {
                             lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
                         }
+                    } else if let Some((_, gk)) = self.last_read_g.filter(|r| r.0 == cell) {
+                        // The selected device moved from g_k (the last read)
+                        // to g: extrapolate along the secant of the last two
+                        // reads of this cell, in its state.
+                        let g = self.g(cell);
+                        let pair = self.prev_read.filter(|&(c1, g1)| c1 == cell && g1 != gk);
+                        let rv = self.rv.iter_mut().zip(self.rv_prev.iter_mut());
+                        match pair.map(|(_, g1)| (g - gk) / (gk - g1)) {
+                            Some(t) if t.abs() <= SECANT_MAX => rv.for_each(|(x, p)| {
+                                let cur = *x;
+                                *x = cur + t * (cur - *p);
+                                *p = cur;
+                            }),
+                            _ => rv.for_each(|(x, p)| *p = *x),
+                        }
+                        self.prev_read = Some((cell, gk));
                     }
                 } else {
                     self.predict_read(cell);
                 }
                 self.last_read_cell = Some(cell);
                 self.newton(false)?;
+                self.last_read_g = Some((cell, self.g(cell)));
                 let d = self.col_drv[cell % self.cols];
                 let i = (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g;
                 self.drift = 0.0;
