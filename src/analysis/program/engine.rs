@@ -114,6 +114,8 @@ pub struct PulseEngine {
     last_read_g: Option<(usize, f64)>,
     prev_read: Option<(usize, f64)>,
     rv_prev: Vec<f64>,
+    /// The warm start of the next solve was solved for this other cell.
+    moved_from: Option<usize>,
     pub law: IvLaw,
     pub dynamics: Dynamics,
     pub window: (f64, f64),
@@ -329,6 +331,7 @@ impl PulseEngine {
             last_read_g: None,
             prev_read: None,
             rv_prev: vec![0.0; nodes],
+            moved_from: None,
             law,
             dynamics,
             window,
@@ -441,13 +444,15 @@ impl PulseEngine {
             let v = if write { &mut self.wv } else { &mut self.rv };
             // The selected cell's row and column carry most of what changed
             // since the warm start: relax them first.
-            let seeds = match self.bias {
-                Bias::Write { cell, .. } | Bias::Read { cell, .. } => {
-                    let xb = &self.c.crossbars[self.xbar];
-                    vec![xb.t[cell], xb.b[cell]]
-                }
-                Bias::None => Vec::new(),
-            };
+            // So do the lines of the cell the warm start was solved for.
+            let xb = &self.c.crossbars[self.xbar];
+            let mut seeds = Vec::with_capacity(4);
+            if let Bias::Write { cell, .. } | Bias::Read { cell, .. } = self.bias {
+                seeds.extend([xb.t[cell], xb.b[cell]]);
+            }
+            if let Some(c0) = self.moved_from.take() {
+                seeds.extend([xb.t[c0], xb.b[c0]]);
+            }
             match lr.solve_seeded(&self.c, &self.sys, v, &seeds) {
                 Ok(sweeps) => {
                     self.stats.solves += 1;
@@ -562,11 +567,24 @@ impl PulseEngine {
                 }
                 // Another cell (or polarity): other devices carry the large
                 // voltages, so the old Jacobian would contract slowly.
-                _ => {
+                last => {
                     self.wfactored = false;
                     self.prev_write = None;
-                    if let Some(lr) = &mut self.wrelax {
-                        lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
+                    match last {
+                        // Relaxation: the last write's solution scaled to
+                        // this amplitude (the laws are odd, so any sign) is
+                        // right away from the two cells' lines, which are
+                        // relaxed first.
+                        Some((c0, v0)) if v0 != 0.0 && self.relaxing(true) => {
+                            let s = v / v0;
+                            self.wv.iter_mut().for_each(|x| *x *= s);
+                            self.moved_from = Some(c0);
+                        }
+                        _ => {
+                            if let Some(lr) = &mut self.wrelax {
+                                lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
+                            }
+                        }
                     }
                 }
             }
@@ -747,8 +765,17 @@ impl PulseEngine {
                 if self.relaxing(false) {
                     if self.last_read_cell != Some(cell) {
                         self.prev_read = None;
-                        if let Some(lr) = &mut self.rrelax {
-                            lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
+                        match (self.last_read_cell, &self.read_cache) {
+                            // Another cell at the same read bias: the last
+                            // read's solution, the two cells' lines first.
+                            (Some(c0), Some(rc)) if rc.vread == vread && rc.scheme == scheme => {
+                                self.moved_from = Some(c0);
+                            }
+                            _ => {
+                                if let Some(lr) = &mut self.rrelax {
+                                    lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
+                                }
+                            }
                         }
                     } else if let Some((_, gk)) = self.last_read_g.filter(|r| r.0 == cell) {
                         // The selected device moved from g_k (the last read)
