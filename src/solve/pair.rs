@@ -9,7 +9,8 @@
 //! the 64×64 tuning's first cycle went from 56 s to 73 s, a third of it
 //! in the kernel). The helper is shared by the whole process; a caller
 //! that finds it busy (another thread's solve holds it) runs both halves
-//! itself.
+//! itself, and so does every caller on a one-core machine or with
+//! `RAYON_NUM_THREADS=1`.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,7 +47,11 @@ static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
 
 fn helper() -> Option<&'static Helper> {
     *HELPER.get_or_init(|| {
-        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        // One core, or one thread asked for (RAYON_NUM_THREADS=1, which
+        // sizes the process's thread pool too): no helper.
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
+            || rayon::current_num_threads() < 2
+        {
             return None;
         }
         let h: &'static Helper = Box::leak(Box::new(Helper {
