@@ -27,7 +27,11 @@
 //! The chains of a colour are stored in groups of [`LANES`], node by node
 //! side by side, so one pass over a group carries LANES independent
 //! recurrences (the elimination of a single chain is one long dependency
-//! chain); each chain's arithmetic is the same as stepping it alone.
+//! chain); each chain's arithmetic is the same as stepping it alone. The
+//! loops also have an AVX2 copy, chosen at run time. A colour of at least
+//! [`PARALLEL_MIN`] positions is split in two halves stepped on two threads
+//! ([`super::pair`]), and so is the residual test; the chains of a colour do
+//! not read each other, so this changes no bit either.
 //!
 //! Applies only when the circuit is resistors, memristors of one I–V law and
 //! grounded voltage sources, every resistor between two unknown nodes on a

@@ -23,9 +23,13 @@
 //! if relaxation gives up, by Newton with a sparse factorization. Writes and
 //! reads keep separate warm starts (and factorizations): a write's Jacobian
 //! is reused by the next write (a chord step first, refactored only when
-//! convergence slows); the next pulse on the same cell starts from the last
-//! solution scaled by the amplitude ratio (exact for linear devices); a pulse
-//! on a new cell starts from the ideal-wire line voltages.
+//! convergence slows); the next pulse on the same cell starts along the
+//! secant of the last two solutions in the amplitude (or from the last one
+//! scaled by the amplitude ratio, exact for linear devices); with
+//! relaxation, a pulse on a new cell starts from the last one's solution
+//! scaled to its amplitude, both cells' lines relaxed first (with Newton,
+//! from the ideal-wire line voltages). A read of the same cell starts along
+//! the secant of its last two reads in the selected device's state.
 
 use crate::analysis::drive_port;
 use crate::analysis::read::Scheme;
