@@ -125,3 +125,40 @@ fn unequal_chains_and_both_loop_copies_agree_with_newton() {
     }
     assert_eq!(got[0], got[1]);
 }
+
+/// A crossbar large enough that each colour is split over two threads: the
+/// same bits as on one thread, and KCL-true (Newton agrees).
+#[test]
+fn two_threads_give_the_same_bits_as_one() {
+    let n = 48;
+    let mut t = format!(
+        "big\n.model d memristor (level=cubic temp=27)\n.crossbar xb rows={n} cols={n} model=d rrow=0.5 rcol=0.5 g=30u\n"
+    );
+    for i in 0..n {
+        let v = if i == 7 { 1.1 } else { 0.55 };
+        t += &format!("Vr{i} r{i} 0 {v}\nRr{i} r{i} xb.w{i} 1\n");
+    }
+    for j in 0..n {
+        let v = if j == 30 { 0.0 } else { 0.55 };
+        t += &format!("Vc{j} c{j} 0 {v}\nRc{j} c{j} xb.s{j} 1\n");
+    }
+    let c = circuit(&(t + ".end\n"));
+    let mut e = Engine::new(&c).unwrap();
+    e.solve().unwrap();
+    let y = e.y.clone();
+    e.sys.node_voltages(&y);
+    let want = e.sys.v.clone();
+    let mut got = Vec::new();
+    for threads in [false, true] {
+        let mut lr = LineRelax::new(&c, &e.sys).expect("a driven crossbar");
+        lr.use_threads(threads);
+        let mut v = vec![0.0; c.nodes.len()];
+        lr.start_from_ties(&c, &e.sys, &mut v);
+        let sweeps = lr.solve(&c, &e.sys, &mut v).unwrap();
+        for (k, (a, b)) in v.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= 1e-8, "node {k}: {a} vs {b}");
+        }
+        got.push((sweeps, v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+    }
+    assert_eq!(got[0], got[1]);
+}

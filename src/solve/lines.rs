@@ -128,6 +128,8 @@ pub struct LineRelax {
     /// (same operations in the same order, so the same bits).
     #[cfg(target_arch = "x86_64")]
     avx2: bool,
+    /// Large colours may be split over two threads.
+    threads: bool,
 }
 
 /// A solve that stopped without converging, after `sweeps` sweeps.
@@ -422,6 +424,7 @@ impl LineRelax {
             y: vec![0.0; np],
             #[cfg(target_arch = "x86_64")]
             avx2: std::arch::is_x86_feature_detected!("avx2"),
+            threads: true,
         })
     }
 
@@ -434,6 +437,13 @@ impl LineRelax {
             self.avx2 = on && std::arch::is_x86_feature_detected!("avx2");
         }
         let _ = on;
+    }
+
+    /// Let large colours be split over two threads (`true`, the default) or
+    /// keep every solve on the calling thread: for testing that both give
+    /// the same bits.
+    pub fn use_threads(&mut self, on: bool) {
+        self.threads = on;
     }
 
     /// Load node voltages `v` into positions, known nodes from `sys`.
@@ -778,7 +788,7 @@ impl LineRelax {
             mask,
             o,
         };
-        if groups.len() >= 2 && hi - lo >= PARALLEL_MIN {
+        if self.threads && groups.len() >= 2 && hi - lo >= PARALLEL_MIN {
             let m = groups.len() / 2;
             let cut = groups[m].start - lo;
             let (own_a, own_b) = own.split_at_mut(cut);
@@ -807,7 +817,7 @@ impl LineRelax {
         let vp = &self.vp[..];
         let n = self.groups.len();
         let check = |gs: &[Group]| c.residual(vp, gs, o);
-        if n >= 2 && self.c1_end >= PARALLEL_MIN {
+        if self.threads && n >= 2 && self.c1_end >= PARALLEL_MIN {
             let (a, b) = super::pair::join(
                 || check(&self.groups[..n / 2]),
                 || check(&self.groups[n / 2..]),
