@@ -17,7 +17,12 @@
 //! node moved by at most half of reltol·|v| + vntol while the sweeps contract
 //! by at least 2× (so the error left is within the tolerance too), and every
 //! node's current balance is within reltol times its largest element current
-//! plus abstol. A solve that does not meet it within [`MAX_SWEEPS`], or still
+//! plus abstol. The contraction ρ is the ratio of the last two sweeps' largest
+//! steps, but never less than the bound the chain factorization implies
+//! (Gauss–Seidel's asymptotic rate on the two-coloured chains, the square of
+//! block Jacobi's, whose ∞-norm is one tridiagonal solve per chain): weakly
+//! tied lines thus never pass on two small steps from a good start while a
+//! slow mode is unresolved. A solve that does not meet it within [`MAX_SWEEPS`], or still
 //! contracts by less than 2× after refactoring, returns an error; the caller
 //! then solves by Newton with a sparse factorization.
 //!
@@ -130,6 +135,9 @@ pub struct LineRelax {
     avx2: bool,
     /// Large colours may be split over two threads.
     threads: bool,
+    /// Asymptotic contraction per sweep implied by the last factorization
+    /// (see `factor`); the stopping test never assumes faster.
+    rho_bound: f64,
 }
 
 /// A solve that stopped without converging, after `sweeps` sweeps.
@@ -425,6 +433,7 @@ impl LineRelax {
             #[cfg(target_arch = "x86_64")]
             avx2: std::arch::is_x86_feature_detected!("avx2"),
             threads: true,
+            rho_bound: 0.0,
         })
     }
 
@@ -589,6 +598,43 @@ impl LineRelax {
                 }
             }
         }
+        // A bound on how fast sweeps can contract. Block Jacobi's iteration
+        // matrix is T⁻¹C (T the chains' matrices, C the device slopes to the
+        // other colour), nonnegative, so its ∞-norm is max(T⁻¹c), c the
+        // slopes: a solve per chain with the factorization just made. The
+        // chains are two-coloured (2-cyclic), so Gauss–Seidel contracts
+        // asymptotically by the square of Jacobi's radius.
+        let mut rho_j = 0.0f64;
+        for gr in &self.groups {
+            let mut z = vec![[0.0; LANES]; gr.len];
+            let mut prev = [0.0; LANES];
+            for (st, zs) in z.iter_mut().enumerate() {
+                for l in 0..LANES {
+                    let q = gr.start + st * LANES + l;
+                    let o = self.other[q] as usize;
+                    let coupled = self.dev[q] != NONE
+                        && ((LANES..self.c0_end).contains(&o)
+                            || (self.k_end..self.c1_end).contains(&o));
+                    let c = if coupled {
+                        let vd = self.sign[q] * (self.vp[q] - self.vp[o]);
+                        self.law.eval(self.mg[q], vd).1
+                    } else {
+                        0.0
+                    };
+                    zs[l] = self.lm[q] * prev[l] + c * self.inv[q];
+                }
+                prev = *zs;
+            }
+            let mut next = [0.0; LANES];
+            for st in (0..gr.len).rev() {
+                for l in 0..LANES {
+                    let q = gr.start + st * LANES + l;
+                    next[l] = z[st][l] - self.cp[q] * next[l];
+                    rho_j = rho_j.max(next[l]);
+                }
+            }
+        }
+        self.rho_bound = (rho_j * rho_j).min(1.0);
     }
 
     /// Solve the circuit for node voltages `v` (warm start in, solution out;
@@ -659,11 +705,14 @@ impl LineRelax {
             // Contraction estimate: with ρ per sweep the error left after a
             // step of size s is about s·ρ/(1 − ρ); the step test must hold
             // for that too.
+            // Never faster than the bound: a good start can make two steps
+            // shrink fast while a slow mode is still unresolved.
             let rho = if prev_step.is_finite() && prev_step > 0.0 {
                 (step / prev_step).min(1.0)
             } else {
                 0.0
-            };
+            }
+            .max(self.rho_bound);
             prev_step = step;
             // `within`: every step within half its tolerance, so the step
             // test holds for step/(1 − ρ) whenever ρ ≤ 1/2.
@@ -745,6 +794,22 @@ impl LineRelax {
         if gs.is_empty() {
             return (0.0, true);
         }
+        // The arrays written, taken out of `self` (no copy) while the
+        // coefficients are borrowed from it.
+        let (mut vp, mut y) = (std::mem::take(&mut self.vp), std::mem::take(&mut self.y));
+        let r = self.half_in(gs, &mut vp, &mut y, mask, o);
+        (self.vp, self.y) = (vp, y);
+        r
+    }
+
+    fn half_in(
+        &self,
+        gs: std::ops::Range<usize>,
+        vp: &mut [f64],
+        y: &mut [f64],
+        mask: &[f64; LANES],
+        o: &crate::circuit::Options,
+    ) -> (f64, bool) {
         let groups = &self.groups[gs.clone()];
         let lo = groups[0].start;
         let last = groups[groups.len() - 1];
@@ -753,30 +818,14 @@ impl LineRelax {
         // What this colour writes (its own positions) and what it reads of
         // the rest: one contiguous range either way.
         let (own, shared, shared_off) = if colour0 {
-            let (a, b) = self.vp.split_at_mut(self.c0_end);
+            let (a, b) = vp.split_at_mut(self.c0_end);
             (&mut a[lo..hi], &*b, self.c0_end)
         } else {
-            let (a, b) = self.vp.split_at_mut(self.k_end);
+            let (a, b) = vp.split_at_mut(self.k_end);
             (&mut b[lo - self.k_end..hi - self.k_end], &*a, 0)
         };
-        let y = &mut self.y[lo..hi];
-        let c = Coefs {
-            gl: &self.gl,
-            tg: &self.tg,
-            tgv: &self.tgv,
-            ca: &self.ca,
-            cb: &self.cb,
-            other: &self.other,
-            sign: &self.sign,
-            lm: &self.lm,
-            inv: &self.inv,
-            cp: &self.cp,
-            law: self.law,
-            #[cfg(target_arch = "x86_64")]
-            avx2: self.avx2,
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
-        };
+        let y = &mut y[lo..hi];
+        let c = self.coefs();
         let part = |groups, own, y, off| Part {
             c: &c,
             groups,

@@ -80,7 +80,7 @@ impl Helper {
             while self.posted.load(Ordering::Acquire) == seen {
                 std::hint::spin_loop();
                 spins = spins.wrapping_add(1);
-                if spins % 1024 == 0 && since.elapsed() > SPIN {
+                if spins.is_multiple_of(1024) && since.elapsed() > SPIN {
                     let mut parked = self.parked.lock().unwrap_or_else(|e| e.into_inner());
                     *parked = true;
                     while self.posted.load(Ordering::Acquire) == seen {

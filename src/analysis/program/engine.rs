@@ -124,8 +124,8 @@ pub struct PulseEngine {
     pub dynamics: Dynamics,
     pub window: (f64, f64),
     pub devices: Vec<Device>,
-    /// Each device's dead band (see [`Dynamics::dead_band`]; empty when it
-    /// has none).
+    /// Each device's dead band (see [`Dynamics::dead_band`]; (∞, −∞), an
+    /// empty band, when it has none).
     dead: Vec<(f64, f64)>,
     level: Vec<u32>,
     pub tp: f64,
@@ -169,9 +169,10 @@ pub struct SolveStats {
 /// Newton alone (relaxation does not suit this circuit's bias).
 pub const MAX_FALLBACKS: usize = 3;
 
-/// A write warm-starts along the secant of the last two solutions on its
-/// cell when the amplitude moves by at most this many times their
-/// difference (a ramp); else by scaling.
+/// A write (a read) warm-starts along the secant of the last two solutions
+/// on its cell when the amplitude (the selected device's state) moves by at
+/// most this many times their difference; else from the last solution
+/// (scaled to the new amplitude, for a write).
 pub const SECANT_MAX: f64 = 2.0;
 
 /// ΔG below this fraction of a device's state is not counted as "moved".
