@@ -465,13 +465,12 @@ impl PulseEngine {
                     if write {
                         self.stats.write_solves += 1;
                     }
-                    self.sys.v.copy_from_slice(v);
                     if write {
                         self.wy_stale = true;
                     } else {
                         self.ry_stale = true;
                     }
-                    self.device_voltages();
+                    self.device_voltages(write);
                     return Ok(());
                 }
                 Err(e) => {
@@ -508,7 +507,7 @@ impl PulseEngine {
         } else {
             self.rv.copy_from_slice(&self.sys.v);
         }
-        self.device_voltages();
+        self.device_voltages(write);
         Ok(())
     }
 
@@ -532,11 +531,13 @@ impl PulseEngine {
         }
     }
 
-    /// [`PulseEngine::vdev`] from the node voltages in `sys.v`.
-    fn device_voltages(&mut self) {
+    /// [`PulseEngine::vdev`] from the node voltages of the last write
+    /// (`wv`) or read (`rv`), whichever solver found them.
+    fn device_voltages(&mut self, write: bool) {
         let xb = &self.c.crossbars[self.xbar];
+        let v = if write { &self.wv } else { &self.rv };
         for (k, vd) in self.vdev.iter_mut().enumerate() {
-            *vd = self.sys.v[xb.t[k].idx()] - self.sys.v[xb.b[k].idx()];
+            *vd = v[xb.t[k].idx()] - v[xb.b[k].idx()];
         }
     }
 
@@ -806,7 +807,7 @@ impl PulseEngine {
                 self.newton(false)?;
                 self.last_read_g = Some((cell, self.g(cell)));
                 let d = self.col_drv[cell % self.cols];
-                let i = (self.sys.v[d.port.idx()] - self.sys.v[d.at.idx()]) * d.g;
+                let i = (self.rv[d.port.idx()] - self.rv[d.at.idx()]) * d.g;
                 self.drift = 0.0;
                 let g_sel = self.g(cell);
                 let rc = self.read_cache.get_or_insert_with(|| ReadCache {
