@@ -23,14 +23,44 @@ fn driven(rline: f64) -> String {
     t + ".end\n"
 }
 
-#[test]
-fn operating_point_equals_newton_and_satisfies_kcl() {
-    let c = circuit(&driven(4.0));
-    let mut e = Engine::new(&c).unwrap();
+/// Newton's operating point of `c`: the engine and its node voltages.
+fn newton(c: &xbarsim::circuit::Circuit) -> (Engine<'_>, Vec<f64>) {
+    let mut e = Engine::new(c).unwrap();
     e.solve().unwrap();
     let y = e.y.clone();
     e.sys.node_voltages(&y);
     let want = e.sys.v.clone();
+    (e, want)
+}
+
+/// Solve `c` by line relaxation twice, with `set(lr, false)` and then
+/// `set(lr, true)` applied first: both within `tol` of Newton at every node,
+/// in the same number of sweeps, to the same bits.
+fn same_bits_either_way(
+    c: &xbarsim::circuit::Circuit,
+    tol: f64,
+    set: impl Fn(&mut LineRelax, bool),
+) {
+    let (e, want) = newton(c);
+    let mut got = Vec::new();
+    for on in [false, true] {
+        let mut lr = LineRelax::new(c, &e.sys).expect("the chain form");
+        set(&mut lr, on);
+        let mut v = vec![0.0; c.nodes.len()];
+        lr.start_from_ties(c, &e.sys, &mut v);
+        let sweeps = lr.solve(c, &e.sys, &mut v).unwrap();
+        for (k, (a, b)) in v.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= tol, "node {k}: {a} vs {b}");
+        }
+        got.push((sweeps, v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+    }
+    assert_eq!(got[0], got[1]);
+}
+
+#[test]
+fn operating_point_equals_newton_and_satisfies_kcl() {
+    let c = circuit(&driven(4.0));
+    let (e, want) = newton(&c);
     let mut lr = LineRelax::new(&c, &e.sys).expect("a driven crossbar has the chain form");
     let mut v = vec![0.0; c.nodes.len()];
     lr.start_from_ties(&c, &e.sys, &mut v);
@@ -105,25 +135,7 @@ fn unequal_chains_and_both_loop_copies_agree_with_newton() {
             "Rc5 c5 xb.s5 3\n",
             "Rc5 c5 y0 1\nRy0 y0 y1 1\nRy1 y1 xb.s5 1\n",
         );
-    let c = circuit(&text);
-    let mut e = Engine::new(&c).unwrap();
-    e.solve().unwrap();
-    let y = e.y.clone();
-    e.sys.node_voltages(&y);
-    let want = e.sys.v.clone();
-    let mut got = Vec::new();
-    for avx2 in [false, true] {
-        let mut lr = LineRelax::new(&c, &e.sys).expect("still the chain form");
-        lr.use_avx2(avx2);
-        let mut v = vec![0.0; c.nodes.len()];
-        lr.start_from_ties(&c, &e.sys, &mut v);
-        let sweeps = lr.solve(&c, &e.sys, &mut v).unwrap();
-        for (k, (a, b)) in v.iter().zip(&want).enumerate() {
-            assert!((a - b).abs() <= 1e-10, "node {k}: {a} vs {b}");
-        }
-        got.push((sweeps, v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
-    }
-    assert_eq!(got[0], got[1]);
+    same_bits_either_way(&circuit(&text), 1e-10, |lr, on| lr.use_avx2(on));
 }
 
 /// A crossbar large enough that each colour is split over two threads: the
@@ -142,23 +154,5 @@ fn two_threads_give_the_same_bits_as_one() {
         let v = if j == 30 { 0.0 } else { 0.55 };
         t += &format!("Vc{j} c{j} 0 {v}\nRc{j} c{j} xb.s{j} 1\n");
     }
-    let c = circuit(&(t + ".end\n"));
-    let mut e = Engine::new(&c).unwrap();
-    e.solve().unwrap();
-    let y = e.y.clone();
-    e.sys.node_voltages(&y);
-    let want = e.sys.v.clone();
-    let mut got = Vec::new();
-    for threads in [false, true] {
-        let mut lr = LineRelax::new(&c, &e.sys).expect("a driven crossbar");
-        lr.use_threads(threads);
-        let mut v = vec![0.0; c.nodes.len()];
-        lr.start_from_ties(&c, &e.sys, &mut v);
-        let sweeps = lr.solve(&c, &e.sys, &mut v).unwrap();
-        for (k, (a, b)) in v.iter().zip(&want).enumerate() {
-            assert!((a - b).abs() <= 1e-8, "node {k}: {a} vs {b}");
-        }
-        got.push((sweeps, v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
-    }
-    assert_eq!(got[0], got[1]);
+    same_bits_either_way(&circuit(&(t + ".end\n")), 1e-8, |lr, on| lr.use_threads(on));
 }

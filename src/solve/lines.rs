@@ -480,12 +480,6 @@ impl LineRelax {
         self.links_read = false;
     }
 
-    /// Voltage of `node` as of the last solve (its known voltage for a
-    /// known node).
-    pub fn voltage(&self, node: NodeId) -> f64 {
-        self.vp[self.pos[node.idx()] as usize]
-    }
-
     /// Set every chain that is tied to known nodes through resistors to the
     /// conductance-weighted mean of those voltages (the solution with ideal
     /// wires and no devices): a start for a new bias. `v` is per node; its
