@@ -457,21 +457,44 @@ impl LineRelax {
 
     /// Load node voltages `v` into positions, known nodes from `sys`.
     /// (Padding and dummy positions hold 0 from the start: their steps are 0.)
-    fn load(&mut self, sys: &System, v: &[f64]) {
-        let off = sys.offsets();
+    pub fn load(&mut self, sys: &System, v: &[f64]) {
         for &(q, nd) in &self.unknowns {
             self.vp[q as usize] = v[nd as usize];
         }
+        self.load_knowns(sys);
+    }
+
+    fn load_knowns(&mut self, sys: &System) {
+        let off = sys.offsets();
         for &(q, nd) in &self.knowns {
             self.vp[q as usize] = off[nd as usize];
         }
     }
 
     /// Store positions back into node voltages `v` (known nodes included).
-    fn store(&self, v: &mut [f64]) {
+    pub fn store(&self, v: &mut [f64]) {
         for &(q, nd) in self.unknowns.iter().chain(&self.knowns) {
             v[nd as usize] = self.vp[q as usize];
         }
+    }
+
+    /// The voltages this relaxation holds, by position: the last solve's
+    /// solution, which the next [`LineRelax::solve_held`] starts from. A
+    /// caller may change them in place (a warm start); padding and dummy
+    /// positions must stay 0 (any elementwise map that keeps 0 at 0 does),
+    /// and known positions are set from the system at each solve.
+    pub fn held_mut(&mut self) -> &mut [f64] {
+        &mut self.vp
+    }
+
+    /// The voltages held, by position (see [`LineRelax::position`]).
+    pub fn held(&self) -> &[f64] {
+        &self.vp
+    }
+
+    /// A node's position in [`LineRelax::held_mut`].
+    pub fn position(&self, node: NodeId) -> usize {
+        self.pos[node.idx()] as usize
     }
 
     /// Read the chain links' conductances again at the next solve (they are
@@ -486,6 +509,13 @@ impl LineRelax {
     /// known nodes are set from `sys`.
     pub fn start_from_ties(&mut self, c: &Circuit, sys: &System, v: &mut [f64]) {
         self.load(sys, v);
+        self.start_held_from_ties(c, sys);
+        self.store(v);
+    }
+
+    /// [`LineRelax::start_from_ties`] on the voltages held.
+    pub fn start_held_from_ties(&mut self, c: &Circuit, sys: &System) {
+        self.load_knowns(sys);
         for gr in &self.groups {
             for l in 0..LANES {
                 let at = |s: usize| gr.start + s * LANES + l;
@@ -508,7 +538,6 @@ impl LineRelax {
                 }
             }
         }
-        self.store(v);
     }
 
     /// Gather conductances, tie currents and device states for this solve.
@@ -658,6 +687,25 @@ impl LineRelax {
         seeds: &[NodeId],
     ) -> Result<usize, NotConverged> {
         self.load(sys, v);
+        let r = self.solve_held(c, sys, seeds);
+        if r.is_ok() {
+            self.store(v);
+        }
+        r
+    }
+
+    /// [`LineRelax::solve_seeded`] from the voltages held (the last
+    /// solution, or what the caller made of it through
+    /// [`LineRelax::held_mut`]), leaving the solution there: no node
+    /// vector is loaded or stored. After an error the held voltages are the
+    /// last iterate, not a solution (possibly not finite).
+    pub fn solve_held(
+        &mut self,
+        c: &Circuit,
+        sys: &System,
+        seeds: &[NodeId],
+    ) -> Result<usize, NotConverged> {
+        self.load_knowns(sys);
         self.gather(c);
         if !self.factored || self.ties_changed {
             self.factor();
@@ -711,7 +759,6 @@ impl LineRelax {
             // `within`: every step within half its tolerance, so the step
             // test holds for step/(1 − ρ) whenever ρ ≤ 1/2.
             if rho <= 0.5 && within && self.residual_ok(&c.options) {
-                self.store(v);
                 return Ok(sweep);
             }
             if sweep == REFACTOR_SWEEPS && !refactored {

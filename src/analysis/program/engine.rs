@@ -97,11 +97,20 @@ pub struct PulseEngine {
     /// Line relaxation (when the circuit is a bare crossbar with its drivers
     /// and `.options solver` is left at auto), one for writes and one for
     /// reads (each keeps the chain factorization of its own bias), with their
-    /// warm starts: node voltages of the last write and the last read.
+    /// warm starts: node voltages of the last write and the last read. While
+    /// `wheld` (`rheld`), the relaxation holds the last solution by position
+    /// and `wv` (`rv`) is stale: relaxation solves from it and leaves its
+    /// solution there, with no node vector loaded or stored; Newton stores
+    /// it first (see [`PulseEngine::hold`]).
     wrelax: Option<LineRelax>,
     rrelax: Option<LineRelax>,
     wv: Vec<f64>,
     rv: Vec<f64>,
+    wheld: bool,
+    rheld: bool,
+    /// Each device's top and bottom node positions in the relaxations (the
+    /// same in both), for its voltage from the voltages held.
+    dev_pos: Vec<(u32, u32)>,
     /// The cell of the last read (a read of another cell starts afresh).
     last_read_cell: Option<usize>,
     row_drv: Vec<Driver>,
@@ -109,8 +118,9 @@ pub struct PulseEngine {
     bias: Bias,
     /// Last write: (cell, amplitude) for the warm-start scaling.
     last_write: Option<(usize, f64)>,
-    /// The write before it on the same cell, (cell, amplitude), whose node
-    /// voltages `wv_prev` holds: with the last, a secant in the amplitude.
+    /// The write before it on the same cell, (cell, amplitude), whose
+    /// voltages `wv_prev` holds (in the same order as the last solution: by
+    /// node or by position): with the last, a secant in the amplitude.
     prev_write: Option<(usize, f64)>,
     wv_prev: Vec<f64>,
     /// Reads likewise, in the selected device's state: (cell, state) of the
@@ -307,7 +317,15 @@ impl PulseEngine {
             }
         };
         let (wrelax, rrelax) = (relax(), relax());
+        let dev_pos = match &wrelax {
+            Some(lr) => (0..n)
+                .map(|k| (lr.position(xb.t[k]) as u32, lr.position(xb.b[k]) as u32))
+                .collect(),
+            None => Vec::new(),
+        };
+        // Room for either order of the warm starts' previous solution.
         let nodes = cc.nodes.len();
+        let warm_len = nodes.max(wrelax.as_ref().map_or(0, |lr| lr.held().len()));
         Ok(PulseEngine {
             xbar,
             rows: xb.rows,
@@ -322,20 +340,24 @@ impl PulseEngine {
             ry_stale: false,
             wfactored: false,
             rfactored: false,
+            // Both start from 0 V everywhere, in either order.
+            wheld: wrelax.is_some(),
+            rheld: rrelax.is_some(),
             wrelax,
             rrelax,
             wv: vec![0.0; nodes],
             rv: vec![0.0; nodes],
+            dev_pos,
             last_read_cell: None,
             row_drv,
             col_drv,
             bias: Bias::None,
             last_write: None,
             prev_write: None,
-            wv_prev: vec![0.0; nodes],
+            wv_prev: vec![0.0; warm_len],
             last_read_g: None,
             prev_read: None,
-            rv_prev: vec![0.0; nodes],
+            rv_prev: vec![0.0; warm_len],
             moved_from: None,
             law,
             dynamics,
@@ -440,13 +462,13 @@ impl PulseEngine {
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
         if self.relaxing(write) {
+            self.hold(write, true);
             let lr = if write {
                 self.wrelax.as_mut()
             } else {
                 self.rrelax.as_mut()
             }
             .expect("relaxing() checked");
-            let v = if write { &mut self.wv } else { &mut self.rv };
             // The selected cell's row and column carry most of what changed
             // since the warm start: relax them first.
             // So do the lines of the cell the warm start was solved for.
@@ -458,7 +480,7 @@ impl PulseEngine {
             if let Some(c0) = self.moved_from.take() {
                 seeds.extend([xb.t[c0], xb.b[c0]]);
             }
-            match lr.solve_seeded(&self.c, &self.sys, v, &seeds) {
+            match lr.solve_held(&self.c, &self.sys, &seeds) {
                 Ok(sweeps) => {
                     self.stats.solves += 1;
                     self.stats.sweeps += sweeps;
@@ -474,10 +496,18 @@ impl PulseEngine {
                     return Ok(());
                 }
                 Err(e) => {
-                    // Solved again by Newton below, from where relaxation
-                    // started (its iterate is no solution).
+                    // Solved again by Newton below, from relaxation's last
+                    // iterate if it is finite, else from Newton's own last
+                    // solution of this kind.
                     self.stats.sweeps += e.sweeps;
                     self.stats.relax_fallbacks += 1;
+                    self.hold(write, false);
+                    let (v, stale) = if write {
+                        (&self.wv, &mut self.wy_stale)
+                    } else {
+                        (&self.rv, &mut self.ry_stale)
+                    };
+                    *stale = v.iter().all(|x| x.is_finite());
                 }
             }
         }
@@ -514,6 +544,7 @@ impl PulseEngine {
     /// Bring Newton's warm start (`wy` or `ry`) up to the node voltages of
     /// the same kind (`wv` or `rv`) if line relaxation moved those on.
     fn refresh_y(&mut self, write: bool) {
+        self.hold(write, false);
         let (stale, y, v) = if write {
             (&mut self.wy_stale, &mut self.wy, &self.wv)
         } else {
@@ -534,11 +565,113 @@ impl PulseEngine {
     /// [`PulseEngine::vdev`] from the node voltages of the last write
     /// (`wv`) or read (`rv`), whichever solver found them.
     fn device_voltages(&mut self, write: bool) {
-        let xb = &self.c.crossbars[self.xbar];
-        let v = if write { &self.wv } else { &self.rv };
-        for (k, vd) in self.vdev.iter_mut().enumerate() {
-            *vd = v[xb.t[k].idx()] - v[xb.b[k].idx()];
+        let (held, lr) = if write {
+            (self.wheld, &self.wrelax)
+        } else {
+            (self.rheld, &self.rrelax)
+        };
+        match lr {
+            Some(lr) if held => {
+                let vp = lr.held();
+                for (vd, &(t, b)) in self.vdev.iter_mut().zip(&self.dev_pos) {
+                    *vd = vp[t as usize] - vp[b as usize];
+                }
+            }
+            _ => {
+                let xb = &self.c.crossbars[self.xbar];
+                let v = if write { &self.wv } else { &self.rv };
+                for (k, vd) in self.vdev.iter_mut().enumerate() {
+                    *vd = v[xb.t[k].idx()] - v[xb.b[k].idx()];
+                }
+            }
         }
+    }
+
+    /// The voltage of `node` in the last solution of a write or a read.
+    fn node_voltage(&self, write: bool, node: NodeId) -> f64 {
+        let (held, lr, v) = if write {
+            (self.wheld, &self.wrelax, &self.wv)
+        } else {
+            (self.rheld, &self.rrelax, &self.rv)
+        };
+        match lr {
+            Some(lr) if held => lr.held()[lr.position(node)],
+            _ => v[node.idx()],
+        }
+    }
+
+    /// Keep the last solution of a write or a read in its line relaxation
+    /// (`true`, loading it from the node vector if needed) or in the node
+    /// vector (`false`, storing it there if needed). A move forgets the
+    /// solution before it (no secant across orders).
+    fn hold(&mut self, write: bool, on: bool) {
+        let (held, lr, v, prev) = if write {
+            (
+                &mut self.wheld,
+                &mut self.wrelax,
+                &mut self.wv,
+                &mut self.prev_write,
+            )
+        } else {
+            (
+                &mut self.rheld,
+                &mut self.rrelax,
+                &mut self.rv,
+                &mut self.prev_read,
+            )
+        };
+        let Some(lr) = lr else { return };
+        if *held == on {
+            return;
+        }
+        if on {
+            lr.load(&self.sys, v);
+        } else {
+            lr.store(v);
+        }
+        *held = on;
+        *prev = None;
+    }
+
+    /// Start the next write (read) from the line voltages that ideal wires
+    /// and no devices would give (with line relaxation only).
+    fn start_from_ties(&mut self, write: bool) {
+        let (held, lr, v) = if write {
+            (self.wheld, &mut self.wrelax, &mut self.wv)
+        } else {
+            (self.rheld, &mut self.rrelax, &mut self.rv)
+        };
+        match lr {
+            Some(lr) if held => lr.start_held_from_ties(&self.c, &self.sys),
+            Some(lr) => lr.start_from_ties(&self.c, &self.sys, v),
+            None => {}
+        }
+    }
+
+    /// The last solution of a write or a read as it is kept (by position
+    /// while held, else by node), and the one before it in the same order.
+    fn warm(&mut self, write: bool) -> (&mut [f64], &mut [f64]) {
+        let (held, lr, v, prev) = if write {
+            (
+                self.wheld,
+                &mut self.wrelax,
+                &mut self.wv,
+                &mut self.wv_prev,
+            )
+        } else {
+            (
+                self.rheld,
+                &mut self.rrelax,
+                &mut self.rv,
+                &mut self.rv_prev,
+            )
+        };
+        let cur = match lr {
+            Some(lr) if held => lr.held_mut(),
+            _ => &mut v[..],
+        };
+        let n = cur.len();
+        (cur, &mut prev[..n])
     }
 
     /// Solve the circuit under the write bias only (no state change): the
@@ -557,7 +690,8 @@ impl PulseEngine {
                     // ramp): extrapolate along their secant, which carries
                     // the devices' nonlinearity; else scale by v/v0.
                     let pair = self.prev_write.filter(|&(c1, v1)| c1 == cell && v1 != v0);
-                    let wv = self.wv.iter_mut().zip(self.wv_prev.iter_mut());
+                    let (cur, prev) = self.warm(true);
+                    let wv = cur.iter_mut().zip(prev.iter_mut());
                     match pair.map(|(_, v1)| (v - v0) / (v0 - v1)) {
                         Some(t) if t.abs() <= SECANT_MAX => wv.for_each(|(x, p)| {
                             let cur = *x;
@@ -583,14 +717,10 @@ impl PulseEngine {
                         // relaxed first.
                         Some((c0, v0)) if v0 != 0.0 && self.relaxing(true) => {
                             let s = v / v0;
-                            self.wv.iter_mut().for_each(|x| *x *= s);
+                            self.warm(true).0.iter_mut().for_each(|x| *x *= s);
                             self.moved_from = Some(c0);
                         }
-                        _ => {
-                            if let Some(lr) = &mut self.wrelax {
-                                lr.start_from_ties(&self.c, &self.sys, &mut self.wv);
-                            }
-                        }
+                        _ => self.start_from_ties(true),
                     }
                 }
             }
@@ -622,6 +752,7 @@ impl PulseEngine {
             ..Default::default()
         };
         let dy = &self.dynamics;
+        let w = dy.width(tp);
         let mut moved_most = 0.0f64;
         for k in 0..self.rows * self.cols {
             let selected = k == cell;
@@ -640,7 +771,7 @@ impl PulseEngine {
                 g0,
                 &mut self.level[k],
                 vk,
-                tp,
+                &w,
                 d,
                 self.window,
                 &mut self.rng,
@@ -777,11 +908,7 @@ impl PulseEngine {
                             (Some(c0), Some(rc)) if rc.vread == vread && rc.scheme == scheme => {
                                 self.moved_from = Some(c0);
                             }
-                            _ => {
-                                if let Some(lr) = &mut self.rrelax {
-                                    lr.start_from_ties(&self.c, &self.sys, &mut self.rv);
-                                }
-                            }
+                            _ => self.start_from_ties(false),
                         }
                     } else if let Some((_, gk)) = self.last_read_g.filter(|r| r.0 == cell) {
                         // The selected device moved from g_k (the last read)
@@ -789,7 +916,8 @@ impl PulseEngine {
                         // reads of this cell, in its state.
                         let g = self.g(cell);
                         let pair = self.prev_read.filter(|&(c1, g1)| c1 == cell && g1 != gk);
-                        let rv = self.rv.iter_mut().zip(self.rv_prev.iter_mut());
+                        let (cur, prev) = self.warm(false);
+                        let rv = cur.iter_mut().zip(prev.iter_mut());
                         match pair.map(|(_, g1)| (g - gk) / (gk - g1)) {
                             Some(t) if t.abs() <= SECANT_MAX => rv.for_each(|(x, p)| {
                                 let cur = *x;
@@ -807,7 +935,7 @@ impl PulseEngine {
                 self.newton(false)?;
                 self.last_read_g = Some((cell, self.g(cell)));
                 let d = self.col_drv[cell % self.cols];
-                let i = (self.rv[d.port.idx()] - self.rv[d.at.idx()]) * d.g;
+                let i = (self.node_voltage(false, d.port) - self.node_voltage(false, d.at)) * d.g;
                 self.drift = 0.0;
                 let g_sel = self.g(cell);
                 let rc = self.read_cache.get_or_insert_with(|| ReadCache {

@@ -191,9 +191,19 @@ pub struct Device {
     pub stuck: bool,
 }
 
-/// From this |x| on, `tanh(x)` is exactly ±1 in double precision (glibc
-/// returns ±1 from 22 on; the rounding makes it so from about 19.1).
-pub const TANH_SATURATES: f64 = 22.0;
+/// A pulse's width and the Nili factors that depend on it alone
+/// ([`Dynamics::width`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Width {
+    pub tp: f64,
+    set: f64,
+    reset: f64,
+}
+
+/// From this |x| on, `tanh(x)` is exactly ±1 in double precision: 1 − tanh(x)
+/// is below half an ulp of 1 from x ≈ 19.0615 on (glibc returns ±1 by a
+/// branch from 22 on; a unit test checks a dense grid of [19.1, 22]).
+pub const TANH_SATURATES: f64 = 19.1;
 
 /// Width below which the pulse-width factor of the Nili model is not fitted.
 pub const TP_MIN: f64 = 100e-9;
@@ -229,23 +239,54 @@ impl Dynamics {
         }
     }
 
+    /// The factors of a pulse that depend on its width alone, computed once
+    /// per pulse instead of once per device.
+    pub fn width(&self, tp: f64) -> Width {
+        match &self.kind {
+            Kind::Nili(p) => {
+                let lt = tp.max(TP_MIN).ln();
+                Width {
+                    tp,
+                    set: 1.0 - (p.c1 * (lt - p.c2)).tanh(),
+                    reset: 1.0 + (p.c1r * (lt - p.c2r)).tanh(),
+                }
+            }
+            _ => Width {
+                tp,
+                set: 0.0,
+                reset: 0.0,
+            },
+        }
+    }
+
     /// ΔG of the noiseless continuous models for one pulse (0 for `levels`).
     pub fn delta(&self, g: f64, v: f64, tp: f64, d: &Device, window: (f64, f64)) -> f64 {
+        self.delta_w(g, v, &self.width(tp), d, window)
+    }
+
+    /// [`Dynamics::delta`] with the width factors already computed.
+    pub fn delta_w(&self, g: f64, v: f64, w: &Width, d: &Device, window: (f64, f64)) -> f64 {
         let (lo, hi) = window;
         let span = (hi - lo).max(f64::MIN_POSITIVE);
         match &self.kind {
             Kind::Nili(p) => {
-                let lt = tp.max(TP_MIN).ln();
-                let ws = ((hi - g) / span).clamp(0.0, 1.0);
-                let wr = ((g - lo) / span).clamp(0.0, 1.0);
-                let set = p.c0
-                    * ws
-                    * (1.0 - (p.c1 * (lt - p.c2)).tanh())
-                    * ((p.c3 * (v - d.vset)).tanh() + 1.0);
-                let reset = p.c0r
-                    * wr
-                    * (1.0 + (p.c1r * (lt - p.c2r)).tanh())
-                    * (1.0 - (p.c3r * (v - d.vreset)).tanh());
+                // A voltage factor whose tanh argument is past
+                // TANH_SATURATES is exactly 0: that side is skipped, which
+                // changes no bit of the result.
+                let a = p.c3 * (v - d.vset);
+                let set = if a <= -TANH_SATURATES {
+                    0.0
+                } else {
+                    let ws = ((hi - g) / span).clamp(0.0, 1.0);
+                    p.c0 * ws * w.set * (a.tanh() + 1.0)
+                };
+                let ar = p.c3r * (v - d.vreset);
+                let reset = if ar >= TANH_SATURATES {
+                    0.0
+                } else {
+                    let wr = ((g - lo) / span).clamp(0.0, 1.0);
+                    p.c0r * wr * w.reset * (1.0 - ar.tanh())
+                };
                 set - reset
             }
             Kind::Vteam(p) => {
@@ -266,7 +307,7 @@ impl Dynamics {
                         1.0 - (1.0 - x).powf(2.0 * p.p)
                     }
                 };
-                let h = tp / VTEAM_STEPS as f64;
+                let h = w.tp / VTEAM_STEPS as f64;
                 let mut x = ((g - lo) / span).clamp(0.0, 1.0);
                 for _ in 0..VTEAM_STEPS {
                     let k1 = rate * f(x);
@@ -289,7 +330,7 @@ impl Dynamics {
         g: f64,
         level: &mut u32,
         v: f64,
-        tp: f64,
+        w: &Width,
         d: &Device,
         window: (f64, f64),
         rng: &mut impl Rng,
@@ -313,7 +354,7 @@ impl Dynamics {
                 (l.g[next] + l.sd[next] * z).clamp(lo, hi)
             }
             _ => {
-                let mut dg = self.delta(g, v, tp, d, window);
+                let mut dg = self.delta_w(g, v, w, d, window);
                 if dg == 0.0 {
                     return g;
                 }
@@ -371,9 +412,10 @@ mod tests {
     /// may skip those devices without changing a bit of the result.
     #[test]
     fn nili_dead_band_is_exactly_no_change() {
-        for x in [TANH_SATURATES, 22.5, 25.0, 40.0, 700.0] {
-            assert_eq!(x.tanh(), 1.0);
-            assert_eq!((-x).tanh(), -1.0);
+        let grid = (0..=200_000).map(|k| TANH_SATURATES + 3.0 * k as f64 / 200_000.0);
+        for x in grid.chain([22.5, 25.0, 40.0, 700.0, f64::INFINITY]) {
+            assert_eq!(x.tanh(), 1.0, "{x}");
+            assert_eq!((-x).tanh(), -1.0, "{x}");
         }
         let dy = nili();
         let mut rng = rand::rngs::StdRng::seed_from_u64(4);
@@ -395,7 +437,15 @@ mod tests {
                     assert_eq!(dy.delta(g, v, 1e-3, &d, (3e-6, 100e-6)), 0.0, "v {v}");
                     let mut level = 0;
                     assert_eq!(
-                        dy.apply(g, &mut level, v, 1e-3, &d, (3e-6, 100e-6), &mut rng),
+                        dy.apply(
+                            g,
+                            &mut level,
+                            v,
+                            &dy.width(1e-3),
+                            &d,
+                            (3e-6, 100e-6),
+                            &mut rng
+                        ),
                         g
                     );
                 }
