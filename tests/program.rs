@@ -488,3 +488,51 @@ fn weak_ties_fall_back_to_newton() {
         xbarsim::analysis::program::engine::MAX_FALLBACKS
     );
 }
+
+/// While line relaxation solves, the engine keeps the last solution in the
+/// relaxation's own order; a bias only Newton can solve (floating lines)
+/// moves it to the node vector and the next driven bias moves it back.
+/// Across those moves, writes (same cell ramps and a new cell) and reads
+/// must still be Newton's with a sparse factorization.
+#[test]
+fn warm_starts_survive_switching_between_relaxation_and_newton() {
+    let body = format!("{NILI}\n.crossbar xb rows=6 cols=7 model=m g=30u rrow=2 rcol=3\n.end\n");
+    let relaxed = xbar_circuit(&format!("sw\n{body}"));
+    let direct = xbar_circuit(&format!("sw\n.options solver=direct\n{body}"));
+    let mk = |c: &xbarsim::circuit::Circuit| {
+        PulseEngine::new(c, 0, 5.0, 5.0, 1e-3, Scheme::Half, Scheme::Ground, 0.25, 5).unwrap()
+    };
+    let (mut a, mut b) = (mk(&relaxed), mk(&direct));
+    let steps = [
+        (Scheme::Half, Scheme::Ground, 9, 1.1),
+        (Scheme::Half, Scheme::Ground, 9, 1.2),
+        (Scheme::Float, Scheme::Float, 9, 1.3),
+        (Scheme::Float, Scheme::Ground, 9, 1.35),
+        (Scheme::Half, Scheme::Ground, 9, 1.4),
+        (Scheme::Half, Scheme::Ground, 9, 1.45),
+        (Scheme::Half, Scheme::Float, 20, -1.3),
+        (Scheme::Third, Scheme::Ground, 20, -1.4),
+        (Scheme::Third, Scheme::Ground, 33, 1.2),
+    ];
+    let mut sweeps = 0;
+    for (ws, rs, cell, v) in steps {
+        for e in [&mut a, &mut b] {
+            e.write_scheme = ws;
+            e.read_scheme = rs;
+        }
+        a.solve_write(cell, v).unwrap();
+        b.solve_write(cell, v).unwrap();
+        same_device_voltages(&a, &b, &format!("{ws:?} write ({cell}, {v})"));
+        let (ga, gb) = (a.read(cell).unwrap(), b.read(cell).unwrap());
+        assert!(
+            (ga - gb).abs() <= 1e-6 * gb.abs(),
+            "{rs:?} read {cell}: {ga} vs {gb}"
+        );
+        same_device_voltages(&a, &b, &format!("{rs:?} read {cell}"));
+        // Relaxation solves every driven bias, Newton the floating ones.
+        let driven = (ws != Scheme::Float) as usize + (rs != Scheme::Float) as usize;
+        assert_eq!(a.stats.sweeps > sweeps, driven > 0, "{ws:?} {rs:?}");
+        sweeps = a.stats.sweeps;
+    }
+    assert_eq!(a.stats.relax_fallbacks, 0);
+}
