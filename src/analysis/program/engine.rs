@@ -97,7 +97,7 @@ pub struct PulseEngine {
     /// Line relaxation (when the circuit is a bare crossbar with its drivers
     /// and `.options solver` is left at auto), one for writes and one for
     /// reads (each keeps the chain factorization of its own bias), with their
-    /// warm starts: node voltages of the last write and the last read. While
+    /// warm starts: the last write's and the last read's solution. While
     /// `wheld` (`rheld`), the relaxation holds the last solution by position
     /// and `wv` (`rv`) is stale: relaxation solves from it and leaves its
     /// solution there, with no node vector loaded or stored; Newton stores
@@ -562,8 +562,8 @@ impl PulseEngine {
         }
     }
 
-    /// [`PulseEngine::vdev`] from the node voltages of the last write
-    /// (`wv`) or read (`rv`), whichever solver found them.
+    /// [`PulseEngine::vdev`] from the last solution of a write or a read,
+    /// wherever it is kept (see [`PulseEngine::hold`]).
     fn device_voltages(&mut self, write: bool) {
         let (held, lr) = if write {
             (self.wheld, &self.wrelax)
