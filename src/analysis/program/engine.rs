@@ -674,6 +674,27 @@ impl PulseEngine {
         (cur, &mut prev[..n])
     }
 
+    /// The warm start of the next write (read) on the same cell: the last
+    /// solution x₀ moved along the secant through the one before, x₀ +
+    /// t·(x₀ − x₁), with t the new amplitude's (state's) step over the last
+    /// one, if |t| ≤ [`SECANT_MAX`]; else x₀ scaled by `s`. x₀ becomes the
+    /// solution before.
+    fn extrapolate(&mut self, write: bool, t: Option<f64>, s: f64) {
+        let (cur, prev) = self.warm(write);
+        let xs = cur.iter_mut().zip(prev.iter_mut());
+        match t {
+            Some(t) if t.abs() <= SECANT_MAX => xs.for_each(|(x, p)| {
+                let x0 = *x;
+                *x = x0 + t * (x0 - *p);
+                *p = x0;
+            }),
+            _ => xs.for_each(|(x, p)| {
+                *p = *x;
+                *x *= s;
+            }),
+        }
+    }
+
     /// Solve the circuit under the write bias only (no state change): the
     /// device voltages are left in [`PulseEngine::vdev`].
     pub fn solve_write(&mut self, cell: usize, v: f64) -> Result<(), SolveFailure> {
@@ -690,19 +711,8 @@ impl PulseEngine {
                     // ramp): extrapolate along their secant, which carries
                     // the devices' nonlinearity; else scale by v/v0.
                     let pair = self.prev_write.filter(|&(c1, v1)| c1 == cell && v1 != v0);
-                    let (cur, prev) = self.warm(true);
-                    let wv = cur.iter_mut().zip(prev.iter_mut());
-                    match pair.map(|(_, v1)| (v - v0) / (v0 - v1)) {
-                        Some(t) if t.abs() <= SECANT_MAX => wv.for_each(|(x, p)| {
-                            let cur = *x;
-                            *x = cur + t * (cur - *p);
-                            *p = cur;
-                        }),
-                        _ => wv.for_each(|(x, p)| {
-                            *p = *x;
-                            *x *= s;
-                        }),
-                    }
+                    let t = pair.map(|(_, v1)| (v - v0) / (v0 - v1));
+                    self.extrapolate(true, t, s);
                     self.prev_write = Some((cell, v0));
                 }
                 // Another cell (or polarity): other devices carry the large
@@ -916,16 +926,8 @@ impl PulseEngine {
                         // reads of this cell, in its state.
                         let g = self.g(cell);
                         let pair = self.prev_read.filter(|&(c1, g1)| c1 == cell && g1 != gk);
-                        let (cur, prev) = self.warm(false);
-                        let rv = cur.iter_mut().zip(prev.iter_mut());
-                        match pair.map(|(_, g1)| (g - gk) / (gk - g1)) {
-                            Some(t) if t.abs() <= SECANT_MAX => rv.for_each(|(x, p)| {
-                                let cur = *x;
-                                *x = cur + t * (cur - *p);
-                                *p = cur;
-                            }),
-                            _ => rv.for_each(|(x, p)| *p = *x),
-                        }
+                        let t = pair.map(|(_, g1)| (g - gk) / (gk - g1));
+                        self.extrapolate(false, t, 1.0);
                         self.prev_read = Some((cell, gk));
                     }
                 } else {
