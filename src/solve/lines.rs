@@ -1018,13 +1018,13 @@ impl Part<'_, '_> {
                 lanes(own, i + LANES)
             };
             let glq = lanes(c.gl, b);
-            let (t, tv, a, bb, sg) = (
-                lanes(c.tg, b),
-                lanes(c.tgv, b),
-                lanes(c.ca, b),
-                lanes(c.cb, b),
-                lanes(c.sign, b),
-            );
+            let NodeLanes {
+                t,
+                tv,
+                a,
+                b: bb,
+                sg,
+            } = c.node_lanes(b);
             let (l_m, iv) = (lanes(c.lm, b), lanes(c.inv, b));
             let oth: [f64; LANES] = std::array::from_fn(|l| shared[c.other[b + l] as usize - so]);
             let mut yq = [0.0; LANES];
@@ -1071,7 +1071,30 @@ impl Part<'_, '_> {
     }
 }
 
+/// A node's terms, LANES side by side: tie conductance, tie current
+/// Σ g·V, the I–V law's two coefficients and the device sign.
+struct NodeLanes {
+    t: [f64; LANES],
+    tv: [f64; LANES],
+    a: [f64; LANES],
+    b: [f64; LANES],
+    sg: [f64; LANES],
+}
+
 impl Coefs<'_> {
+    /// The node terms from position `b` on (what the sweep and the
+    /// residual test both read).
+    #[inline(always)]
+    fn node_lanes(&self, b: usize) -> NodeLanes {
+        NodeLanes {
+            t: lanes(self.tg, b),
+            tv: lanes(self.tgv, b),
+            a: lanes(self.ca, b),
+            b: lanes(self.cb, b),
+            sg: lanes(self.sign, b),
+        }
+    }
+
     /// [`LineRelax::residual_ok`] over `groups`.
     fn residual(&self, vp: &[f64], groups: &[Group], o: &crate::circuit::Options) -> bool {
         #[cfg(target_arch = "x86_64")]
@@ -1112,13 +1135,13 @@ impl Coefs<'_> {
                 // read there are padding, known nodes or another chain).
                 let (v, vm, vn) = (lanes(vp, b), lanes(vp, b - LANES), lanes(vp, b + LANES));
                 let (glm, glq) = (lanes(self.gl, b - LANES), lanes(self.gl, b));
-                let (t, tv, a, bb, sg) = (
-                    lanes(self.tg, b),
-                    lanes(self.tgv, b),
-                    lanes(self.ca, b),
-                    lanes(self.cb, b),
-                    lanes(self.sign, b),
-                );
+                let NodeLanes {
+                    t,
+                    tv,
+                    a,
+                    b: bb,
+                    sg,
+                } = self.node_lanes(b);
                 let oth: [f64; LANES] = std::array::from_fn(|l| vp[self.other[b + l] as usize]);
                 for l in 0..LANES {
                     let it = t[l] * v[l] - tv[l];
