@@ -415,15 +415,23 @@ fn same_device_voltages(a: &PulseEngine, b: &PulseEngine, what: &str) {
     }
 }
 
+/// A crossbar of `NILI` devices (`.crossbar xb <params>`) with the solver
+/// left at auto (line relaxation), and the same with `solver=direct`.
+fn relaxed_and_direct(params: &str) -> (xbarsim::circuit::Circuit, xbarsim::circuit::Circuit) {
+    let body = format!("{NILI}\n.crossbar xb {params}\n.end\n");
+    (
+        xbar_circuit(&format!("relaxed\n{body}")),
+        xbar_circuit(&format!("direct\n.options solver=direct\n{body}")),
+    )
+}
+
 /// The pulse engine solves driven crossbars by line relaxation; its solution
 /// must be Newton's with a sparse factorization (`.options solver=direct`)
 /// to within the tolerances, bias by bias, and a whole tuning run must take
 /// the same decisions and end in the same states.
 #[test]
 fn line_relaxation_matches_newton_with_a_factorization() {
-    let body = format!("{NILI}\n.crossbar xb rows=7 cols=6 model=m g=20u rrow=2 rcol=3\n.end\n");
-    let relaxed = xbar_circuit(&format!("lr\n{body}"));
-    let direct = xbar_circuit(&format!("lr\n.options solver=direct\n{body}"));
+    let (relaxed, direct) = relaxed_and_direct("rows=7 cols=6 model=m g=20u rrow=2 rcol=3");
     for scheme in [Scheme::Half, Scheme::Third] {
         let mk = |c: &xbarsim::circuit::Circuit| {
             PulseEngine::new(c, 0, 5.0, 5.0, 1e-3, scheme, Scheme::Ground, 0.25, 3).unwrap()
@@ -471,9 +479,7 @@ fn line_relaxation_matches_newton_with_a_factorization() {
 /// gives up on it after a few tries and the answers are Newton's.
 #[test]
 fn weak_ties_fall_back_to_newton() {
-    let body = format!("{NILI}\n.crossbar xb rows=6 cols=6 model=m g=50u rrow=1 rcol=1\n.end\n");
-    let relaxed = xbar_circuit(&format!("weak\n{body}"));
-    let direct = xbar_circuit(&format!("weak\n.options solver=direct\n{body}"));
+    let (relaxed, direct) = relaxed_and_direct("rows=6 cols=6 model=m g=50u rrow=1 rcol=1");
     let mk = |c: &xbarsim::circuit::Circuit| {
         PulseEngine::new(c, 0, 1e6, 1e6, 1e-3, Scheme::Half, Scheme::Ground, 0.25, 3).unwrap()
     };
@@ -496,9 +502,7 @@ fn weak_ties_fall_back_to_newton() {
 /// must still be Newton's with a sparse factorization.
 #[test]
 fn warm_starts_survive_switching_between_relaxation_and_newton() {
-    let body = format!("{NILI}\n.crossbar xb rows=6 cols=7 model=m g=30u rrow=2 rcol=3\n.end\n");
-    let relaxed = xbar_circuit(&format!("sw\n{body}"));
-    let direct = xbar_circuit(&format!("sw\n.options solver=direct\n{body}"));
+    let (relaxed, direct) = relaxed_and_direct("rows=6 cols=7 model=m g=30u rrow=2 rcol=3");
     let mk = |c: &xbarsim::circuit::Circuit| {
         PulseEngine::new(c, 0, 5.0, 5.0, 1e-3, Scheme::Half, Scheme::Ground, 0.25, 5).unwrap()
     };
