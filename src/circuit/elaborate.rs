@@ -1198,10 +1198,16 @@ impl Elab {
         match &a.value {
             ArgValue::Value(v) => self.value(v),
             other => {
-                self.errors.push(Diagnostic::new(
+                let mut d = Diagnostic::new(
                     other.span(&a.key),
                     format!("'{}' needs a numeric value", a.key.text),
-                ));
+                );
+                // `levels=14u,30u`: the comma ended the value and `30u` reads
+                // as a parameter name of its own.
+                if crate::netlist::units::parse_number(&a.key.text).is_some() {
+                    d = d.with_hint("a list of values goes in quotes, e.g. levels=\"14u,30u,60u\"");
+                }
+                self.errors.push(d);
                 None
             }
         }
