@@ -14,4 +14,5 @@ mod program;
 mod read;
 mod sizing;
 mod solver;
+mod thresholds;
 mod vmm;

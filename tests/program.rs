@@ -12,7 +12,7 @@ const NILI: &str =
 
 /// Nili 2020 pulse model written out independently of the library (default
 /// coefficients of the model card).
-fn nili_dg(g: f64, v: f64, tp: f64) -> f64 {
+pub(crate) fn nili_dg(g: f64, v: f64, tp: f64) -> f64 {
     let (lo, hi) = (3e-6, 100e-6);
     let (c0, c1, c2, c3) = (2e-6, -0.25, (1e-3f64).ln(), 30.0);
     let c1r = 0.25;

@@ -166,6 +166,7 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
                         | Analysis::Sizing(_)
                         | Analysis::Program(_)
                         | Analysis::Pulses(_)
+                        | Analysis::Thresholds(_)
                         | Analysis::Perceptron(_)
                 )
             });
@@ -955,6 +956,115 @@ impl Elab {
         }
     }
 
+    /// `.thresholds XB [g_start=14u] [start_tol=0.1] [g_stop=50u] [change=0.2] [vstart=0.2] [vstep=50m] [vmax=2.5] ...`
+    fn thresholds(&mut self, deck: &Deck, kind: &Name, words: &[Name], args: &[Arg]) {
+        use crate::analysis::program::thresholds::ThresholdSpec;
+        let usage = ".thresholds XB [g_start=14u] [start_tol=0.1] [g_stop=50u] [change=0.2] [vstart=0.2] [vstep=50m] [vmax=2.5] [tp=1m] [scheme=v/2|v/3|float] [read_scheme=ground] [vread=0.25] [seed=1] [rdrive=1] [rsense=1] [disturb=1]";
+        let Some(xbar) = self.crossbar_arg(kind, words, ".thresholds", usage) else {
+            return;
+        };
+        if !self.needs_dynamics(xbar, &words[0], ".thresholds") {
+            return;
+        }
+        let n0 = self.errors.len();
+        let mut spec = ThresholdSpec::new(xbar);
+        let pos = |x: f64| x > 0.0 && x.is_finite();
+        let volts = |x: f64| x > 0.0 && x <= 100.0;
+        let frac = |x: f64| x > 0.0 && x < 1.0;
+        for a in args {
+            let key = a.key.text.as_str();
+            match key {
+                "scheme" => {
+                    if let Some(sc) = self.scheme_arg(deck, a, false) {
+                        spec.scheme = sc;
+                    }
+                }
+                "read_scheme" => {
+                    if let Some(sc) = self.scheme_arg(deck, a, true) {
+                        spec.read_scheme = sc;
+                    }
+                }
+                "seed" => {
+                    if let Some(x) = self.num_arg(
+                        a,
+                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
+                        "a whole number >= 0",
+                    ) {
+                        spec.seed = x as u64
+                    }
+                }
+                "disturb" => {
+                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
+                        spec.disturb = x == 1.0
+                    }
+                }
+                "start_tol" | "change" => {
+                    if let Some(x) = self.num_arg(a, frac, "a fraction in (0, 1)") {
+                        if key == "change" {
+                            spec.change = x
+                        } else {
+                            spec.start_tol = x
+                        }
+                    }
+                }
+                "vstart" | "vstep" | "vmax" | "vread" => {
+                    if let Some(x) = self.num_arg(a, volts, "in (0, 100] V") {
+                        match key {
+                            "vstart" => spec.vstart = x,
+                            "vstep" => spec.vstep = x,
+                            "vmax" => spec.vmax = x,
+                            _ => spec.vread = x,
+                        }
+                    }
+                }
+                "g_start" | "g_stop" | "tp" | "rdrive" | "rsense" => {
+                    if let Some(x) = self.num_arg(a, pos, "> 0") {
+                        match key {
+                            "g_start" => spec.g_start = x,
+                            "g_stop" => spec.g_stop = x,
+                            "tp" => spec.tp = x,
+                            "rdrive" => spec.rdrive = x,
+                            _ => spec.rsense = x,
+                        }
+                    }
+                }
+                other => self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("unexpected .thresholds parameter '{other}'"),
+                    )
+                    .with_hint(usage),
+                ),
+            }
+        }
+        if self.errors.len() > n0 {
+            return;
+        }
+        for (bad, what) in [
+            (
+                spec.g_stop <= spec.g_start,
+                format!(
+                    "g_stop = {} S must exceed g_start = {} S",
+                    spec.g_stop, spec.g_start
+                ),
+            ),
+            (
+                spec.vstart > spec.vmax,
+                format!(
+                    "vstart = {} V must not exceed vmax = {} V",
+                    spec.vstart, spec.vmax
+                ),
+            ),
+        ] {
+            if bad {
+                self.errors
+                    .push(Diagnostic::new(kind.span, what).with_hint(usage));
+                return;
+            }
+        }
+        self.c.analyses.push(Analysis::Thresholds(Box::new(spec)));
+    }
+
     /// `.pulse XB row=<i> col=<j> v=<V> [count=1] [tp=1m] [scheme=v/2] [read=0]`;
     /// the first card of a run of consecutive `.pulse` cards on one crossbar may
     /// also set `seed= rdrive= rsense= vread= read_scheme= disturb=`.
@@ -1118,6 +1228,9 @@ impl Elab {
             Card::Directive { kind, words, args } if kind.text == "pulse" => {
                 e.pulse(deck, kind, words, args)
             }
+            Card::Directive { kind, words, args } if kind.text == "thresholds" => {
+                e.thresholds(deck, kind, words, args)
+            }
             Card::Op(_) if !e.c.analyses.iter().any(|a| matches!(a, Analysis::Op)) => {
                 e.c.analyses.push(Analysis::Op)
             }
@@ -1170,7 +1283,7 @@ impl Elab {
             Card::Directive { kind, .. } => e.errors.push(
                 Diagnostic::new(kind.span, format!("unknown directive '.{}'", kind.text))
                     .with_hint(
-                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .program .pulse .perceptron .end",
+                    "directives: .param .include .model .options .temp .op .dc .crossbar .vmm .read .sizing .program .pulse .thresholds .perceptron .end",
                 ),
             ),
             _ => {}

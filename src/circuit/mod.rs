@@ -180,6 +180,8 @@ pub enum Analysis {
     Program(Box<crate::analysis::program::ProgramSpec>),
     /// A sequence of individual write pulses (consecutive `.pulse` cards).
     Pulses(crate::analysis::program::PulseSeq),
+    /// Switching-threshold statistics of every device (the 64×64 paper's Fig. 2).
+    Thresholds(Box<crate::analysis::program::thresholds::ThresholdSpec>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

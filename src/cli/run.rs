@@ -1,5 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
+use crate::analysis::program::thresholds;
 use crate::analysis::{dc, op, program, read, sizing, vmm, Engine};
 use crate::circuit::{elaborate, Analysis, Circuit};
 use crate::netlist::{load, Deck};
@@ -330,6 +331,77 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                         r.solver.solves,
                         secs,
                         out.join("program.json").display()
+                    );
+                }
+            }
+            Analysis::Thresholds(spec) => {
+                let xname = &c.crossbars[spec.xbar].name;
+                let xb = &c.crossbars[spec.xbar];
+                let n = xb.rows * xb.cols;
+                let bar = indicatif::ProgressBar::new(n as u64);
+                if quiet {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+                }
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "  .thresholds {msg} [{bar:30}] {pos}/{len} devices, {elapsed} elapsed, ~{eta} left",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_message(xname.clone());
+                let plain = bar.is_hidden() && !quiet;
+                let r = thresholds::run(&c, spec, |done, total| {
+                    if done == 1 || done == total || done % 16 == 0 {
+                        bar.set_position(done as u64);
+                    }
+                    if plain && (done * 10 / total) != ((done - 1) * 10 / total) {
+                        eprintln!(
+                            "  .thresholds {xname}: {done}/{total} devices, {:.1} s",
+                            t.elapsed().as_secs_f64()
+                        );
+                    }
+                })
+                .map_err(|e| {
+                    RunError::Analysis(format!(
+                        "error: {}: .thresholds {xname}: {e}\n",
+                        path.display()
+                    ))
+                })?;
+                bar.finish_and_clear();
+                let secs = t.elapsed().as_secs_f64();
+                report::thresholds::write_thresholds(out, xname, spec, &r, secs)
+                    .map_err(|e| io(e, "thresholds.json"))?;
+                if let Some(err) = &r.failure {
+                    return Err(RunError::Analysis(format!(
+                        "error: {}: .thresholds {xname} stopped after {} device(s): {err}\n  (results so far written to {})\n",
+                        path.display(),
+                        r.measured,
+                        out.join("thresholds.json").display()
+                    )));
+                }
+                if !quiet {
+                    let (m, d) = (r.measured_summary(), r.model_summary());
+                    println!(
+                        "  .thresholds {xname}: {} x {}, {}: set {:.3} +- {:.3} V, reset {:.3} +- {:.3} V, correlation {:.2} over {} switchable devices ({} unswitchable); model card's draws for them: set {:.3} +- {:.3} V, reset {:.3} +- {:.3} V; {} pulses, {} reads, {:.3} s -> {}",
+                        r.rows,
+                        r.cols,
+                        spec.scheme.name(),
+                        m.set.mean,
+                        m.set.sd,
+                        m.reset.mean,
+                        m.reset.sd,
+                        m.corr,
+                        m.set.n,
+                        r.unswitchable(),
+                        d.set.mean,
+                        d.set.sd,
+                        d.reset.mean,
+                        d.reset.sd,
+                        r.pulses,
+                        r.reads,
+                        secs,
+                        out.join("thresholds.json").display()
                     );
                 }
             }

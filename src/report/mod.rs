@@ -5,6 +5,7 @@
 pub mod plot;
 pub mod program;
 pub mod spice;
+pub mod thresholds;
 
 use std::io::Write;
 use std::path::Path;

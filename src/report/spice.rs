@@ -257,6 +257,13 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
                     "* .pulse on crossbar '{x}' is not exported: ngspice has no such analysis"
                 )?;
             }
+            Analysis::Thresholds(p) => {
+                let x = &c.crossbars[p.xbar].name;
+                writeln!(
+                    w,
+                    "* .thresholds on crossbar '{x}' is not exported: ngspice has no such analysis"
+                )?;
+            }
             Analysis::Vmm { xbar, .. } => {
                 let x = &c.crossbars[*xbar].name;
                 writeln!(

@@ -39,6 +39,7 @@
 //! neighbours again).
 
 pub mod engine;
+pub mod thresholds;
 
 use crate::analysis::read::Scheme;
 use crate::devices::memristor::dynamics::Kind;
@@ -338,7 +339,22 @@ struct Tuner<'a> {
     log: Vec<LogRow>,
 }
 
-impl Tuner<'_> {
+impl<'a> Tuner<'a> {
+    fn new(eng: &'a mut PulseEngine, s: &'a ProgramSpec) -> Tuner<'a> {
+        let n = eng.rows() * eng.cols();
+        Tuner {
+            eng,
+            s,
+            moved_at: vec![[0.0; 2]; n],
+            ff_offset: vec![[0.0; 2]; n],
+            ff_ratio: vec![1.0; n],
+            ff: None,
+            cycle: 0,
+            stats: CycleStats::default(),
+            log: Vec::new(),
+        }
+    }
+
     /// Inside the tolerance band (verify passes and statistics).
     fn within(&self, k: usize, g: f64) -> bool {
         let t = self.s.target[k];
@@ -543,17 +559,8 @@ pub fn run(
     let stuck: Vec<bool> = eng.devices.iter().map(|d| d.stuck).collect();
     let g_initial: Vec<f64> = (0..n).map(|k| eng.g_read_true(k)).collect();
     let ff = (s.algorithm == Algorithm::FeedForward).then(|| FfTable::build(&eng, s.vmax));
-    let mut t = Tuner {
-        eng: &mut eng,
-        s,
-        moved_at: vec![[0.0; 2]; n],
-        ff_offset: vec![[0.0; 2]; n],
-        ff_ratio: vec![1.0; n],
-        ff,
-        cycle: 0,
-        stats: CycleStats::default(),
-        log: Vec::new(),
-    };
+    let mut t = Tuner::new(&mut eng, s);
+    t.ff = ff;
     let mut cycles = Vec::new();
     let mut ever_disturbed = vec![false; n];
     let mut failed_last = vec![false; n];
