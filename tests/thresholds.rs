@@ -191,3 +191,41 @@ fn an_unquoted_level_list_gets_a_hint() {
         "{e}"
     );
 }
+
+#[test]
+fn the_shipped_card_measures_the_papers_threshold_statistics() {
+    // tio2x_pulse's midpoints are chosen so that the paper's Fig. 2
+    // protocol measures 1.19 ± 0.31 V and −1.39 ± 0.37 V. On a 24×24 array
+    // (576 devices of another draw than the 64×64 one) the measured means
+    // must lie within three standard errors of the paper's, and the
+    // spreads within 15 %. The card's midpoints themselves (1.15 / −1.09 V)
+    // would miss the reset mean by 0.3 V.
+    let lib = manifest().join("models/tio2x_nili2020.lib");
+    let net = format!(
+        "card\n.include {}\n.crossbar xb rows=24 cols=24 model=tio2x_pulse rrow=0.1 rcol=0.1 g=20u\n.end\n",
+        lib.display()
+    );
+    let c = xbar_circuit(&net);
+    let r = thresholds::run(&c, &ThresholdSpec::new(0), |_, _| {}).unwrap();
+    let m = r.measured_summary();
+    let n = m.set.n as f64;
+    assert!(n > 540.0, "{} switchable", m.set.n);
+    for (what, got, want) in [
+        ("set", m.set, (1.19, 0.31)),
+        ("reset", m.reset, (-1.39, 0.37)),
+    ] {
+        assert!(
+            (got.mean - want.0).abs() < 3.0 * want.1 / n.sqrt(),
+            "{what}: mean {} against {}",
+            got.mean,
+            want.0
+        );
+        assert!(
+            (got.sd / want.1 - 1.0).abs() < 0.15,
+            "{what}: sd {} against {}",
+            got.sd,
+            want.1
+        );
+    }
+    assert!(m.corr > 0.4, "{}", m.corr);
+}
