@@ -3,21 +3,22 @@
 # spread of the switching thresholds.
 #
 # Runs netlists/tune_64x64.cir (64x64, V/2, write-verify, three cycles, 0.1
-# ohm segments, the paper's mean thresholds 1.19 V / -1.39 V, correlation 0.6
-# and 1.125 % stuck devices) with the threshold standard deviations scaled
-# by each factor in $SCALES (1 = the paper's 0.31 V / 0.37 V), and writes
-# one CSV row per run: scale, sd_set, sd_reset, then per cycle the mean
-# |error| (%) and the fraction of switchable devices within 5 %, and the
-# distinct devices disturbed. Runs go $JOBS at a time.
+# ohm segments, the tio2x_pulse card of models/tio2x_nili2020.lib: its
+# threshold midpoints, correlation 0.6 and 1.125 % stuck devices) with the
+# card's threshold standard deviations scaled by each factor in $SCALES (1 =
+# the paper's 0.31 V / 0.37 V), and writes one CSV row per run: scale,
+# sd_set, sd_reset, then per cycle the mean |error| (%) and the fraction of
+# switchable devices within 5 %, and the distinct devices disturbed. Runs go
+# $JOBS at a time (on 2 cores, one: each run keeps a helper thread busy).
 #
 # Usage (repository root = this script's parent directory):
 #   studies/threshold_spread.sh > spread.csv
-#   SCALES="1 0.5" JOBS=1 XBARSIM_BIN=target/release/xbarsim studies/threshold_spread.sh
+#   SCALES="1 0.5" JOBS=2 XBARSIM_BIN=target/release/xbarsim studies/threshold_spread.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SCALES=${SCALES:-"1 0.75 0.5 0.25"}
-JOBS=${JOBS:-2}
+JOBS=${JOBS:-1}
 WORK=${WORKDIR:-$(mktemp -d)}
 if [ -z "${XBARSIM_BIN:-}" ]; then
   cargo build --release -q
@@ -32,8 +33,13 @@ run_one() {
   sed -e "s#\.\./models/#$ROOT/models/#" \
       -e "s#data/camera_64x64_target.csv#$ROOT/netlists/data/camera_64x64_target.csv#" \
       -e "s#model=tio2x_pulse#model=spread#" netlists/tune_64x64.cir > "$d/tune.cir"
-  # Same device as tio2x_pulse, spreads scaled.
-  sed -i "/^\.crossbar/i .model spread memristor (level=cubic temp=27 gmin=3u gmax=100u\n+ dyn=nili vset=1.19 vreset=-1.39 vset_sd=$sds vreset_sd=$sdr vcorr=0.6\n+ stuck=0.01125 stuck_state=off)" "$d/tune.cir"
+  # The tio2x_pulse card itself (its lines up to the next comment or blank
+  # line), renamed, with the spreads scaled.
+  awk '/^\.model tio2x_pulse /{on=1} on && (/^\*/ || /^$/){on=0} on' models/tio2x_nili2020.lib |
+    sed -e "s/^\.model tio2x_pulse /.model spread /" \
+        -e "s/vset_sd=[^ )]*/vset_sd=$sds/" -e "s/vreset_sd=[^ )]*/vreset_sd=$sdr/" > "$d/card.lib"
+  grep -q "vset_sd=$sds" "$d/card.lib" && grep -q "vreset_sd=$sdr" "$d/card.lib"
+  sed -i "/^\.crossbar/e cat $d/card.lib" "$d/tune.cir"
   "$XBARSIM_BIN" run -q "$d/tune.cir" -o "$d/out" >/dev/null
   python3 - "$d/out/program.json" "$s" "$sds" "$sdr" > "$d/row.csv" <<'PY'
 import json, sys
