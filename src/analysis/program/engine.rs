@@ -33,7 +33,7 @@
 
 use crate::analysis::drive_port;
 use crate::analysis::read::Scheme;
-use crate::circuit::{Circuit, NodeId};
+use crate::circuit::{Circuit, Crossbar, NodeId};
 use crate::devices::memristor::dynamics::{self, Device, Dynamics, Kind, StuckState};
 use crate::devices::memristor::IvLaw;
 use crate::mna::System;
@@ -77,6 +77,159 @@ pub struct PulseOutcome {
     pub v_half_max: f64,
 }
 
+/// One kind of solve, writes or reads: its Newton solver and warm start,
+/// its line relaxation, and its last two solutions.
+struct Side {
+    solver: SparseSolver,
+    /// Newton's unknowns; they lag behind `v` (line relaxation solved last)
+    /// while `y_stale`, and are brought up to date only when Newton needs them.
+    y: Vec<f64>,
+    y_stale: bool,
+    /// `solver` holds a factorization of this kind's last Jacobian.
+    factored: bool,
+    /// Line relaxation (when the circuit is a bare crossbar with its drivers
+    /// and `.options solver` is left at auto; it keeps the chain
+    /// factorization of its own bias), with the warm start: the last
+    /// solution. While `held`, the relaxation holds that solution by
+    /// position and `v` is stale: relaxation solves from it and leaves its
+    /// solution there, with no node vector loaded or stored; Newton stores
+    /// it first (see [`Side::hold`]).
+    relax: Option<LineRelax>,
+    /// Node voltages of the last solution.
+    v: Vec<f64>,
+    held: bool,
+    /// The solution before the last, in the same order (by node or by
+    /// position), and its key: (cell, amplitude) for writes, (cell, selected
+    /// device's state) for reads. With the last, a secant.
+    prev: Option<(usize, f64)>,
+    v_prev: Vec<f64>,
+}
+
+impl Side {
+    fn new(
+        solver: SparseSolver,
+        relax: Option<LineRelax>,
+        nn: usize,
+        nodes: usize,
+        warm_len: usize,
+    ) -> Side {
+        Side {
+            solver,
+            y: vec![0.0; nn],
+            y_stale: false,
+            factored: false,
+            // Starts from 0 V everywhere, in either order.
+            held: relax.is_some(),
+            relax,
+            v: vec![0.0; nodes],
+            prev: None,
+            v_prev: vec![0.0; warm_len],
+        }
+    }
+
+    /// Keep the last solution in the line relaxation (`true`, loading it
+    /// from the node vector if needed) or in the node vector (`false`,
+    /// storing it there if needed). A move forgets the solution before it
+    /// (no secant across orders).
+    fn hold(&mut self, sys: &System, on: bool) {
+        let Some(lr) = &mut self.relax else { return };
+        if self.held == on {
+            return;
+        }
+        if on {
+            lr.load(sys, &self.v);
+        } else {
+            lr.store(&mut self.v);
+        }
+        self.held = on;
+        self.prev = None;
+    }
+
+    /// Bring Newton's warm start `y` up to the node voltages `v` if line
+    /// relaxation moved those on.
+    fn refresh_y(&mut self, sys: &System) {
+        self.hold(sys, false);
+        if !self.y_stale {
+            return;
+        }
+        self.y_stale = false;
+        let off = sys.offsets();
+        for (node, &u) in sys.map.unk.iter().enumerate() {
+            if u != crate::mna::NONE {
+                self.y[u as usize] = self.v[node] - off[node];
+            }
+        }
+    }
+
+    /// Each device's voltage in the last solution, wherever it is kept;
+    /// `dev_pos` holds the devices' node positions in the relaxation.
+    fn device_voltages(&self, vdev: &mut [f64], dev_pos: &[(u32, u32)], xb: &Crossbar) {
+        match &self.relax {
+            Some(lr) if self.held => {
+                let vp = lr.held();
+                for (vd, &(t, b)) in vdev.iter_mut().zip(dev_pos) {
+                    *vd = vp[t as usize] - vp[b as usize];
+                }
+            }
+            _ => {
+                for (k, vd) in vdev.iter_mut().enumerate() {
+                    *vd = self.v[xb.t[k].idx()] - self.v[xb.b[k].idx()];
+                }
+            }
+        }
+    }
+
+    /// The voltage of `node` in the last solution.
+    fn node_voltage(&self, node: NodeId) -> f64 {
+        match &self.relax {
+            Some(lr) if self.held => lr.held()[lr.position(node)],
+            _ => self.v[node.idx()],
+        }
+    }
+
+    /// Start the next solve from the line voltages that ideal wires and no
+    /// devices would give (with line relaxation only).
+    fn start_from_ties(&mut self, c: &Circuit, sys: &System) {
+        match &mut self.relax {
+            Some(lr) if self.held => lr.start_held_from_ties(c, sys),
+            Some(lr) => lr.start_from_ties(c, sys, &mut self.v),
+            None => {}
+        }
+    }
+
+    /// The last solution as it is kept (by position while held, else by
+    /// node), and the one before it in the same order.
+    fn warm(&mut self) -> (&mut [f64], &mut [f64]) {
+        let cur = match &mut self.relax {
+            Some(lr) if self.held => lr.held_mut(),
+            _ => &mut self.v[..],
+        };
+        let n = cur.len();
+        (cur, &mut self.v_prev[..n])
+    }
+
+    /// The warm start of the next solve on the same cell: the last solution
+    /// x₀ moved along the secant through the one before, x₀ + t·(x₀ − x₁),
+    /// with t the new amplitude's (state's) step over the last one, if
+    /// |t| ≤ [`SECANT_MAX`]; else x₀ scaled by `s`. x₀ becomes the solution
+    /// before.
+    fn extrapolate(&mut self, t: Option<f64>, s: f64) {
+        let (cur, prev) = self.warm();
+        let xs = cur.iter_mut().zip(prev.iter_mut());
+        match t {
+            Some(t) if t.abs() <= SECANT_MAX => xs.for_each(|(x, p)| {
+                let x0 = *x;
+                *x = x0 + t * (x0 - *p);
+                *p = x0;
+            }),
+            _ => xs.for_each(|(x, p)| {
+                *p = *x;
+                *x *= s;
+            }),
+        }
+    }
+}
+
 pub struct PulseEngine {
     pub c: Circuit,
     xbar: usize,
@@ -84,30 +237,9 @@ pub struct PulseEngine {
     cols: usize,
     first: usize,
     sys: System,
-    wsolver: SparseSolver,
-    rsolver: SparseSolver,
-    wy: Vec<f64>,
-    ry: Vec<f64>,
-    /// `wy`/`ry` lag behind `wv`/`rv` (line relaxation solved last); brought
-    /// up to date only when Newton needs them.
-    wy_stale: bool,
-    ry_stale: bool,
-    wfactored: bool,
-    rfactored: bool,
-    /// Line relaxation (when the circuit is a bare crossbar with its drivers
-    /// and `.options solver` is left at auto), one for writes and one for
-    /// reads (each keeps the chain factorization of its own bias), with their
-    /// warm starts: the last write's and the last read's solution. While
-    /// `wheld` (`rheld`), the relaxation holds the last solution by position
-    /// and `wv` (`rv`) is stale: relaxation solves from it and leaves its
-    /// solution there, with no node vector loaded or stored; Newton stores
-    /// it first (see [`PulseEngine::hold`]).
-    wrelax: Option<LineRelax>,
-    rrelax: Option<LineRelax>,
-    wv: Vec<f64>,
-    rv: Vec<f64>,
-    wheld: bool,
-    rheld: bool,
+    /// Writes and reads: each keeps its own solvers and last solutions.
+    w: Side,
+    r: Side,
     /// Each device's top and bottom node positions in the relaxations (the
     /// same in both), for its voltage from the voltages held.
     dev_pos: Vec<(u32, u32)>,
@@ -116,18 +248,12 @@ pub struct PulseEngine {
     row_drv: Vec<Driver>,
     col_drv: Vec<Driver>,
     bias: Bias,
-    /// Last write: (cell, amplitude) for the warm-start scaling.
+    /// Last write: (cell, amplitude) for the warm-start scaling (the one
+    /// before is `w.prev`).
     last_write: Option<(usize, f64)>,
-    /// The write before it on the same cell, (cell, amplitude), whose
-    /// voltages `wv_prev` holds (in the same order as the last solution: by
-    /// node or by position): with the last, a secant in the amplitude.
-    prev_write: Option<(usize, f64)>,
-    wv_prev: Vec<f64>,
-    /// Reads likewise, in the selected device's state: (cell, state) of the
-    /// last solved read and of the one before, whose voltages `rv_prev` holds.
+    /// Last solved read: (cell, selected device's state); the one before is
+    /// `r.prev`.
     last_read_g: Option<(usize, f64)>,
-    prev_read: Option<(usize, f64)>,
-    rv_prev: Vec<f64>,
     /// The warm start of the next solve was solved for this other cell.
     moved_from: Option<usize>,
     pub law: IvLaw,
@@ -306,8 +432,6 @@ impl PulseEngine {
                 _ => SparseSolver::new(&sys.pattern, cc.options.solver)?,
             })
         };
-        let wsolver = mk(&sys)?;
-        let rsolver = mk(&sys)?;
         let nn = sys.n();
         let relax = || {
             if cc.options.solver == crate::solve::SolverChoice::Auto {
@@ -331,33 +455,16 @@ impl PulseEngine {
             rows: xb.rows,
             cols: xb.cols,
             first: xb.first_device,
+            w: Side::new(mk(&sys)?, wrelax, nn, nodes, warm_len),
+            r: Side::new(mk(&sys)?, rrelax, nn, nodes, warm_len),
             sys,
-            wsolver,
-            rsolver,
-            wy: vec![0.0; nn],
-            ry: vec![0.0; nn],
-            wy_stale: false,
-            ry_stale: false,
-            wfactored: false,
-            rfactored: false,
-            // Both start from 0 V everywhere, in either order.
-            wheld: wrelax.is_some(),
-            rheld: rrelax.is_some(),
-            wrelax,
-            rrelax,
-            wv: vec![0.0; nodes],
-            rv: vec![0.0; nodes],
             dev_pos,
             last_read_cell: None,
             row_drv,
             col_drv,
             bias: Bias::None,
             last_write: None,
-            prev_write: None,
-            wv_prev: vec![0.0; warm_len],
             last_read_g: None,
-            prev_read: None,
-            rv_prev: vec![0.0; warm_len],
             moved_from: None,
             law,
             dynamics,
@@ -455,20 +562,16 @@ impl PulseEngine {
         } else {
             self.read_scheme
         };
-        self.wrelax.is_some()
+        self.w.relax.is_some()
             && scheme != Scheme::Float
             && self.stats.relax_fallbacks < MAX_FALLBACKS
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
         if self.relaxing(write) {
-            self.hold(write, true);
-            let lr = if write {
-                self.wrelax.as_mut()
-            } else {
-                self.rrelax.as_mut()
-            }
-            .expect("relaxing() checked");
+            let side = if write { &mut self.w } else { &mut self.r };
+            side.hold(&self.sys, true);
+            let lr = side.relax.as_mut().expect("relaxing() checked");
             // The selected cell's row and column carry most of what changed
             // since the warm start: relax them first.
             // So do the lines of the cell the warm start was solved for.
@@ -482,15 +585,11 @@ impl PulseEngine {
             }
             match lr.solve_held(&self.c, &self.sys, &seeds) {
                 Ok(sweeps) => {
+                    side.y_stale = true;
                     self.stats.solves += 1;
                     self.stats.sweeps += sweeps;
                     if write {
                         self.stats.write_solves += 1;
-                    }
-                    if write {
-                        self.wy_stale = true;
-                    } else {
-                        self.ry_stale = true;
                     }
                     self.device_voltages(write);
                     return Ok(());
@@ -501,27 +600,18 @@ impl PulseEngine {
                     // solution of this kind.
                     self.stats.sweeps += e.sweeps;
                     self.stats.relax_fallbacks += 1;
-                    self.hold(write, false);
-                    let (v, stale) = if write {
-                        (&self.wv, &mut self.wy_stale)
-                    } else {
-                        (&self.rv, &mut self.ry_stale)
-                    };
-                    *stale = v.iter().all(|x| x.is_finite());
+                    side.hold(&self.sys, false);
+                    side.y_stale = side.v.iter().all(|x| x.is_finite());
                 }
             }
         }
-        self.refresh_y(write);
-        let (solver, y, factored) = if write {
-            (&mut self.wsolver, &mut self.wy, &mut self.wfactored)
-        } else {
-            (&mut self.rsolver, &mut self.ry, &mut self.rfactored)
-        };
+        let side = if write { &mut self.w } else { &mut self.r };
+        side.refresh_y(&self.sys);
         let mut nt = Newton::new(&self.c.options, self.sys.n());
-        nt.reuse_first = *factored;
-        let f0 = solver.factorizations;
-        let r = nt.solve(&mut self.sys, solver, &self.c, y);
-        *factored = r.is_ok();
+        nt.reuse_first = side.factored;
+        let f0 = side.solver.factorizations;
+        let r = nt.solve(&mut self.sys, &mut side.solver, &self.c, &mut side.y);
+        side.factored = r.is_ok();
         let st = &mut self.stats;
         st.solves += 1;
         st.iterations += nt.iterations();
@@ -529,170 +619,18 @@ impl PulseEngine {
             st.write_solves += 1;
             st.write_iterations += nt.iterations();
         }
-        st.factorizations += solver.factorizations - f0;
+        st.factorizations += side.solver.factorizations - f0;
         r.map(|_| ())?;
-        self.sys.node_voltages(y);
-        if write {
-            self.wv.copy_from_slice(&self.sys.v);
-        } else {
-            self.rv.copy_from_slice(&self.sys.v);
-        }
+        self.sys.node_voltages(&side.y);
+        side.v.copy_from_slice(&self.sys.v);
         self.device_voltages(write);
         Ok(())
     }
 
-    /// Bring Newton's warm start (`wy` or `ry`) up to the node voltages of
-    /// the same kind (`wv` or `rv`) if line relaxation moved those on.
-    fn refresh_y(&mut self, write: bool) {
-        self.hold(write, false);
-        let (stale, y, v) = if write {
-            (&mut self.wy_stale, &mut self.wy, &self.wv)
-        } else {
-            (&mut self.ry_stale, &mut self.ry, &self.rv)
-        };
-        if !*stale {
-            return;
-        }
-        *stale = false;
-        let off = self.sys.offsets();
-        for (node, &u) in self.sys.map.unk.iter().enumerate() {
-            if u != crate::mna::NONE {
-                y[u as usize] = v[node] - off[node];
-            }
-        }
-    }
-
-    /// [`PulseEngine::vdev`] from the last solution of a write or a read,
-    /// wherever it is kept (see [`PulseEngine::hold`]).
+    /// [`PulseEngine::vdev`] from the last solution of a write or a read.
     fn device_voltages(&mut self, write: bool) {
-        let (held, lr) = if write {
-            (self.wheld, &self.wrelax)
-        } else {
-            (self.rheld, &self.rrelax)
-        };
-        match lr {
-            Some(lr) if held => {
-                let vp = lr.held();
-                for (vd, &(t, b)) in self.vdev.iter_mut().zip(&self.dev_pos) {
-                    *vd = vp[t as usize] - vp[b as usize];
-                }
-            }
-            _ => {
-                let xb = &self.c.crossbars[self.xbar];
-                let v = if write { &self.wv } else { &self.rv };
-                for (k, vd) in self.vdev.iter_mut().enumerate() {
-                    *vd = v[xb.t[k].idx()] - v[xb.b[k].idx()];
-                }
-            }
-        }
-    }
-
-    /// The voltage of `node` in the last solution of a write or a read.
-    fn node_voltage(&self, write: bool, node: NodeId) -> f64 {
-        let (held, lr, v) = if write {
-            (self.wheld, &self.wrelax, &self.wv)
-        } else {
-            (self.rheld, &self.rrelax, &self.rv)
-        };
-        match lr {
-            Some(lr) if held => lr.held()[lr.position(node)],
-            _ => v[node.idx()],
-        }
-    }
-
-    /// Keep the last solution of a write or a read in its line relaxation
-    /// (`true`, loading it from the node vector if needed) or in the node
-    /// vector (`false`, storing it there if needed). A move forgets the
-    /// solution before it (no secant across orders).
-    fn hold(&mut self, write: bool, on: bool) {
-        let (held, lr, v, prev) = if write {
-            (
-                &mut self.wheld,
-                &mut self.wrelax,
-                &mut self.wv,
-                &mut self.prev_write,
-            )
-        } else {
-            (
-                &mut self.rheld,
-                &mut self.rrelax,
-                &mut self.rv,
-                &mut self.prev_read,
-            )
-        };
-        let Some(lr) = lr else { return };
-        if *held == on {
-            return;
-        }
-        if on {
-            lr.load(&self.sys, v);
-        } else {
-            lr.store(v);
-        }
-        *held = on;
-        *prev = None;
-    }
-
-    /// Start the next write (read) from the line voltages that ideal wires
-    /// and no devices would give (with line relaxation only).
-    fn start_from_ties(&mut self, write: bool) {
-        let (held, lr, v) = if write {
-            (self.wheld, &mut self.wrelax, &mut self.wv)
-        } else {
-            (self.rheld, &mut self.rrelax, &mut self.rv)
-        };
-        match lr {
-            Some(lr) if held => lr.start_held_from_ties(&self.c, &self.sys),
-            Some(lr) => lr.start_from_ties(&self.c, &self.sys, v),
-            None => {}
-        }
-    }
-
-    /// The last solution of a write or a read as it is kept (by position
-    /// while held, else by node), and the one before it in the same order.
-    fn warm(&mut self, write: bool) -> (&mut [f64], &mut [f64]) {
-        let (held, lr, v, prev) = if write {
-            (
-                self.wheld,
-                &mut self.wrelax,
-                &mut self.wv,
-                &mut self.wv_prev,
-            )
-        } else {
-            (
-                self.rheld,
-                &mut self.rrelax,
-                &mut self.rv,
-                &mut self.rv_prev,
-            )
-        };
-        let cur = match lr {
-            Some(lr) if held => lr.held_mut(),
-            _ => &mut v[..],
-        };
-        let n = cur.len();
-        (cur, &mut prev[..n])
-    }
-
-    /// The warm start of the next write (read) on the same cell: the last
-    /// solution x₀ moved along the secant through the one before, x₀ +
-    /// t·(x₀ − x₁), with t the new amplitude's (state's) step over the last
-    /// one, if |t| ≤ [`SECANT_MAX`]; else x₀ scaled by `s`. x₀ becomes the
-    /// solution before.
-    fn extrapolate(&mut self, write: bool, t: Option<f64>, s: f64) {
-        let (cur, prev) = self.warm(write);
-        let xs = cur.iter_mut().zip(prev.iter_mut());
-        match t {
-            Some(t) if t.abs() <= SECANT_MAX => xs.for_each(|(x, p)| {
-                let x0 = *x;
-                *x = x0 + t * (x0 - *p);
-                *p = x0;
-            }),
-            _ => xs.for_each(|(x, p)| {
-                *p = *x;
-                *x *= s;
-            }),
-        }
+        let side = if write { &self.w } else { &self.r };
+        side.device_voltages(&mut self.vdev, &self.dev_pos, &self.c.crossbars[self.xbar]);
     }
 
     /// Solve the circuit under the write bias only (no state change): the
@@ -704,22 +642,22 @@ impl PulseEngine {
             match self.last_write {
                 Some((c0, v0)) if c0 == cell && v0 != 0.0 && (v / v0) > 0.0 => {
                     let s = v / v0;
-                    if !self.wy_stale {
-                        self.wy.iter_mut().for_each(|y| *y *= s);
+                    if !self.w.y_stale {
+                        self.w.y.iter_mut().for_each(|y| *y *= s);
                     }
                     // Two solutions of this cell at amplitudes v1, v0 (a
                     // ramp): extrapolate along their secant, which carries
                     // the devices' nonlinearity; else scale by v/v0.
-                    let pair = self.prev_write.filter(|&(c1, v1)| c1 == cell && v1 != v0);
+                    let pair = self.w.prev.filter(|&(c1, v1)| c1 == cell && v1 != v0);
                     let t = pair.map(|(_, v1)| (v - v0) / (v0 - v1));
-                    self.extrapolate(true, t, s);
-                    self.prev_write = Some((cell, v0));
+                    self.w.extrapolate(t, s);
+                    self.w.prev = Some((cell, v0));
                 }
                 // Another cell (or polarity): other devices carry the large
                 // voltages, so the old Jacobian would contract slowly.
                 last => {
-                    self.wfactored = false;
-                    self.prev_write = None;
+                    self.w.factored = false;
+                    self.w.prev = None;
                     match last {
                         // Relaxation: the last write's solution scaled to
                         // this amplitude (the laws are odd, so any sign) is
@@ -727,10 +665,10 @@ impl PulseEngine {
                         // relaxed first.
                         Some((c0, v0)) if v0 != 0.0 && self.relaxing(true) => {
                             let s = v / v0;
-                            self.warm(true).0.iter_mut().for_each(|x| *x *= s);
+                            self.w.warm().0.iter_mut().for_each(|x| *x *= s);
                             self.moved_from = Some(c0);
                         }
-                        _ => self.start_from_ties(true),
+                        _ => self.w.start_from_ties(&self.c, &self.sys),
                     }
                 }
             }
@@ -739,7 +677,7 @@ impl PulseEngine {
         if let Err(e) = self.newton(true) {
             // The iterate is no solution: never scale it as one.
             self.last_write = None;
-            self.prev_write = None;
+            self.w.prev = None;
             return Err(e);
         }
         self.last_write = Some((cell, v));
@@ -820,9 +758,9 @@ impl PulseEngine {
     /// once z = J⁻¹a is known (one solve per cell). Newton then starts from
     /// there, so the result is the same, in fewer iterations.
     fn predict_read(&mut self, cell: usize) {
-        self.refresh_y(false);
+        self.r.refresh_y(&self.sys);
         let Some(rc) = &self.read_cache else { return };
-        if rc.cell != cell || !self.rfactored || self.rsolver.is_iterative() {
+        if rc.cell != cell || !self.r.factored || self.r.solver.is_iterative() {
             return;
         }
         let (g0, v) = (rc.g_sel, rc.vdev[cell]);
@@ -835,7 +773,7 @@ impl PulseEngine {
             self.sys.map.unk[xb.t[cell].idx()],
             self.sys.map.unk[xb.b[cell].idx()],
         );
-        let factor_id = self.rsolver.factorizations;
+        let factor_id = self.r.solver.factorizations;
         if self
             .predictor
             .as_ref()
@@ -848,7 +786,7 @@ impl PulseEngine {
             if ub != crate::mna::NONE {
                 z[ub as usize] -= 1.0;
             }
-            self.rsolver.solve(&mut z);
+            self.r.solver.solve(&mut z);
             let at = |u: u32| {
                 if u == crate::mna::NONE {
                     0.0
@@ -872,7 +810,7 @@ impl PulseEngine {
             return;
         }
         let s = (i1 - i0) / den;
-        for (y, z) in self.ry.iter_mut().zip(&p.z) {
+        for (y, z) in self.r.y.iter_mut().zip(&p.z) {
             *y -= z * s;
         }
     }
@@ -911,24 +849,24 @@ impl PulseEngine {
                 }
                 if self.relaxing(false) {
                     if self.last_read_cell != Some(cell) {
-                        self.prev_read = None;
+                        self.r.prev = None;
                         match (self.last_read_cell, &self.read_cache) {
                             // Another cell at the same read bias: the last
                             // read's solution, the two cells' lines first.
                             (Some(c0), Some(rc)) if rc.vread == vread && rc.scheme == scheme => {
                                 self.moved_from = Some(c0);
                             }
-                            _ => self.start_from_ties(false),
+                            _ => self.r.start_from_ties(&self.c, &self.sys),
                         }
                     } else if let Some((_, gk)) = self.last_read_g.filter(|r| r.0 == cell) {
                         // The selected device moved from g_k (the last read)
                         // to g: extrapolate along the secant of the last two
                         // reads of this cell, in its state.
                         let g = self.g(cell);
-                        let pair = self.prev_read.filter(|&(c1, g1)| c1 == cell && g1 != gk);
+                        let pair = self.r.prev.filter(|&(c1, g1)| c1 == cell && g1 != gk);
                         let t = pair.map(|(_, g1)| (g - gk) / (gk - g1));
-                        self.extrapolate(false, t, 1.0);
-                        self.prev_read = Some((cell, gk));
+                        self.r.extrapolate(t, 1.0);
+                        self.r.prev = Some((cell, gk));
                     }
                 } else {
                     self.predict_read(cell);
@@ -937,7 +875,7 @@ impl PulseEngine {
                 self.newton(false)?;
                 self.last_read_g = Some((cell, self.g(cell)));
                 let d = self.col_drv[cell % self.cols];
-                let i = (self.node_voltage(false, d.port) - self.node_voltage(false, d.at)) * d.g;
+                let i = (self.r.node_voltage(d.port) - self.r.node_voltage(d.at)) * d.g;
                 self.drift = 0.0;
                 let g_sel = self.g(cell);
                 let rc = self.read_cache.get_or_insert_with(|| ReadCache {
