@@ -144,6 +144,26 @@ impl ProgramSpec {
     }
 }
 
+impl ProgramSpec {
+    /// The pulse engine these settings describe: crossbar, periphery, pulse
+    /// width, schemes, read voltage, seed and disturbance.
+    pub fn engine(&self, c: &crate::circuit::Circuit) -> Result<PulseEngine, SolveFailure> {
+        let mut eng = PulseEngine::new(
+            c,
+            self.xbar,
+            self.rdrive,
+            self.rsense,
+            self.tp,
+            self.scheme,
+            self.read_scheme,
+            self.vread,
+            self.seed,
+        )?;
+        eng.disturb = self.disturb;
+        Ok(eng)
+    }
+}
+
 /// Statistics of one cycle, from the verify pass that ends it (every device
 /// read through the circuit).
 #[derive(Clone, Debug, Default)]
@@ -538,18 +558,7 @@ pub fn run(
     s: &ProgramSpec,
     mut progress: impl FnMut(usize, usize, usize),
 ) -> Result<ProgramResult, SolveFailure> {
-    let mut eng = PulseEngine::new(
-        c,
-        s.xbar,
-        s.rdrive,
-        s.rsense,
-        s.tp,
-        s.scheme,
-        s.read_scheme,
-        s.vread,
-        s.seed,
-    )?;
-    eng.disturb = s.disturb;
+    let mut eng = s.engine(c)?;
     if s.algorithm == Algorithm::FeedForward && matches!(eng.dynamics.kind, Kind::Levels(_)) {
         return Err(SolveFailure::Invalid(
             "feed-forward needs a continuous dynamics model (nili or vteam)".into(),

@@ -21,7 +21,7 @@
 //! the tanh voltage factor). The result keeps both, so a model card can be
 //! checked against the statistics a paper reports.
 
-use super::engine::{PulseEngine, SolveStats};
+use super::engine::SolveStats;
 use super::{Algorithm, ProgramSpec, Tuner};
 use crate::analysis::read::Scheme;
 use crate::solve::SolveFailure;
@@ -76,9 +76,10 @@ impl ThresholdSpec {
         }
     }
 
-    /// The write-verify settings of step 1 (tuning to `g_start`).
-    fn preset(&self, n: usize) -> ProgramSpec {
-        let mut p = ProgramSpec::new(self.xbar, vec![self.g_start; n]);
+    /// The write-verify settings of step 1 (tuning to `g_start`); they also
+    /// describe the pulse engine. `target` is left empty.
+    fn preset(&self) -> ProgramSpec {
+        let mut p = ProgramSpec::new(self.xbar, Vec::new());
         p.algorithm = Algorithm::WriteVerify;
         p.scheme = self.scheme;
         p.read_scheme = self.read_scheme;
@@ -278,19 +279,10 @@ pub fn run(
     s: &ThresholdSpec,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ThresholdResult, SolveFailure> {
-    let mut eng = PulseEngine::new(
-        c,
-        s.xbar,
-        s.rdrive,
-        s.rsense,
-        s.tp,
-        s.scheme,
-        s.read_scheme,
-        s.vread,
-        s.seed,
-    )?;
-    eng.disturb = s.disturb;
+    let mut preset = s.preset();
+    let mut eng = preset.engine(c)?;
     let n = eng.rows() * eng.cols();
+    preset.target = vec![s.g_start; n];
     let (rows, cols) = (eng.rows(), eng.cols());
     let mut devices: Vec<DeviceThresholds> = eng
         .devices
@@ -306,7 +298,6 @@ pub fn run(
             g_peak: f64::NAN,
         })
         .collect();
-    let preset = s.preset(n);
     let mut t = Tuner::new(&mut eng, &preset);
     let mut failure = None;
     let mut measured = 0;
