@@ -265,17 +265,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
             Analysis::Program(spec) => {
                 let xname = &c.crossbars[spec.xbar].name;
                 let n = spec.target.len();
-                let bar = indicatif::ProgressBar::new((n * spec.cycles) as u64);
-                if quiet {
-                    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-                }
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "  .program {msg} [{bar:30}] {pos}/{len} devices, {elapsed} elapsed, ~{eta} left",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
+                let bar = device_bar(".program", (n * spec.cycles) as u64, quiet);
                 // Without a terminal the bar is hidden: a line per tenth of a
                 // cycle on stderr instead, so long runs in logs show progress.
                 let plain = bar.is_hidden() && !quiet;
@@ -338,17 +328,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 let xname = &c.crossbars[spec.xbar].name;
                 let xb = &c.crossbars[spec.xbar];
                 let n = xb.rows * xb.cols;
-                let bar = indicatif::ProgressBar::new(n as u64);
-                if quiet {
-                    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-                }
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "  .thresholds {msg} [{bar:30}] {pos}/{len} devices, {elapsed} elapsed, ~{eta} left",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
+                let bar = device_bar(".thresholds", n as u64, quiet);
                 bar.set_message(xname.clone());
                 let plain = bar.is_hidden() && !quiet;
                 let r = thresholds::run(&c, spec, |done, total| {
@@ -486,6 +466,23 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// Progress bar of an analysis that works device by device (`len` steps);
+/// hidden when `quiet` or without a terminal.
+fn device_bar(directive: &str, len: u64, quiet: bool) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "  {directive} {{msg}} [{{bar:30}}] {{pos}}/{{len}} devices, {{elapsed}} elapsed, ~{{eta}} left"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 /// Several netlists: each into its own sub-directory (one netlist: `out` itself).
