@@ -105,11 +105,7 @@ pub fn run_and_write(
     }
     let f = name(".json");
     let json = to_json(c, spec, &r, secs);
-    report::write_atomic(&out.join(&f), |w| {
-        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-        writeln!(w)
-    })
-    .map_err(|e| io(e, &f))?;
+    report::write_json(&out.join(&f), &json).map_err(|e| io(e, &f))?;
     if !quiet {
         println!(
             "  .perceptron {xname}: {} test images of {}; accuracy software {:.2} %, ideal {:.2} %, circuit {:.2} % ({} import {}); {} iteration(s), {:.3} s -> {}",

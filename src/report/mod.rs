@@ -38,6 +38,14 @@ pub fn write_atomic(
     res
 }
 
+/// Pretty-printed JSON with a final newline, written atomically.
+pub fn write_json(path: &Path, json: &serde_json::Value) -> std::io::Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, json).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+}
+
 /// `quantity,value` CSV (op.csv).
 pub fn write_op_csv(path: &Path, names: &[String], values: &[f64]) -> std::io::Result<()> {
     write_atomic(path, |w| {

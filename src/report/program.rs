@@ -1,7 +1,7 @@
 //! Result files of `.program` and `.pulse`: JSON summary, maps, histogram,
 //! per-cycle table, pulse logs, PNGs. Every file is written atomically.
 
-use super::{plot, write_atomic, write_matrix_csv};
+use super::{plot, write_atomic, write_json, write_matrix_csv};
 use crate::analysis::program::{ProgramResult, ProgramSpec, PulseSeqResult};
 use std::path::{Path, PathBuf};
 
@@ -77,10 +77,7 @@ pub fn write_program(
         "failure": r.failure.as_ref().map(|e| e.to_string()),
     });
     let p = out.join("program.json");
-    write_atomic(&p, |w| {
-        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-        writeln!(w)
-    })?;
+    write_json(&p, &json)?;
     files.push(p);
 
     let f = |suffix: &str| out.join(format!("{name}_program_{suffix}"));

@@ -1,7 +1,7 @@
 //! Result files of `.thresholds`: per-device table, JSON summary, threshold
 //! maps and histogram (the 64×64 paper's Fig. 2b–d). Written atomically.
 
-use super::{plot, write_atomic};
+use super::{plot, write_atomic, write_json};
 use crate::analysis::program::thresholds::{Summary, ThresholdResult, ThresholdSpec};
 use std::path::{Path, PathBuf};
 
@@ -76,10 +76,7 @@ pub fn write_thresholds(
         "failure": r.failure.as_ref().map(|e| e.to_string()),
     });
     let p = out.join("thresholds.json");
-    write_atomic(&p, |w| {
-        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-        writeln!(w)
-    })?;
+    write_json(&p, &json)?;
     files.push(p);
 
     let f = |suffix: &str| out.join(format!("{name}_thresholds{suffix}"));
