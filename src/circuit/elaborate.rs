@@ -744,6 +744,22 @@ impl Elab {
         }
     }
 
+    /// A seed: a whole number >= 0 (below 9e15, exact in a double).
+    fn seed_arg(&mut self, a: &Arg) -> Option<u64> {
+        self.num_arg(
+            a,
+            |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
+            "a whole number >= 0",
+        )
+        .map(|x| x as u64)
+    }
+
+    /// A switch: 0 or 1.
+    fn flag_arg(&mut self, a: &Arg) -> Option<bool> {
+        self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1")
+            .map(|x| x == 1.0)
+    }
+
     /// A numeric argument checked by `ok` (`what` says the rule).
     fn num_arg(&mut self, a: &Arg, ok: impl Fn(f64) -> bool, what: &str) -> Option<f64> {
         let x = self.arg_value(a)?;
@@ -795,7 +811,6 @@ impl Elab {
         let pos = |x: f64| x > 0.0 && x.is_finite();
         let nonneg = |x: f64| x >= 0.0 && x.is_finite();
         let whole = |x: f64| x >= 1.0 && x.fract() == 0.0 && x <= 1e9;
-        let flag = |x: f64| x == 0.0 || x == 1.0;
         for a in args {
             let key = a.key.text.as_str();
             match (key, &a.value) {
@@ -877,22 +892,18 @@ impl Elab {
                     }
                 }
                 ("seed", _) => {
-                    if let Some(x) = self.num_arg(
-                        a,
-                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
-                        "a whole number >= 0",
-                    ) {
-                        spec.seed = x as u64
+                    if let Some(x) = self.seed_arg(a) {
+                        spec.seed = x
                     }
                 }
                 ("disturb", _) => {
-                    if let Some(x) = self.num_arg(a, flag, "0 or 1") {
-                        spec.disturb = x == 1.0
+                    if let Some(x) = self.flag_arg(a) {
+                        spec.disturb = x
                     }
                 }
                 ("log", _) => {
-                    if let Some(x) = self.num_arg(a, flag, "0 or 1") {
-                        spec.log = x == 1.0
+                    if let Some(x) = self.flag_arg(a) {
+                        spec.log = x
                     }
                 }
                 (
@@ -985,17 +996,13 @@ impl Elab {
                     }
                 }
                 "seed" => {
-                    if let Some(x) = self.num_arg(
-                        a,
-                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
-                        "a whole number >= 0",
-                    ) {
-                        spec.seed = x as u64
+                    if let Some(x) = self.seed_arg(a) {
+                        spec.seed = x
                     }
                 }
                 "disturb" => {
-                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
-                        spec.disturb = x == 1.0
+                    if let Some(x) = self.flag_arg(a) {
+                        spec.disturb = x
                     }
                 }
                 "start_tol" | "change" => {
@@ -1131,8 +1138,8 @@ impl Elab {
                     }
                 }
                 "read" => {
-                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
-                        step.read = x == 1.0
+                    if let Some(x) = self.flag_arg(a) {
+                        step.read = x
                     }
                 }
                 "scheme" => {
@@ -1148,18 +1155,14 @@ impl Elab {
                 }
                 "seed" => {
                     seq_keys = true;
-                    if let Some(x) = self.num_arg(
-                        a,
-                        |x| x >= 0.0 && x.fract() == 0.0 && x < 9.0e15,
-                        "a whole number >= 0",
-                    ) {
-                        seq.seed = x as u64
+                    if let Some(x) = self.seed_arg(a) {
+                        seq.seed = x
                     }
                 }
                 "disturb" => {
                     seq_keys = true;
-                    if let Some(x) = self.num_arg(a, |x| x == 0.0 || x == 1.0, "0 or 1") {
-                        seq.disturb = x == 1.0
+                    if let Some(x) = self.flag_arg(a) {
+                        seq.disturb = x
                     }
                 }
                 "rdrive" | "rsense" | "vread" => {
