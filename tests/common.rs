@@ -52,6 +52,21 @@ pub fn run_bin(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Write `net` to a fresh directory `tag` and run it there; the run must
+/// succeed. Returns the directory (the outputs) and stdout.
+pub fn run_netlist(tag: &str, net: &str) -> (PathBuf, String) {
+    let dir = tmpdir(tag);
+    std::fs::write(dir.join("net.cir"), net).unwrap();
+    let (code, out, err) = run_bin(&[
+        "run",
+        dir.join("net.cir").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    (dir, out)
+}
+
 /// Read a `quantity,value` CSV.
 pub fn read_qv(path: &Path) -> HashMap<String, f64> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -26,16 +26,7 @@ pub(crate) fn nili_dg(g: f64, v: f64, tp: f64) -> f64 {
 }
 
 fn run_dir(tag: &str, net: &str) -> std::path::PathBuf {
-    let dir = tmpdir(&format!("program-{tag}"));
-    std::fs::write(dir.join("p.cir"), net).unwrap();
-    let (code, _out, err) = run_bin(&[
-        "run",
-        dir.join("p.cir").to_str().unwrap(),
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    dir
+    run_netlist(&format!("program-{tag}"), net).0
 }
 
 #[test]

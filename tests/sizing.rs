@@ -4,15 +4,7 @@
 use crate::common::*;
 
 fn run_sizing(tag: &str, net: &str) -> Vec<(usize, f64, bool)> {
-    let dir = tmpdir(&format!("sizing-{tag}"));
-    std::fs::write(dir.join("s.cir"), net).unwrap();
-    let (code, out, err) = run_bin(&[
-        "run",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let (dir, out) = run_netlist(&format!("sizing-{tag}"), net);
     assert!(out.contains(".sizing xb:"), "{out}");
     assert!(dir.join("sizing.png").exists());
     std::fs::read_to_string(dir.join("sizing.csv"))

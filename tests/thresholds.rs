@@ -124,17 +124,9 @@ fn stuck_devices_are_unswitchable() {
 
 #[test]
 fn thresholds_card_writes_its_files_and_errors_are_located() {
-    let dir = tmpdir("thresholds-files");
     let net = "f\n.model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd=0.2 vreset_sd=0.2 vcorr=0.6 stuck=0.1)\n\
                .crossbar xb rows=4 cols=4 model=m g=20u rrow=1 rcol=1\n.thresholds xb vstep=25m seed=3\n.end\n";
-    std::fs::write(dir.join("t.cir"), net).unwrap();
-    let (code, out, err) = run_bin(&[
-        "run",
-        dir.join("t.cir").to_str().unwrap(),
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let (dir, out) = run_netlist("thresholds-files", net);
     assert!(out.contains(".thresholds xb: 4 x 4"), "{out}");
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("thresholds.json")).unwrap())
