@@ -135,7 +135,7 @@ fn card_errors() {
     let e =
         errors("t\n.model d memristor (level=linear)\n.crossbar xb rows=0 cols=2 model=d g=1u\n");
     assert!(
-        e.contains("inline.cir:3:19: error: 'rows' must be a whole number >= 1"),
+        e.contains("inline.cir:3:19: error: 'rows' must be a whole number 1..4194304"),
         "{e}"
     );
     assert!(!e.contains("needs rows"), "{e}");

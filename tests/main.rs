@@ -4,6 +4,7 @@ mod common;
 mod conservation;
 mod crossbar;
 mod errors;
+mod hostile;
 mod include_param;
 mod lines;
 mod models;

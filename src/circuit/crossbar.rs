@@ -50,7 +50,24 @@ impl Crossbar {
 }
 
 /// Largest array one card may declare (rows·cols).
-pub const MAX_CELLS: usize = 16 << 20;
+pub const MAX_CELLS: usize = 4 << 20;
+
+/// Refuse an `r`×`c` array (with resistive or ideal lines) that exceeds
+/// [`MAX_CELLS`] or, by the estimate of [`super::budget`], the memory limit.
+/// Every card that builds arrays (`.crossbar`, `.sizing`, `.perceptron`
+/// size sweeps) checks each size here before anything is allocated.
+pub fn check_size(r: usize, c: usize, resistive: bool, at: Span) -> Result<(), Diagnostic> {
+    let cells = r.saturating_mul(c);
+    if cells > MAX_CELLS {
+        return Err(Diagnostic::new(
+            at,
+            format!("a {r}x{c} crossbar has {cells} cells, more than the limit of {MAX_CELLS}"),
+        ));
+    }
+    let what = format!("a {r}x{c} crossbar");
+    super::budget::check(&what, super::budget::crossbar_bytes(r, c, resistive))
+        .map_err(|m| Diagnostic::new(at, m).with_hint(super::budget::HINT))
+}
 
 /// The settings of a `.crossbar` card, checked.
 pub struct CrossbarSpec {
@@ -102,7 +119,7 @@ pub fn spec(
                 }
                 Ok(x) => errs.push(Diagnostic::new(
                     span,
-                    format!("'{key}' must be a whole number >= 1, got {x}"),
+                    format!("'{key}' must be a whole number 1..{MAX_CELLS}, got {x}"),
                 )),
                 Err(d) => errs.push(d),
             },
@@ -152,11 +169,8 @@ pub fn spec(
         }
     }
     if let (Some(r), Some(c)) = (rows, cols) {
-        if r * c > MAX_CELLS {
-            errs.push(Diagnostic::new(
-                name_span,
-                format!("{r}x{c} crossbar exceeds {MAX_CELLS} cells"),
-            ));
+        if let Err(d) = check_size(r, c, rrow > 0.0 || rcol > 0.0, name_span) {
+            errs.push(d);
         }
     }
     if !errs.is_empty() {
@@ -197,19 +211,21 @@ pub fn read_rows(
     nonneg: bool,
 ) -> Result<(Vec<f64>, usize), String> {
     let rows = max_rows.unwrap_or(usize::MAX);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (text, _) = crate::netlist::source::read_input(path, false)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .comment(Some(b'#'))
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut out = Vec::with_capacity(max_rows.map_or(0, |r| r.saturating_mul(cols)));
+    let mut out = Vec::with_capacity(max_rows.map_or(0, |r| r.saturating_mul(cols).min(1 << 24)));
     let mut nrec = 0;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        // Located from the record's byte offset in the text (the reader's
+        // line count skips blank lines differently from `str::lines`).
+        let at = record_start(&text, rec.position().map_or(0, |p| p.byte() as usize));
+        let line = text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         if rec.iter().all(|f| f.is_empty()) {
             continue;
         }
@@ -231,19 +247,7 @@ pub fn read_rows(
             match crate::netlist::units::parse_number(f) {
                 Some(v) if (v >= 0.0 || !nonneg) && v.is_finite() => out.push(v),
                 _ => {
-                    // Only on error: the column (1-based, characters) of field k.
-                    let raw = text
-                        .lines()
-                        .nth(line.saturating_sub(1) as usize)
-                        .unwrap_or("");
-                    let mut at = 0usize;
-                    for (m, g) in rec.iter().enumerate().take(k + 1) {
-                        at = raw[at..].find(g).map(|p| at + p).unwrap_or(at);
-                        if m < k {
-                            at += g.len();
-                        }
-                    }
-                    let col = raw[..at.min(raw.len())].chars().count() + 1;
+                    let col = field_column(&text, at, k, f);
                     let what = if nonneg {
                         "is not a conductance (a number >= 0 in S)"
                     } else {
@@ -255,6 +259,47 @@ pub fn read_rows(
         }
     }
     Ok((out, nrec))
+}
+
+/// Byte offset of the first line at or after `from` that holds a record:
+/// the reader's position is where it started looking, before the blank and
+/// `#` comment lines it skipped.
+fn record_start(text: &str, from: usize) -> usize {
+    let mut at = from.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    loop {
+        let end = text[at..].find('\n').map_or(text.len(), |p| at + p);
+        let line = text[at..end].trim();
+        if !(line.is_empty() || line.starts_with('#')) || end == text.len() {
+            return at;
+        }
+        at = end + 1;
+    }
+}
+
+/// 1-based column (in characters) of field `k` (trimmed text `field`) of the
+/// CSV record that starts at byte `at` of `text`. Only for error messages:
+/// never panics, whatever the text.
+fn field_column(text: &str, at: usize, k: usize, field: &str) -> usize {
+    let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |p| at + p);
+    let line = &text[at..line_end];
+    // Start of field k: after the k-th comma, then past leading blanks.
+    let mut start = 0;
+    for _ in 0..k {
+        match line[start..].find(',') {
+            Some(p) => start += p + 1,
+            None => break,
+        }
+    }
+    let lead = line[start..].len() - line[start..].trim_start().len();
+    let mut pos = start + lead;
+    if !line[pos..].starts_with(field) {
+        pos = line.find(field).unwrap_or(pos);
+    }
+    text[line_start..at + pos].chars().count() + 1
 }
 
 /// Generate the crossbar into `c`: nodes (with aliases for ideal lines),

@@ -589,8 +589,29 @@ impl Elab {
                 );
             }
         }
-        if self.errors.len() == n0 {
+        if self.errors.len() == n0 && self.window_ok(xbar, spec.gon, spec.goff, kind.span) {
             self.c.analyses.push(Analysis::Read(spec));
+        }
+    }
+
+    /// A worst-case read needs gon > goff (given, or else the model's
+    /// window): the other way round its "margin" would be a swapped one.
+    fn window_ok(&mut self, xbar: usize, gon: Option<f64>, goff: Option<f64>, at: Span) -> bool {
+        let window = self.c.models[self.c.crossbars[xbar].model as usize].g_window;
+        let on = gon.or(window.map(|w| w.1));
+        let off = goff.or(window.map(|w| w.0));
+        match (on, off) {
+            (Some(on), Some(off)) if on <= off => {
+                self.errors.push(
+                    Diagnostic::new(
+                        at,
+                        format!("gon ({on:.4e} S) must be larger than goff ({off:.4e} S)"),
+                    )
+                    .with_hint("gon is the ON (high) conductance, goff the OFF (low) one"),
+                );
+                false
+            }
+            _ => true,
         }
     }
 
@@ -699,6 +720,16 @@ impl Elab {
             }
         }
         if self.errors.len() == n0 {
+            let xb = &self.c.crossbars[xbar];
+            let resistive = xb.rrow > 0.0 || xb.rcol > 0.0;
+            for &n in &spec.sizes {
+                if let Err(d) = super::crossbar::check_size(n, n, resistive, kind.span) {
+                    self.errors.push(d);
+                    break;
+                }
+            }
+        }
+        if self.errors.len() == n0 && self.window_ok(xbar, spec.gon, spec.goff, kind.span) {
             self.c.analyses.push(Analysis::Sizing(spec));
         }
     }

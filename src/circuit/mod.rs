@@ -2,6 +2,7 @@
 //! resolved, elements in one `Vec` per kind, analyses listed, and the whole
 //! validated (no voltage-source loops, every node with a DC path to ground).
 
+pub mod budget;
 pub mod crossbar;
 pub mod elaborate;
 pub mod nodes;

@@ -3,7 +3,7 @@
 
 use crate::netlist::expr::{apply_func, BinOp, Expr};
 use crate::netlist::{Diagnostic, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
 pub struct Params {
@@ -20,55 +20,92 @@ impl Params {
 
     /// Evaluate a constant expression (no `V(...)`).
     pub fn eval(&mut self, e: &Expr) -> Result<f64, Diagnostic> {
-        let mut visiting = Vec::new();
-        self.eval_in(e, &mut visiting)
+        self.eval_in(e)
     }
 
-    fn lookup(
-        &mut self,
-        name: &str,
-        span: Span,
-        visiting: &mut Vec<String>,
-    ) -> Result<f64, Diagnostic> {
+    /// The value of `name` if it is already known (evaluated, or built in).
+    fn known(&self, name: &str) -> Option<f64> {
         if let Some(v) = self.values.get(name) {
-            return Ok(*v);
+            return Some(*v);
         }
-        if visiting.iter().any(|n| n == name) {
-            let cycle = visiting.join(" -> ");
-            return Err(Diagnostic::new(
-                span,
-                format!("parameter '{name}' is defined in terms of itself ({cycle} -> {name})"),
-            ));
+        match name {
+            "pi" if !self.defs.contains_key(name) => Some(std::f64::consts::PI),
+            _ => None,
         }
-        let Some((expr, _)) = self.defs.get(name).cloned() else {
-            return match name {
-                "pi" => Ok(std::f64::consts::PI),
-                _ => Err(
-                    Diagnostic::new(span, format!("undefined parameter '{name}'"))
-                        .with_hint("define it with .param name=value"),
-                ),
-            };
-        };
-        visiting.push(name.to_string());
-        let v = self.eval_in(&expr, visiting)?;
-        visiting.pop();
-        self.values.insert(name.to_string(), v);
-        Ok(v)
     }
 
-    fn eval_in(&mut self, e: &Expr, visiting: &mut Vec<String>) -> Result<f64, Diagnostic> {
+    /// Evaluate parameter `name` (referenced at `span`) and every parameter
+    /// it depends on, deepest first. The walk keeps its own stack, so a chain
+    /// of ten thousand `.param` definitions costs no call-stack depth; only
+    /// one expression tree at a time is evaluated recursively.
+    fn lookup(&mut self, name: &str, span: Span) -> Result<f64, Diagnostic> {
+        if let Some(v) = self.known(name) {
+            return Ok(v);
+        }
+        if !self.defs.contains_key(name) {
+            return Err(undefined(name, span));
+        }
+        let mut path: Vec<String> = vec![name.to_string()];
+        let mut on_path: HashSet<String> = HashSet::from([name.to_string()]);
+        while let Some(top) = path.last() {
+            let expr = &self.defs[top.as_str()].0;
+            let mut refs = Vec::new();
+            expr.params(&mut refs);
+            let pending = refs
+                .into_iter()
+                .find(|(n, _)| self.known(n).is_none())
+                .map(|(n, s)| (n.to_string(), s));
+            match pending {
+                Some((n, s)) => {
+                    if on_path.contains(&n) {
+                        let from = path.iter().position(|p| *p == n).unwrap_or(0);
+                        let ring = &path[from..];
+                        let cycle = if ring.len() <= 8 {
+                            ring.join(" -> ")
+                        } else {
+                            format!(
+                                "{} -> ... {} more ... -> {}",
+                                ring[..4].join(" -> "),
+                                ring.len() - 7,
+                                ring[ring.len() - 3..].join(" -> ")
+                            )
+                        };
+                        return Err(Diagnostic::new(
+                            s,
+                            format!("parameter '{n}' is defined in terms of itself ({cycle} -> {n})"),
+                        ));
+                    }
+                    if !self.defs.contains_key(&n) {
+                        return Err(undefined(&n, s));
+                    }
+                    on_path.insert(n.clone());
+                    path.push(n);
+                }
+                None => {
+                    let expr = self.defs[top.as_str()].0.clone();
+                    let v = self.eval_in(&expr)?;
+                    let done = path.pop().unwrap_or_default();
+                    on_path.remove(&done);
+                    self.values.insert(done, v);
+                }
+            }
+        }
+        self.known(name).ok_or_else(|| undefined(name, span))
+    }
+
+    fn eval_in(&mut self, e: &Expr) -> Result<f64, Diagnostic> {
         Ok(match e {
             Expr::Num(v) => *v,
-            Expr::Param(n, s) => self.lookup(n, *s, visiting)?,
+            Expr::Param(n, s) => self.lookup(n, *s)?,
             Expr::Volt(_, _, s) => {
                 return Err(Diagnostic::new(
                     *s,
                     "node voltages V(...) are only allowed in B-source expressions",
                 ))
             }
-            Expr::Neg(a) => -self.eval_in(a, visiting)?,
+            Expr::Neg(a) => -self.eval_in(a)?,
             Expr::Bin(op, a, b) => {
-                let (x, y) = (self.eval_in(a, visiting)?, self.eval_in(b, visiting)?);
+                let (x, y) = (self.eval_in(a)?, self.eval_in(b)?);
                 match op {
                     BinOp::Add => x + y,
                     BinOp::Sub => x - y,
@@ -78,9 +115,9 @@ impl Params {
                 }
             }
             Expr::Call(f, args, s) => {
-                let x = self.eval_in(&args[0], visiting)?;
+                let x = self.eval_in(&args[0])?;
                 let y = match args.get(1) {
-                    Some(a) => self.eval_in(a, visiting)?,
+                    Some(a) => self.eval_in(a)?,
                     None => 0.0,
                 };
                 let r = apply_func(*f, x, y);
@@ -114,4 +151,9 @@ impl Params {
             other => other.clone(),
         })
     }
+}
+
+fn undefined(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(span, format!("undefined parameter '{name}'"))
+        .with_hint("define it with .param name=value")
 }

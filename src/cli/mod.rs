@@ -17,6 +17,15 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
+    /// Refuse circuits whose estimated memory exceeds this (e.g. 8G, 512M);
+    /// default 80 % of this machine's memory, or XBARSIM_MAX_MEMORY.
+    #[arg(long, global = true, value_parser = memory_arg)]
+    pub max_memory: Option<u64>,
+}
+
+fn memory_arg(s: &str) -> Result<u64, String> {
+    crate::circuit::budget::parse_bytes(s)
+        .ok_or_else(|| format!("'{s}' is not a size in bytes (e.g. 8G, 512M, 1000000)"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +68,9 @@ pub fn main_exit() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
+    if let Some(b) = cli.max_memory {
+        crate::circuit::budget::set_max_memory(b);
+    }
     let code = match cli.cmd {
         Cmd::Run {
             netlists,

@@ -68,7 +68,13 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         ))
     };
     let t1 = Instant::now();
-    let mut engine = Engine::new(&c).map_err(|e| RunError::Analysis(format!("error: {e}\n")))?;
+    let mut engine = Engine::new(&c).map_err(|e| match e {
+        // Refused by the memory budget: the input is too large for this machine.
+        crate::solve::SolveFailure::Linear(crate::solve::sparse::SolveError::TooLarge(m)) => {
+            RunError::Input(format!("error: {}: {m}\n   = hint: {}\n", path.display(), crate::circuit::budget::HINT))
+        }
+        e => RunError::Analysis(format!("error: {e}\n")),
+    })?;
     let t_setup = t1.elapsed();
     if !quiet {
         println!(

@@ -23,7 +23,6 @@ use nom::{
     character::complete::{char, space0},
     combinator::opt,
     error::{ErrorKind, ParseError},
-    multi::separated_list1,
     sequence::{delimited, preceded},
     IResult, Parser,
 };
@@ -221,6 +220,43 @@ fn number(i: In) -> Res<f64> {
     Ok((rest, v * scale))
 }
 
+/// Deepest nesting the parser accepts: parentheses, braces, function calls,
+/// signs and powers each open a level. Parsing recurses once per level (on
+/// rayon's 2 MiB stacks), so the limit keeps hostile input from overflowing
+/// the stack; real netlists nest a handful of levels.
+pub const MAX_NESTING: usize = 100;
+/// Tallest expression tree accepted (a chain of n binary operators is n
+/// levels tall). Evaluation, folding and dropping walk the tree recursively.
+pub const MAX_HEIGHT: usize = 1000;
+
+/// An expression and the height of its tree.
+type Tall = (Expr, usize);
+
+fn too_deep<T>(i: In) -> Res<T> {
+    fail(
+        i,
+        1,
+        format!("expression nested more than {MAX_NESTING} levels deep"),
+    )
+}
+
+/// Join two operands under a binary operator, refusing trees taller than
+/// [`MAX_HEIGHT`] (the error points at the operator).
+fn join<'a>(at: In<'a>, op: BinOp, (a, ha): Tall, (b, hb): Tall) -> Result<Tall, nom::Err<PErr>> {
+    let h = ha.max(hb) + 1;
+    if h > MAX_HEIGHT {
+        return Err(nom::Err::Failure(PErr {
+            span: span_at(&at, 1),
+            msg: format!(
+                "expression too long: more than {MAX_HEIGHT} operators deep"
+            )
+            .into(),
+            hint: Some("split it over several .param definitions".into()),
+        }));
+    }
+    Ok((Expr::Bin(op, Box::new(a), Box::new(b)), h))
+}
+
 /// vprobe := 'V' '(' node (',' node)? ')'
 fn vprobe(i: In) -> Res<Expr> {
     let start = i;
@@ -245,7 +281,7 @@ fn vprobe(i: In) -> Res<Expr> {
 }
 
 /// call := func '(' expr (',' expr)* ')' ; otherwise a bare identifier is a parameter.
-fn call_or_param(i: In) -> Res<Expr> {
+fn call_or_param(i: In, depth: usize) -> Res<Tall> {
     let start = i;
     let (i, name) = ident(i)?;
     let (after_ws, open) = opt(preceded(space0, char('('))).parse(i)?;
@@ -253,7 +289,7 @@ fn call_or_param(i: In) -> Res<Expr> {
     if open.is_none() {
         return Ok((
             i,
-            Expr::Param(name.fragment().to_ascii_lowercase(), name_span),
+            (Expr::Param(name.fragment().to_ascii_lowercase(), name_span), 1),
         ));
     }
     let Some(f) = Func::from_name(name.fragment()) else {
@@ -263,7 +299,24 @@ fn call_or_param(i: In) -> Res<Expr> {
             hint: Some("functions: exp log log10 sqrt sinh cosh tanh abs min max pow".into()),
         }));
     };
-    let (i, args) = separated_list1(char(','), expr).parse(after_ws)?;
+    if depth >= MAX_NESTING {
+        return too_deep(start);
+    }
+    let mut args = Vec::new();
+    let mut height = 0;
+    let mut i = after_ws;
+    loop {
+        let (j, (a, h)) = expr_at(i, depth + 1)?;
+        args.push(a);
+        height = height.max(h + 1);
+        match char::<In, PErr>(',').parse(j) {
+            Ok((k, _)) => i = k,
+            Err(_) => {
+                i = j;
+                break;
+            }
+        }
+    }
     let (i, _) = ws(char(')'))
         .parse(i)
         .or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' or ',' in function call"))?;
@@ -280,82 +333,95 @@ fn call_or_param(i: In) -> Res<Expr> {
             hint: None,
         }));
     }
-    Ok((i, Expr::Call(f, args, name_span)))
+    Ok((i, (Expr::Call(f, args, name_span), height)))
+}
+
+/// A bracketed sub-expression: '(' expr ')' or '{' expr '}'.
+fn group(i: In, depth: usize, open: char, close: char) -> Res<Tall> {
+    if depth >= MAX_NESTING {
+        return too_deep(i);
+    }
+    let (j, e) = preceded(char(open), |k| expr_at(k, depth + 1)).parse(i)?;
+    let (j, _) = ws(char(close))
+        .parse(j)
+        .or_else(|_: nom::Err<PErr>| fail(j, 1, format!("expected '{close}'")))?;
+    Ok((j, e))
 }
 
 /// atom := number | '(' expr ')' | '{' expr '}' | vprobe | call | ident
-fn atom(i: In) -> Res<Expr> {
+fn atom(i: In, depth: usize) -> Res<Tall> {
     let (i, _) = space0(i)?;
     if let Ok((rest, v)) = number(i) {
-        return Ok((rest, Expr::Num(v)));
+        return Ok((rest, (Expr::Num(v), 1)));
     }
     let c = i.fragment().chars().next();
     match c {
-        Some('(') => {
-            let (j, e) = preceded(char('('), expr).parse(i)?;
-            let (j, _) = ws(char(')'))
-                .parse(j)
-                .or_else(|_: nom::Err<PErr>| fail(j, 1, "expected ')'"))?;
-            Ok((j, e))
-        }
-        Some('{') => {
-            let (j, e) = preceded(char('{'), expr).parse(i)?;
-            let (j, _) = ws(char('}'))
-                .parse(j)
-                .or_else(|_: nom::Err<PErr>| fail(j, 1, "expected '}'"))?;
-            Ok((j, e))
-        }
+        Some('(') => group(i, depth, '(', ')'),
+        Some('{') => group(i, depth, '{', '}'),
         Some('v') | Some('V') => {
             // V( is a probe unless followed by an identifier continuing the name.
             let frag = i.fragment();
             let after = frag[1..].trim_start();
             if after.starts_with('(') {
-                vprobe(i)
+                vprobe(i).map(|(r, e)| (r, (e, 1)))
             } else {
-                call_or_param(i)
+                call_or_param(i, depth)
             }
         }
-        Some(c) if is_ident_start(c) => call_or_param(i),
+        Some(c) if is_ident_start(c) => call_or_param(i, depth),
         None => fail(i, 1, "expected a value, found the end of the expression"),
         Some(c) => fail(i, 1, format!("expected a value, found '{c}'")),
     }
 }
 
 /// power := atom (('^' | '**') unary)?
-fn power(i: In) -> Res<Expr> {
-    let (i, base) = atom(i)?;
-    let (i, op) = opt(ws(alt((tag("**"), tag("^"))))).parse(i)?;
+fn power(i: In, depth: usize) -> Res<Tall> {
+    let (i, base) = atom(i, depth)?;
+    let (j, op) = opt(ws(alt((tag("**"), tag("^"))))).parse(i)?;
     match op {
         None => Ok((i, base)),
         Some(_) => {
-            let (i, exp) = unary(i)?;
-            Ok((i, Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp))))
+            if depth >= MAX_NESTING {
+                return too_deep(i);
+            }
+            let (j2, exp) = unary(j, depth + 1)?;
+            let e = join(i, BinOp::Pow, base, exp)?;
+            Ok((j2, e))
         }
     }
 }
 
 /// unary := ('-' | '+') unary | power
-fn unary(i: In) -> Res<Expr> {
+fn unary(i: In, depth: usize) -> Res<Tall> {
     let (i, _) = space0(i)?;
-    if let Ok((j, _)) = char::<In, PErr>('-').parse(i) {
-        let (j, e) = unary(j)?;
-        return Ok((
-            j,
-            match e {
-                Expr::Num(v) => Expr::Num(-v),
-                e => Expr::Neg(Box::new(e)),
-            },
-        ));
+    let sign = match i.fragment().as_bytes().first() {
+        Some(b'-') => Some(true),
+        Some(b'+') => Some(false),
+        _ => None,
+    };
+    let Some(neg) = sign else {
+        return power(i, depth);
+    };
+    if depth >= MAX_NESTING {
+        return too_deep(i);
     }
-    if let Ok((j, _)) = char::<In, PErr>('+').parse(i) {
-        return unary(j);
+    let (j, _) = take_bytes(i, 1);
+    let (j, (e, h)) = unary(j, depth + 1)?;
+    if !neg {
+        return Ok((j, (e, h)));
     }
-    power(i)
+    Ok((
+        j,
+        match e {
+            Expr::Num(v) => (Expr::Num(-v), h),
+            e => (Expr::Neg(Box::new(e)), h + 1),
+        },
+    ))
 }
 
 /// term := unary (('*' | '/') unary)*
-fn term(i: In) -> Res<Expr> {
-    let (mut i, mut acc) = unary(i)?;
+fn term(i: In, depth: usize) -> Res<Tall> {
+    let (mut i, mut acc) = unary(i, depth)?;
     loop {
         let (j, _) = space0(i)?;
         let frag = j.fragment();
@@ -369,28 +435,44 @@ fn term(i: In) -> Res<Expr> {
             None
         };
         let Some(op) = op else { return Ok((i, acc)) };
-        let (j, _) = nom::bytes::complete::take(1usize).parse(j)?;
-        let (j, rhs) = unary(j)?;
-        acc = Expr::Bin(op, Box::new(acc), Box::new(rhs));
-        i = j;
+        let (k, _) = take_bytes(j, 1);
+        let (k, rhs) = unary(k, depth)?;
+        acc = join(j, op, acc, rhs)?;
+        i = k;
     }
 }
 
 /// expr := term (('+' | '-') term)*
 pub fn expr(i: In) -> Res<Expr> {
-    let (mut i, mut acc) = term(i)?;
+    expr_at(i, 0).map(|(r, (e, _))| (r, e))
+}
+
+fn expr_at(i: In, depth: usize) -> Res<Tall> {
+    let (mut i, mut acc) = term(i, depth)?;
     loop {
         let (j, _) = space0(i)?;
-        let op = match j.fragment().chars().next() {
-            Some('+') => BinOp::Add,
-            Some('-') => BinOp::Sub,
+        let op = match j.fragment().as_bytes().first() {
+            Some(b'+') => BinOp::Add,
+            Some(b'-') => BinOp::Sub,
             _ => return Ok((i, acc)),
         };
-        let (j, _) = nom::bytes::complete::take(1usize).parse(j)?;
-        let (j, rhs) = term(j)?;
-        acc = Expr::Bin(op, Box::new(acc), Box::new(rhs));
-        i = j;
+        let (k, _) = take_bytes(j, 1);
+        let (k, rhs) = term(k, depth)?;
+        acc = join(j, op, acc, rhs)?;
+        i = k;
     }
+}
+
+/// Split `i` after its first `n` **bytes**: `(rest, taken)`. (nom's `take`
+/// counts characters; every length computed in this parser is in bytes, so
+/// this is the only way it advances.) `n` is clamped to a char boundary.
+pub fn take_bytes(i: In, n: usize) -> (In, In) {
+    let s = *i.fragment();
+    let mut n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n += 1;
+    }
+    nom::Input::take_split(&i, n)
 }
 
 /// Parse all of `text` as one expression (optionally wrapped in braces).

@@ -2,6 +2,13 @@
 //! relative to the including file), spliced in place. Include cycles and
 //! unreadable files are errors located at the `.include` card. Other cards
 //! are only located here; elaboration parses them.
+//!
+//! Limits, so that hostile input ends in an error instead of exhausting the
+//! machine: every file at most [`MAX_FILE_BYTES`](super::source::MAX_FILE_BYTES),
+//! at most [`MAX_INCLUDES`] included files in all (a file that includes
+//! another twice, which includes another twice, … would otherwise load
+//! 2^depth files), nested at most [`MAX_INCLUDE_DEPTH`] deep, and at most
+//! [`MAX_TOTAL_BYTES`] read in all.
 
 use super::ast::Deck;
 use super::expr::Ctx;
@@ -14,20 +21,43 @@ fn is_include(text: &str) -> bool {
     let w = text.split(|c: char| c.is_whitespace()).next().unwrap_or("");
     w.eq_ignore_ascii_case(".include") || w.eq_ignore_ascii_case(".inc")
 }
-use super::source::{FileId, Span};
+use super::source::{read_input, FileId, Span};
+
+/// Most files one netlist may include, counting repeats.
+pub const MAX_INCLUDES: usize = 1000;
+/// Deepest chain of `.include`s.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Most bytes read for one netlist, all its includes together: 2 GiB.
+pub const MAX_TOTAL_BYTES: usize = 2 << 30;
 use super::{Diagnostic, Diagnostics};
 use std::path::{Path, PathBuf};
 
 /// Load and parse `path` and everything it includes. On error the returned
 /// deck still holds the sources, so the diagnostics can be rendered.
 pub fn load(path: &Path) -> Result<Deck, (Box<Deck>, Diagnostics)> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_text(path, text),
-        Err(e) => Err((
-            Box::default(),
-            Diagnostic::unlocated(format!("cannot read {}: {e}", path.display())).into(),
-        )),
+    match read_input(path, true) {
+        Ok((text, lossy)) => {
+            let r = load_text(path, text);
+            match (r, lossy) {
+                (Ok(mut deck), Some(line)) => {
+                    deck.warnings.push(not_utf8(&deck, FileId(0), line));
+                    Ok(deck)
+                }
+                (r, _) => r,
+            }
+        }
+        Err(e) => Err((Box::default(), Diagnostic::unlocated(e).into())),
     }
+}
+
+fn not_utf8(deck: &Deck, id: FileId, line: usize) -> Diagnostic {
+    let f = deck.sources.get(id);
+    let start = f.line_start(line);
+    Diagnostic::new(
+        Span::new(id, start, start + 1),
+        "this file is not UTF-8 text: bytes that are not were replaced by U+FFFD",
+    )
+    .warning()
 }
 
 /// Parse netlist text as if read from `path` (includes resolve relative to it).
@@ -35,13 +65,23 @@ pub fn load_text(path: &Path, text: String) -> Result<Deck, (Box<Deck>, Diagnost
     let mut deck = Deck::default();
     let id = deck.sources.add(path.to_path_buf(), text);
     let mut errors = Vec::new();
-    let mut stack = vec![canonical(path)];
-    parse_file(&mut deck, id, true, &mut stack, &mut errors);
+    let mut walk = Walk {
+        stack: vec![canonical(path)],
+        bytes: deck.sources.text(id).len(),
+    };
+    parse_file(&mut deck, id, true, &mut walk, &mut errors);
     if errors.is_empty() {
         Ok(deck)
     } else {
         Err((Box::new(deck), Diagnostics(errors)))
     }
+}
+
+/// Where the include walk is: the chain of files being read (for cycles and
+/// depth) and the bytes read so far.
+struct Walk {
+    stack: Vec<PathBuf>,
+    bytes: usize,
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -52,7 +92,7 @@ fn parse_file(
     deck: &mut Deck,
     id: FileId,
     top: bool,
-    stack: &mut Vec<PathBuf>,
+    walk: &mut Walk,
     errors: &mut Vec<Diagnostic>,
 ) {
     // The text is moved out while its cards borrow it (includes add files to
@@ -74,7 +114,7 @@ fn parse_file(
                 base: rc.start,
             },
         ) {
-            Ok(Parsed::Include(p, span)) => include(deck, id, &p, span, stack, errors),
+            Ok(Parsed::Include(p, span)) => include(deck, id, &p, span, walk, errors),
             Ok(_) => {}
             Err(e) => errors.push(e.into()),
         }
@@ -87,7 +127,7 @@ fn include(
     from: FileId,
     p: &str,
     span: Span,
-    stack: &mut Vec<PathBuf>,
+    walk: &mut Walk,
     errors: &mut Vec<Diagnostic>,
 ) {
     let base = deck
@@ -98,7 +138,7 @@ fn include(
         .unwrap_or_default();
     let path = base.join(p);
     let canon = canonical(&path);
-    if stack.contains(&canon) {
+    if walk.stack.contains(&canon) {
         errors.push(
             Diagnostic::new(
                 span,
@@ -108,18 +148,47 @@ fn include(
         );
         return;
     }
-    let text = match std::fs::read_to_string(&path) {
+    if walk.stack.len() > MAX_INCLUDE_DEPTH {
+        errors.push(Diagnostic::new(
+            span,
+            format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"),
+        ));
+        return;
+    }
+    if deck.sources.len() > MAX_INCLUDES {
+        errors.push(
+            Diagnostic::new(
+                span,
+                format!("more than {MAX_INCLUDES} included files in one netlist"),
+            )
+            .with_hint("a file included many times over (an include fan-out) repeats its cards each time; include it once"),
+        );
+        return;
+    }
+    let (text, lossy) = match read_input(&path, false) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(Diagnostic::new(
-                span,
-                format!("cannot read include file '{}': {e}", path.display()),
-            ));
+            errors.push(Diagnostic::new(span, format!("include: {e}")));
             return;
         }
     };
+    walk.bytes += text.len();
+    if walk.bytes > MAX_TOTAL_BYTES {
+        errors.push(Diagnostic::new(
+            span,
+            format!(
+                "the netlist and its includes exceed {} MiB in all",
+                MAX_TOTAL_BYTES >> 20
+            ),
+        ));
+        return;
+    }
     let id = deck.sources.add(path, text);
-    stack.push(canon);
-    parse_file(deck, id, false, stack, errors);
-    stack.pop();
+    if let Some(line) = lossy {
+        let w = not_utf8(deck, id, line);
+        deck.warnings.push(w);
+    }
+    walk.stack.push(canon);
+    parse_file(deck, id, false, walk, errors);
+    walk.stack.pop();
 }

@@ -18,9 +18,8 @@
 //! `rval` and `2*rval` all work.
 
 use super::ast::{Arg, ArgValue, Card, Name, Value};
-use super::expr::{self, fail, span_at, span_between, Ctx, In, PErr, Res};
+use super::expr::{self, fail, span_at, span_between, take_bytes, Ctx, In, PErr, Res};
 use super::source::Span;
-use nom::Parser;
 
 /// What one card turned into. (Short-lived, one at a time: not boxed.)
 #[derive(Debug)]
@@ -51,10 +50,7 @@ fn skip_ws(i: In, parens_as_space: bool) -> In {
                 || (parens_as_space && (c == b'(' || c == b')'))
         })
         .count();
-    nom::bytes::complete::take::<usize, In, PErr>(n)
-        .parse(i)
-        .map(|(r, _)| r)
-        .unwrap_or(i)
+    take_bytes(i, n).0
 }
 
 /// Length of a balanced `open…close` group at the start of `s` (quotes respected).
@@ -130,7 +126,7 @@ fn value_token(i: In, parens_as_space: bool) -> Res<In> {
         let c = s.chars().next().unwrap_or(' ');
         return fail(i, 1, format!("unexpected '{c}'"));
     }
-    nom::bytes::complete::take(n).parse(i)
+    Ok(take_bytes(i, n))
 }
 
 /// All fields of `i`.
@@ -145,9 +141,7 @@ fn fields(mut i: In, parens_as_space: bool) -> Result<Vec<Field>, PErr> {
         let (rest, tok) = value_token(i, parens_as_space).map_err(unwrap_err)?;
         let after = skip_ws(rest, false);
         if after.fragment().starts_with('=') {
-            let (after_eq, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
-                .parse(after)
-                .map_err(unwrap_err)?;
+            let (after_eq, _) = take_bytes(after, 1);
             let v_start = skip_ws(after_eq, false);
             if v_start.fragment().is_empty() {
                 return Err(PErr {
@@ -267,9 +261,7 @@ fn expect_positional<'a>(
         }),
         None => {
             let end = card.fragment().trim_end().len();
-            let (e, _) = nom::bytes::complete::take::<usize, In, PErr>(end)
-                .parse(*card)
-                .map_err(unwrap_err)?;
+            let (e, _) = take_bytes(*card, end);
             Err(PErr {
                 span: span_at(&e, 1),
                 msg: format!("expected {what}").into(),
@@ -374,9 +366,7 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
                 hint: None,
             });
         }
-        let (r, w) = nom::bytes::complete::take::<usize, In, PErr>(n)
-            .parse(i)
-            .map_err(unwrap_err)?;
+        let (r, w) = take_bytes(i, n);
         words.push(w);
         i = r;
     }
@@ -400,9 +390,7 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
             })
         }
     }
-    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
-        .parse(i)
-        .map_err(unwrap_err)?;
+    let (r, _) = take_bytes(i, 1);
     let r = skip_ws(r, false);
     if !r.fragment().starts_with('=') {
         return Err(PErr {
@@ -411,9 +399,7 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
             hint: None,
         });
     }
-    let (r, _) = nom::bytes::complete::take::<usize, In, PErr>(1usize)
-        .parse(r)
-        .map_err(unwrap_err)?;
+    let (r, _) = take_bytes(r, 1);
     let body = skip_ws(r, false);
     if body.fragment().trim().is_empty() {
         return Err(PErr {

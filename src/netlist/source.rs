@@ -67,6 +67,14 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// Byte offset where 1-based line `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// The text of 1-based line `line`, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
@@ -107,5 +115,49 @@ impl Sources {
     }
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+/// Largest file read as input (netlist, include, CSV): 1 GiB. A 1024×1024
+/// crossbar written element by element is 170 MB; anything near this limit
+/// would not fit the memory budget once elaborated anyway.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Read an input file as text, refusing more than [`MAX_FILE_BYTES`]
+/// (`/dev/zero` must not fill the memory) and, unless `special_ok`, anything
+/// but a regular file (a FIFO or a device would block or never end).
+/// Bytes that are not UTF-8 (a Latin-1 comment, say) become U+FFFD; the
+/// second value is then the 1-based line of the first one, for a warning.
+/// Errors are messages naming the file.
+pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize>), String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("cannot read {shown}: it is a directory"));
+    }
+    if !special_ok && !meta.is_file() {
+        return Err(format!(
+            "cannot read {shown}: not a regular file (a device, FIFO or socket)"
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{shown} is larger than the input limit of {} MiB",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(line)))
+        }
     }
 }

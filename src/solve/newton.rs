@@ -192,6 +192,7 @@ impl<'a> Newton<'a> {
                 match solver.factor(&sys.vals) {
                     Ok(()) => {}
                     Err(SolveError::Faer(_)) | Err(SolveError::Singular(_)) => return Ok(false),
+                    Err(e @ SolveError::TooLarge(_)) => return Err(e.into()),
                 }
                 chord_steps = 0;
             } else {

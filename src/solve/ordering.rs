@@ -18,10 +18,14 @@
 pub fn crossbar_nd(n: usize, crosspoints: &[(usize, usize, &[u32], &[u32])]) -> Vec<usize> {
     let mut placed = vec![false; n];
     let mut grid_order: Vec<usize> = Vec::new();
-    for &(rows, cols, t, b) in crosspoints {
+    // Walked backwards, so an unknown shared by many crosspoints (an ideal
+    // line is one node) takes the place of its last appearance: eliminated
+    // after its neighbours, like any hub, instead of first, which would fill
+    // a dense block between all of them.
+    for &(rows, cols, t, b) in crosspoints.iter().rev() {
         let mut items = Vec::with_capacity(2 * rows * cols);
         split(0, rows, 0, cols, &mut items);
-        for &(i, j, top) in &items {
+        for &(i, j, top) in items.iter().rev() {
             let u = if top {
                 t[i * cols + j]
             } else {
@@ -33,6 +37,7 @@ pub fn crossbar_nd(n: usize, crosspoints: &[(usize, usize, &[u32], &[u32])]) -> 
             }
         }
     }
+    grid_order.reverse();
     let mut fwd: Vec<usize> = (0..n).filter(|&u| !placed[u]).collect();
     fwd.extend(grid_order);
     fwd

@@ -25,6 +25,9 @@ pub enum SolveError {
     Singular(usize),
     #[error("sparse factorization failed: {0}")]
     Faer(String),
+    /// The factor would not fit the memory budget (see `circuit::budget`).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 struct Lu {
@@ -170,6 +173,15 @@ impl SparseSolver {
                 Default::default(),
             )
             .map_err(faer_err)?;
+            let what = format!(
+                "the sparse Cholesky factor of {n} unknowns (nnz(L) = {})",
+                sym.len_val()
+            );
+            crate::circuit::budget::check(
+                &what,
+                crate::circuit::budget::factor_bytes(sym.len_val()),
+            )
+            .map_err(SolveError::TooLarge)?;
             let req = StackReq::any_of(&[
                 sym.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
                 sym.solve_in_place_scratch::<f64>(1, par),

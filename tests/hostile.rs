@@ -1,0 +1,288 @@
+//! Hostile input: every test is named after a bug that an adversarial user
+//! found (a panic, an abort, a hang, or a wrong number with exit 0) and
+//! fails on the code before its fix.
+
+use crate::common::{circuit, errors, manifest, op_map, read_qv, run_bin, tmpdir};
+use std::path::Path;
+
+/// Run the binary on `net` written into a fresh directory `tag` (plus extra
+/// files), outputs to `tag/out`; returns (exit code, stdout, stderr, dir).
+fn run_in(
+    tag: &str,
+    net: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+) -> (i32, String, String, std::path::PathBuf) {
+    let dir = tmpdir(tag);
+    for (name, text) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(dir.join("net.cir"), net).unwrap();
+    let net_path = dir.join("net.cir");
+    let out = dir.join("out");
+    let mut args = vec!["run", net_path.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (code, o, e) = run_bin(&args);
+    (code, o, e, dir)
+}
+
+/// The binary must have exited on its own with `want` (not a signal), and
+/// said nothing about a panic.
+fn exited(code: i32, err: &str, want: i32) {
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, want, "{err}");
+}
+
+// ---------------------------------------------------------------- CSV files
+
+#[test]
+fn csv_bad_value_after_blank_lines_is_located_not_a_panic() {
+    // Before: the error path sliced the wrong line and panicked.
+    let net = "t\n.model d memristor (level=linear)\n.crossbar xb rows=2 cols=2 model=d g=file(\"g.csv\")\nV1 xb.w0 0 1\nV2 xb.s0 0 0\n.op\n";
+    for (csv, want) in [
+        ("1u,2u\n\n\n3u,bad\n", "g.csv:4:4: 'bad'"),
+        ("1u,2u\r\n\r\n\r\n3u, bad\r\n", "g.csv:4:5: 'bad'"),
+        ("1u,2u\n# note\n\n  é,2u\n", "g.csv:4:3: 'é'"),
+    ] {
+        let (code, _, err, _) = run_in("hostile-csv-blank", net, &[("g.csv", csv)], &[]);
+        exited(code, &err, 2);
+        assert!(err.contains(want), "{csv:?}: {err}");
+    }
+    // The same reader serves .vmm inputs.
+    let vmm = "t\n.model d memristor (level=linear)\n.crossbar xb rows=2 cols=2 model=d g=10u\n.vmm xb inputs=file(\"v.csv\")\n";
+    let (code, _, err, _) = run_in("hostile-csv-vmm", vmm, &[("v.csv", "0.1,0.2\n\n\n0.3,x\n")], &[]);
+    exited(code, &err, 2);
+    assert!(err.contains("v.csv:4:5: 'x' is not a number"), "{err}");
+}
+
+// ------------------------------------------------------ recursion and depth
+
+/// Netlist text whose `.param a=` holds `body`, read by a source.
+fn param_net(body: &str) -> String {
+    format!("t\n.param a={{{body}}}\nV1 x 0 {{a}}\nR1 x 0 1\n.op\n")
+}
+
+#[test]
+fn deeply_nested_parentheses_are_a_located_error_not_a_stack_overflow() {
+    let body = format!("{}1{}", "(".repeat(600), ")".repeat(600));
+    let e = errors(&param_net(&body));
+    assert!(e.contains("inline.cir:2:"), "{e}");
+    assert!(e.contains("nested more than 100 levels"), "{e}");
+}
+
+#[test]
+fn long_operator_chain_is_a_located_error_not_a_stack_overflow() {
+    let body = vec!["1"; 13_000].join("+");
+    let e = errors(&param_net(&body));
+    assert!(e.contains("inline.cir:2:"), "{e}");
+    assert!(e.contains("more than 1000 operators deep"), "{e}");
+    // A chain within the limit still evaluates, left to right.
+    let body = vec!["1"; 900].join("+");
+    assert_eq!(op_map(&param_net(&body))["v(x)"], 900.0);
+}
+
+#[test]
+fn deep_unary_minus_abs_power_and_braces_are_located_errors() {
+    for body in [
+        format!("{}1", "- ".repeat(5000)),
+        format!("{}1{}", "abs(".repeat(1000), ")".repeat(1000)),
+        vec!["2"; 3000].join("^"),
+        format!("{}1{}", "{".repeat(1000), "}".repeat(1000)),
+    ] {
+        let e = errors(&param_net(&body));
+        assert!(e.contains("inline.cir:2:"), "{e}");
+        assert!(e.contains("nested more than"), "{e}");
+    }
+}
+
+#[test]
+fn deep_bsource_expression_is_a_located_error() {
+    let net = format!(
+        "t\nV1 a 0 1\nR1 a b 1k\nB1 b 0 I={}V(b){}\n.op\n",
+        "(".repeat(2000),
+        ")".repeat(2000)
+    );
+    let e = errors(&net);
+    assert!(e.contains("inline.cir:4:"), "{e}");
+}
+
+#[test]
+fn ten_thousand_param_chain_evaluates_without_recursion() {
+    let mut net = String::from("t\n.param p0=1\n");
+    for k in 1..=10_000 {
+        net += &format!(".param p{k}={{p{}+1}}\n", k - 1);
+    }
+    net += "V1 x 0 {p10000}\nR1 x 0 1\n.op\n";
+    assert_eq!(op_map(&net)["v(x)"], 10_001.0);
+    // A cycle deep in a long chain is still found, and located.
+    let mut net = String::from("t\n.param p0={p3000}\n");
+    for k in 1..=3000 {
+        net += &format!(".param p{k}={{p{}+1}}\n", k - 1);
+    }
+    net += "V1 x 0 {p5}\nR1 x 0 1\n.op\n";
+    let e = errors(&net);
+    assert!(e.len() < 2000, "{}", &e[..2000]);
+    assert!(e.contains("is defined in terms of itself"), "{e}");
+    assert!(e.contains("... 2994 more ..."), "{e}");
+    assert!(e.contains("inline.cir:"), "{e}");
+}
+
+// --------------------------------------------------------- non-ASCII names
+
+#[test]
+fn non_ascii_node_names_keep_the_circuit_whole() {
+    // Before: a byte count went where nom counts characters, so `é` became
+    // the node "é " (and with a tab after it another one): the circuit split
+    // and i(v1) came out ~0 with exit 0.
+    for sep in [" ", "\t", "  \t "] {
+        for name in ["é", "节点", "ü_1", "ω"] {
+            let net = format!("t\nV1 a 0 1\nR1 a {name}{sep}1k\nR2 {name}{sep}0 1k\n.op\n");
+            let m = op_map(&net);
+            assert_eq!(m.len(), 3, "{net}: {m:?}");
+            assert!((m["i(v1)"] + 0.5e-3).abs() < 1e-15, "{net}: {m:?}");
+            assert!((m[&format!("v({name})")] - 0.5).abs() < 1e-12, "{net}: {m:?}");
+        }
+    }
+    // Errors after a non-ASCII name point at the right character.
+    let e = errors("t\nR1 é ü -5\n");
+    assert!(e.contains("inline.cir:2:8:"), "{e}");
+}
+
+#[test]
+fn non_ascii_include_and_csv_paths_work() {
+    let net = "t\n.include \"modèles/mémoire.lib\"\n.crossbar xb rows=2 cols=2 model=d g=file(\"données/états.csv\")\nV1 xb.w0 0 1\nV2 xb.w1 0 1\nR1 xb.s0 0 1k\nR2 xb.s1 0 1k\n.op\n";
+    let (code, _, err, dir) = run_in(
+        "hostile-nonascii-paths",
+        net,
+        &[
+            ("modèles/mémoire.lib", ".model d memristor (level=linear)\n"),
+            ("données/états.csv", "10u,20u\n30u,40u\n"),
+        ],
+        &[],
+    );
+    exited(code, &err, 0);
+    let m = read_qv(&dir.join("out/op.csv"));
+    assert!(m["i(v1)"] < 0.0 && m["i(v1)"].is_finite(), "{m:?}");
+}
+
+// ------------------------------------------------------ resources and files
+
+#[test]
+fn huge_crossbars_are_refused_before_allocating() {
+    // Before: 4096x4096 and 1x16M cards aborted on allocation after ~20 s.
+    for (card, want) in [
+        (
+            "rows=4096 cols=4096 rrow=1 rcol=1",
+            "a 4096x4096 crossbar has 16777216 cells, more than the limit",
+        ),
+        ("rows=1 cols=16777216", "'cols' must be a whole number 1..4194304"),
+    ] {
+        let net = format!("t\n.model d memristor (level=linear)\n.crossbar xb {card} model=d g=1u\nV1 xb.w0 0 1\n.op\n");
+        let (code, _, err, _) = run_in("hostile-huge-card", &net, &[], &[]);
+        exited(code, &err, 2);
+        assert!(err.contains("net.cir:3:"), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    // Within the cell limit, the memory estimate decides, naming both sizes.
+    let net = "t\n.model d memristor (level=linear)\n.crossbar xb rows=1024 cols=1024 model=d rrow=1 rcol=1 g=1u\n.op\n";
+    let (code, _, err, _) = run_in("hostile-budget", net, &[], &["--max-memory", "256M"]);
+    exited(code, &err, 2);
+    assert!(
+        err.contains("a 1024x1024 crossbar needs about 1.9 GB of memory, more than the limit of 256.0 MB"),
+        "{err}"
+    );
+    assert!(err.contains("--max-memory"), "{err}");
+}
+
+#[test]
+fn sizing_of_4096_is_refused_up_front() {
+    let net = "t\n.model d memristor (level=linear)\n.crossbar xb rows=8 cols=8 model=d rrow=1 rcol=1 g=10u\n.sizing xb sizes=8,4096 metric=vmm limit=5\n";
+    let (code, _, err, _) = run_in("hostile-sizing", net, &[], &[]);
+    exited(code, &err, 2);
+    assert!(err.contains("net.cir:4:1: error: a 4096x4096 crossbar"), "{err}");
+}
+
+#[test]
+fn sparse_factor_over_the_memory_limit_is_refused() {
+    // A flat 60x60 resistor grid: no card to estimate from, so the check
+    // comes after the symbolic factorization has counted nnz(L).
+    let n = 60;
+    let mut net = String::from("grid\nV1 n0_0 0 1\n");
+    for i in 0..n {
+        for j in 0..n {
+            if j + 1 < n {
+                net += &format!("Rh{i}_{j} n{i}_{j} n{i}_{} 1\n", j + 1);
+            }
+            if i + 1 < n {
+                net += &format!("Rv{i}_{j} n{i}_{j} n{}_{j} 1\n", i + 1);
+            }
+        }
+    }
+    net += &format!("Rl n{0}_{0} 0 1\n.op\n", n - 1);
+    let (code, _, err, _) = run_in("hostile-factor", &net, &[], &["--max-memory", "64K"]);
+    exited(code, &err, 2);
+    assert!(err.contains("the sparse Cholesky factor of 3599 unknowns"), "{err}");
+    assert!(err.contains("more than the limit of 64.0 KB"), "{err}");
+}
+
+#[test]
+fn ideal_line_array_of_one_row_does_not_fill_densely() {
+    // Before: the geometric ordering eliminated the one row node first, and
+    // a 1x65536 array with ideal lines filled a dense 65536² block (21 GB).
+    let m = 65_536;
+    let net = format!(
+        "t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols={m} model=d g=10u\nV1 xb.w0 0 1\n"
+    );
+    let mut net = net;
+    for j in 0..m {
+        net += &format!("R{j} xb.s{j} 0 1k\n");
+    }
+    let c = circuit(&net);
+    let e = xbarsim::analysis::Engine::new(&c).expect("setup");
+    assert!(e.solver.factor_nnz() < 4 * e.sys.n(), "{}", e.solver.factor_nnz());
+}
+
+#[test]
+fn include_of_dev_zero_and_other_devices_is_refused() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let e = errors("t\n.include /dev/zero\nR1 a 0 1\n");
+    assert!(e.contains("inline.cir:2:10: error: include: cannot read /dev/zero: not a regular file"), "{e}");
+    // A data file likewise.
+    let e = errors("t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d g=file(\"/dev/zero\")\n");
+    assert!(e.contains("not a regular file"), "{e}");
+}
+
+#[test]
+fn include_fan_out_bomb_is_refused() {
+    // f0 includes f1 twice, f1 includes f2 twice, ...: 2^30 loads before.
+    let dir = tmpdir("hostile-fanout");
+    for k in 0..30 {
+        std::fs::write(
+            dir.join(format!("f{k}.lib")),
+            format!(".include f{0}.lib\n.include f{0}.lib\n", k + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("f30.lib"), "* leaf\n").unwrap();
+    std::fs::write(dir.join("net.cir"), "t\n.include f0.lib\nR1 a 0 1\n").unwrap();
+    let (code, _, err) = run_bin(&["check", dir.join("net.cir").to_str().unwrap()]);
+    exited(code, &err, 2);
+    assert!(err.contains("more than 1000 included files"), "{err}");
+    // So is a chain deeper than the depth limit.
+    let dir = tmpdir("hostile-include-depth");
+    for k in 0..100 {
+        std::fs::write(dir.join(format!("d{k}.lib")), format!(".include d{}.lib\n", k + 1)).unwrap();
+    }
+    std::fs::write(dir.join("d100.lib"), "* leaf\n").unwrap();
+    std::fs::write(dir.join("net.cir"), "t\n.include d0.lib\nR1 a 0 1\n").unwrap();
+    let (code, _, err) = run_bin(&["check", dir.join("net.cir").to_str().unwrap()]);
+    exited(code, &err, 2);
+    assert!(err.contains("includes nested more than 64 deep"), "{err}");
+    let _ = manifest();
+}
