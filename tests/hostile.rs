@@ -286,3 +286,75 @@ fn include_fan_out_bomb_is_refused() {
     assert!(err.contains("includes nested more than 64 deep"), "{err}");
     let _ = manifest();
 }
+
+// ------------------------------------------------- source-current accuracy
+
+#[test]
+fn source_current_through_a_tiny_series_resistor_does_not_cancel() {
+    // Before: i(v1) = (V(a) − V(b))/R1 lost 3.3e-5 (1 µΩ), 11 % (1e-10 Ω)
+    // and 100 % (1e-14 Ω) of its value to cancellation, silently.
+    for r in [1e-6, 1e-10, 1e-14] {
+        let m = op_map(&format!("t\nV1 a 0 1\nR1 a b {r:e}\nR2 b 0 100k\n.op\n"));
+        let exact = -1.0 / (100e3 + r);
+        let rel = (m["i(v1)"] - exact).abs() / exact.abs();
+        assert!(rel < 1e-13, "R1 = {r}: i(v1) = {} vs {exact} ({rel:e})", m["i(v1)"]);
+    }
+}
+
+#[test]
+fn crossbar_with_nano_ohm_lines_reports_exact_driver_currents() {
+    // Rows driven directly at their west ends, columns held at 0 V at their
+    // south ends, 1 nΩ per segment: the line drops are ~1e-14 V against
+    // 0.25 V, so each driver current came from cancelling differences.
+    let (n, m) = (4, 5);
+    let mut g = String::new();
+    let mut gv = vec![vec![0.0; m]; n];
+    for (i, row) in gv.iter_mut().enumerate() {
+        let line: Vec<String> = (0..m)
+            .map(|j| {
+                row[j] = 10e-6 * (1.0 + (i * m + j) as f64 / 7.0);
+                format!("{:e}", row[j])
+            })
+            .collect();
+        g += &(line.join(",") + "\n");
+    }
+    let mut net = format!(
+        "t\n.model d memristor (level=linear)\n.crossbar xb rows={n} cols={m} model=d rrow=1n rcol=1n g=file(\"g.csv\")\n"
+    );
+    let volts = [0.25, 0.2, 0.15, 0.1];
+    for (i, v) in volts.iter().enumerate() {
+        net += &format!("Vr{i} xb.w{i} 0 {v}\n");
+    }
+    for j in 0..m {
+        net += &format!("Vs{j} xb.s{j} 0 0\n");
+    }
+    net += ".op\n";
+    let (code, _, err, dir) = run_in("hostile-nano-lines", &net, &[("g.csv", &g)], &[]);
+    exited(code, &err, 0);
+    let q = read_qv(&dir.join("out/op.csv"));
+    for (i, v) in volts.iter().enumerate() {
+        let exact: f64 = -v * gv[i].iter().sum::<f64>();
+        let got = q[&format!("i(vr{i})")];
+        assert!((got - exact).abs() < 1e-9 * exact.abs(), "row {i}: {got} vs {exact}");
+    }
+    for j in 0..m {
+        let exact: f64 = (0..n).map(|i| volts[i] * gv[i][j]).sum();
+        let got = q[&format!("i(vs{j})")];
+        assert!((got - exact).abs() < 1e-9 * exact, "column {j}: {got} vs {exact}");
+    }
+}
+
+#[test]
+fn source_current_that_cannot_be_recovered_exactly_is_warned_about() {
+    // A 1 pΩ branch between the node of a floating source and a grounded
+    // source's node: no cut avoids it, so the run says how far off it may be.
+    let (code, _, err, _) = run_in(
+        "hostile-current-warning",
+        "t\nV1 a b 1\nR1 a 0 1k\nR2 b c 1e-12\nV2 c 0 0.5\n.op\n",
+        &[],
+        &[],
+    );
+    exited(code, &err, 0);
+    assert!(err.contains("warning:"), "{err}");
+    assert!(err.contains("at node 'b' may be inaccurate"), "{err}");
+}

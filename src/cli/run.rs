@@ -109,6 +109,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 let r = op::run(&mut engine).map_err(|e| {
                     RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display()))
                 })?;
+                drain_warnings(&mut engine, path);
                 let tw = Instant::now();
                 report::write_op_csv(&out.join("op.csv"), &r.names, &r.values)
                     .map_err(|e| io(e, "op.csv"))?;
@@ -162,6 +163,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 step,
             } => {
                 let r = dc::run(&mut engine, *source, *start, *stop, *step);
+                drain_warnings(&mut engine, path);
                 report::write_table_csv(&out.join("dc.csv"), &r.names, &r.rows)
                     .map_err(|e| io(e, "dc.csv"))?;
                 if let Some((x, err)) = r.failure {
@@ -472,6 +474,13 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// Print (to stderr) and forget the engine's accuracy warnings.
+fn drain_warnings(engine: &mut Engine, path: &Path) {
+    for w in engine.sys.warnings.drain(..) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
 }
 
 /// Progress bar of an analysis that works device by device (`len` steps);
