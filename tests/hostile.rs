@@ -24,7 +24,12 @@ fn run_in(
     std::fs::write(dir.join("net.cir"), net).unwrap();
     let net_path = dir.join("net.cir");
     let out = dir.join("out");
-    let mut args = vec!["run", net_path.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let mut args = vec![
+        "run",
+        net_path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let (code, o, e) = run_bin(&args);
     (code, o, e, dir)
@@ -54,7 +59,12 @@ fn csv_bad_value_after_blank_lines_is_located_not_a_panic() {
     }
     // The same reader serves .vmm inputs.
     let vmm = "t\n.model d memristor (level=linear)\n.crossbar xb rows=2 cols=2 model=d g=10u\n.vmm xb inputs=file(\"v.csv\")\n";
-    let (code, _, err, _) = run_in("hostile-csv-vmm", vmm, &[("v.csv", "0.1,0.2\n\n\n0.3,x\n")], &[]);
+    let (code, _, err, _) = run_in(
+        "hostile-csv-vmm",
+        vmm,
+        &[("v.csv", "0.1,0.2\n\n\n0.3,x\n")],
+        &[],
+    );
     exited(code, &err, 2);
     assert!(err.contains("v.csv:4:5: 'x' is not a number"), "{err}");
 }
@@ -144,7 +154,10 @@ fn non_ascii_node_names_keep_the_circuit_whole() {
             let m = op_map(&net);
             assert_eq!(m.len(), 3, "{net}: {m:?}");
             assert!((m["i(v1)"] + 0.5e-3).abs() < 1e-15, "{net}: {m:?}");
-            assert!((m[&format!("v({name})")] - 0.5).abs() < 1e-12, "{net}: {m:?}");
+            assert!(
+                (m[&format!("v({name})")] - 0.5).abs() < 1e-12,
+                "{net}: {m:?}"
+            );
         }
     }
     // Errors after a non-ASCII name point at the right character.
@@ -179,7 +192,10 @@ fn huge_crossbars_are_refused_before_allocating() {
             "rows=4096 cols=4096 rrow=1 rcol=1",
             "a 4096x4096 crossbar has 16777216 cells, more than the limit",
         ),
-        ("rows=1 cols=16777216", "'cols' must be a whole number 1..4194304"),
+        (
+            "rows=1 cols=16777216",
+            "'cols' must be a whole number 1..4194304",
+        ),
     ] {
         let net = format!("t\n.model d memristor (level=linear)\n.crossbar xb {card} model=d g=1u\nV1 xb.w0 0 1\n.op\n");
         let (code, _, err, _) = run_in("hostile-huge-card", &net, &[], &[]);
@@ -192,7 +208,9 @@ fn huge_crossbars_are_refused_before_allocating() {
     let (code, _, err, _) = run_in("hostile-budget", net, &[], &["--max-memory", "256M"]);
     exited(code, &err, 2);
     assert!(
-        err.contains("a 1024x1024 crossbar needs about 1.9 GB of memory, more than the limit of 256.0 MB"),
+        err.contains(
+            "a 1024x1024 crossbar needs about 1.9 GB of memory, more than the limit of 256.0 MB"
+        ),
         "{err}"
     );
     assert!(err.contains("--max-memory"), "{err}");
@@ -203,7 +221,10 @@ fn sizing_of_4096_is_refused_up_front() {
     let net = "t\n.model d memristor (level=linear)\n.crossbar xb rows=8 cols=8 model=d rrow=1 rcol=1 g=10u\n.sizing xb sizes=8,4096 metric=vmm limit=5\n";
     let (code, _, err, _) = run_in("hostile-sizing", net, &[], &[]);
     exited(code, &err, 2);
-    assert!(err.contains("net.cir:4:1: error: a 4096x4096 crossbar"), "{err}");
+    assert!(
+        err.contains("net.cir:4:1: error: a 4096x4096 crossbar"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -225,7 +246,10 @@ fn sparse_factor_over_the_memory_limit_is_refused() {
     net += &format!("Rl n{0}_{0} 0 1\n.op\n", n - 1);
     let (code, _, err, _) = run_in("hostile-factor", &net, &[], &["--max-memory", "64K"]);
     exited(code, &err, 2);
-    assert!(err.contains("the sparse Cholesky factor of 3599 unknowns"), "{err}");
+    assert!(
+        err.contains("the sparse Cholesky factor of 3599 unknowns"),
+        "{err}"
+    );
     assert!(err.contains("more than the limit of 64.0 KB"), "{err}");
 }
 
@@ -243,7 +267,11 @@ fn ideal_line_array_of_one_row_does_not_fill_densely() {
     }
     let c = circuit(&net);
     let e = xbarsim::analysis::Engine::new(&c).expect("setup");
-    assert!(e.solver.factor_nnz() < 4 * e.sys.n(), "{}", e.solver.factor_nnz());
+    assert!(
+        e.solver.factor_nnz() < 4 * e.sys.n(),
+        "{}",
+        e.solver.factor_nnz()
+    );
 }
 
 #[test]
@@ -252,7 +280,10 @@ fn include_of_dev_zero_and_other_devices_is_refused() {
         return;
     }
     let e = errors("t\n.include /dev/zero\nR1 a 0 1\n");
-    assert!(e.contains("inline.cir:2:10: error: include: cannot read /dev/zero: not a regular file"), "{e}");
+    assert!(
+        e.contains("inline.cir:2:10: error: include: cannot read /dev/zero: not a regular file"),
+        "{e}"
+    );
     // A data file likewise.
     let e = errors("t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d g=file(\"/dev/zero\")\n");
     assert!(e.contains("not a regular file"), "{e}");
@@ -277,7 +308,11 @@ fn include_fan_out_bomb_is_refused() {
     // So is a chain deeper than the depth limit.
     let dir = tmpdir("hostile-include-depth");
     for k in 0..100 {
-        std::fs::write(dir.join(format!("d{k}.lib")), format!(".include d{}.lib\n", k + 1)).unwrap();
+        std::fs::write(
+            dir.join(format!("d{k}.lib")),
+            format!(".include d{}.lib\n", k + 1),
+        )
+        .unwrap();
     }
     std::fs::write(dir.join("d100.lib"), "* leaf\n").unwrap();
     std::fs::write(dir.join("net.cir"), "t\n.include d0.lib\nR1 a 0 1\n").unwrap();
@@ -297,7 +332,11 @@ fn source_current_through_a_tiny_series_resistor_does_not_cancel() {
         let m = op_map(&format!("t\nV1 a 0 1\nR1 a b {r:e}\nR2 b 0 100k\n.op\n"));
         let exact = -1.0 / (100e3 + r);
         let rel = (m["i(v1)"] - exact).abs() / exact.abs();
-        assert!(rel < 1e-13, "R1 = {r}: i(v1) = {} vs {exact} ({rel:e})", m["i(v1)"]);
+        assert!(
+            rel < 1e-13,
+            "R1 = {r}: i(v1) = {} vs {exact} ({rel:e})",
+            m["i(v1)"]
+        );
     }
 }
 
@@ -335,12 +374,18 @@ fn crossbar_with_nano_ohm_lines_reports_exact_driver_currents() {
     for (i, v) in volts.iter().enumerate() {
         let exact: f64 = -v * gv[i].iter().sum::<f64>();
         let got = q[&format!("i(vr{i})")];
-        assert!((got - exact).abs() < 1e-9 * exact.abs(), "row {i}: {got} vs {exact}");
+        assert!(
+            (got - exact).abs() < 1e-9 * exact.abs(),
+            "row {i}: {got} vs {exact}"
+        );
     }
     for j in 0..m {
         let exact: f64 = (0..n).map(|i| volts[i] * gv[i][j]).sum();
         let got = q[&format!("i(vs{j})")];
-        assert!((got - exact).abs() < 1e-9 * exact, "column {j}: {got} vs {exact}");
+        assert!(
+            (got - exact).abs() < 1e-9 * exact,
+            "column {j}: {got} vs {exact}"
+        );
     }
 }
 

@@ -64,7 +64,7 @@ pub fn parse_bytes(s: &str) -> Option<u64> {
         _ => return None,
     };
     let b = x * scale;
-    (b.is_finite() && b >= 1.0 && b < 1.8e19).then_some(b as u64)
+    (1.0..1.8e19).contains(&b).then_some(b as u64)
 }
 
 /// Human-readable bytes: `1.5 GB`.
@@ -143,7 +143,10 @@ mod tests {
             (512, false, 199e6),
         ] {
             let est = crossbar_bytes(n, n, lines);
-            assert!(est + 32e6 >= 0.8 * measured && est <= 3.0 * measured, "{n}: {est} vs {measured}");
+            assert!(
+                est + 32e6 >= 0.8 * measured && est <= 3.0 * measured,
+                "{n}: {est} vs {measured}"
+            );
         }
     }
 }

@@ -225,7 +225,11 @@ pub fn read_rows(
         // Located from the record's byte offset in the text (the reader's
         // line count skips blank lines differently from `str::lines`).
         let at = record_start(&text, rec.position().map_or(0, |p| p.byte() as usize));
-        let line = text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = text.as_bytes()[..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         if rec.iter().all(|f| f.is_empty()) {
             continue;
         }

@@ -72,7 +72,9 @@ impl Params {
                         };
                         return Err(Diagnostic::new(
                             s,
-                            format!("parameter '{n}' is defined in terms of itself ({cycle} -> {n})"),
+                            format!(
+                                "parameter '{n}' is defined in terms of itself ({cycle} -> {n})"
+                            ),
                         ));
                     }
                     if !self.defs.contains_key(&n) {

@@ -71,7 +71,11 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
     let mut engine = Engine::new(&c).map_err(|e| match e {
         // Refused by the memory budget: the input is too large for this machine.
         crate::solve::SolveFailure::Linear(crate::solve::sparse::SolveError::TooLarge(m)) => {
-            RunError::Input(format!("error: {}: {m}\n   = hint: {}\n", path.display(), crate::circuit::budget::HINT))
+            RunError::Input(format!(
+                "error: {}: {m}\n   = hint: {}\n",
+                path.display(),
+                crate::circuit::budget::HINT
+            ))
         }
         e => RunError::Analysis(format!("error: {e}\n")),
     })?;

@@ -403,7 +403,10 @@ impl System {
         if self.incidence.is_none() {
             self.incidence = Some(Incidence::new(c, n, elems));
         }
-        let inc = self.incidence.take().unwrap_or_else(|| Incidence::new(c, n, std::iter::empty()));
+        let inc = self
+            .incidence
+            .take()
+            .unwrap_or_else(|| Incidence::new(c, n, std::iter::empty()));
         let mut member = vec![false; n];
         let mut cluster = Vec::new();
         for x in (0..n).filter(|&x| refine[x]) {
@@ -441,7 +444,10 @@ impl System {
             }
             out[x] = sum;
             let node = c.nodes.name(crate::circuit::NodeId(x as u32));
-            let seen = self.warnings.iter().any(|w| w.contains(&format!("at node '{node}'")));
+            let seen = self
+                .warnings
+                .iter()
+                .any(|w| w.contains(&format!("at node '{node}'")));
             if err > WARN_REL_ERROR * sum.abs().max(1e-15) && !seen {
                 self.warnings.push(format!(
                     "the current of the voltage source(s) at node '{node}' may be inaccurate: estimated rounding error {:.1e} A of {:.3e} A ({:.1e} relative), from a branch whose end voltages differ by less than float64 resolves; a 0 V source instead of a near-zero resistance gives it exactly",
@@ -487,7 +493,11 @@ impl System {
             }
             Elem::I(k) => {
                 let s = &c.isources[k as usize];
-                (s.p.idx(), s.n.idx(), self.i_values[k as usize] * self.source_scale)
+                (
+                    s.p.idx(),
+                    s.n.idx(),
+                    self.i_values[k as usize] * self.source_scale,
+                )
             }
         }
     }
@@ -540,11 +550,26 @@ impl Incidence {
     fn new(c: &Circuit, n: usize, elems: impl Iterator<Item = Elem> + Clone) -> Incidence {
         let ends = |e: Elem| -> (usize, usize) {
             match e {
-                Elem::R(k) => (c.resistors[k as usize].a.idx(), c.resistors[k as usize].b.idx()),
-                Elem::M(k) => (c.memristors[k as usize].a.idx(), c.memristors[k as usize].b.idx()),
-                Elem::B(k) => (c.branches[k as usize].a.idx(), c.branches[k as usize].b.idx()),
-                Elem::C(k) => (c.controlled[k as usize].a.idx(), c.controlled[k as usize].b.idx()),
-                Elem::I(k) => (c.isources[k as usize].p.idx(), c.isources[k as usize].n.idx()),
+                Elem::R(k) => (
+                    c.resistors[k as usize].a.idx(),
+                    c.resistors[k as usize].b.idx(),
+                ),
+                Elem::M(k) => (
+                    c.memristors[k as usize].a.idx(),
+                    c.memristors[k as usize].b.idx(),
+                ),
+                Elem::B(k) => (
+                    c.branches[k as usize].a.idx(),
+                    c.branches[k as usize].b.idx(),
+                ),
+                Elem::C(k) => (
+                    c.controlled[k as usize].a.idx(),
+                    c.controlled[k as usize].b.idx(),
+                ),
+                Elem::I(k) => (
+                    c.isources[k as usize].p.idx(),
+                    c.isources[k as usize].n.idx(),
+                ),
             }
         };
         let mut start = vec![0u32; n + 1];

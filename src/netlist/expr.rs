@@ -247,10 +247,7 @@ fn join<'a>(at: In<'a>, op: BinOp, (a, ha): Tall, (b, hb): Tall) -> Result<Tall,
     if h > MAX_HEIGHT {
         return Err(nom::Err::Failure(PErr {
             span: span_at(&at, 1),
-            msg: format!(
-                "expression too long: more than {MAX_HEIGHT} operators deep"
-            )
-            .into(),
+            msg: format!("expression too long: more than {MAX_HEIGHT} operators deep").into(),
             hint: Some("split it over several .param definitions".into()),
         }));
     }
@@ -289,7 +286,10 @@ fn call_or_param(i: In, depth: usize) -> Res<Tall> {
     if open.is_none() {
         return Ok((
             i,
-            (Expr::Param(name.fragment().to_ascii_lowercase(), name_span), 1),
+            (
+                Expr::Param(name.fragment().to_ascii_lowercase(), name_span),
+                1,
+            ),
         ));
     }
     let Some(f) = Func::from_name(name.fragment()) else {

@@ -157,7 +157,10 @@ pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(line)))
+            Ok((
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(line),
+            ))
         }
     }
 }
