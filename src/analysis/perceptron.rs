@@ -477,6 +477,12 @@ pub struct PerceptronResult {
 /// Run the card.
 pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, SolveFailure> {
     let prep = prepare(spec);
+    if !prep.p.w.iter().chain(&prep.p.b).all(|x| x.is_finite()) {
+        return Err(SolveFailure::Invalid(format!(
+            "training diverged: the weights are not finite numbers (lr={}); lower the learning rate",
+            spec.train.lr
+        )));
+    }
     let xb = &c.crossbars[spec.xbar];
     let law = c.models[xb.model as usize].law;
     let p = &prep.p;

@@ -124,7 +124,7 @@ pub fn spec(
                 Err(d) => errs.push(d),
             },
             "rrow" | "rcol" => match num(&a.value, &mut value) {
-                Ok(x) if x >= 0.0 && x.is_finite() => {
+                Ok(x) if x == 0.0 || super::elaborate::resistance_ok(x) => {
                     if key == "rrow" {
                         rrow = x
                     } else {
@@ -133,7 +133,12 @@ pub fn spec(
                 }
                 Ok(x) => errs.push(Diagnostic::new(
                     span,
-                    format!("'{key}' must be >= 0 (ohms per segment), got {x}"),
+                    format!(
+                        "'{key}' must be >= 0: 0 (ideal) or {:e}..{:e} ohm per segment, got {}",
+                        super::elaborate::MIN_OHMS,
+                        super::elaborate::MAX_OHMS,
+                        super::elaborate::show(x)
+                    ),
                 )),
                 Err(d) => errs.push(d),
             },

@@ -151,8 +151,9 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     }
 
     // Analyses.
+    let mut outputs = HashMap::new();
     for card in &directives {
-        e.analysis(deck, card);
+        e.analysis(deck, card, &mut outputs);
     }
 
     if e.errors.is_empty() {
@@ -179,6 +180,40 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
     } else {
         Err(Diagnostics(e.errors))
     }
+}
+
+/// Smallest and largest resistance accepted anywhere (elements, line
+/// segments, drivers, sense): beyond them 1/R is not a conductance the
+/// equations can carry (4e-320 ohm gives an infinite one).
+pub const MIN_OHMS: f64 = 1e-18;
+pub const MAX_OHMS: f64 = 1e18;
+
+/// Magnitudes a card value may have (besides 0).
+pub const MIN_MAGNITUDE: f64 = 1e-30;
+pub const MAX_MAGNITUDE: f64 = 1e30;
+
+/// Most steps in one `.thresholds` ramp.
+const MAX_RAMP_STEPS: f64 = 10_000.0;
+
+/// Most Newton iterations `.options itl1=` may ask for.
+const MAX_ITL1: f64 = 10_000.0;
+
+/// Card arguments that are resistances (checked by `arg_value`).
+const RESISTANCE_KEYS: [&str; 2] = ["rdrive", "rsense"];
+
+/// A number for a message: plain when it reads well, else scientific (a
+/// subnormal printed plainly is 320 zeros).
+pub fn show(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e15).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A resistance within [`MIN_OHMS`, `MAX_OHMS`].
+pub fn resistance_ok(r: f64) -> bool {
+    (MIN_OHMS..=MAX_OHMS).contains(&r)
 }
 
 /// Cards parsed per parallel batch in pass 2.
@@ -245,11 +280,14 @@ impl Elab {
         match card {
             Card::Resistor { name, nodes, value } => {
                 let Some(r) = e.value(&value) else { return };
-                if r.is_nan() || r <= 0.0 || r.is_infinite() {
+                if !resistance_ok(r) {
                     e.errors.push(
                         Diagnostic::new(
                             value.span,
-                            format!("resistance must be positive and finite, got {r}"),
+                            format!(
+                                "resistance must be positive, {MIN_OHMS:e}..{MAX_OHMS:e} ohm, got {}",
+                                show(r)
+                            ),
                         )
                         .with_hint("to short two nodes use a 0 V voltage source"),
                     );
@@ -286,8 +324,11 @@ impl Elab {
                 });
             }
             Card::BSource {
-                name, nodes, expr, ..
-            } => e.bsource(&name, &nodes, &expr),
+                name,
+                nodes,
+                expr,
+                span,
+            } => e.bsource(&name, &nodes, &expr, span),
             Card::Memristor {
                 name,
                 nodes,
@@ -405,6 +446,21 @@ impl Elab {
         model_index: &HashMap<String, u32>,
         model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
     ) {
+        if !name
+            .text
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+        {
+            // The name prefixes node names (XB.t0.0) and result files (XB_vcell.csv).
+            self.errors.push(
+                Diagnostic::new(
+                    name.span,
+                    format!("crossbar name '{}' may hold only letters, digits, '_' and '-'", name.text),
+                )
+                .with_hint("it is the prefix of the array's node names and of its result files"),
+            );
+            return;
+        }
         let params = &mut self.params;
         let sp = match super::crossbar::spec(name.span, args, |v| params.eval(&v.expr)) {
             Ok(sp) => sp,
@@ -918,7 +974,9 @@ impl Elab {
                     }
                 }
                 ("maxpulses", _) => {
-                    if let Some(x) = self.num_arg(a, whole, "a whole number >= 1") {
+                    if let Some(x) =
+                        self.num_arg(a, |x| whole(x) && x <= 1e5, "a whole number in 1..100000")
+                    {
                         spec.max_pulses = x as usize
                     }
                 }
@@ -1093,6 +1151,14 @@ impl Elab {
                     spec.vstart, spec.vmax
                 ),
             ),
+            (
+                // Every step of a ramp is a pulse and a read on every device.
+                (spec.vmax - spec.vstart) / spec.vstep > MAX_RAMP_STEPS,
+                format!(
+                    "a ramp from {} V to {} V in steps of {} V takes more than {MAX_RAMP_STEPS} pulses",
+                    spec.vstart, spec.vmax, spec.vstep
+                ),
+            ),
         ] {
             if bad {
                 self.errors
@@ -1157,8 +1223,8 @@ impl Elab {
                 "count" => {
                     if let Some(x) = self.num_arg(
                         a,
-                        |x| x >= 1.0 && x.fract() == 0.0 && x <= 1e7,
-                        "a whole number in 1..1e7",
+                        |x| x >= 1.0 && x.fract() == 0.0 && x <= 1e6,
+                        "a whole number in 1..1e6",
                     ) {
                         step.count = x as usize
                     }
@@ -1241,7 +1307,49 @@ impl Elab {
     }
 
     /// One analysis (or unknown directive) card.
-    fn analysis(&mut self, deck: &Deck, card: &Card) {
+    /// One analysis card; refuses a second card whose results would
+    /// overwrite an earlier one's files.
+    fn analysis(&mut self, deck: &Deck, card: &Card, outputs: &mut HashMap<String, Span>) {
+        let before = self.c.analyses.len();
+        self.analysis_card(deck, card);
+        let span = match card {
+            Card::Directive { kind, .. } => kind.span,
+            Card::Dc { span, .. } | Card::Op(span) => *span,
+            _ => return,
+        };
+        if self.c.analyses.len() == before + 1 {
+            let key = match &self.c.analyses[before] {
+                Analysis::Op => "op (op.csv)".to_string(),
+                Analysis::Dc { .. } => "dc (dc.csv)".to_string(),
+                Analysis::Vmm { .. } => "vmm (vmm.csv)".to_string(),
+                Analysis::Read(_) => "read (read.csv)".to_string(),
+                Analysis::Sizing(_) => "sizing (sizing.csv)".to_string(),
+                Analysis::Program(_) => "program (program.json)".to_string(),
+                Analysis::Thresholds(_) => "thresholds (thresholds.json)".to_string(),
+                Analysis::Pulses(seq) => {
+                    format!("{0}_pulses ({0}_pulses.csv)", self.c.crossbars[seq.xbar].name)
+                }
+                Analysis::Perceptron(spec) => format!("{0} ({0}.json)", spec.out),
+            };
+            // `.perceptron out=program` writes program.json too: one namespace.
+            let stem = key.split(' ').next().unwrap_or("").to_string();
+            if let Some(&first) = outputs.get(&stem) {
+                self.c.analyses.pop();
+                self.errors.push(
+                    Diagnostic::new(
+                        span,
+                        format!("this card's results would overwrite those of an earlier card: {key}"),
+                    )
+                    .with_note(first, "the earlier card")
+                    .with_hint("run it from a second netlist (a .perceptron card takes out=<name>)"),
+                );
+            } else {
+                outputs.insert(stem, span);
+            }
+        }
+    }
+
+    fn analysis_card(&mut self, deck: &Deck, card: &Card) {
         let e = self;
         match card {
             Card::Directive { kind, words, args } if kind.text == "perceptron" => {
@@ -1300,11 +1408,21 @@ impl Elab {
                 else {
                     return;
                 };
-                if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e7 {
+                if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e6 {
                     e.errors.push(Diagnostic::new(
                         step.span,
-                        format!("step {s} does not go from {a} to {b} in at most 1e7 points"),
+                        format!("step {s} does not go from {a} to {b} in at most 1e6 points"),
                     ));
+                    return;
+                }
+                // The table is kept whole until it is written: points × quantities.
+                let points = ((b - a) / s).floor().max(0.0) + 1.0;
+                let columns = (e.c.nodes.len() + e.c.vsources.len() + 1) as f64;
+                if let Err(m) = super::budget::check(
+                    &format!("a .dc table of {points} points x {columns} quantities"),
+                    points * columns * 8.0 * 2.0,
+                ) {
+                    e.errors.push(Diagnostic::new(step.span, m).with_hint(super::budget::HINT));
                     return;
                 }
                 e.c.analyses.push(Analysis::Dc {
@@ -1324,9 +1442,19 @@ impl Elab {
         }
     }
 
+    /// A card's numeric value: finite, and 0 or of a magnitude within
+    /// [`MIN_MAGNITUDE`, `MAX_MAGNITUDE`] (a subnormal read voltage reads
+    /// every device as 0 S; a 1e308 V source overflows every current).
     fn value(&mut self, v: &Value) -> Option<f64> {
         match self.params.eval(&v.expr) {
-            Ok(x) if x.is_finite() => Some(x),
+            Ok(x) if x.is_finite() && (x == 0.0 || (MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&x.abs())) => Some(x),
+            Ok(x) if x.is_finite() => {
+                self.errors.push(Diagnostic::new(
+                    v.span,
+                    format!("value {x:e} is outside the range xbarsim computes with (0 or a magnitude of {MIN_MAGNITUDE:e}..{MAX_MAGNITUDE:e})"),
+                ));
+                None
+            }
             Ok(x) => {
                 self.errors.push(Diagnostic::new(
                     v.span,
@@ -1343,6 +1471,23 @@ impl Elab {
 
     fn arg_value(&mut self, a: &Arg) -> Option<f64> {
         match &a.value {
+            ArgValue::Value(v) if RESISTANCE_KEYS.contains(&a.key.text.as_str()) => {
+                // 0 means none (an ideal connection); anything else must be a
+                // resistance the equations can carry.
+                let x = self.value(v)?;
+                if x != 0.0 && x > 0.0 && !resistance_ok(x) {
+                    self.errors.push(Diagnostic::new(
+                        v.span,
+                        format!(
+                            "'{}' must be 0 or {MIN_OHMS:e}..{MAX_OHMS:e} ohm, got {}",
+                            a.key.text,
+                            show(x)
+                        ),
+                    ));
+                    return None;
+                }
+                Some(x)
+            }
             ArgValue::Value(v) => self.value(v),
             other => {
                 let mut d = Diagnostic::new(
@@ -1403,15 +1548,19 @@ impl Elab {
                 ))
             };
             let o = &mut self.c.options;
+            // Ranges beyond which a "converged" result would break KCL by
+            // more than a user could mean to allow, or Newton never ends.
             match key {
-                "reltol" if v > 0.0 && v < 1.0 => o.reltol = v,
-                "abstol" if v > 0.0 => o.abstol = v,
-                "vntol" if v > 0.0 => o.vntol = v,
-                "gmin" if v >= 0.0 => o.gmin = v,
-                "itl1" if v >= 1.0 => o.itl1 = v as usize,
-                "reltol" => bad(self, "must be in (0, 1)"),
-                "itl1" => bad(self, "must be at least 1"),
-                _ => bad(self, "must be positive"),
+                "reltol" if v > 0.0 && v <= 0.1 => o.reltol = v,
+                "abstol" if v > 0.0 && v <= 1e-3 => o.abstol = v,
+                "vntol" if v > 0.0 && v <= 1e-1 => o.vntol = v,
+                "gmin" if (0.0..=1e-3).contains(&v) => o.gmin = v,
+                "itl1" if (1.0..=MAX_ITL1).contains(&v) && v.fract() == 0.0 => o.itl1 = v as usize,
+                "reltol" => bad(self, "must be in (0, 0.1]"),
+                "abstol" => bad(self, "must be in (0, 1e-3] A"),
+                "vntol" => bad(self, "must be in (0, 0.1] V"),
+                "gmin" => bad(self, "must be in [0, 1e-3] S"),
+                _ => bad(self, "must be a whole number 1..10000"),
             }
         }
     }
@@ -1563,7 +1712,22 @@ impl Elab {
                 }
                 IvLaw::Sinh { beta }
             }
-            Some("cubic") => IvLaw::cubic(get("temp").unwrap_or(self.c.temp)),
+            Some("cubic") => {
+                let t = get("temp").unwrap_or(self.c.temp);
+                // The Nili 2020 fit carries T^-1.33 with T in °C: undefined at
+                // and below 0 °C, overflowing just above it.
+                if !(1.0..=1000.0).contains(&t) {
+                    self.errors.push(
+                        Diagnostic::new(
+                            name.span,
+                            format!("the cubic (Nili 2020) law needs a temperature of 1..1000 °C, got {t} °C"),
+                        )
+                        .with_hint("its fit has T^-1.33 with T in °C; set temp= on the model or .temp"),
+                    );
+                    return None;
+                }
+                IvLaw::cubic(t)
+            }
             _ => IvLaw::Linear,
         };
         let g_window = match (get("gmin"), get("gmax")) {
@@ -1591,6 +1755,13 @@ impl Elab {
                 Some(d)
             }
         };
+        if let Some(g) = get("g").filter(|g| *g < 0.0) {
+            self.errors.push(Diagnostic::new(
+                name.span,
+                format!("the model's state g must be >= 0 S, got {g:e}"),
+            ));
+            return None;
+        }
         Some(MemristorModel {
             name: name.text.clone(),
             law,
@@ -1792,22 +1963,18 @@ impl Elab {
         })
     }
 
-    fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr) {
-        // Fold parameters into constants (only if there are any: most
-        // generated netlists have plain numbers).
-        let folded;
-        let expr = if expr.has_param() {
-            folded = match self.params.fold(expr) {
-                Ok(f) => f,
-                Err(d) => {
-                    self.errors.push(d);
-                    return;
-                }
-            };
-            &folded
-        } else {
-            expr
+    fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: Span) {
+        // Fold parameters and constant parts into numbers; a constant part
+        // that is not finite (`1/0`) is an input error here, not a solve
+        // that cannot converge later.
+        let expr = match self.params.fold(expr, span) {
+            Ok(f) => f,
+            Err(d) => {
+                self.errors.push(d);
+                return;
+            }
         };
+        let expr = &expr;
         let (a, b) = self.two_nodes(nodes);
         // Probes, deduplicated.
         let mut probes: Vec<(NodeId, NodeId)> = Vec::new();
@@ -1822,6 +1989,13 @@ impl Elab {
             &mut cur,
             &mut depth,
         );
+        if probes.len() > u16::MAX as usize {
+            self.errors.push(Diagnostic::new(
+                span,
+                format!("more than {} different V(...) probes in one expression", u16::MAX),
+            ));
+            return;
+        }
         let prog = Program { ops, depth };
         // Self-controlled: every probe is ±(V(a) − V(b)).
         let signs: Option<Vec<f64>> = probes

@@ -136,17 +136,31 @@ impl Params {
 
     /// Fold parameters into an expression that may contain `V(...)` probes:
     /// every sub-tree without probes becomes a number.
-    pub fn fold(&mut self, e: &Expr) -> Result<Expr, Diagnostic> {
+    /// A constant part that is not a finite number (`1/0`, `log(0)`) is an
+    /// error located at `at` (the expression): it would make every solve fail.
+    pub fn fold(&mut self, e: &Expr, at: Span) -> Result<Expr, Diagnostic> {
         if !e.has_probe() {
-            return Ok(Expr::Num(self.eval(e)?));
+            let v = self.eval(e)?;
+            if !v.is_finite() {
+                return Err(Diagnostic::new(
+                    at,
+                    format!("a constant part of this expression is not a finite number ({v})"),
+                )
+                .with_hint("look for a division by zero or a function outside its domain"));
+            }
+            return Ok(Expr::Num(v));
         }
         Ok(match e {
-            Expr::Neg(a) => Expr::Neg(Box::new(self.fold(a)?)),
-            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(self.fold(a)?), Box::new(self.fold(b)?)),
+            Expr::Neg(a) => Expr::Neg(Box::new(self.fold(a, at)?)),
+            Expr::Bin(op, a, b) => Expr::Bin(
+                *op,
+                Box::new(self.fold(a, at)?),
+                Box::new(self.fold(b, at)?),
+            ),
             Expr::Call(f, args, s) => Expr::Call(
                 *f,
                 args.iter()
-                    .map(|a| self.fold(a))
+                    .map(|a| self.fold(a, at))
                     .collect::<Result<_, _>>()?,
                 *s,
             ),

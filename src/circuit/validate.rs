@@ -54,8 +54,20 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
             | Card::Memristor { nodes, .. } => nodes,
             _ => return None,
         };
-        nodes.iter().find(|n| n.text == name).map(|n| n.span)
+        if let Some(n) = nodes.iter().find(|n| n.text == name) {
+            return Some(n.span);
+        }
     }
+    // A node that only a B-source's V(...) names: point at the probe.
+    if let Card::BSource { expr, .. } = &card {
+        let mut probes = Vec::new();
+        expr.probes(&mut probes);
+        return probes
+            .iter()
+            .find(|(a, b, _)| *a == name || *b == Some(name))
+            .map(|p| p.2);
+    }
+    None
 }
 
 /// Check `c`. `floating`: also require a DC path to ground from every node

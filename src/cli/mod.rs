@@ -52,7 +52,7 @@ pub enum Cmd {
     /// memristors as B-sources with their I-V law.
     Export {
         netlist: PathBuf,
-        /// The flat netlist to write.
+        /// The flat netlist to write (`-`: standard output).
         #[arg(short, long)]
         out: PathBuf,
     },

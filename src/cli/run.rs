@@ -55,12 +55,14 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
     let (deck, c) = prepare(path)?;
     drop(deck); // the source text is not needed once elaborated
     let t_parse = t0.elapsed();
-    std::fs::create_dir_all(out).map_err(|e| {
+    report::files::begin_run(out).map_err(|e| {
         RunError::Input(format!(
-            "error: cannot create output directory {}: {e}\n",
+            "error: cannot use output directory {}: {e}\n",
             out.display()
         ))
     })?;
+    let _run = EndRun;
+    report::files::take_nonfinite();
     let io = |e: std::io::Error, f: &str| {
         RunError::Analysis(format!(
             "error: cannot write {}: {e}\n",
@@ -107,6 +109,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         println!("  no analysis cards (.op, .dc): nothing to run");
     }
     for a in &c.analyses {
+        nonfinite_check(path)?;
         let t = Instant::now();
         match a {
             Analysis::Op => {
@@ -477,7 +480,30 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
             }
         }
     }
+    nonfinite_check(path)?;
     Ok(())
+}
+
+/// Ends the output folder's run (and releases its lock) however `run_one` returns.
+struct EndRun;
+impl Drop for EndRun {
+    fn drop(&mut self) {
+        report::files::end_run();
+    }
+}
+
+/// An analysis that wrote NaN or inf into a result file has failed: the
+/// file stays (with everything finite in it), the exit code says so.
+fn nonfinite_check(path: &Path) -> Result<(), RunError> {
+    let bad = report::files::take_nonfinite();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::Analysis(format!(
+        "error: {}: the results are not all finite numbers: {}\n   = hint: an overflow (a huge source, state or parameter) or a device law undefined at its voltage (log, sqrt, division by zero)\n",
+        path.display(),
+        bad.join("; ")
+    )))
 }
 
 /// Print (to stderr) and forget the engine's accuracy warnings.
@@ -504,33 +530,61 @@ fn device_bar(directive: &str, len: u64, quiet: bool) -> indicatif::ProgressBar 
     bar
 }
 
-/// Several netlists: each into its own sub-directory (one netlist: `out` itself).
+/// Exit code of a netlist whose run crashed (a panic, or killed by a signal).
+pub const CRASHED: u8 = 3;
+
+/// Several netlists: each into its own sub-directory (one netlist: `out`
+/// itself). With more than one, each runs in a child process of its own, so
+/// that nothing one netlist does (a panic, an abort, running out of memory,
+/// a kill) stops the others; `out/batch.csv` lists every netlist's outcome.
 pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
-    let mut worst = 0u8;
-    let mut failed = Vec::new();
-    for p in netlists {
-        let dir = if netlists.len() == 1 {
-            out.to_path_buf()
-        } else {
-            out.join(
-                p.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "netlist".into()),
-            )
-        };
-        if let Err(e) = run_one(p, &dir, quiet) {
-            match &e {
-                RunError::Input(s) | RunError::Analysis(s) => eprint!("{s}"),
-            }
-            worst = worst.max(e.code());
-            failed.push(p.display().to_string());
-        }
+    if netlists.len() == 1 {
+        return in_process(&netlists[0], || run_one(&netlists[0], out, quiet).err());
     }
-    if netlists.len() > 1 && !quiet {
+    let jobs = batch_jobs(netlists, out);
+    let mut rows = Vec::new();
+    let mut worst = 0u8;
+    for (p, dir) in &jobs {
+        let t = Instant::now();
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["run".into(), p.into(), "-o".into(), dir.into()];
+        if quiet {
+            args.push("-q".into());
+        }
+        let (code, status) = child(&args);
+        worst = worst.max(code);
+        rows.push((p.clone(), dir.clone(), status, code, t.elapsed().as_secs_f64()));
+    }
+    let summary = out.join("batch.csv");
+    let written = std::fs::create_dir_all(out).and_then(|_| {
+        report::write_atomic(&summary, |w| {
+            writeln!(w, "netlist,output,status,exit_code,seconds")?;
+            for (p, d, status, code, secs) in &rows {
+                writeln!(
+                    w,
+                    "{},{},{status},{code},{secs:.3}",
+                    csv_field(&p.display().to_string()),
+                    csv_field(&d.display().to_string())
+                )?;
+            }
+            Ok(())
+        })
+    });
+    if let Err(e) = written {
+        eprintln!("error: cannot write {}: {e}", summary.display());
+        worst = worst.max(1);
+    }
+    let failed: Vec<String> = rows
+        .iter()
+        .filter(|r| r.3 != 0)
+        .map(|r| format!("{} ({})", r.0.display(), r.2))
+        .collect();
+    if !quiet {
         println!(
-            "{} of {} netlist(s) ran without error",
-            netlists.len() - failed.len(),
-            netlists.len()
+            "{} of {} netlist(s) ran without error -> {}",
+            rows.len() - failed.len(),
+            rows.len(),
+            summary.display()
         );
         if !failed.is_empty() {
             println!("failed: {}", failed.join(", "));
@@ -539,22 +593,137 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
     worst
 }
 
+/// The batch's (netlist, output folder) pairs. A netlist listed twice runs
+/// once; two netlists with one file name get `NAME`, `NAME-2`, … (said on
+/// stderr), so no folder is shared.
+fn batch_jobs(netlists: &[PathBuf], out: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut used: std::collections::HashMap<String, usize> = Default::default();
+    let mut jobs = Vec::new();
+    for p in netlists {
+        let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if seen.contains(&canon) {
+            eprintln!("warning: {} is listed twice; it runs once", p.display());
+            continue;
+        }
+        seen.push(canon);
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty() && !s.starts_with('.'))
+            .unwrap_or_else(|| "netlist".into());
+        let n = used.entry(stem.to_lowercase()).or_insert(0);
+        *n += 1;
+        let name = if *n == 1 {
+            stem
+        } else {
+            let name = format!("{stem}-{n}");
+            eprintln!(
+                "warning: another netlist of this batch is also named '{stem}': the results of {} go to {}",
+                p.display(),
+                out.join(&name).display()
+            );
+            name
+        };
+        jobs.push((p.clone(), out.join(name)));
+    }
+    jobs
+}
+
+/// A CSV field, quoted when it must be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Run this executable with `args` (its output goes to ours), passing the
+/// memory limit on; returns the exit code to report and a status word.
+fn child(args: &[std::ffi::OsString]) -> (u8, String) {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return (CRASHED, format!("not started: {e}")),
+    };
+    let status = std::process::Command::new(exe)
+        .args(args)
+        .arg("--max-memory")
+        .arg(crate::circuit::budget::max_memory().to_string())
+        .status();
+    match status {
+        Err(e) => (CRASHED, format!("not started: {e}")),
+        Ok(s) => match s.code() {
+            Some(0) => (0, "ok".into()),
+            Some(1) => (1, "analysis failed".into()),
+            Some(2) => (2, "input error".into()),
+            Some(c) => (CRASHED, format!("crashed (exit {c})")),
+            None => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::process::ExitStatusExt;
+                    let sig = s.signal().unwrap_or(0);
+                    eprintln!(
+                        "error: {}: the run was killed by signal {sig}{} (its completed results are kept)",
+                        args.get(1).map(|a| a.to_string_lossy().into_owned()).unwrap_or_default(),
+                        match sig {
+                            6 => " (abort: out of memory?)",
+                            9 => " (SIGKILL: out of memory?)",
+                            11 => " (segmentation fault)",
+                            _ => "",
+                        }
+                    );
+                    (CRASHED, format!("crashed (signal {sig})"))
+                }
+                #[cfg(not(unix))]
+                (CRASHED, "crashed".into())
+            }
+        },
+    }
+}
+
+/// Run `f` here; a panic (a bug) becomes exit code [`CRASHED`] and a message
+/// instead of tearing the process down.
+fn in_process(p: &Path, f: impl FnOnce() -> Option<RunError>) -> u8 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(None) => 0,
+        Ok(Some(e)) => {
+            match &e {
+                RunError::Input(s) | RunError::Analysis(s) => eprint!("{s}"),
+            }
+            e.code()
+        }
+        Err(_) => {
+            eprintln!(
+                "error: {}: internal error (a bug in xbarsim; please report it with this netlist); completed results are kept",
+                p.display()
+            );
+            CRASHED
+        }
+    }
+}
+
+/// Check netlists; several run in child processes, like `run`.
 pub fn check_many(netlists: &[PathBuf]) -> u8 {
+    if netlists.len() == 1 {
+        let p = &netlists[0];
+        return in_process(p, || match prepare(p) {
+            Ok((_, c)) => {
+                println!(
+                    "{}: ok ({} nodes, {} analyses)",
+                    p.display(),
+                    c.nodes.len() - 1,
+                    c.analyses.len()
+                );
+                None
+            }
+            Err(e) => Some(e),
+        });
+    }
     let mut worst = 0u8;
     for p in netlists {
-        match prepare(p) {
-            Ok((_, c)) => println!(
-                "{}: ok ({} nodes, {} analyses)",
-                p.display(),
-                c.nodes.len() - 1,
-                c.analyses.len()
-            ),
-            Err(e) => {
-                let (RunError::Input(s) | RunError::Analysis(s)) = &e;
-                eprint!("{s}");
-                worst = worst.max(e.code());
-            }
-        }
+        let (code, _) = child(&["check".into(), p.into()]);
+        worst = worst.max(code);
     }
     worst
 }
@@ -569,12 +738,29 @@ pub fn export(path: &Path, out: &Path) -> u8 {
             return e.code();
         }
     };
+    if out.as_os_str() == "-" {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        return match report::spice::write_flat(&c, &path.display().to_string(), &mut w)
+            .and_then(|_| std::io::Write::flush(&mut w))
+        {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: cannot write the flat netlist to standard output: {e}");
+                1
+            }
+        };
+    }
     match report::write_atomic(out, |w| {
         report::spice::write_flat(&c, &path.display().to_string(), w)
     }) {
         Ok(()) => {
             println!("{} -> {}", path.display(), out.display());
             0
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Other => {
+            // Refused: the target is an input or not a regular file.
+            eprintln!("error: {e}");
+            2
         }
         Err(e) => {
             eprintln!("error: cannot write {}: {e}", out.display());

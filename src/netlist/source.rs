@@ -118,6 +118,19 @@ impl Sources {
     }
 }
 
+/// Every file read through [`read_input`] in this process (canonical paths):
+/// result writers refuse to replace any of them.
+static INPUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// True when `canonical` was read as an input by this process.
+pub fn is_input(canonical: &Path) -> bool {
+    INPUTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|p| p == canonical)
+}
+
 /// Largest file read as input (netlist, include, CSV): 1 GiB. A 1024×1024
 /// crossbar written element by element is 170 MB; anything near this limit
 /// would not fit the memory budget once elaborated anyway.
@@ -132,6 +145,12 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize>), String> {
     use std::io::Read;
     let shown = path.display();
+    if let Ok(canon) = std::fs::canonicalize(path) {
+        let mut v = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
+        if !v.contains(&canon) {
+            v.push(canon);
+        }
+    }
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     if meta.is_dir() {
         return Err(format!("cannot read {shown}: it is a directory"));

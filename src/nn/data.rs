@@ -28,9 +28,10 @@ pub struct Digits {
 impl Digits {
     /// Read a data file. Errors name the file and line (and column where useful).
     pub fn load(path: &Path) -> Result<Digits, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Digits::parse(&text, &path.display().to_string())
+        let (text, _) = crate::netlist::source::read_input(path, false)?;
+        // A byte-order mark (spreadsheet exports) is not part of the header.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        Digits::parse(text, &path.display().to_string())
     }
 
     /// Parse the text of a data file (`name` is used in errors).

@@ -103,23 +103,31 @@ pub fn vaq(n: usize, lo: f64, hi: f64, sigma: impl Fn(f64) -> f64) -> Vec<f64> {
     out
 }
 
+/// Most QC levels listed.
+pub const MAX_QC_LEVELS: usize = 4096;
+
 /// The QC states m·G0/2 (m = 1, 2, …) inside [lo, hi] (with a 1e-9 relative
 /// slack at the ends), all of them, or `n` spread evenly over them.
 /// `Err(available)` if fewer than max(n, 2) lie in the window.
 pub fn qc(n: usize, lo: f64, hi: f64) -> Result<Vec<f64>, usize> {
     let half = 0.5 * G0;
-    let first = ((lo * (1.0 - 1e-9)) / half).ceil().max(1.0) as usize;
-    let last = ((hi * (1.0 + 1e-9)) / half).floor() as usize;
-    let all: Vec<f64> = (first..=last.max(first))
-        .filter(|&m| m <= last)
-        .map(|m| m as f64 * half)
-        .collect();
-    let want = if n == 0 { all.len() } else { n };
-    if all.len() < want.max(2) {
-        return Err(all.len());
+    // Counted, not listed: a window of 1e6 S holds ~2.6e10 states.
+    let first = ((lo * (1.0 - 1e-9)) / half).ceil().max(1.0);
+    let last = ((hi * (1.0 + 1e-9)) / half).floor();
+    let count = if last >= first {
+        (last - first + 1.0).min(usize::MAX as f64 / 2.0) as usize
+    } else {
+        0
+    };
+    let want = if n == 0 { count } else { n };
+    if count < want.max(2) || want > MAX_QC_LEVELS {
+        return Err(count);
     }
     Ok((0..want)
-        .map(|k| all[((k * (all.len() - 1)) as f64 / (want - 1) as f64).round() as usize])
+        .map(|k| {
+            let m = ((k as f64 * (count - 1) as f64) / (want - 1) as f64).round();
+            (first + m) * half
+        })
         .collect())
 }
 

@@ -1,42 +1,16 @@
-//! Result files. Every file is written to a temporary name in the target
-//! directory and renamed into place, so an interrupted run never leaves a
-//! half-written result.
+//! Result files. Every file is written through [`files`]: to a temporary
+//! beside it, renamed into place, recorded in its folder's journal, never
+//! over an input, and scanned for NaN/inf.
 
+pub mod files;
 pub mod plot;
 pub mod program;
 pub mod spice;
 pub mod thresholds;
 
-use std::io::Write;
 use std::path::Path;
 
-/// Write `path` atomically with the bytes produced by `fill`.
-pub fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        fill(&mut w)?;
-        w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
-}
+pub use files::write_atomic;
 
 /// Pretty-printed JSON with a final newline, written atomically.
 pub fn write_json(path: &Path, json: &serde_json::Value) -> std::io::Result<()> {

@@ -23,16 +23,7 @@ fn err(e: impl std::fmt::Display) -> std::io::Error {
 
 /// Write to a temporary name beside `path`, then rename (atomic, like the CSVs).
 fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".tmp-{}-{name}", std::process::id()));
-    let r = draw(&tmp).and_then(|_| std::fs::rename(&tmp, path));
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
+    super::files::write_atomic_by_name(path, draw)
 }
 
 /// Heat map of an N×M matrix (row-major), row 0 at the top, with a colour bar.

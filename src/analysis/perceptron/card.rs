@@ -142,8 +142,8 @@ pub fn spec(
                 None => {}
             },
             "cycles" => match num(&mut errs) {
-                Some(x) if whole(x, 1.0, 1e6) => tuning.cycles = x as usize,
-                Some(x) => errs.push(bad(format!("'cycles' must be a whole number >= 1, got {x}"))),
+                Some(x) if whole(x, 1.0, 1e3) => tuning.cycles = x as usize,
+                Some(x) => errs.push(bad(format!("'cycles' must be a whole number 1..1000, got {x}"))),
                 None => {}
             },
             "pseed" => match num(&mut errs) {
@@ -186,6 +186,7 @@ pub fn spec(
                 let ok = match key {
                     "vread" | "lr" | "gain" | "nu" => x > 0.0,
                     "tloc" => true,
+                    "rdrive" | "rsense" => x == 0.0 || crate::circuit::elaborate::resistance_ok(x),
                     _ => x >= 0.0,
                 };
                 if !ok {
@@ -234,12 +235,21 @@ pub fn spec(
                 None => {}
             },
             "epochs" | "batch" | "seeds" => match num(&mut errs) {
-                Some(x) if whole(x, 1.0, 1e6) => match key {
+                // Bounds that keep a card's work finite: 1e5 epochs of the
+                // largest data set, 1000 seeds of each sweep point.
+                Some(x) if whole(x, 1.0, if key == "batch" { 1e6 } else if key == "epochs" { 1e5 } else { 1e3 }) => match key {
                     "epochs" => train.epochs = x as usize,
                     "batch" => train.batch = x as usize,
                     _ => seeds = x as usize,
                 },
-                Some(x) => errs.push(bad(format!("'{key}' must be a whole number >= 1, got {x}"))),
+                Some(x) => errs.push(bad(format!(
+                    "'{key}' must be a whole number 1..{}, got {x}",
+                    match key {
+                        "batch" => "1000000",
+                        "epochs" => "100000",
+                        _ => "1000",
+                    }
+                ))),
                 None => {}
             },
             "import" => match text.as_str() {
@@ -291,7 +301,14 @@ pub fn spec(
                 let v: Option<Vec<f64>> = text
                     .split([',', ' '])
                     .filter(|t| !t.is_empty())
-                    .map(|t| crate::netlist::units::parse_number(t).filter(|x| *x >= 0.0))
+                    .map(|t| {
+                        crate::netlist::units::parse_number(t).filter(|&x| {
+                            x >= 0.0
+                                && (key == "errs"
+                                    || x == 0.0
+                                    || crate::circuit::elaborate::resistance_ok(x))
+                        })
+                    })
                     .collect();
                 match v {
                     Some(v) if !v.is_empty() => match key {

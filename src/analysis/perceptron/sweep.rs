@@ -390,7 +390,12 @@ fn quant_sweep(spec: &PerceptronSpec, prep: &Prepared) -> SweepResult {
                     k.to_string(),
                     f(r.levels[k]),
                     r.count[k].to_string(),
-                    f(r.mse[k]),
+                    // A state no value was stored at has no error: empty.
+                    if r.count[k] == 0 {
+                        String::new()
+                    } else {
+                        f(r.mse[k])
+                    },
                 ]);
             }
             summary_rows.push(vec![
