@@ -403,3 +403,346 @@ fn source_current_that_cannot_be_recovered_exactly_is_warned_about() {
     assert!(err.contains("warning:"), "{err}");
     assert!(err.contains("at node 'b' may be inaccurate"), "{err}");
 }
+
+// ------------------------------------------------------------- batches
+
+#[test]
+fn batch_of_three_with_an_aborting_middle_netlist_finishes_the_other_two() {
+    // Before: a panic, abort or OOM in one netlist ended the batch. The
+    // middle netlist here really aborts: a 1024x1024 array under a 700 MB
+    // address-space limit fails an allocation (the budget is lifted so the
+    // estimate does not refuse it first).
+    let dir = tmpdir("hostile-batch-abort");
+    std::fs::write(dir.join("one.cir"), "t\nV1 a 0 1\nR1 a 0 1k\n.op\n").unwrap();
+    std::fs::write(
+        dir.join("two.cir"),
+        "t\n.model d memristor (level=linear)\n.crossbar xb rows=1024 cols=1024 model=d rrow=1 rcol=1 g=10u\nV1 xb.w0 0 1\n.op\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("three.cir"), "t\nV1 a 0 2\nR1 a 0 1k\n.op\n").unwrap();
+    let script = format!(
+        "ulimit -v 700000; exec '{}' run one.cir two.cir three.cir -o out --max-memory 100G",
+        env!("CARGO_BIN_EXE_xbarsim")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(read_qv(&dir.join("out/one/op.csv"))["i(v1)"], -1e-3);
+    assert_eq!(read_qv(&dir.join("out/three/op.csv"))["i(v1)"], -2e-3);
+    let summary = std::fs::read_to_string(dir.join("out/batch.csv")).unwrap();
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines[0], "netlist,output,status,exit_code,seconds");
+    assert!(lines[1].starts_with("one.cir,out/one,ok,0,"), "{summary}");
+    assert!(
+        lines[2].starts_with("two.cir,out/two,crashed (signal 6),3,"),
+        "{summary}"
+    );
+    assert!(
+        lines[3].starts_with("three.cir,out/three,ok,0,"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn netlists_with_one_name_in_a_batch_get_their_own_folders() {
+    let dir = tmpdir("hostile-batch-names");
+    for (sub, v) in [("a", 1), ("b", 2)] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(
+            dir.join(sub).join("x.cir"),
+            format!("t\nV1 a 0 {v}\nR1 a 0 1k\n.op\n"),
+        )
+        .unwrap();
+    }
+    let (a, b, out) = (dir.join("a/x.cir"), dir.join("b/x.cir"), dir.join("out"));
+    let (code, _, err) = run_bin(&[
+        "run",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    exited(code, &err, 0);
+    assert_eq!(read_qv(&out.join("x/op.csv"))["i(v1)"], -1e-3);
+    assert_eq!(read_qv(&out.join("x-2/op.csv"))["i(v1)"], -2e-3);
+    assert!(err.contains("listed twice"), "{err}");
+    assert!(err.contains("also named 'x'"), "{err}");
+}
+
+// ------------------------------------------------------- output folders
+
+#[test]
+fn two_cards_writing_the_same_files_are_refused() {
+    // Before: the second card's results silently replaced the first's.
+    for (cards, what) in [
+        (".dc V1 0 1 0.5\n.dc V1 0 2 1\n", "dc (dc.csv)"),
+        (
+            ".vmm xb inputs=file(\"v.csv\")\n.vmm xb inputs=file(\"v.csv\")\n",
+            "vmm (vmm.csv)",
+        ),
+        (
+            ".read xb row=0 col=0 v=0.2 scheme=v/2\n.read xb row=1 col=1 v=0.2 scheme=v/2\n",
+            "read (read.csv)",
+        ),
+    ] {
+        let net = format!(
+            "t\n.model d memristor (level=linear gmin=1u gmax=100u)\n.crossbar xb rows=2 cols=2 model=d g=10u\nV1 xb.w0 0 1\nR1 xb.s0 0 1k\n{cards}"
+        );
+        let (code, _, err, _) = run_in("hostile-collide", &net, &[("v.csv", "0.1,0.2\n")], &[]);
+        exited(code, &err, 2);
+        assert!(err.contains("net.cir:7:"), "{err}");
+        assert!(
+            err.contains(&format!("would overwrite those of an earlier card: {what}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("net.cir:6:") && err.contains("note: the earlier card"),
+            "{err}"
+        );
+    }
+    // Two .perceptron cards with the default out=, or one named like
+    // another analysis's results.
+    let data = manifest().join("data/uci_digits_8x8.csv");
+    for second in ["", " out=p2"] {
+        let net = format!(
+            "t\n.model lin memristor (level=linear)\n.crossbar xb rows=64 cols=10 model=lin g=10u\n.perceptron xb data=file(\"{0}\") out=p2\n.perceptron xb data=file(\"{0}\")\n.perceptron xb data=file(\"{0}\"){second}\n",
+            data.display()
+        );
+        let e = errors(&net);
+        assert!(
+            e.contains("would overwrite those of an earlier card"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn rerun_into_a_folder_replaces_the_previous_runs_files_only() {
+    // Before: a rerun left the previous run's files beside the new ones.
+    let dir = tmpdir("hostile-rerun");
+    let out = dir.join("out");
+    std::fs::write(
+        dir.join("a.cir"),
+        "t\nV1 a 0 1\nR1 a 0 1k\n.op\n.dc V1 0 1 0.5\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.cir"), "t\nV1 a 0 1\nR1 a 0 2k\n.op\n").unwrap();
+    let run = |net: &str| {
+        let (code, _, err) = run_bin(&[
+            "run",
+            dir.join(net).to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        exited(code, &err, 0);
+    };
+    run("a.cir");
+    assert!(out.join("dc.csv").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    // A temporary left by a killed run.
+    std::fs::write(out.join(".op.csv.Ab12Cd.xbarsim-tmp"), "half").unwrap();
+    run("b.cir");
+    assert!(
+        !out.join("dc.csv").exists(),
+        "the first run's dc.csv is stale"
+    );
+    assert_eq!(read_qv(&out.join("op.csv"))["i(v1)"], -0.5e-3);
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!out.join(".op.csv.Ab12Cd.xbarsim-tmp").exists());
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("tmp")), "{names:?}");
+}
+
+#[test]
+fn export_cannot_overwrite_its_input_or_a_special_file() {
+    let dir = tmpdir("hostile-export");
+    let net = dir.join("self.cir");
+    let text = "t\n.model d memristor (level=linear)\n.crossbar xb rows=2 cols=2 model=d g=10u\nV1 xb.w0 0 1\nR1 xb.s0 0 1k\n.op\n";
+    std::fs::write(&net, text).unwrap();
+    let (code, _, err) = run_bin(&["export", net.to_str().unwrap(), "-o", net.to_str().unwrap()]);
+    exited(code, &err, 2);
+    assert!(err.contains("it is an input of this run"), "{err}");
+    assert_eq!(std::fs::read_to_string(&net).unwrap(), text);
+    // A symlink at the target is not replaced.
+    #[cfg(unix)]
+    {
+        let link = dir.join("link.cir");
+        std::os::unix::fs::symlink(dir.join("elsewhere.cir"), &link).unwrap();
+        let (code, _, err) = run_bin(&[
+            "export",
+            net.to_str().unwrap(),
+            "-o",
+            link.to_str().unwrap(),
+        ]);
+        exited(code, &err, 2);
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+    // `-o -` writes to standard output.
+    let (code, out, err) = run_bin(&["export", net.to_str().unwrap(), "-o", "-"]);
+    exited(code, &err, 0);
+    assert!(
+        out.contains("Bmem_xb_m1_1") && out.contains(".end"),
+        "{out}"
+    );
+}
+
+#[test]
+fn crossbar_names_cannot_lead_results_out_of_the_folder() {
+    for name in ["../../pwned", "/tmp/abs_pwned", "a.b"] {
+        let e = errors(&format!(
+            "t\n.model d memristor (level=linear)\n.crossbar {name} rows=1 cols=1 model=d g=10u\n"
+        ));
+        assert!(e.contains("inline.cir:3:11: error: crossbar name"), "{e}");
+    }
+}
+
+// ---------------------------------------- numbers that must not pass silently
+
+#[test]
+fn subnormal_and_huge_values_are_input_errors() {
+    for (net, want) in [
+        ("t\nV1 a 0 1\nR1 a 0 4e-320\n.op\n", "outside the range"),
+        ("t\nV1 a 0 1\nR1 a 0 1e-25\n.op\n", "resistance must be positive"),
+        (
+            "t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d rrow=4e-320 g=1u\n",
+            "inline.cir:3:41: error: value 4e-320 is outside the range",
+        ),
+        (
+            "t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d rrow=1e-19 g=1u\n",
+            "'rrow' must be >= 0",
+        ),
+        (
+            "t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d g=1u\n.read xb row=0 col=0 v=0.2 scheme=v/2 rdrive=4e-320\n",
+            "inline.cir:4:46: error: value 4e-320 is outside the range",
+        ),
+        (
+            "t\n.model d memristor (level=linear)\n.crossbar xb rows=1 cols=1 model=d g=1u\n.read xb row=0 col=0 v=0.2 scheme=v/2 rdrive=1e-20\n",
+            "'rdrive' must be 0 or",
+        ),
+        ("t\nV1 a 0 1e308\nR1 a 0 1m\n.op\n", "outside the range"),
+        ("t\nV1 a 0 1\nR1 a 0 1k\n.options itl1=1e15\n.op\n", "itl1"),
+        ("t\nV1 a 0 1\nR1 a 0 1k\n.options abstol=1e300\n.op\n", "abstol"),
+    ] {
+        let e = errors(net);
+        assert!(e.contains("error:") && e.contains(want), "{net}: {e}");
+    }
+}
+
+#[test]
+fn division_by_zero_in_a_bsource_is_an_input_error_not_non_convergence() {
+    // Before: exit 1 "no convergence" (series resistor) or i(v1) = -inf with
+    // exit 0 (directly across a source).
+    for net in [
+        "t\nV1 a 0 1\nR1 a b 1k\nB1 b 0 I={1/0}\n.op\n",
+        "t\nV1 a 0 1\nB1 a 0 I={1/0}\n.op\n",
+        "t\n.param z=0\nV1 a 0 1\nB1 a 0 I={V(a)*log(z)}\n.op\n",
+    ] {
+        let e = errors(net);
+        assert!(
+            e.contains("not a finite number") || e.contains("log() is undefined here"),
+            "{net}: {e}"
+        );
+        assert!(e.contains("inline.cir:"), "{e}");
+    }
+}
+
+#[test]
+fn law_undefined_at_the_solution_fails_the_run_instead_of_writing_nan() {
+    // Not constant, so only the solution shows it: log(V) at V = 0.
+    let (code, _, err, _) = run_in(
+        "hostile-log0",
+        "t\nV1 a 0 0\nB1 a 0 I={log(V(a))}\n.op\n",
+        &[],
+        &[],
+    );
+    exited(code, &err, 1);
+    assert!(err.contains("not all finite"), "{err}");
+    // A .vmm whose sinh devices overflow: before, "mean NaN %" and exit 0.
+    let net = "t\n.model s memristor (level=sinh beta=2.6)\n.crossbar xb rows=2 cols=2 model=s g=10u\n.vmm xb inputs=file(\"v.csv\")\n";
+    let (code, out, err, _) = run_in(
+        "hostile-vmm-overflow",
+        net,
+        &[("v.csv", "1000,1000\n")],
+        &[],
+    );
+    exited(code, &err, 1);
+    assert!(!out.contains("NaN"), "{out}");
+}
+
+#[test]
+fn cubic_model_at_or_below_zero_celsius_is_an_input_error() {
+    for temp in [".temp -300\n", ".temp 0\n", ".temp 1e-300\n"] {
+        let e = errors(&format!(
+            "t\n{temp}.model c memristor (level=cubic)\nYMEMRISTOR y1 a 0 c g=10u\nV1 a 0 0.25\n.op\n"
+        ));
+        assert!(
+            e.contains("needs a temperature of 1..1000") || e.contains("outside the range"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn bsource_probe_of_an_unknown_node_is_located() {
+    let e = errors("t\nV1 a 0 1\nR1 a b 1k\nB1 b 0 I={V(zz)*1m}\n.op\n");
+    assert!(
+        e.contains("inline.cir:4:11: error: node 'zz' has no DC path"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gon_below_goff_is_refused() {
+    let e = errors("t\n.model d memristor (level=linear)\n.crossbar xb rows=2 cols=2 model=d g=10u\n.read xb row=0 col=0 v=1 scheme=v/2 gon=1u goff=10u\n");
+    assert!(
+        e.contains("inline.cir:4:1: error: gon (1.0000e-6 S) must be larger than goff"),
+        "{e}"
+    );
+}
+
+#[test]
+fn huge_learning_rate_is_refused_instead_of_writing_nan_weights() {
+    // Before: lr=1e300 trained NaN weights, written with exit 0. Now such a
+    // value is an input error (and weights that are not finite would fail
+    // the analysis).
+    let net = format!(
+        "t\n.model lin memristor (level=linear)\n.crossbar xb rows=64 cols=10 model=lin g=10u\n.perceptron xb data=file(\"{}\") lr=1e300 epochs=3\n",
+        manifest().join("data/uci_digits_8x8.csv").display()
+    );
+    let (code, _, err, _) = run_in("hostile-lr", &net, &[], &[]);
+    exited(code, &err, 2);
+    assert!(
+        err.contains("net.cir:4:") && err.contains("outside the range"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unbounded_loops_are_refused() {
+    for (net, want) in [
+        (
+            "t\n.model p memristor (level=linear gmin=1u gmax=100u dyn=levels levels=\"14u,30u,60u\" vset=1 vreset=-1 sd=0)\n.crossbar xb rows=2 cols=2 model=p g=10u\n.thresholds xb vstep=1e-12\n",
+            "takes more than 10000 pulses",
+        ),
+        ("t\nV1 a 0 1\nR1 a 0 1k\n.dc V1 0 1 1e-7\n", "at most 1e6 points"),
+    ] {
+        let e = errors(net);
+        assert!(e.contains(want), "{net}: {e}");
+    }
+}

@@ -225,16 +225,20 @@ pub fn read_rows(
         .from_reader(text.as_bytes());
     let mut out = Vec::with_capacity(max_rows.map_or(0, |r| r.saturating_mul(cols).min(1 << 24)));
     let mut nrec = 0;
+    let (mut line, mut counted_to) = (1usize, 0usize);
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
         // Located from the record's byte offset in the text (the reader's
         // line count skips blank lines differently from `str::lines`).
         let at = record_start(&text, rec.position().map_or(0, |p| p.byte() as usize));
-        let line = text.as_bytes()[..at]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        // Lines counted on from the previous record (records only move forward).
+        if at >= counted_to {
+            line += text.as_bytes()[counted_to..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted_to = at;
+        }
         if rec.iter().all(|f| f.is_empty()) {
             continue;
         }

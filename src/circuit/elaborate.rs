@@ -188,10 +188,6 @@ pub fn elaborate(deck: &Deck) -> Result<Circuit, Diagnostics> {
 pub const MIN_OHMS: f64 = 1e-18;
 pub const MAX_OHMS: f64 = 1e18;
 
-/// Magnitudes a card value may have (besides 0).
-pub const MIN_MAGNITUDE: f64 = 1e-30;
-pub const MAX_MAGNITUDE: f64 = 1e30;
-
 /// Most steps in one `.thresholds` ramp.
 const MAX_RAMP_STEPS: f64 = 10_000.0;
 
@@ -430,7 +426,7 @@ impl Elab {
             return;
         };
         let params = &mut self.params;
-        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval(&v.expr)) {
+        match card::spec(deck, kind, xbar, &self.c, args, |v| params.eval_value(v)) {
             Ok(s) => self.c.analyses.push(Analysis::Perceptron(Box::new(s))),
             Err(d) => self.errors.extend(d),
         }
@@ -455,14 +451,17 @@ impl Elab {
             self.errors.push(
                 Diagnostic::new(
                     name.span,
-                    format!("crossbar name '{}' may hold only letters, digits, '_' and '-'", name.text),
+                    format!(
+                        "crossbar name '{}' may hold only letters, digits, '_' and '-'",
+                        name.text
+                    ),
                 )
                 .with_hint("it is the prefix of the array's node names and of its result files"),
             );
             return;
         }
         let params = &mut self.params;
-        let sp = match super::crossbar::spec(name.span, args, |v| params.eval(&v.expr)) {
+        let sp = match super::crossbar::spec(name.span, args, |v| params.eval_value(v)) {
             Ok(sp) => sp,
             Err(errs) => {
                 self.errors.extend(errs);
@@ -1327,7 +1326,10 @@ impl Elab {
                 Analysis::Program(_) => "program (program.json)".to_string(),
                 Analysis::Thresholds(_) => "thresholds (thresholds.json)".to_string(),
                 Analysis::Pulses(seq) => {
-                    format!("{0}_pulses ({0}_pulses.csv)", self.c.crossbars[seq.xbar].name)
+                    format!(
+                        "{0}_pulses ({0}_pulses.csv)",
+                        self.c.crossbars[seq.xbar].name
+                    )
                 }
                 Analysis::Perceptron(spec) => format!("{0} ({0}.json)", spec.out),
             };
@@ -1338,10 +1340,14 @@ impl Elab {
                 self.errors.push(
                     Diagnostic::new(
                         span,
-                        format!("this card's results would overwrite those of an earlier card: {key}"),
+                        format!(
+                            "this card's results would overwrite those of an earlier card: {key}"
+                        ),
                     )
                     .with_note(first, "the earlier card")
-                    .with_hint("run it from a second netlist (a .perceptron card takes out=<name>)"),
+                    .with_hint(
+                        "run it from a second netlist (a .perceptron card takes out=<name>)",
+                    ),
                 );
             } else {
                 outputs.insert(stem, span);
@@ -1442,26 +1448,10 @@ impl Elab {
         }
     }
 
-    /// A card's numeric value: finite, and 0 or of a magnitude within
-    /// [`MIN_MAGNITUDE`, `MAX_MAGNITUDE`] (a subnormal read voltage reads
-    /// every device as 0 S; a 1e308 V source overflows every current).
+    /// A card's numeric value (see [`Params::eval_value`]); errors are kept.
     fn value(&mut self, v: &Value) -> Option<f64> {
-        match self.params.eval(&v.expr) {
-            Ok(x) if x.is_finite() && (x == 0.0 || (MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&x.abs())) => Some(x),
-            Ok(x) if x.is_finite() => {
-                self.errors.push(Diagnostic::new(
-                    v.span,
-                    format!("value {x:e} is outside the range xbarsim computes with (0 or a magnitude of {MIN_MAGNITUDE:e}..{MAX_MAGNITUDE:e})"),
-                ));
-                None
-            }
-            Ok(x) => {
-                self.errors.push(Diagnostic::new(
-                    v.span,
-                    format!("value is not a finite number ({x})"),
-                ));
-                None
-            }
+        match self.params.eval_value(v) {
+            Ok(x) => Some(x),
             Err(d) => {
                 self.errors.push(d);
                 None
@@ -1992,7 +1982,10 @@ impl Elab {
         if probes.len() > u16::MAX as usize {
             self.errors.push(Diagnostic::new(
                 span,
-                format!("more than {} different V(...) probes in one expression", u16::MAX),
+                format!(
+                    "more than {} different V(...) probes in one expression",
+                    u16::MAX
+                ),
             ));
             return;
         }

@@ -2,7 +2,11 @@
 //! order, and are evaluated lazily with cycle detection.
 
 use crate::netlist::expr::{apply_func, BinOp, Expr};
-use crate::netlist::{Diagnostic, Span};
+use crate::netlist::{Diagnostic, Span, Value};
+
+/// Magnitudes a card value may have (besides 0).
+pub const MIN_MAGNITUDE: f64 = 1e-30;
+pub const MAX_MAGNITUDE: f64 = 1e30;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
@@ -21,6 +25,27 @@ impl Params {
     /// Evaluate a constant expression (no `V(...)`).
     pub fn eval(&mut self, e: &Expr) -> Result<f64, Diagnostic> {
         self.eval_in(e)
+    }
+
+    /// A card's numeric value: finite, and 0 or of a magnitude within
+    /// [`MIN_MAGNITUDE`, `MAX_MAGNITUDE`] (a subnormal read voltage reads
+    /// every device as 0 S; a 1e308 V source overflows every current).
+    /// Errors are located at the value.
+    pub fn eval_value(&mut self, v: &Value) -> Result<f64, Diagnostic> {
+        let x = self.eval(&v.expr)?;
+        if !x.is_finite() {
+            return Err(Diagnostic::new(
+                v.span,
+                format!("value is not a finite number ({x})"),
+            ));
+        }
+        if x != 0.0 && !(MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&x.abs()) {
+            return Err(Diagnostic::new(
+                v.span,
+                format!("value {x:e} is outside the range xbarsim computes with (0 or a magnitude of {MIN_MAGNITUDE:e}..{MAX_MAGNITUDE:e})"),
+            ));
+        }
+        Ok(x)
     }
 
     /// The value of `name` if it is already known (evaluated, or built in).

@@ -259,6 +259,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 })?;
                 report::write_read(&out.join("read.csv"), spec, &r)
                     .map_err(|e| io(e, "read.csv"))?;
+                nonfinite_check(path)?;
                 if !quiet {
                     let a = &r.cases[0];
                     println!(
@@ -377,22 +378,30 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                 }
                 if !quiet {
                     let (m, d) = (r.measured_summary(), r.model_summary());
+                    // Statistics of fewer than two devices are undefined: n/a.
+                    let f = |x: f64, p: usize| {
+                        if x.is_finite() {
+                            format!("{x:.p$}")
+                        } else {
+                            "n/a".to_string()
+                        }
+                    };
                     println!(
-                        "  .thresholds {xname}: {} x {}, {}: set {:.3} +- {:.3} V, reset {:.3} +- {:.3} V, correlation {:.2} over {} switchable devices ({} unswitchable); model card's draws for them: set {:.3} +- {:.3} V, reset {:.3} +- {:.3} V; {} pulses, {} reads, {:.3} s -> {}",
+                        "  .thresholds {xname}: {} x {}, {}: set {} +- {} V, reset {} +- {} V, correlation {} over {} switchable devices ({} unswitchable); model card's draws for them: set {} +- {} V, reset {} +- {} V; {} pulses, {} reads, {:.3} s -> {}",
                         r.rows,
                         r.cols,
                         spec.scheme.name(),
-                        m.set.mean,
-                        m.set.sd,
-                        m.reset.mean,
-                        m.reset.sd,
-                        m.corr,
+                        f(m.set.mean, 3),
+                        f(m.set.sd, 3),
+                        f(m.reset.mean, 3),
+                        f(m.reset.sd, 3),
+                        f(m.corr, 2),
                         m.set.n,
                         r.unswitchable(),
-                        d.set.mean,
-                        d.set.sd,
-                        d.reset.mean,
-                        d.reset.sd,
+                        f(d.set.mean, 3),
+                        f(d.set.sd, 3),
+                        f(d.reset.mean, 3),
+                        f(d.reset.sd, 3),
                         r.pulses,
                         r.reads,
                         secs,
@@ -455,6 +464,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
                     )
                     .map_err(|e| io(e, &f))?;
                 }
+                nonfinite_check(path)?;
                 if let Some((k, err)) = &r.failure {
                     return Err(RunError::Analysis(format!(
                         "error: {}: .vmm {xname} failed at vector {k}: {err}\n  ({k} completed vector(s) written to {})\n",
@@ -553,7 +563,13 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         }
         let (code, status) = child(&args);
         worst = worst.max(code);
-        rows.push((p.clone(), dir.clone(), status, code, t.elapsed().as_secs_f64()));
+        rows.push((
+            p.clone(),
+            dir.clone(),
+            status,
+            code,
+            t.elapsed().as_secs_f64(),
+        ));
     }
     let summary = out.join("batch.csv");
     let written = std::fs::create_dir_all(out).and_then(|_| {

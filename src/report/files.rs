@@ -203,7 +203,10 @@ pub fn write_atomic(
     track(&tp, true);
     let res = (|| -> std::io::Result<(usize, Option<usize>)> {
         let scan = path.extension().is_some_and(|e| e == "csv");
-        let mut w = Scan::new(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()), scan);
+        let mut w = Scan::new(
+            std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()),
+            scan,
+        );
         fill(&mut w)?;
         w.inner.flush()?;
         let found = (w.count, w.first_line);
@@ -271,7 +274,9 @@ fn result_permissions() -> std::fs::Permissions {
     }
     #[cfg(not(unix))]
     {
-        std::fs::metadata(".").map(|m| m.permissions()).unwrap_or_else(|_| unreachable!())
+        std::fs::metadata(".")
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| unreachable!())
     }
 }
 
@@ -394,7 +399,8 @@ mod tests {
     #[test]
     fn scan_counts_nan_and_inf_fields_only() {
         let mut s = Scan::new(Vec::new(), true);
-        s.write_all(b"a,NaN\nx,inf,-inf\ninfo,nano,1e5\n\"NaN\",2\n").unwrap();
+        s.write_all(b"a,NaN\nx,inf,-inf\ninfo,nano,1e5\n\"NaN\",2\n")
+            .unwrap();
         s.flush().unwrap();
         assert_eq!(s.count, 4);
         assert_eq!(s.first_line, Some(1));
