@@ -215,8 +215,20 @@ pub fn read_rows(
     cols: usize,
     nonneg: bool,
 ) -> Result<(Vec<f64>, usize), String> {
-    let rows = max_rows.unwrap_or(usize::MAX);
     let (text, _) = crate::netlist::source::read_input(path, false)?;
+    parse_rows(&text, &path.display().to_string(), max_rows, cols, nonneg)
+}
+
+/// [`read_rows`] on text already read; `name` is the file name in errors.
+pub fn parse_rows(
+    text: &str,
+    name: &str,
+    max_rows: Option<usize>,
+    cols: usize,
+    nonneg: bool,
+) -> Result<(Vec<f64>, usize), String> {
+    let path = std::path::Path::new(name);
+    let rows = max_rows.unwrap_or(usize::MAX);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .comment(Some(b'#'))
@@ -230,7 +242,7 @@ pub fn read_rows(
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
         // Located from the record's byte offset in the text (the reader's
         // line count skips blank lines differently from `str::lines`).
-        let at = record_start(&text, rec.position().map_or(0, |p| p.byte() as usize));
+        let at = record_start(text, rec.position().map_or(0, |p| p.byte() as usize));
         // Lines counted on from the previous record (records only move forward).
         if at >= counted_to {
             line += text.as_bytes()[counted_to..at]
@@ -260,7 +272,7 @@ pub fn read_rows(
             match crate::netlist::units::parse_number(f) {
                 Some(v) if (v >= 0.0 || !nonneg) && v.is_finite() => out.push(v),
                 _ => {
-                    let col = field_column(&text, at, k, f);
+                    let col = field_column(text, at, k, f);
                     let what = if nonneg {
                         "is not a conductance (a number >= 0 in S)"
                     } else {

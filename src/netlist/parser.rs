@@ -221,8 +221,10 @@ fn arg_of(f: &Field) -> Result<Arg, PErr> {
     } else if s.contains(',') && !s.contains('(') && !s.starts_with('{') {
         // A comma-separated list (`sizes=16,32,64`): kept as text for the directive.
         ArgValue::Str(s.to_string(), span_at(&v, s.len()))
-    } else if s.len() > 5 && s[..5].eq_ignore_ascii_case("file(") {
-        let inner = s[5..s.len() - 1].trim();
+    } else if s.len() > 5 && s.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("file(")) {
+        // `file(` is ASCII, so byte 5 is a char boundary; the last byte is
+        // checked to be `)` before it is cut off.
+        let inner = s[5..].strip_suffix(')').unwrap_or(&s[5..]).trim();
         let path = inner.trim_matches('"').to_string();
         if path.is_empty() || !s.ends_with(')') {
             return Err(PErr {
