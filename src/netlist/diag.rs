@@ -103,16 +103,36 @@ impl Diagnostic {
     }
 }
 
+/// Longest source line shown whole; a longer one is shown as a window of
+/// this many characters around the caret, with `…` at the cut ends.
+const MAX_SHOWN: usize = 120;
+
 fn snippet(out: &mut String, sources: &Sources, span: Span) {
     let f = sources.get(span.file);
     let (line, col) = f.line_col(span.start);
-    let text = f.line_text(line);
+    let full = f.line_text(line);
     let (eline, ecol) = f.line_col(span.end.max(span.start));
     let width = if eline == line && ecol > col {
         ecol - col
     } else {
         1
     };
+    let n = full.chars().count();
+    let (text, col, width) = if n <= MAX_SHOWN {
+        (full.to_string(), col, width)
+    } else {
+        let from = col.saturating_sub(MAX_SHOWN / 2 + 1).min(n - MAX_SHOWN);
+        let body: String = full.chars().skip(from).take(MAX_SHOWN).collect();
+        let head = if from > 0 { "…" } else { "" };
+        let tail = if from + MAX_SHOWN < n { "…" } else { "" };
+        let col = col - from + head.chars().count();
+        (
+            format!("{head}{body}{tail}"),
+            col,
+            width.min(MAX_SHOWN + 1 - (col - head.chars().count())),
+        )
+    };
+    let text = text.as_str();
     let gutter = line.to_string().len();
     let _ = writeln!(out, "{:gutter$} |", "");
     let _ = writeln!(out, "{line} | {text}");
