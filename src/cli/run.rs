@@ -503,7 +503,8 @@ impl Drop for EndRun {
 }
 
 /// An analysis that wrote NaN or inf into a result file has failed: the
-/// file stays (with everything finite in it), the exit code says so.
+/// file stays as written (the message counts its NaN/inf fields and names
+/// the first line), and the exit code says so.
 fn nonfinite_check(path: &Path) -> Result<(), RunError> {
     let bad = report::files::take_nonfinite();
     if bad.is_empty() {
@@ -552,6 +553,13 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         return in_process(&netlists[0], || run_one(&netlists[0], out, quiet).err());
     }
     let jobs = batch_jobs(netlists, out);
+    // The batch's folder is a run's folder too: what an earlier run wrote
+    // there (a single netlist's results, an older batch.csv) is removed.
+    if let Err(e) = report::files::begin_run(out) {
+        eprintln!("error: cannot use output directory {}: {e}", out.display());
+        return 2;
+    }
+    let _run = EndRun;
     let mut rows = Vec::new();
     let mut worst = 0u8;
     for (p, dir) in &jobs {
