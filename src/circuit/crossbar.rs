@@ -227,7 +227,6 @@ pub fn parse_rows(
     cols: usize,
     nonneg: bool,
 ) -> Result<(Vec<f64>, usize), String> {
-    let path = std::path::Path::new(name);
     let rows = max_rows.unwrap_or(usize::MAX);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -239,7 +238,7 @@ pub fn parse_rows(
     let mut nrec = 0;
     let (mut line, mut counted_to) = (1usize, 0usize);
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let rec = rec.map_err(|e| format!("{}: {e}", name))?;
         // Located from the record's byte offset in the text (the reader's
         // line count skips blank lines differently from `str::lines`).
         let at = record_start(text, rec.position().map_or(0, |p| p.byte() as usize));
@@ -258,13 +257,13 @@ pub fn parse_rows(
         if nrec > rows {
             return Err(format!(
                 "{}:{line}: more than the {rows} rows expected",
-                path.display()
+                name
             ));
         }
         if rec.len() != cols {
             return Err(format!(
                 "{}:{line}: expected {cols} values (one per column), found {}",
-                path.display(),
+                name,
                 rec.len()
             ));
         }
@@ -278,7 +277,7 @@ pub fn parse_rows(
                     } else {
                         "is not a number"
                     };
-                    return Err(format!("{}:{line}:{col}: '{f}' {what}", path.display()));
+                    return Err(format!("{}:{line}:{col}: '{f}' {what}", name));
                 }
             }
         }

@@ -1465,7 +1465,7 @@ impl Elab {
                 // 0 means none (an ideal connection); anything else must be a
                 // resistance the equations can carry.
                 let x = self.value(v)?;
-                if x != 0.0 && x > 0.0 && !resistance_ok(x) {
+                if x > 0.0 && !resistance_ok(x) {
                     self.errors.push(Diagnostic::new(
                         v.span,
                         format!(

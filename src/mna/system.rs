@@ -391,7 +391,7 @@ impl System {
             let (a, b, i) = self.element(c, e);
             out[a] += i;
             out[b] -= i;
-            if (terminal[a] || terminal[b]) && self.stiff(c, e, a, b) {
+            if (terminal[a] || terminal[b]) && self.stiff(e, a, b) {
                 refine[a] |= terminal[a];
                 refine[b] |= terminal[b];
                 any = true;
@@ -419,9 +419,9 @@ impl System {
                 let y = cluster[k];
                 k += 1;
                 for &e in inc.at(y) {
-                    let (a, b, _) = self.element(c, e);
+                    let (a, b) = ends(c, e);
                     let z = if a == y { b } else { a };
-                    if z != 0 && !terminal[z] && !member[z] && self.stiff(c, e, a, b) {
+                    if z != 0 && !terminal[z] && !member[z] && self.stiff(e, a, b) {
                         member[z] = true;
                         cluster.push(z);
                     }
@@ -436,7 +436,7 @@ impl System {
                         continue; // internal (or a self-loop)
                     }
                     sum += if member[a] { i } else { -i };
-                    err += self.rounding(c, e, a, b, i);
+                    err += self.rounding(e, a, b, i);
                 }
             }
             for &y in &cluster {
@@ -463,24 +463,24 @@ impl System {
 
     /// Ends (a, b) and the current from a to b of element `e`, at `self.v`.
     fn element(&mut self, c: &Circuit, e: Elem) -> (usize, usize, f64) {
+        let (a, b) = ends(c, e);
         let v = &self.v;
-        match e {
-            Elem::R(k) => {
-                let r = &c.resistors[k as usize];
-                (r.a.idx(), r.b.idx(), r.g * (v[r.a.idx()] - v[r.b.idx()]))
-            }
+        let i = match e {
+            Elem::R(k) => c.resistors[k as usize].g * (v[a] - v[b]),
             Elem::M(k) => {
                 let m = &c.memristors[k as usize];
-                let i = c.models[m.model as usize]
-                    .law
-                    .current(m.g, v[m.a.idx()] - v[m.b.idx()]);
-                (m.a.idx(), m.b.idx(), i)
+                c.models[m.model as usize].law.current(m.g, v[a] - v[b])
             }
             Elem::B(k) => {
-                let b = &c.branches[k as usize];
-                let vab = v[b.a.idx()] - v[b.b.idx()];
-                let i = branch_eval(&b.law, vab, &mut self.pbuf, &mut self.sbuf, &mut self.stack).0;
-                (b.a.idx(), b.b.idx(), i)
+                let law = &c.branches[k as usize].law;
+                branch_eval(
+                    law,
+                    v[a] - v[b],
+                    &mut self.pbuf,
+                    &mut self.sbuf,
+                    &mut self.stack,
+                )
+                .0
             }
             Elem::C(k) => {
                 let b = &c.controlled[k as usize];
@@ -488,23 +488,16 @@ impl System {
                     self.pbuf[j] = v[p.idx()] - v[q.idx()];
                     self.sbuf[j] = 0.0;
                 }
-                let i = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
-                (b.a.idx(), b.b.idx(), i)
+                b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0
             }
-            Elem::I(k) => {
-                let s = &c.isources[k as usize];
-                (
-                    s.p.idx(),
-                    s.n.idx(),
-                    self.i_values[k as usize] * self.source_scale,
-                )
-            }
-        }
+            Elem::I(k) => self.i_values[k as usize] * self.source_scale,
+        };
+        (a, b, i)
     }
 
     /// True when `e` is a branch whose current is a function of its own end
     /// voltages and those agree to [`STIFF`] relative difference.
-    fn stiff(&self, _c: &Circuit, e: Elem, a: usize, b: usize) -> bool {
+    fn stiff(&self, e: Elem, a: usize, b: usize) -> bool {
         if matches!(e, Elem::C(_) | Elem::I(_)) || a == b {
             return false;
         }
@@ -515,7 +508,7 @@ impl System {
 
     /// Rounding error of a branch current from its end voltages: each end
     /// is known to half an ulp, so |i|·max|v|/|Δv|·ε.
-    fn rounding(&self, _c: &Circuit, e: Elem, a: usize, b: usize, i: f64) -> f64 {
+    fn rounding(&self, e: Elem, a: usize, b: usize, i: f64) -> f64 {
         if matches!(e, Elem::C(_) | Elem::I(_)) {
             return 0.0;
         }
@@ -546,35 +539,37 @@ fn all_elements(c: &Circuit) -> impl Iterator<Item = Elem> + Clone {
         .chain(n(c.isources.len()).map(Elem::I))
 }
 
+/// The node indices (a, b) of element `e`; its current flows from a to b.
+fn ends(c: &Circuit, e: Elem) -> (usize, usize) {
+    match e {
+        Elem::R(k) => {
+            let r = &c.resistors[k as usize];
+            (r.a.idx(), r.b.idx())
+        }
+        Elem::M(k) => {
+            let m = &c.memristors[k as usize];
+            (m.a.idx(), m.b.idx())
+        }
+        Elem::B(k) => {
+            let b = &c.branches[k as usize];
+            (b.a.idx(), b.b.idx())
+        }
+        Elem::C(k) => {
+            let b = &c.controlled[k as usize];
+            (b.a.idx(), b.b.idx())
+        }
+        Elem::I(k) => {
+            let s = &c.isources[k as usize];
+            (s.p.idx(), s.n.idx())
+        }
+    }
+}
+
 impl Incidence {
     fn new(c: &Circuit, n: usize, elems: impl Iterator<Item = Elem> + Clone) -> Incidence {
-        let ends = |e: Elem| -> (usize, usize) {
-            match e {
-                Elem::R(k) => (
-                    c.resistors[k as usize].a.idx(),
-                    c.resistors[k as usize].b.idx(),
-                ),
-                Elem::M(k) => (
-                    c.memristors[k as usize].a.idx(),
-                    c.memristors[k as usize].b.idx(),
-                ),
-                Elem::B(k) => (
-                    c.branches[k as usize].a.idx(),
-                    c.branches[k as usize].b.idx(),
-                ),
-                Elem::C(k) => (
-                    c.controlled[k as usize].a.idx(),
-                    c.controlled[k as usize].b.idx(),
-                ),
-                Elem::I(k) => (
-                    c.isources[k as usize].p.idx(),
-                    c.isources[k as usize].n.idx(),
-                ),
-            }
-        };
         let mut start = vec![0u32; n + 1];
         for e in elems.clone() {
-            let (a, b) = ends(e);
+            let (a, b) = ends(c, e);
             start[a + 1] += 1;
             if b != a {
                 start[b + 1] += 1;
@@ -586,7 +581,7 @@ impl Incidence {
         let mut fill: Vec<u32> = start[..n].to_vec();
         let mut items = vec![Elem::R(0); start[n] as usize];
         for e in elems {
-            let (a, b) = ends(e);
+            let (a, b) = ends(c, e);
             items[fill[a] as usize] = e;
             fill[a] += 1;
             if b != a {

@@ -157,12 +157,8 @@ fn guard(path: &Path) -> std::io::Result<()> {
 /// The canonical path `path` would have: its folder canonicalized, its
 /// file name kept.
 fn canonical_target(path: &Path) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     match path.file_name() {
-        Some(n) => canonical_dir(dir).join(n),
+        Some(n) => canonical_dir(&split(path).0).join(n),
         None => path.to_path_buf(),
     }
 }
