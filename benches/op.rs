@@ -18,8 +18,9 @@ use xbarsim::analysis::{op, Engine};
 fn solve(path: &Path) -> usize {
     let deck =
         xbarsim::netlist::load(path).unwrap_or_else(|(d, e)| panic!("{}", e.render(&d.sources)));
-    let c = xbarsim::circuit::elaborate(&deck)
-        .unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)));
+    let c = xbarsim::analysis::plan(&deck)
+        .unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)))
+        .circuit;
     drop(deck);
     let mut e = Engine::new(&c).expect("setup");
     op::run(&mut e).expect("op").values.len()

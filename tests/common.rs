@@ -4,19 +4,25 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use xbarsim::analysis::{op, Engine};
-use xbarsim::circuit::{elaborate, Circuit};
+use xbarsim::analysis::{plan, Plan};
+use xbarsim::circuit::Circuit;
 use xbarsim::netlist::load_text;
 
 pub fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Elaborate netlist text (as if in `tests/`).
-pub fn circuit(text: &str) -> Circuit {
+/// Elaborate netlist text (as if in `tests/`) and plan its analyses.
+pub fn planned(text: &str) -> Plan {
     let path = manifest().join("tests/inline.cir");
     let deck = load_text(&path, text.to_string())
         .unwrap_or_else(|(d, e)| panic!("{}", e.render(&d.sources)));
-    elaborate(&deck).unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)))
+    plan(&deck).unwrap_or_else(|e| panic!("{}", e.render(&deck.sources)))
+}
+
+/// Elaborate netlist text (as if in `tests/`).
+pub fn circuit(text: &str) -> Circuit {
+    planned(text).circuit
 }
 
 /// Operating point of netlist text: quantity name → value.
@@ -32,7 +38,7 @@ pub fn errors(text: &str) -> String {
     let path = manifest().join("tests/inline.cir");
     match load_text(&path, text.to_string()) {
         Err((d, e)) => e.render(&d.sources),
-        Ok(deck) => match elaborate(&deck) {
+        Ok(deck) => match plan(&deck) {
             Err(e) => e.render(&deck.sources),
             Ok(_) => String::new(),
         },

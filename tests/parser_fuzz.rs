@@ -3,14 +3,15 @@
 //! located error.
 
 use proptest::prelude::*;
-use xbarsim::circuit::elaborate;
+use xbarsim::analysis::plan;
 use xbarsim::netlist::load_text;
 
 fn no_panic(text: &str) {
     let path = std::path::Path::new("fuzz.cir");
     if let Ok(deck) = load_text(path, text.to_string()) {
-        match elaborate(&deck) {
-            Ok(c) => {
+        match plan(&deck) {
+            Ok(p) => {
+                let c = p.circuit;
                 // Setting up the equations must not panic either.
                 let _ = xbarsim::analysis::Engine::new(&c);
             }

@@ -7,7 +7,7 @@ use crate::common::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use xbarsim::analysis::perceptron::{self, card, ideal_readout, import_block, prepare};
-use xbarsim::circuit::Analysis;
+use xbarsim::analysis::{downcast, perceptron::PerceptronSpec};
 use xbarsim::devices::memristor::IvLaw;
 use xbarsim::nn::data::Digits;
 use xbarsim::nn::import::{ErrorModel, Import, Mapping};
@@ -198,8 +198,8 @@ fn accuracy_degrades_monotonically_with_import_error() {
         "t\n.model lin memristor (level=linear)\n.crossbar xb rows=64 cols=10 model=lin g=10u\n.perceptron xb data=file(\"{}\")\n",
         data("mnist_8x8.csv").display()
     );
-    let c = circuit(&text);
-    let Analysis::Perceptron(spec) = &c.analyses[0] else {
+    let p = planned(&text);
+    let Some(spec) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!("no perceptron analysis")
     };
     let prep = prepare(spec);
@@ -455,8 +455,8 @@ fn card_errors_are_located() {
     assert_eq!(code, 2);
     assert!(err.contains("d.csv:3:12: pixel 'x' is not 0 or 1"), "{err}");
     // The card's defaults, as documented.
-    let c = circuit(&format!("t\n{head}.perceptron xb data=file(\"{d}\")\n"));
-    let Analysis::Perceptron(s) = &c.analyses[0] else {
+    let p = planned(&format!("t\n{head}.perceptron xb data=file(\"{d}\")\n"));
+    let Some(s) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!()
     };
     assert_eq!(
@@ -558,11 +558,12 @@ fn write_verify_import_reaches_every_target_with_ideal_devices() {
     assert!(a_u1 > 0.7, "{a_u1}");
 
     // Device by device, through the library (deterministic: the same run).
-    let c = circuit(&net);
-    let Analysis::Perceptron(spec) = &c.analyses[0] else {
+    let p = planned(&net);
+    let c = &p.circuit;
+    let Some(spec) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!("no perceptron analysis")
     };
-    let r = perceptron::run(&c, spec).unwrap();
+    let r = perceptron::run(c, spec).unwrap();
     assert_eq!(r.circuit.accuracy, a_wv);
     let pr = &r.programming.as_ref().unwrap().result;
     assert_eq!(pr.pulses() as u64, pg["pulses"].as_u64().unwrap());
@@ -597,11 +598,12 @@ fn write_verify_import_reports_stuck_devices() {
     );
     let out = run_net(&dir, &net);
     let pg = json(&out.join("perceptron.json"))["programming"].clone();
-    let c = circuit(&net);
-    let Analysis::Perceptron(spec) = &c.analyses[0] else {
+    let p = planned(&net);
+    let c = &p.circuit;
+    let Some(spec) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!("no perceptron analysis")
     };
-    let r = perceptron::run(&c, spec).unwrap();
+    let r = perceptron::run(c, spec).unwrap();
     let pr = &r.programming.as_ref().unwrap().result;
     let stuck = pr.stuck.iter().filter(|s| **s).count();
     assert!(stuck > 0, "a tenth of 64 devices");
@@ -638,10 +640,10 @@ fn write_verify_card_keys_and_errors() {
         assert!(e.contains(want), "{card}: {e}");
     }
     // Defaults, and every key read.
-    let c = circuit(&format!(
+    let p = planned(&format!(
         "t\n{dy}.perceptron xb data=file(\"{d}\") import=wv\n"
     ));
-    let Analysis::Perceptron(s) = &c.analyses[0] else {
+    let Some(s) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!()
     };
     let Import::WriteVerify(t) = &s.import else {
@@ -651,10 +653,10 @@ fn write_verify_card_keys_and_errors() {
         (t.tol, t.cycles, t.scheme.name(), t.algorithm.name(), t.seed),
         (0.01, 3, "v/2", "write-verify", 1)
     );
-    let c = circuit(&format!(
+    let p = planned(&format!(
         "t\n{dy}.perceptron xb data=file(\"{d}\") import=wv tol=0.02 cycles=5 scheme=v/3 algorithm=ispp pseed=7\n"
     ));
-    let Analysis::Perceptron(s) = &c.analyses[0] else {
+    let Some(s) = downcast::<PerceptronSpec>(p.analyses[0].as_ref()) else {
         panic!()
     };
     let t = s.tuning().unwrap();

@@ -25,7 +25,13 @@ fn sinh_chain_matches_scalar_solution_by_symmetry() {
 fn sweep_reuses_structure_and_warm_starts() {
     let c = circuit("t\nV1 a 0 0\nR1 a b 1k\nB1 b 0 I=1e-4*sinh(3*V(b))\n.dc V1 0 2 0.05\n");
     let mut e = Engine::new(&c).unwrap();
-    let r = dc::run(&mut e, xbarsim::circuit::SweptSource::V(0), 0.0, 2.0, 0.05);
+    let r = dc::run(
+        &mut e,
+        xbarsim::analysis::dc::SweptSource::V(0),
+        0.0,
+        2.0,
+        0.05,
+    );
     assert!(r.failure.is_none());
     assert_eq!(r.rows.len(), 41);
     // Warm starts: far fewer than ~6 iterations per point.
@@ -37,7 +43,13 @@ fn sweep_reuses_structure_and_warm_starts() {
     // Linear circuits factor exactly once for a whole sweep.
     let c = circuit("t\nV1 a 0 0\nR1 a b 1k\nR2 b 0 1k\n.dc V1 0 1 0.01\n");
     let mut e = Engine::new(&c).unwrap();
-    let r = dc::run(&mut e, xbarsim::circuit::SweptSource::V(0), 0.0, 1.0, 0.01);
+    let r = dc::run(
+        &mut e,
+        xbarsim::analysis::dc::SweptSource::V(0),
+        0.0,
+        1.0,
+        0.01,
+    );
     assert_eq!(r.rows.len(), 101);
     assert_eq!(e.solver.factorizations, 1);
     let last = r.rows.last().unwrap();

@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use crate::program::nili_dg;
-use xbarsim::analysis::program::thresholds::{self, ThresholdSpec};
+use xbarsim::analysis::thresholds::{self, ThresholdSpec};
 
 /// Circuit of `net` (a crossbar `xb`; a `.thresholds` card marks its lines
 /// as driven by an analysis).

@@ -19,8 +19,9 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    match xbarsim::circuit::elaborate(&deck) {
-        Ok(c) => {
+    match xbarsim::analysis::plan(&deck) {
+        Ok(p) => {
+            let c = p.circuit;
             // Large circuits are legitimately slow to set up; skip them.
             if c.nodes.len() < 5000 {
                 let _ = std::hint::black_box(xbarsim::analysis::Engine::new(&c).is_ok());

@@ -1,9 +1,124 @@
 //! `.dc src start stop step`: sweep one independent source. Each point is
 //! warm-started from the previous one; linear circuits factor only once.
 
-use super::Engine;
-use crate::circuit::SweptSource;
+use super::card::CardCtx;
+use super::{Analysis, Ctx, Engine, Outcome};
+use crate::circuit::{budget, Circuit};
+use crate::netlist::{Card, Diagnostic};
 use crate::solve::{SolveFailure, Stats};
+
+/// The source a `.dc` sweeps: an index into `vsources` or `isources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweptSource {
+    V(usize),
+    I(usize),
+}
+
+/// A checked `.dc` card.
+#[derive(Clone, Debug)]
+pub struct DcSpec {
+    pub source: SweptSource,
+    pub start: f64,
+    pub stop: f64,
+    pub step: f64,
+}
+
+/// Read a `.dc <source> <start> <stop> <step>` card.
+pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
+    let Card::Dc {
+        source,
+        start,
+        stop,
+        step,
+        ..
+    } = card
+    else {
+        return;
+    };
+    let c = cx.c;
+    let src = c
+        .vsources
+        .iter()
+        .position(|v| v.name == source.text)
+        .map(SweptSource::V)
+        .or_else(|| {
+            c.isources
+                .iter()
+                .position(|v| v.name == source.text)
+                .map(SweptSource::I)
+        });
+    let Some(src) = src else {
+        cx.errors.push(
+            Diagnostic::new(
+                source.span,
+                format!("no independent source named '{}' to sweep", source.text),
+            )
+            .with_hint(".dc sweeps a V or I source"),
+        );
+        return;
+    };
+    let (Some(a), Some(b), Some(s)) = (cx.value(start), cx.value(stop), cx.value(step)) else {
+        return;
+    };
+    if s == 0.0 || !s.is_finite() || ((b - a) / s) < -1e-9 || ((b - a) / s) > 1e6 {
+        cx.errors.push(Diagnostic::new(
+            step.span,
+            format!("step {s} does not go from {a} to {b} in at most 1e6 points"),
+        ));
+        return;
+    }
+    // The table is kept whole until it is written: points × quantities.
+    let points = ((b - a) / s).floor().max(0.0) + 1.0;
+    let columns = (c.nodes.len() + c.vsources.len() + 1) as f64;
+    if let Err(m) = budget::check(
+        &format!("a .dc table of {points} points x {columns} quantities"),
+        points * columns * 8.0 * 2.0,
+    ) {
+        cx.errors
+            .push(Diagnostic::new(step.span, m.to_string()).with_hint(budget::HINT));
+        return;
+    }
+    planned.push(Box::new(DcSpec {
+        source: src,
+        start: a,
+        stop: b,
+        step: s,
+    }));
+}
+
+impl Analysis for DcSpec {
+    fn directive(&self) -> &'static str {
+        "dc"
+    }
+    fn output(&self, _c: &Circuit) -> String {
+        "dc (dc.csv)".into()
+    }
+    fn solves_netlist(&self) -> bool {
+        true
+    }
+    fn spice(&self, c: &Circuit) -> String {
+        let name = match self.source {
+            SweptSource::V(k) => &c.vsources[k].name,
+            SweptSource::I(k) => &c.isources[k].name,
+        };
+        let num = |v: f64| format!("{v:.17e}");
+        format!(
+            ".dc {name} {} {} {}",
+            num(self.start),
+            num(self.stop),
+            num(self.step)
+        )
+    }
+    fn run<'s>(&'s self, cx: &mut Ctx<'_, '_>) -> Result<Outcome<'s>, SolveFailure> {
+        Ok(Outcome::Dc(run(
+            cx.engine,
+            self.source,
+            self.start,
+            self.stop,
+            self.step,
+        )))
+    }
+}
 
 pub struct DcResult {
     /// Column names: the swept source, then the quantities.

@@ -1,184 +1,116 @@
-//! Analyses drive the solve loop: `.op` (one operating point) and `.dc`
-//! (a source sweep). All share one [`Engine`]: the nodal system and its
-//! symbolic factorization are built once and reused for every point.
+//! Analyses: what is done with a circuit. Each lives in a folder (or file) of
+//! its own with its card parser, its spec, its run and its result type:
+//!
+//! - `op`, `dc`: operating point and source sweep on the netlist's circuit;
+//! - `vmm`, `read`, `sizing`: vector–matrix multiply, one-cell reads and
+//!   array sizing on a crossbar completed with drivers and sense;
+//! - `program`, `pulse`, `thresholds`: write pulses through the circuit
+//!   (write-verify tuning, single pulses, switching-threshold statistics);
+//! - `perceptron`: a digit classifier read out through the crossbar.
+//!
+//! [`registry::ANALYSES`] lists them; [`plan`] reads a deck's analysis cards
+//! through it. An analysis returns an [`Outcome`]; `report` writes it.
+//! Adding one (`.step`, `.tran`) means a new folder, a line in the
+//! registry, a variant of [`Outcome`] and its writer in `report`.
 
+pub mod card;
 pub mod dc;
+pub mod engine;
 pub mod op;
 pub mod perceptron;
+pub mod plan;
 pub mod program;
+pub mod pulse;
 pub mod read;
+pub mod registry;
 pub mod sizing;
+pub mod thresholds;
 pub mod vmm;
 
 use crate::circuit::Circuit;
-use crate::mna::System;
-use crate::solve::{Newton, SolveFailure, SparseSolver, Stats};
+use crate::solve::SolveFailure;
+use std::any::Any;
 
-/// Nested dissection from the crossbars' geometry, when crossbar crosspoints
-/// hold at least half of the unknowns of a symmetric system.
-pub(crate) fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
-    if c.crossbars.is_empty() || !sys.pattern.lower {
-        return None;
-    }
-    let unk = &sys.map.unk;
-    let lists: Vec<(usize, usize, Vec<u32>, Vec<u32>)> = c
-        .crossbars
-        .iter()
-        .map(|x| {
-            (
-                x.rows,
-                x.cols,
-                x.t.iter().map(|n| unk[n.idx()]).collect(),
-                x.b.iter().map(|n| unk[n.idx()]).collect(),
-            )
-        })
-        .collect();
-    let cells: usize = lists.iter().map(|l| l.2.len() + l.3.len()).sum();
-    if 2 * cells < sys.n() {
-        return None;
-    }
-    let refs: Vec<(usize, usize, &[u32], &[u32])> = lists
-        .iter()
-        .map(|l| (l.0, l.1, l.2.as_slice(), l.3.as_slice()))
-        .collect();
-    Some(crate::solve::ordering::crossbar_nd(sys.n(), &refs))
-}
+pub use engine::{drive_port, Engine};
+pub use plan::{plan, Plan};
 
-/// Add a periphery driver: a grounded DC source of `volts` named `v<tag>` at
-/// node `<tag>`, joined to `port` through `r` ohms (directly when `r` is 0).
-/// Returns the source's index (its current is the port's current).
-pub fn drive_port(
-    c: &mut Circuit,
-    port: crate::circuit::NodeId,
-    tag: &str,
-    volts: f64,
-    r: f64,
-    span: crate::netlist::Span,
-) -> usize {
-    use crate::circuit::{NodeId, Resistor, VSource};
-    let at = if r > 0.0 {
-        let n = c.nodes.intern(tag);
-        c.resistors.push(Resistor {
-            name: Box::from(""),
-            a: n,
-            b: port,
-            g: 1.0 / r,
-        });
-        n
-    } else {
-        port
-    };
-    c.vsources.push(VSource {
-        name: format!("v{tag}"),
-        p: at,
-        n: NodeId::GROUND,
-        volts,
-        span,
-    });
-    c.vsources.len() - 1
-}
+/// One planned analysis: a checked card, ready to run.
+pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
+    /// The card's directive without the dot (`op`, `read`, ...).
+    fn directive(&self) -> &'static str;
 
-/// A circuit ready to solve: system, factorization structure, last solution.
-pub struct Engine<'c> {
-    pub c: &'c Circuit,
-    pub sys: System,
-    pub solver: SparseSolver,
-    /// Unknowns of the last solution (warm start for the next).
-    pub y: Vec<f64>,
-    linear: bool,
-    factored: bool,
-}
-
-impl<'c> Engine<'c> {
-    pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
-        let sys = System::new(c);
-        let solver = match crossbar_ordering(c, &sys) {
-            Some(fwd) if c.options.solver != crate::solve::SolverChoice::Iterative => {
-                SparseSolver::with_ordering(&sys.pattern, &fwd)?
-            }
-            _ => SparseSolver::new(&sys.pattern, c.options.solver)?,
-        };
-        let n = sys.n();
-        Ok(Engine {
-            c,
-            sys,
-            solver,
-            y: vec![0.0; n],
-            linear: c.is_linear(),
-            factored: false,
-        })
+    /// The crossbar it works on, if any.
+    fn crossbar(&self) -> Option<usize> {
+        None
     }
 
-    /// Solve at the current source values, warm-started from the last solution.
-    /// Linear circuits factor once and afterwards only re-solve (source values
-    /// enter the right-hand side only).
-    pub fn solve(&mut self) -> Result<Stats, SolveFailure> {
-        let mut nt = Newton::new(&self.c.options, self.sys.n());
-        if self.linear {
-            let f0 = self.solver.factorizations;
-            nt.linear(
-                &mut self.sys,
-                &mut self.solver,
-                self.c,
-                &mut self.y,
-                !self.factored,
-            )?;
-            self.factored = true;
-            return Ok(Stats {
-                iterations: 1,
-                factorizations: self.solver.factorizations - f0,
-                method: "linear",
-            });
+    /// Its output files' stem and main file, e.g. `read (read.csv)`: two
+    /// analyses with one stem would overwrite each other's files.
+    fn output(&self, c: &Circuit) -> String;
+
+    /// Whether it solves the netlist's own circuit (`.op`, `.dc`), which then
+    /// must be solvable as it is; the others complete a copy with drivers.
+    fn solves_netlist(&self) -> bool {
+        false
+    }
+
+    /// Its line in a flat SPICE netlist (`xbarsim export`).
+    fn spice(&self, c: &Circuit) -> String {
+        format!(
+            "* .{} on crossbar '{}' is not exported: ngspice has no such analysis",
+            self.directive(),
+            self.crossbar().map_or("", |x| c.crossbars[x].name.as_str())
+        )
+    }
+
+    /// What an error message says ran: `.read XB`.
+    fn label(&self, c: &Circuit) -> String {
+        match self.crossbar() {
+            Some(x) => format!(".{} {}", self.directive(), c.crossbars[x].name),
+            None => format!(".{}", self.directive()),
         }
-        nt.reuse_first = self.factored;
-        let r = nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y);
-        self.factored = r.is_ok();
-        r
     }
 
-    /// Make `y` the last solution and factor the Jacobian there (sources as
-    /// they are set). Later solves start from this point and this matrix.
-    pub fn factor_at(&mut self, y: &[f64]) -> Result<(), SolveFailure> {
-        self.y.copy_from_slice(y);
-        self.sys.assemble(self.c, y, true);
-        self.solver.factor(&self.sys.vals)?;
-        self.factored = true;
-        Ok(())
-    }
+    /// Run it. Errors that leave no result are `Err`; an analysis that
+    /// stopped part way returns its partial results with the reason inside.
+    fn run<'s>(&'s self, cx: &mut Ctx<'_, '_>) -> Result<Outcome<'s>, SolveFailure>;
+}
 
-    /// Output quantities at the last solution: `v(node)` for every node but
-    /// ground, then every alias name (nodes merged by ideal crossbar lines),
-    /// then `i(vsource)` (positive into the + terminal).
-    pub fn quantities(&mut self) -> Vec<f64> {
-        let y = std::mem::take(&mut self.y);
-        self.sys.node_voltages(&y);
-        self.y = y;
-        let leaving = self.sys.leaving_currents(self.c);
-        let cur = self.sys.map.source_currents(self.c, &leaving);
-        let aliases = self.c.nodes.aliases();
-        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
-        out.extend_from_slice(&self.sys.v[1..]);
-        out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
-        out.extend(cur);
-        out
-    }
+/// What an analysis runs with.
+pub struct Ctx<'a, 'c> {
+    pub c: &'c Circuit,
+    /// The netlist's circuit, set up once for `.op` and `.dc`.
+    pub engine: &'a mut Engine<'c>,
+    /// Called as device-by-device work advances.
+    pub progress: &'a mut dyn FnMut(Progress),
+}
 
-    /// Voltage-source currents at the last solution (SPICE sign).
-    pub fn source_currents(&mut self) -> Vec<f64> {
-        let y = std::mem::take(&mut self.y);
-        self.sys.node_voltages(&y);
-        self.y = y;
-        let leaving = self.sys.leaving_currents(self.c);
-        self.sys.map.source_currents(self.c, &leaving)
-    }
+/// How far a device-by-device analysis is.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Cycle (0-based) and number of cycles, for multi-pass analyses.
+    pub cycle: Option<(usize, usize)>,
+    /// Devices done in this pass, of `total`.
+    pub done: usize,
+    pub total: usize,
+}
 
-    /// Names matching [`Engine::quantities`].
-    pub fn quantity_names(&self) -> Vec<String> {
-        let c = self.c;
-        (1..c.nodes.len())
-            .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
-            .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
-            .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
-            .collect()
-    }
+/// The result of one analysis, handed to `report`. (One is alive at a
+/// time and moved once: the size difference of its variants costs nothing.)
+#[allow(clippy::large_enum_variant)]
+pub enum Outcome<'s> {
+    Op(op::OpResult),
+    Dc(dc::DcResult),
+    Vmm(&'s vmm::VmmSpec, vmm::VmmResult),
+    Read(&'s read::ReadSpec, read::ReadResult),
+    Sizing(&'s sizing::SizingSpec, sizing::SizingResult),
+    Program(&'s program::ProgramSpec, program::ProgramResult),
+    Pulses(&'s pulse::PulseSeq, pulse::PulseSeqResult),
+    Thresholds(&'s thresholds::ThresholdSpec, thresholds::ThresholdResult),
+    Perceptron(&'s perceptron::PerceptronSpec, perceptron::PerceptronResult),
+}
+
+/// The analysis of `planned` as its concrete type, if it is one.
+pub fn downcast<T: Analysis>(a: &dyn Analysis) -> Option<&T> {
+    (a as &dyn Any).downcast_ref::<T>()
 }

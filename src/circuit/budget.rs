@@ -104,18 +104,28 @@ pub fn factor_bytes(nnz: usize) -> f64 {
     nnz as f64 * 24.0
 }
 
-/// `Ok` when `bytes` fit the limit; otherwise the message of the refusal,
-/// naming what (e.g. "a 4096x4096 crossbar"), the estimate and the limit.
-pub fn check(what: &str, bytes: f64) -> Result<(), String> {
+/// A circuit refused by the memory budget: what (e.g. "a 4096x4096
+/// crossbar"), its estimated bytes and the limit.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+#[error("{what} needs about {} of memory, more than the limit of {}", show(*.bytes), show(*.limit as f64))]
+pub struct TooLarge {
+    pub what: String,
+    pub bytes: f64,
+    pub limit: u64,
+}
+
+/// `Ok` when `bytes` fit the limit; otherwise the refusal.
+pub fn check(what: &str, bytes: f64) -> Result<(), TooLarge> {
     let limit = max_memory();
     if bytes <= limit as f64 {
         return Ok(());
     }
-    Err(format!(
-        "{what} needs about {} of memory, more than the limit of {}",
-        show(bytes),
-        show(limit as f64)
-    ))
+    Err(TooLarge {
+        what: what.to_string(),
+        bytes,
+        limit,
+    })
 }
 
 /// The hint that goes with a refusal.

@@ -66,7 +66,7 @@ pub fn check_size(r: usize, c: usize, resistive: bool, at: Span) -> Result<(), D
     }
     let what = format!("a {r}x{c} crossbar");
     super::budget::check(&what, super::budget::crossbar_bytes(r, c, resistive))
-        .map_err(|m| Diagnostic::new(at, m).with_hint(super::budget::HINT))
+        .map_err(|m| Diagnostic::new(at, m.to_string()).with_hint(super::budget::HINT))
 }
 
 /// The settings of a `.crossbar` card, checked.
@@ -124,7 +124,7 @@ pub fn spec(
                 Err(d) => errs.push(d),
             },
             "rrow" | "rcol" => match num(&a.value, &mut value) {
-                Ok(x) if x == 0.0 || super::elaborate::resistance_ok(x) => {
+                Ok(x) if x == 0.0 || super::args::resistance_ok(x) => {
                     if key == "rrow" {
                         rrow = x
                     } else {
@@ -135,9 +135,9 @@ pub fn spec(
                     span,
                     format!(
                         "'{key}' must be >= 0: 0 (ideal) or {:e}..{:e} ohm per segment, got {}",
-                        super::elaborate::MIN_OHMS,
-                        super::elaborate::MAX_OHMS,
-                        super::elaborate::show(x)
+                        super::args::MIN_OHMS,
+                        super::args::MAX_OHMS,
+                        super::args::show(x)
                     ),
                 )),
                 Err(d) => errs.push(d),
@@ -193,16 +193,58 @@ pub fn spec(
     })
 }
 
+/// A CSV file of numbers (conductance maps, input vectors, weights) that
+/// cannot be used. Located errors read `file:line[:col]: ...`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvError {
+    #[error(transparent)]
+    Input(#[from] crate::netlist::source::InputError),
+    /// The CSV reader's own error (e.g. bad quoting).
+    #[error("{file}: {source}")]
+    Syntax { file: String, source: csv::Error },
+    #[error("{file}:{line}: more than the {rows} rows expected")]
+    TooManyRows {
+        file: String,
+        line: usize,
+        rows: usize,
+    },
+    #[error("{file}:{line}: expected {cols} values (one per column), found {found}")]
+    Width {
+        file: String,
+        line: usize,
+        cols: usize,
+        found: usize,
+    },
+    #[error("{file}:{line}:{col}: '{field}' {}", if *.nonneg { "is not a conductance (a number >= 0 in S)" } else { "is not a number" })]
+    Value {
+        file: String,
+        line: usize,
+        col: usize,
+        field: String,
+        nonneg: bool,
+    },
+    #[error("{file}: expected {rows} rows of {cols} values, found {found} rows")]
+    Rows {
+        file: String,
+        rows: usize,
+        cols: usize,
+        found: usize,
+    },
+}
+
 /// Read an N×M matrix of conductances (S) from a CSV file: one row per line,
 /// comma-separated, SPICE numbers allowed, `#` comments. Errors carry
 /// `file:line:col`.
-pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<Vec<f64>, String> {
+pub fn read_matrix(path: &std::path::Path, rows: usize, cols: usize) -> Result<Vec<f64>, CsvError> {
     let (v, nrec) = read_rows(path, Some(rows), cols, true)?;
     if nrec != rows {
-        return Err(format!(
-            "{}: expected {rows} rows of {cols} values, found {nrec} rows",
-            path.display()
-        ));
+        return Err(CsvError::Rows {
+            file: path.display().to_string(),
+            rows,
+            cols,
+            found: nrec,
+        });
     }
     Ok(v)
 }
@@ -214,7 +256,7 @@ pub fn read_rows(
     max_rows: Option<usize>,
     cols: usize,
     nonneg: bool,
-) -> Result<(Vec<f64>, usize), String> {
+) -> Result<(Vec<f64>, usize), CsvError> {
     let (text, _) = crate::netlist::source::read_input(path, false)?;
     parse_rows(&text, &path.display().to_string(), max_rows, cols, nonneg)
 }
@@ -226,7 +268,7 @@ pub fn parse_rows(
     max_rows: Option<usize>,
     cols: usize,
     nonneg: bool,
-) -> Result<(Vec<f64>, usize), String> {
+) -> Result<(Vec<f64>, usize), CsvError> {
     let rows = max_rows.unwrap_or(usize::MAX);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -238,7 +280,10 @@ pub fn parse_rows(
     let mut nrec = 0;
     let (mut line, mut counted_to) = (1usize, 0usize);
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| format!("{}: {e}", name))?;
+        let rec = rec.map_err(|source| CsvError::Syntax {
+            file: name.to_string(),
+            source,
+        })?;
         // Located from the record's byte offset in the text (the reader's
         // line count skips blank lines differently from `str::lines`).
         let at = record_start(text, rec.position().map_or(0, |p| p.byte() as usize));
@@ -255,29 +300,31 @@ pub fn parse_rows(
         }
         nrec += 1;
         if nrec > rows {
-            return Err(format!(
-                "{}:{line}: more than the {rows} rows expected",
-                name
-            ));
+            return Err(CsvError::TooManyRows {
+                file: name.to_string(),
+                line,
+                rows,
+            });
         }
         if rec.len() != cols {
-            return Err(format!(
-                "{}:{line}: expected {cols} values (one per column), found {}",
-                name,
-                rec.len()
-            ));
+            return Err(CsvError::Width {
+                file: name.to_string(),
+                line,
+                cols,
+                found: rec.len(),
+            });
         }
         for (k, f) in rec.iter().enumerate() {
             match crate::netlist::units::parse_number(f) {
                 Some(v) if (v >= 0.0 || !nonneg) && v.is_finite() => out.push(v),
                 _ => {
-                    let col = field_column(text, at, k, f);
-                    let what = if nonneg {
-                        "is not a conductance (a number >= 0 in S)"
-                    } else {
-                        "is not a number"
-                    };
-                    return Err(format!("{}:{line}:{col}: '{f}' {what}", name));
+                    return Err(CsvError::Value {
+                        file: name.to_string(),
+                        line,
+                        col: field_column(text, at, k, f),
+                        field: f.to_string(),
+                        nonneg,
+                    });
                 }
             }
         }
@@ -496,7 +543,8 @@ pub fn conductances(
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default();
-            read_matrix(&base.join(p), sp.rows, sp.cols).map_err(|m| Diagnostic::new(*fspan, m))
+            read_matrix(&base.join(p), sp.rows, sp.cols)
+                .map_err(|m| Diagnostic::new(*fspan, m.to_string()))
         }
     }
 }

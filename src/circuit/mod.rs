@@ -1,20 +1,24 @@
 //! The elaborated circuit: nodes interned, parameters evaluated, models
-//! resolved, elements in one `Vec` per kind, analyses listed, and the whole
-//! validated (no voltage-source loops, every node with a DC path to ground).
+//! resolved, elements in one `Vec` per kind, and the whole validated (no voltage-source loops, every node with a DC path to ground).
 
+pub mod args;
+pub mod bias;
 pub mod budget;
 pub mod crossbar;
 pub mod elaborate;
 pub mod nodes;
+pub mod options;
 pub mod params;
+pub mod spice;
 pub mod validate;
 
 use crate::devices::bsource::Program;
 use crate::devices::memristor::MemristorModel;
 use crate::netlist::Span;
 pub use crossbar::Crossbar;
-pub use elaborate::elaborate;
+pub use elaborate::{elaborate, Elaborated};
 pub use nodes::{NodeId, Nodes};
+pub use options::{Options, SolverChoice};
 
 #[derive(Clone, Debug)]
 pub struct Resistor {
@@ -120,77 +124,6 @@ pub struct Controlled {
     pub probes: Vec<(NodeId, NodeId)>,
 }
 
-/// Numerical options (`.options`), SPICE names. Defaults are tighter than
-/// SPICE's (reltol 1e-3) because crossbar studies compare small current
-/// differences; Newton's quadratic convergence makes that cheap.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Options {
-    /// Relative tolerance on node voltages and node current balance.
-    pub reltol: f64,
-    /// Absolute tolerance on node current balance (A).
-    pub abstol: f64,
-    /// Absolute tolerance on node voltages (V).
-    pub vntol: f64,
-    /// Smallest shunt conductance (S) of gmin stepping.
-    pub gmin: f64,
-    /// Newton iteration limit for one solve.
-    pub itl1: usize,
-    /// Linear solver: auto (CG for large symmetric systems), direct, iterative.
-    pub solver: crate::solve::SolverChoice,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            reltol: 1e-6,
-            abstol: 1e-12,
-            vntol: 1e-9,
-            gmin: 1e-12,
-            itl1: 100,
-            solver: Default::default(),
-        }
-    }
-}
-
-/// One analysis to run, in netlist order.
-#[derive(Clone, Debug)]
-pub enum Analysis {
-    Op,
-    /// Sweep an independent source (index into `vsources` or `isources`).
-    Dc {
-        source: SweptSource,
-        start: f64,
-        stop: f64,
-        step: f64,
-    },
-    /// Vector–matrix multiply on crossbar `xbar`: `inputs` holds one vector of
-    /// `rows` voltages per input, row after row.
-    Vmm {
-        xbar: usize,
-        inputs: Vec<f64>,
-        rdrive: f64,
-        rsense: f64,
-    },
-    /// Perceptron readout through a crossbar.
-    Perceptron(Box<crate::analysis::perceptron::PerceptronSpec>),
-    /// Read one cell under a bias scheme.
-    Read(crate::analysis::read::ReadSpec),
-    /// Largest array meeting a criterion.
-    Sizing(crate::analysis::sizing::SizingSpec),
-    /// Tune every device to a target map with write-verify pulses.
-    Program(Box<crate::analysis::program::ProgramSpec>),
-    /// A sequence of individual write pulses (consecutive `.pulse` cards).
-    Pulses(crate::analysis::program::PulseSeq),
-    /// Switching-threshold statistics of every device (the 64×64 paper's Fig. 2).
-    Thresholds(Box<crate::analysis::program::thresholds::ThresholdSpec>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SweptSource {
-    V(usize),
-    I(usize),
-}
-
 /// An elaborated circuit.
 #[derive(Clone, Debug, Default)]
 pub struct Circuit {
@@ -206,7 +139,6 @@ pub struct Circuit {
     pub options: Options,
     /// Circuit temperature (°C), `.temp`.
     pub temp: f64,
-    pub analyses: Vec<Analysis>,
     /// Crossbar blocks (their elements live in the arrays above).
     pub crossbars: Vec<Crossbar>,
     /// Warnings found while elaborating (cards with no effect, ...).

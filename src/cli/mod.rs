@@ -2,7 +2,6 @@
 //! `xbarsim export NETLIST -o OUT.cir`.
 //! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
 
-pub mod perceptron;
 pub mod run;
 
 use clap::{Parser, Subcommand};
@@ -23,9 +22,13 @@ pub struct Cli {
     pub max_memory: Option<u64>,
 }
 
-fn memory_arg(s: &str) -> Result<u64, String> {
-    crate::circuit::budget::parse_bytes(s)
-        .ok_or_else(|| format!("'{s}' is not a size in bytes (e.g. 8G, 512M, 1000000)"))
+/// A `--max-memory` value that is not a size.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a size in bytes (e.g. 8G, 512M, 1000000)")]
+struct NotASize(String);
+
+fn memory_arg(s: &str) -> Result<u64, NotASize> {
+    crate::circuit::budget::parse_bytes(s).ok_or_else(|| NotASize(s.to_string()))
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,8 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::program::thresholds;
-use crate::analysis::{dc, op, program, read, sizing, vmm, Engine};
-use crate::circuit::{elaborate, Analysis, Circuit};
+use crate::analysis::{plan, Ctx, Engine, Outcome, Plan, Progress};
 use crate::netlist::{load, Deck};
 use crate::report;
 use std::path::{Path, PathBuf};
@@ -26,8 +24,8 @@ impl RunError {
     }
 }
 
-/// Parse, include, elaborate. Warnings are printed to stderr.
-pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
+/// Parse, include, elaborate, plan. Warnings are printed to stderr.
+pub fn prepare(path: &Path) -> Result<(Deck, Plan), RunError> {
     let t = Instant::now();
     let deck = load(path).map_err(|(deck, d)| RunError::Input(d.render(&deck.sources)))?;
     if std::env::var_os("XBARSIM_TIMING").is_some() {
@@ -40,11 +38,11 @@ pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
     for w in &deck.warnings {
         eprint!("{}", w.render(&deck.sources));
     }
-    let c = elaborate(&deck).map_err(|d| RunError::Input(d.render(&deck.sources)))?;
-    for w in &c.warnings {
+    let p = plan(&deck).map_err(|d| RunError::Input(d.render(&deck.sources)))?;
+    for w in &p.circuit.warnings {
         eprint!("{}", w.render(&deck.sources));
     }
-    Ok((deck, c))
+    Ok((deck, p))
 }
 
 /// Run one netlist into `out`. Results of analyses that succeeded are written
@@ -52,8 +50,9 @@ pub fn prepare(path: &Path) -> Result<(Deck, Circuit), RunError> {
 pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let t0 = Instant::now();
-    let (deck, c) = prepare(path)?;
+    let (deck, plan) = prepare(path)?;
     drop(deck); // the source text is not needed once elaborated
+    let c = &plan.circuit;
     let t_parse = t0.elapsed();
     report::files::begin_run(out).map_err(|e| {
         RunError::Input(format!(
@@ -63,14 +62,8 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
     })?;
     let _run = EndRun;
     report::files::take_nonfinite();
-    let io = |e: std::io::Error, f: &str| {
-        RunError::Analysis(format!(
-            "error: cannot write {}: {e}\n",
-            out.join(f).display()
-        ))
-    };
     let t1 = Instant::now();
-    let mut engine = Engine::new(&c).map_err(|e| match e {
+    let mut engine = Engine::new(c).map_err(|e| match e {
         // Refused by the memory budget: the input is too large for this machine.
         crate::solve::SolveFailure::Linear(crate::solve::sparse::SolveError::TooLarge(m)) => {
             RunError::Input(format!(
@@ -105,388 +98,59 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
             },
         );
     }
-    if c.analyses.is_empty() && !quiet {
+    if plan.analyses.is_empty() && !quiet {
         println!("  no analysis cards (.op, .dc): nothing to run");
     }
-    for a in &c.analyses {
+    for a in &plan.analyses {
         nonfinite_check(path)?;
         let t = Instant::now();
-        match a {
-            Analysis::Op => {
-                let r = op::run(&mut engine).map_err(|e| {
-                    RunError::Analysis(format!("error: {}: .op failed: {e}\n", path.display()))
-                })?;
-                drain_warnings(&mut engine, path);
-                let tw = Instant::now();
-                report::write_op_csv(&out.join("op.csv"), &r.names, &r.values)
-                    .map_err(|e| io(e, "op.csv"))?;
-                for xb in &c.crossbars {
-                    let f = format!("{}_vcell.csv", xb.name);
-                    let v = &engine.sys.v;
-                    let cells: Vec<f64> =
-                        xb.t.iter()
-                            .zip(&xb.b)
-                            .map(|(t, b)| v[t.idx()] - v[b.idx()])
-                            .collect();
-                    report::write_matrix_csv(&out.join(&f), xb.cols, &cells)
-                        .map_err(|e| io(e, &f))?;
-                    let png = format!("{}_vcell.png", xb.name);
-                    let title = format!(
-                        "{}: voltage across each device ({}x{})",
-                        xb.name, xb.rows, xb.cols
-                    );
-                    report::plot::heatmap(&out.join(&png), &title, "V", xb.rows, xb.cols, &cells)
-                        .map_err(|e| io(e, &png))?;
-                }
-                if timing {
-                    let s = &engine.solver;
-                    eprintln!(
-                        "[timing] .op: factor {:.3} s ({}, nnz(L) {}), solve {:.3} s ({}, {} CG iterations), rest {:.3} s, write op.csv {:.3} s",
-                        s.factor_secs,
-                        s.factorizations,
-                        s.factor_nnz(),
-                        s.solve_secs,
-                        s.solves,
-                        s.cg_iterations,
-                        (tw - t).as_secs_f64() - s.factor_secs - s.solve_secs,
-                        tw.elapsed().as_secs_f64()
-                    );
-                }
-                if !quiet {
-                    println!(
-                        "  .op: {} iteration(s), {} factorization(s) ({}), {:.3} s -> {}",
-                        r.stats.iterations,
-                        r.stats.factorizations,
-                        r.stats.method,
-                        t.elapsed().as_secs_f64(),
-                        out.join("op.csv").display()
-                    );
-                }
-            }
-            Analysis::Dc {
-                source,
-                start,
-                stop,
-                step,
-            } => {
-                let r = dc::run(&mut engine, *source, *start, *stop, *step);
-                drain_warnings(&mut engine, path);
-                report::write_table_csv(&out.join("dc.csv"), &r.names, &r.rows)
-                    .map_err(|e| io(e, "dc.csv"))?;
-                if let Some((x, err)) = r.failure {
-                    return Err(RunError::Analysis(format!(
-                        "error: {}: .dc failed at {} = {x}: {err}\n  ({} completed point(s) written to {})\n",
-                        path.display(),
-                        r.names[0],
-                        r.rows.len(),
-                        out.join("dc.csv").display()
-                    )));
-                }
-                if !quiet {
-                    println!(
-                        "  .dc {}: {} point(s), {} iteration(s), {} factorization(s), {:.3} s -> {}",
-                        r.names[0],
-                        r.rows.len(),
-                        r.stats.iterations,
-                        r.stats.factorizations,
-                        t.elapsed().as_secs_f64(),
-                        out.join("dc.csv").display()
-                    );
-                }
-            }
-            Analysis::Sizing(spec) => {
-                let xname = &c.crossbars[spec.xbar].name;
-                let r = sizing::run(&c, spec).map_err(|e| {
-                    RunError::Analysis(format!("error: {}: .sizing {xname}: {e}\n", path.display()))
-                })?;
-                let (label, crit) = match spec.metric {
-                    sizing::Metric::Vmm => ("vmm_error_pct", format!("error <= {} %", spec.limit)),
-                    sizing::Metric::Read => {
-                        ("read_margin_pct", format!("margin >= {} %", spec.limit))
-                    }
-                };
-                report::write_atomic(&out.join("sizing.csv"), |w| {
-                    writeln!(w, "size,{label},meets_criterion")?;
-                    for (n, f, ok) in &r.points {
-                        writeln!(w, "{n},{f:e},{ok}")?;
-                    }
-                    Ok(())
-                })
-                .map_err(|e| io(e, "sizing.csv"))?;
-                let series = [report::plot::Series {
-                    name: label,
-                    points: r.points.iter().map(|p| (p.0 as f64, p.1)).collect(),
-                }];
-                let title = format!(
-                    "{xname}: {} vs array size (N x N)",
-                    if spec.metric == sizing::Metric::Vmm {
-                        "VMM error"
-                    } else {
-                        "worst-case read margin"
-                    }
-                );
-                report::plot::curves(
-                    &out.join("sizing.png"),
-                    &title,
-                    "array size N",
-                    label,
-                    &series,
-                    Some((spec.limit, &crit)),
-                )
-                .map_err(|e| io(e, "sizing.png"))?;
-                if !quiet {
-                    match r.best {
-                        Some(n) => println!(
-                            "  .sizing {xname}: largest array with {crit}: {n}x{n} ({:.3} s) -> {}",
-                            t.elapsed().as_secs_f64(),
-                            out.join("sizing.csv").display()
-                        ),
-                        None => println!(
-                            "  .sizing {xname}: no listed size meets {crit} ({:.3} s) -> {}",
-                            t.elapsed().as_secs_f64(),
-                            out.join("sizing.csv").display()
-                        ),
-                    }
-                }
-            }
-            Analysis::Perceptron(spec) => {
-                super::perceptron::run_and_write(&c, spec, path, out, quiet)?;
-            }
-            Analysis::Read(spec) => {
-                let xname = &c.crossbars[spec.xbar].name;
-                let r = read::run(&c, spec).map_err(|e| {
-                    RunError::Analysis(format!("error: {}: .read {xname}: {e}\n", path.display()))
-                })?;
-                report::write_read(&out.join("read.csv"), spec, &r)
-                    .map_err(|e| io(e, "read.csv"))?;
-                nonfinite_check(path)?;
-                if !quiet {
-                    let a = &r.cases[0];
-                    println!(
-                        "  .read {xname} ({},{}) at {} V, {}: cell {:.4e} A, column {:.4e} A, sneak {:.4e} A; worst-case margin {:.4e} A ({:.2} %), {:.3} s -> {}",
-                        spec.row,
-                        spec.col,
-                        spec.v,
-                        spec.scheme.name(),
-                        a.i_cell,
-                        a.i_column,
-                        a.i_sneak,
-                        r.margin,
-                        100.0 * r.margin_rel,
-                        t.elapsed().as_secs_f64(),
-                        out.join("read.csv").display()
-                    );
-                }
-            }
-            Analysis::Program(spec) => {
-                let xname = &c.crossbars[spec.xbar].name;
-                let n = spec.target.len();
-                let bar = device_bar(".program", (n * spec.cycles) as u64, quiet);
-                // Without a terminal the bar is hidden: a line per tenth of a
-                // cycle on stderr instead, so long runs in logs show progress.
-                let plain = bar.is_hidden() && !quiet;
-                let r = program::run(&c, spec, |cyc, done, total| {
-                    if done == 1 || done == total || done % 16 == 0 {
-                        bar.set_message(format!("{xname} cycle {}", cyc + 1));
-                        bar.set_position((cyc * total + done) as u64);
-                    }
-                    if plain && (done * 10 / total) != ((done - 1) * 10 / total) {
-                        eprintln!(
-                            "  .program {xname}: cycle {} of {}, {done}/{total} devices, {:.1} s",
-                            cyc + 1,
-                            spec.cycles,
-                            t.elapsed().as_secs_f64()
-                        );
-                    }
-                })
-                .map_err(|e| {
-                    RunError::Analysis(format!(
-                        "error: {}: .program {xname}: {e}\n",
-                        path.display()
-                    ))
-                })?;
-                bar.finish_and_clear();
-                let secs = t.elapsed().as_secs_f64();
-                report::program::write_program(out, xname, spec, &r, secs)
-                    .map_err(|e| io(e, "program.json"))?;
-                if let Some(err) = &r.failure {
-                    return Err(RunError::Analysis(format!(
-                        "error: {}: .program {xname} stopped after {} cycle(s): {err}\n  (results so far written to {})\n",
-                        path.display(),
-                        r.cycles.len(),
-                        out.join("program.json").display()
-                    )));
-                }
-                if !quiet {
-                    println!(
-                        "  .program {xname}: {} x {}, {}, {}, {} cycle(s): mean |error| {:.2} % (devices alone: {:.2} %), {:.2} % of switchable devices within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.3} s -> {}",
-                        r.rows,
-                        r.cols,
-                        spec.algorithm.name(),
-                        spec.scheme.name(),
-                        r.cycles.len(),
-                        r.mean_abs_error_pct(),
-                        r.true_mean_abs_error_pct(),
-                        r.within_tol_pct(spec.tol),
-                        100.0 * spec.tol,
-                        r.stuck.iter().filter(|x| **x).count(),
-                        r.failed_devices,
-                        r.disturbed_devices,
-                        r.pulses(),
-                        r.reads(),
-                        r.solver.solves,
-                        secs,
-                        out.join("program.json").display()
-                    );
-                }
-            }
-            Analysis::Thresholds(spec) => {
-                let xname = &c.crossbars[spec.xbar].name;
-                let xb = &c.crossbars[spec.xbar];
-                let n = xb.rows * xb.cols;
-                let bar = device_bar(".thresholds", n as u64, quiet);
-                bar.set_message(xname.clone());
-                let plain = bar.is_hidden() && !quiet;
-                let r = thresholds::run(&c, spec, |done, total| {
-                    if done == 1 || done == total || done % 16 == 0 {
-                        bar.set_position(done as u64);
-                    }
-                    if plain && (done * 10 / total) != ((done - 1) * 10 / total) {
-                        eprintln!(
-                            "  .thresholds {xname}: {done}/{total} devices, {:.1} s",
-                            t.elapsed().as_secs_f64()
-                        );
-                    }
-                })
-                .map_err(|e| {
-                    RunError::Analysis(format!(
-                        "error: {}: .thresholds {xname}: {e}\n",
-                        path.display()
-                    ))
-                })?;
-                bar.finish_and_clear();
-                let secs = t.elapsed().as_secs_f64();
-                report::thresholds::write_thresholds(out, xname, spec, &r, secs)
-                    .map_err(|e| io(e, "thresholds.json"))?;
-                if let Some(err) = &r.failure {
-                    return Err(RunError::Analysis(format!(
-                        "error: {}: .thresholds {xname} stopped after {} device(s): {err}\n  (results so far written to {})\n",
-                        path.display(),
-                        r.measured,
-                        out.join("thresholds.json").display()
-                    )));
-                }
-                if !quiet {
-                    let (m, d) = (r.measured_summary(), r.model_summary());
-                    // Statistics of fewer than two devices are undefined: n/a.
-                    let f = |x: f64, p: usize| {
-                        if x.is_finite() {
-                            format!("{x:.p$}")
-                        } else {
-                            "n/a".to_string()
-                        }
-                    };
-                    println!(
-                        "  .thresholds {xname}: {} x {}, {}: set {} +- {} V, reset {} +- {} V, correlation {} over {} switchable devices ({} unswitchable); model card's draws for them: set {} +- {} V, reset {} +- {} V; {} pulses, {} reads, {:.3} s -> {}",
-                        r.rows,
-                        r.cols,
-                        spec.scheme.name(),
-                        f(m.set.mean, 3),
-                        f(m.set.sd, 3),
-                        f(m.reset.mean, 3),
-                        f(m.reset.sd, 3),
-                        f(m.corr, 2),
-                        m.set.n,
-                        r.unswitchable(),
-                        f(d.set.mean, 3),
-                        f(d.set.sd, 3),
-                        f(d.reset.mean, 3),
-                        f(d.reset.sd, 3),
-                        r.pulses,
-                        r.reads,
-                        secs,
-                        out.join("thresholds.json").display()
-                    );
-                }
-            }
-            Analysis::Pulses(seq) => {
-                let xname = &c.crossbars[seq.xbar].name;
-                let r = program::run_pulses(&c, seq).map_err(|e| {
-                    RunError::Analysis(format!("error: {}: .pulse {xname}: {e}\n", path.display()))
-                })?;
-                let files = report::program::write_pulses(out, xname, &r)
-                    .map_err(|e| io(e, "pulses.csv"))?;
-                if let Some(err) = &r.failure {
-                    return Err(RunError::Analysis(format!(
-                        "error: {}: .pulse {xname} stopped after {} pulse(s): {err}\n",
-                        path.display(),
-                        r.records.len()
-                    )));
-                }
-                if !quiet {
-                    println!(
-                        "  .pulse {xname}: {} pulse(s), {} solve(s), {} line sweep(s), {} Newton iteration(s), {} factorization(s), {:.3} s -> {}",
-                        r.records.len(),
-                        r.solver.solves,
-                        r.solver.sweeps,
-                        r.solver.iterations,
-                        r.solver.factorizations,
-                        t.elapsed().as_secs_f64(),
-                        files[0].display()
-                    );
-                }
-            }
-            Analysis::Vmm {
-                xbar,
-                inputs,
-                rdrive,
-                rsense,
-            } => {
-                let xname = &c.crossbars[*xbar].name;
-                let r = vmm::run(&c, *xbar, inputs, *rdrive, *rsense).map_err(|e| {
-                    RunError::Analysis(format!("error: {}: .vmm {xname}: {e}\n", path.display()))
-                })?;
-                report::write_vmm(&out.join("vmm.csv"), &out.join("vmm_error.csv"), &r)
-                    .map_err(|e| io(e, "vmm.csv"))?;
-                if !r.first_drop.is_empty() {
-                    let xb = &c.crossbars[*xbar];
-                    let f = format!("{xname}_vmm_irdrop");
-                    report::write_matrix_csv(&out.join(format!("{f}.csv")), xb.cols, &r.first_drop)
-                        .map_err(|e| io(e, &f))?;
-                    let title = format!("{xname}: IR drop of vector 0 (V_in - V_cell)");
-                    report::plot::heatmap(
-                        &out.join(format!("{f}.png")),
-                        &title,
-                        "V",
-                        xb.rows,
-                        xb.cols,
-                        &r.first_drop,
-                    )
-                    .map_err(|e| io(e, &f))?;
-                }
-                nonfinite_check(path)?;
-                if let Some((k, err)) = &r.failure {
-                    return Err(RunError::Analysis(format!(
-                        "error: {}: .vmm {xname} failed at vector {k}: {err}\n  ({k} completed vector(s) written to {})\n",
-                        path.display(),
-                        out.join("vmm.csv").display()
-                    )));
-                }
-                if !quiet {
-                    let n = r.rel_error.len().max(1) as f64;
-                    let mean = r.rel_error.iter().sum::<f64>() / n;
-                    let max = r.rel_error.iter().cloned().fold(0.0, f64::max);
-                    println!(
-                        "  .vmm {xname}: {} vector(s), relative error vs ideal: mean {:.3} %, max {:.3} %; {} iteration(s), {} factorization(s), {:.3} s -> {}",
-                        r.rel_error.len(),
-                        100.0 * mean,
-                        100.0 * max,
-                        r.iterations,
-                        r.factorizations,
-                        t.elapsed().as_secs_f64(),
-                        out.join("vmm.csv").display()
-                    );
-                }
+        let label = a.label(c);
+        let mut bar = Bar::new(&label, quiet, t);
+        let mut progress = |p: Progress| bar.update(p);
+        let outcome = a
+            .run(&mut Ctx {
+                c,
+                engine: &mut engine,
+                progress: &mut progress,
+            })
+            .map_err(|e| {
+                RunError::Analysis(format!("error: {}: {label}: {e}\n", path.display()))
+            })?;
+        bar.finish();
+        drain_warnings(&mut engine, path);
+        let secs = t.elapsed().as_secs_f64();
+        let tw = Instant::now();
+        let file = report::outcome::write(out, c, &outcome, secs).map_err(|e| {
+            RunError::Analysis(format!(
+                "error: cannot write {}: {}\n",
+                out.join(&e.file).display(),
+                e.source
+            ))
+        })?;
+        if timing && matches!(outcome, Outcome::Op(_)) {
+            let s = &engine.solver;
+            eprintln!(
+                "[timing] .op: factor {:.3} s ({}, nnz(L) {}), solve {:.3} s ({}, {} CG iterations), rest {:.3} s, write op.csv {:.3} s",
+                s.factor_secs,
+                s.factorizations,
+                s.factor_nnz(),
+                s.solve_secs,
+                s.solves,
+                s.cg_iterations,
+                secs - s.factor_secs - s.solve_secs,
+                tw.elapsed().as_secs_f64()
+            );
+        }
+        nonfinite_check(path)?;
+        if let Some(why) = report::outcome::failure(c, &outcome, &file) {
+            return Err(RunError::Analysis(format!(
+                "error: {}: {why}\n",
+                path.display()
+            )));
+        }
+        if !quiet {
+            for line in report::outcome::summary(c, &outcome, t.elapsed().as_secs_f64(), &file) {
+                println!("{line}");
             }
         }
     }
@@ -524,21 +188,69 @@ fn drain_warnings(engine: &mut Engine, path: &Path) {
     }
 }
 
-/// Progress bar of an analysis that works device by device (`len` steps);
-/// hidden when `quiet` or without a terminal.
-fn device_bar(directive: &str, len: u64, quiet: bool) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    if quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+/// Progress of an analysis that works device by device: a bar on a
+/// terminal; without one (logs), a line on stderr per tenth of a pass.
+/// Created on the first report, so analyses that report none show none.
+struct Bar {
+    label: String,
+    quiet: bool,
+    start: Instant,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Bar {
+    fn new(label: &str, quiet: bool, start: Instant) -> Bar {
+        Bar {
+            label: label.to_string(),
+            quiet,
+            start,
+            bar: None,
+        }
     }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "  {directive} {{msg}} [{{bar:30}}] {{pos}}/{{len}} devices, {{elapsed}} elapsed, ~{{eta}} left"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar
+
+    fn update(&mut self, p: Progress) {
+        let (cycle, cycles) = p.cycle.unwrap_or((0, 1));
+        let (directive, xname) = self.label.split_once(' ').unwrap_or((&self.label, ""));
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new((p.total * cycles) as u64);
+            if self.quiet {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "  {directive} {{msg}} [{{bar:30}}] {{pos}}/{{len}} devices, {{elapsed}} elapsed, ~{{eta}} left"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        let (done, total) = (p.done, p.total);
+        if done == 1 || done == total || done % 16 == 0 {
+            bar.set_message(match p.cycle {
+                Some(_) => format!("{xname} cycle {}", cycle + 1),
+                None => xname.to_string(),
+            });
+            bar.set_position((cycle * total + done) as u64);
+        }
+        let plain = bar.is_hidden() && !self.quiet;
+        if plain && done > 0 && (done * 10 / total) != ((done - 1) * 10 / total) {
+            let secs = self.start.elapsed().as_secs_f64();
+            match p.cycle {
+                Some(_) => eprintln!(
+                    "  {directive} {xname}: cycle {} of {cycles}, {done}/{total} devices, {secs:.1} s",
+                    cycle + 1
+                ),
+                None => eprintln!("  {directive} {xname}: {done}/{total} devices, {secs:.1} s"),
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
 
 /// Exit code of a netlist whose run crashed (a panic, or killed by a signal).
@@ -732,12 +444,12 @@ pub fn check_many(netlists: &[PathBuf]) -> u8 {
     if netlists.len() == 1 {
         let p = &netlists[0];
         return in_process(p, || match prepare(p) {
-            Ok((_, c)) => {
+            Ok((_, plan)) => {
                 println!(
                     "{}: ok ({} nodes, {} analyses)",
                     p.display(),
-                    c.nodes.len() - 1,
-                    c.analyses.len()
+                    plan.circuit.nodes.len() - 1,
+                    plan.analyses.len()
                 );
                 None
             }
@@ -754,7 +466,7 @@ pub fn check_many(netlists: &[PathBuf]) -> u8 {
 
 /// `xbarsim export`: the elaborated circuit as a flat ngspice netlist.
 pub fn export(path: &Path, out: &Path) -> u8 {
-    let (_deck, c) = match prepare(path) {
+    let (_deck, plan) = match prepare(path) {
         Ok(x) => x,
         Err(e) => {
             let (RunError::Input(s) | RunError::Analysis(s)) = &e;
@@ -762,9 +474,12 @@ pub fn export(path: &Path, out: &Path) -> u8 {
             return e.code();
         }
     };
+    let c = &plan.circuit;
+    let source = path.display().to_string();
+    let cards: Vec<String> = plan.analyses.iter().map(|a| a.spice(c)).collect();
     if out.as_os_str() == "-" {
         let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-        return match report::spice::write_flat(&c, &path.display().to_string(), &mut w)
+        return match crate::circuit::spice::write_flat(c, &source, &cards, &mut w)
             .and_then(|_| std::io::Write::flush(&mut w))
         {
             Ok(()) => 0,
@@ -775,7 +490,7 @@ pub fn export(path: &Path, out: &Path) -> u8 {
         };
     }
     match report::write_atomic(out, |w| {
-        report::spice::write_flat(&c, &path.display().to_string(), w)
+        crate::circuit::spice::write_flat(c, &source, &cards, w)
     }) {
         Ok(()) => {
             println!("{} -> {}", path.display(), out.display());

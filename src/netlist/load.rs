@@ -46,7 +46,7 @@ pub fn load(path: &Path) -> Result<Deck, (Box<Deck>, Diagnostics)> {
                 (r, _) => r,
             }
         }
-        Err(e) => Err((Box::default(), Diagnostic::unlocated(e).into())),
+        Err(e) => Err((Box::default(), Diagnostic::unlocated(e.to_string()).into())),
     }
 }
 

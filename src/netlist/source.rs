@@ -136,40 +136,59 @@ pub fn is_input(canonical: &Path) -> bool {
 /// would not fit the memory budget once elaborated anyway.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
+/// An input file (netlist, include, CSV) that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: it is a directory")]
+    Directory { path: String },
+    #[error("cannot read {path}: not a regular file (a device, FIFO or socket)")]
+    NotRegular { path: String },
+    #[error("{path} is larger than the input limit of {limit_mib} MiB")]
+    TooLarge { path: String, limit_mib: u64 },
+}
+
 /// Read an input file as text, refusing more than [`MAX_FILE_BYTES`]
 /// (`/dev/zero` must not fill the memory) and, unless `special_ok`, anything
 /// but a regular file (a FIFO or a device would block or never end).
 /// Bytes that are not UTF-8 (a Latin-1 comment, say) become U+FFFD; the
 /// second value is then the 1-based line of the first one, for a warning.
-/// Errors are messages naming the file.
-pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize>), String> {
+/// Errors name the file.
+pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize>), InputError> {
     use std::io::Read;
-    let shown = path.display();
+    let shown = path.display().to_string();
+    let io = |source| InputError::Io {
+        path: shown.clone(),
+        source,
+    };
     if let Ok(canon) = std::fs::canonicalize(path) {
         let mut v = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
         if !v.contains(&canon) {
             v.push(canon);
         }
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        return Err(format!("cannot read {shown}: it is a directory"));
+        return Err(InputError::Directory { path: shown });
     }
     if !special_ok && !meta.is_file() {
-        return Err(format!(
-            "cannot read {shown}: not a regular file (a device, FIFO or socket)"
-        ));
+        return Err(InputError::NotRegular { path: shown });
     }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let f = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     f.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "{shown} is larger than the input limit of {} MiB",
-            MAX_FILE_BYTES >> 20
-        ));
+        return Err(InputError::TooLarge {
+            path: shown,
+            limit_mib: MAX_FILE_BYTES >> 20,
+        });
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok((s, None)),

@@ -28,7 +28,8 @@ pub struct Digits {
 impl Digits {
     /// Read a data file. Errors name the file and line (and column where useful).
     pub fn load(path: &Path) -> Result<Digits, String> {
-        let (text, _) = crate::netlist::source::read_input(path, false)?;
+        let (text, _) =
+            crate::netlist::source::read_input(path, false).map_err(|e| e.to_string())?;
         // A byte-order mark (spreadsheet exports) is not part of the header.
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         Digits::parse(text, &path.display().to_string())

@@ -131,9 +131,9 @@ pub enum Import {
 /// Settings of a write-verify import (`import=wv`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tuning {
-    pub algorithm: crate::analysis::program::Algorithm,
+    pub algorithm: crate::devices::memristor::tuning::Algorithm,
     /// Write bias of the unselected lines.
-    pub scheme: crate::analysis::read::Scheme,
+    pub scheme: crate::circuit::bias::Scheme,
     /// Relative tolerance of the verify reads (0.01 = 1 %).
     pub tol: f64,
     pub cycles: usize,

@@ -149,6 +149,30 @@ fn softmax(s: &mut [f64]) {
     }
 }
 
+/// A weights file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WeightsError {
+    #[error(transparent)]
+    Csv(#[from] crate::circuit::crossbar::CsvError),
+    #[error(
+        "{file}: expected {inputs} lines of weights and one line of biases, found {found} lines"
+    )]
+    Lines {
+        file: String,
+        inputs: usize,
+        found: usize,
+    },
+    #[error("{file}: weight {class} of input {input} is {value}, outside [{}, 1]{}", if *.signed { -1.0 } else { 0.0 }, if *.signed { "" } else { " (signed weights need diff=1)" })]
+    Range {
+        file: String,
+        class: usize,
+        input: usize,
+        value: f64,
+        signed: bool,
+    },
+}
+
 impl Perceptron {
     /// Software scores s_j = Σ_i x_i·W_ij + b_j.
     pub fn scores(&self, x: &[u8], out: &mut [f64]) {
@@ -208,32 +232,28 @@ impl Perceptron {
         inputs: usize,
         classes: usize,
         signed: bool,
-    ) -> Result<Perceptron, String> {
+    ) -> Result<Perceptron, WeightsError> {
         let (v, rows) =
             crate::circuit::crossbar::read_rows(path, Some(inputs + 1), classes, false)?;
         if rows != inputs + 1 {
-            return Err(format!(
-                "{}: expected {inputs} lines of weights and one line of biases, found {rows} lines",
-                path.display()
-            ));
+            return Err(WeightsError::Lines {
+                file: path.display().to_string(),
+                inputs,
+                found: rows,
+            });
         }
         let lo = if signed { -1.0 } else { 0.0 };
         if let Some(k) = v[..inputs * classes]
             .iter()
             .position(|&x| !(lo..=1.0).contains(&x))
         {
-            return Err(format!(
-                "{}: weight {} of input {} is {}, outside [{lo}, 1]{}",
-                path.display(),
-                k % classes,
-                k / classes,
-                v[k],
-                if signed {
-                    ""
-                } else {
-                    " (signed weights need diff=1)"
-                }
-            ));
+            return Err(WeightsError::Range {
+                file: path.display().to_string(),
+                class: k % classes,
+                input: k / classes,
+                value: v[k],
+                signed,
+            });
         }
         Ok(Perceptron {
             inputs,

@@ -3,14 +3,35 @@
 //! over an input, and scanned for NaN/inf.
 
 pub mod files;
+pub mod outcome;
+pub mod perceptron;
 pub mod plot;
 pub mod program;
-pub mod spice;
 pub mod thresholds;
 
 use std::path::Path;
 
 pub use files::write_atomic;
+
+/// A result file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+#[error("cannot write {file}: {source}")]
+pub struct WriteError {
+    /// The file's name within the output folder.
+    pub file: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    pub fn new(file: &str, source: std::io::Error) -> WriteError {
+        WriteError {
+            file: file.to_string(),
+            source,
+        }
+    }
+}
 
 /// Pretty-printed JSON with a final newline, written atomically.
 pub fn write_json(path: &Path, json: &serde_json::Value) -> std::io::Result<()> {

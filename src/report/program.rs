@@ -2,7 +2,8 @@
 //! per-cycle table, pulse logs, PNGs. Every file is written atomically.
 
 use super::{plot, write_atomic, write_json, write_matrix_csv};
-use crate::analysis::program::{ProgramResult, ProgramSpec, PulseSeqResult};
+use crate::analysis::program::{ProgramResult, ProgramSpec};
+use crate::analysis::pulse::PulseSeqResult;
 use std::path::{Path, PathBuf};
 
 /// Histogram bin width of |error| (%).

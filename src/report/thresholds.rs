@@ -2,7 +2,7 @@
 //! maps and histogram (the 64×64 paper's Fig. 2b–d). Written atomically.
 
 use super::{plot, write_atomic, write_json};
-use crate::analysis::program::thresholds::{Summary, ThresholdResult, ThresholdSpec};
+use crate::analysis::thresholds::{Summary, ThresholdResult, ThresholdSpec};
 use std::path::{Path, PathBuf};
 
 /// A [`Summary`] as JSON (NaN as null).
@@ -115,7 +115,7 @@ pub fn write_thresholds(
     files.push(p);
 
     // Maps (unmeasured / unswitchable devices in magenta) and histogram.
-    let map = |sel: fn(&crate::analysis::program::thresholds::DeviceThresholds) -> Option<f64>| {
+    let map = |sel: fn(&crate::analysis::thresholds::DeviceThresholds) -> Option<f64>| {
         r.devices
             .iter()
             .map(|d| sel(d).unwrap_or(f64::NAN))

@@ -29,6 +29,7 @@ pub struct Stats {
 }
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SolveFailure {
     #[error("no convergence after {iterations} Newton iterations (plain, gmin stepping and source stepping tried); worst node '{node}' has a current imbalance of {residual:.3e} A")]
     NoConvergence {
@@ -42,6 +43,8 @@ pub enum SolveFailure {
     Invalid(String),
     #[error("the solution is not finite near node '{node}'")]
     NotFinite { node: String },
+    #[error("the circuit's matrix is singular near node '{node}': its voltage is not fixed by the circuit")]
+    Singular { node: String },
 }
 
 /// A chord step must be at most this fraction of the previous step, or the
@@ -132,7 +135,12 @@ impl<'a> Newton<'a> {
     ) -> Result<(), SolveFailure> {
         sys.assemble(c, y, refactor);
         if refactor {
-            solver.factor(&sys.vals)?;
+            solver.factor(&sys.vals).map_err(|e| match e {
+                SolveError::Singular(k) => SolveFailure::Singular {
+                    node: c.nodes.name(sys.map.root[k]).to_string(),
+                },
+                e => e.into(),
+            })?;
         }
         for (d, f) in self.dy.iter_mut().zip(&sys.f) {
             *d = -f;

@@ -16,18 +16,23 @@ use faer::sparse::linalg::cholesky::{
     factorize_symbolic_cholesky, SymbolicCholesky, SymmetricOrdering,
 };
 use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
+use faer::sparse::linalg::LuError;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Side};
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SolveError {
+    /// No pivot could be found for this unknown (the system's numbering):
+    /// the matrix is singular.
     #[error("the matrix is singular (near unknown {0})")]
     Singular(usize),
-    #[error("sparse factorization failed: {0}")]
-    Faer(String),
+    /// faer's own failure (index overflow, out of memory).
+    #[error("sparse factorization failed: {0:?}")]
+    Faer(#[source] faer::sparse::FaerError),
     /// The factor would not fit the memory budget (see `circuit::budget`).
-    #[error("{0}")]
-    TooLarge(String),
+    #[error(transparent)]
+    TooLarge(#[from] crate::circuit::budget::TooLarge),
 }
 
 struct Lu {
@@ -62,15 +67,7 @@ struct PcgState {
     rhs: Vec<f64>,
 }
 
-/// Which linear solver to use (`.options solver=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SolverChoice {
-    /// Iterative for symmetric systems of at least [`PCG_MIN_UNKNOWNS`] unknowns, direct otherwise.
-    #[default]
-    Auto,
-    Direct,
-    Iterative,
-}
+pub use crate::circuit::SolverChoice;
 
 /// `Auto` uses CG from this many unknowns on (about a 230×230 crossbar).
 pub const PCG_MIN_UNKNOWNS: usize = 100_000;
@@ -94,10 +91,6 @@ pub struct SparseSolver {
     /// Scratch for multi-right-hand-side solves, and how many columns it fits.
     mem_many: MemBuffer,
     mem_many_cols: usize,
-}
-
-fn faer_err(e: impl std::fmt::Debug) -> SolveError {
-    SolveError::Faer(format!("{e:?}"))
 }
 
 impl SparseSolver {
@@ -172,7 +165,7 @@ impl SparseSolver {
                 ordering,
                 Default::default(),
             )
-            .map_err(faer_err)?;
+            .map_err(SolveError::Faer)?;
             let what = format!(
                 "the sparse Cholesky factor of {n} unknowns (nnz(L) = {})",
                 sym.len_val()
@@ -180,8 +173,7 @@ impl SparseSolver {
             crate::circuit::budget::check(
                 &what,
                 crate::circuit::budget::factor_bytes(sym.len_val()),
-            )
-            .map_err(SolveError::TooLarge)?;
+            )?;
             let req = StackReq::any_of(&[
                 sym.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
                 sym.solve_in_place_scratch::<f64>(1, par),
@@ -270,7 +262,8 @@ impl SparseSolver {
         } else {
             (symbolic.clone(), (0..ri.len() as u32).collect())
         };
-        let sym = factorize_symbolic_lu(full.as_ref(), Default::default()).map_err(faer_err)?;
+        let sym =
+            factorize_symbolic_lu(full.as_ref(), Default::default()).map_err(SolveError::Faer)?;
         let vals = vec![0.0; full.row_idx().len()];
         Ok(Lu {
             symbolic: full,
@@ -360,7 +353,12 @@ impl SparseSolver {
                 MemStack::new(&mut self.mem),
                 Default::default(),
             )
-            .map_err(|e| SolveError::Faer(format!("{e:?}")))?;
+            .map_err(|e| match e {
+                LuError::SymbolicSingular { index } => {
+                    SolveError::Singular(lu.sym.col_perm().arrays().0[index])
+                }
+                LuError::Generic(e) => SolveError::Faer(e),
+            })?;
         Ok(())
     }
 

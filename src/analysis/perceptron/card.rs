@@ -186,7 +186,7 @@ pub fn spec(
                 let ok = match key {
                     "vread" | "lr" | "gain" | "nu" => x > 0.0,
                     "tloc" => true,
-                    "rdrive" | "rsense" => x == 0.0 || crate::circuit::elaborate::resistance_ok(x),
+                    "rdrive" | "rsense" => x == 0.0 || crate::circuit::args::resistance_ok(x),
                     _ => x >= 0.0,
                 };
                 if !ok {
@@ -306,7 +306,7 @@ pub fn spec(
                             x >= 0.0
                                 && (key == "errs"
                                     || x == 0.0
-                                    || crate::circuit::elaborate::resistance_ok(x))
+                                    || crate::circuit::args::resistance_ok(x))
                         })
                     })
                     .collect();
@@ -441,7 +441,7 @@ pub fn spec(
                         Vec::new()
                     }
                     Err(m) => {
-                        errs.push(Diagnostic::new(*fs, m));
+                        errs.push(Diagnostic::new(*fs, m.to_string()));
                         Vec::new()
                     }
                 },
@@ -538,7 +538,7 @@ pub fn spec(
         Some((name, path, fs)) => match Perceptron::load(&path, data.inputs, data.classes, diff) {
             Ok(p) => Some((name, p)),
             Err(m) => {
-                errs.push(Diagnostic::new(fs, m));
+                errs.push(Diagnostic::new(fs, m.to_string()));
                 None
             }
         },
@@ -600,4 +600,23 @@ pub fn spec(
         sizes,
         size_r,
     })
+}
+
+/// Read a `.perceptron` card into the plan.
+pub fn read(
+    cx: &mut super::super::card::CardCtx,
+    card: &crate::netlist::Card,
+    planned: &mut Vec<Box<dyn super::super::Analysis>>,
+) {
+    let Some((kind, words, args)) = super::super::card::parts(card) else {
+        return;
+    };
+    let Some(xbar) = cx.crossbar_arg(kind, words, ".perceptron", USAGE) else {
+        return;
+    };
+    let params = &mut *cx.params;
+    match spec(cx.deck, kind, xbar, cx.c, args, |v| params.eval_value(v)) {
+        Ok(s) => planned.push(Box::new(s)),
+        Err(d) => cx.errors.extend(d),
+    }
 }

@@ -32,7 +32,7 @@
 //! the secant of its last two reads in the selected device's state.
 
 use crate::analysis::drive_port;
-use crate::analysis::read::Scheme;
+use crate::circuit::bias::Scheme;
 use crate::circuit::{Circuit, Crossbar, NodeId};
 use crate::devices::memristor::dynamics::{self, Device, Dynamics, Kind, StuckState};
 use crate::devices::memristor::IvLaw;
@@ -369,7 +369,6 @@ impl PulseEngine {
         })?;
         let law = model.law;
         let mut cc = c.clone();
-        cc.analyses.clear();
         // Each line end gets its own source behind a switch (a resistor whose
         // conductance the bias sets): `drive_port` with r > 0 adds exactly that.
         if !(rdrive > 0.0 && rsense > 0.0) {
@@ -423,7 +422,7 @@ impl PulseEngine {
             })
             .collect();
         let sys = System::new(&cc);
-        let engine_order = super::super::crossbar_ordering(&cc, &sys);
+        let engine_order = crate::analysis::engine::crossbar_ordering(&cc, &sys);
         let mk = |sys: &System| -> Result<SparseSolver, SolveFailure> {
             Ok(match &engine_order {
                 Some(fwd) if cc.options.solver != crate::solve::SolverChoice::Iterative => {

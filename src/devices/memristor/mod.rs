@@ -4,6 +4,7 @@
 
 pub mod dynamics;
 pub mod iv;
+pub mod tuning;
 pub use dynamics::Dynamics;
 pub use iv::IvLaw;
 

@@ -21,9 +21,10 @@
 //! the tanh voltage factor). The result keeps both, so a model card can be
 //! checked against the statistics a paper reports.
 
-use super::engine::SolveStats;
-use super::{Algorithm, ProgramSpec, Tuner};
-use crate::analysis::read::Scheme;
+pub mod card;
+use super::program::engine::SolveStats;
+use super::program::{Algorithm, Outcome, ProgramSpec, Tuner};
+use crate::circuit::bias::Scheme;
 use crate::solve::SolveFailure;
 
 /// Settings of one `.thresholds` card (defaults: the paper's Fig. 2 protocol).
@@ -304,7 +305,7 @@ pub fn run(
     for (k, dev) in devices.iter_mut().enumerate() {
         let step = |t: &mut Tuner, dev: &mut DeviceThresholds| -> Result<(), SolveFailure> {
             let g = t.read(k)?;
-            dev.preset_ok = t.within(k, g) || t.write_verify(k, g)? == super::Outcome::Ok;
+            dev.preset_ok = t.within(k, g) || t.write_verify(k, g)? == Outcome::Ok;
             if !dev.preset_ok {
                 return Ok(());
             }
@@ -335,6 +336,31 @@ pub fn run(
         failure,
         measured,
     })
+}
+
+impl super::Analysis for ThresholdSpec {
+    fn directive(&self) -> &'static str {
+        "thresholds"
+    }
+    fn crossbar(&self) -> Option<usize> {
+        Some(self.xbar)
+    }
+    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+        "thresholds (thresholds.json)".into()
+    }
+    fn run<'s>(
+        &'s self,
+        cx: &mut super::Ctx<'_, '_>,
+    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
+        let r = run(cx.c, self, |done, total| {
+            (cx.progress)(super::Progress {
+                cycle: None,
+                done,
+                total,
+            })
+        })?;
+        Ok(super::Outcome::Thresholds(self, r))
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! as |x|^y. Expression programs of B-sources are written back from their
 //! compiled form (parameters already folded into numbers).
 
-use crate::circuit::{Analysis, BranchLaw, Circuit, NodeId, SweptSource};
+use super::{BranchLaw, Circuit, NodeId};
 use crate::devices::bsource::{Op, Program};
 use crate::netlist::expr::{BinOp, Func};
 use std::collections::HashSet;
@@ -95,7 +95,12 @@ fn unique(base: String, used: &mut HashSet<String>) -> String {
 }
 
 /// Write the flat netlist.
-pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_flat(
+    c: &Circuit,
+    source: &str,
+    analyses: &[String],
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let node = |n: NodeId| c.nodes.name(n).to_string();
     let v = |a: NodeId, b: NodeId| {
         if b.is_ground() {
@@ -208,77 +213,8 @@ pub fn write_flat(c: &Circuit, source: &str, w: &mut dyn Write) -> io::Result<()
         num(o.abstol),
         num(o.vntol)
     )?;
-    for a in &c.analyses {
-        match a {
-            Analysis::Op => writeln!(w, ".op")?,
-            Analysis::Dc {
-                source,
-                start,
-                stop,
-                step,
-            } => {
-                let name = match source {
-                    SweptSource::V(k) => &c.vsources[*k].name,
-                    SweptSource::I(k) => &c.isources[*k].name,
-                };
-                writeln!(
-                    w,
-                    ".dc {name} {} {} {}",
-                    num(*start),
-                    num(*stop),
-                    num(*step)
-                )?;
-            }
-            Analysis::Sizing(r) => {
-                let x = &c.crossbars[r.xbar].name;
-                writeln!(
-                    w,
-                    "* .sizing on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Read(r) => {
-                let x = &c.crossbars[r.xbar].name;
-                writeln!(
-                    w,
-                    "* .read on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Program(p) => {
-                let x = &c.crossbars[p.xbar].name;
-                writeln!(
-                    w,
-                    "* .program on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Pulses(p) => {
-                let x = &c.crossbars[p.xbar].name;
-                writeln!(
-                    w,
-                    "* .pulse on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Thresholds(p) => {
-                let x = &c.crossbars[p.xbar].name;
-                writeln!(
-                    w,
-                    "* .thresholds on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Vmm { xbar, .. } => {
-                let x = &c.crossbars[*xbar].name;
-                writeln!(
-                    w,
-                    "* .vmm on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-            Analysis::Perceptron(p) => {
-                let x = &c.crossbars[p.xbar].name;
-                writeln!(
-                    w,
-                    "* .perceptron on crossbar '{x}' is not exported: ngspice has no such analysis"
-                )?;
-            }
-        }
+    for line in analyses {
+        writeln!(w, "{line}")?;
     }
     writeln!(w, ".end")
 }

@@ -13,6 +13,7 @@
 //! per vector; nonlinear ones iterate from vector 0's solution with one
 //! factorization (see [`run`]). Chunks of vectors run in parallel.
 
+pub mod card;
 use super::{drive_port, Engine};
 use crate::circuit::Circuit;
 use crate::solve::SolveFailure;
@@ -68,7 +69,6 @@ pub fn with_periphery(
             )
         })
         .collect();
-    c.analyses.clear();
     (c, inputs, senses)
 }
 
@@ -414,5 +414,34 @@ impl Job<'_> {
             }
             kb += bsz;
         }
+    }
+}
+
+/// A checked `.vmm` card: vector–matrix multiply on crossbar `xbar`;
+/// `inputs` holds one vector of `rows` voltages per input, row after row.
+#[derive(Clone, Debug)]
+pub struct VmmSpec {
+    pub xbar: usize,
+    pub inputs: Vec<f64>,
+    pub rdrive: f64,
+    pub rsense: f64,
+}
+
+impl super::Analysis for VmmSpec {
+    fn directive(&self) -> &'static str {
+        "vmm"
+    }
+    fn crossbar(&self) -> Option<usize> {
+        Some(self.xbar)
+    }
+    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+        "vmm (vmm.csv)".into()
+    }
+    fn run<'s>(
+        &'s self,
+        cx: &mut super::Ctx<'_, '_>,
+    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
+        let r = run(cx.c, self.xbar, &self.inputs, self.rdrive, self.rsense)?;
+        Ok(super::Outcome::Vmm(self, r))
     }
 }

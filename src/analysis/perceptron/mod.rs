@@ -538,3 +538,21 @@ pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, Solve
         sweeps,
     })
 }
+
+impl super::Analysis for PerceptronSpec {
+    fn directive(&self) -> &'static str {
+        "perceptron"
+    }
+    fn crossbar(&self) -> Option<usize> {
+        Some(self.xbar)
+    }
+    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+        format!("{0} ({0}.json)", self.out)
+    }
+    fn run<'s>(
+        &'s self,
+        cx: &mut super::Ctx<'_, '_>,
+    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
+        Ok(super::Outcome::Perceptron(self, run(cx.c, self)?))
+    }
+}

@@ -14,6 +14,7 @@
 //!
 //! The answer is the largest listed size that meets the criterion.
 
+pub mod card;
 use super::read::{ReadSpec, Scheme};
 use crate::circuit::crossbar::{build, CrossbarSpec, GSpec};
 use crate::circuit::Circuit;
@@ -105,4 +106,22 @@ pub fn run(c: &Circuit, s: &SizingSpec) -> Result<SizingResult, SolveFailure> {
     }
     let best = points.iter().filter(|p| p.2).map(|p| p.0).max();
     Ok(SizingResult { points, best })
+}
+
+impl super::Analysis for SizingSpec {
+    fn directive(&self) -> &'static str {
+        "sizing"
+    }
+    fn crossbar(&self) -> Option<usize> {
+        Some(self.xbar)
+    }
+    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+        "sizing (sizing.csv)".into()
+    }
+    fn run<'s>(
+        &'s self,
+        cx: &mut super::Ctx<'_, '_>,
+    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
+        Ok(super::Outcome::Sizing(self, run(cx.c, self)?))
+    }
 }

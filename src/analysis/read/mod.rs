@@ -17,46 +17,12 @@
 //! ΔI = I_col(on, others off) − I_col(off, others on), also relative to
 //! I_col(on, others off).
 
+pub mod card;
 use super::{drive_port, Engine};
 use crate::circuit::Circuit;
 use crate::solve::SolveFailure;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheme {
-    Half,
-    Third,
-    Ground,
-    Float,
-}
-
-impl Scheme {
-    pub fn parse(s: &str) -> Option<Scheme> {
-        Some(match s {
-            "v/2" | "v2" | "half" => Scheme::Half,
-            "v/3" | "v3" | "third" => Scheme::Third,
-            "ground" | "gnd" => Scheme::Ground,
-            "float" | "floating" => Scheme::Float,
-            _ => return None,
-        })
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Scheme::Half => "v/2",
-            Scheme::Third => "v/3",
-            Scheme::Ground => "ground",
-            Scheme::Float => "float",
-        }
-    }
-    /// Voltages of unselected rows and columns (None: open).
-    fn unselected(self, v: f64) -> (Option<f64>, Option<f64>) {
-        match self {
-            Scheme::Half => (Some(v / 2.0), Some(v / 2.0)),
-            Scheme::Third => (Some(v / 3.0), Some(2.0 * v / 3.0)),
-            Scheme::Ground => (Some(0.0), Some(0.0)),
-            Scheme::Float => (None, None),
-        }
-    }
-}
+pub use crate::circuit::bias::Scheme;
 
 /// Settings of one `.read` card.
 #[derive(Clone, Debug)]
@@ -133,7 +99,6 @@ fn biased(c: &Circuit, s: &ReadSpec) -> (Circuit, usize) {
             );
         }
     }
-    c.analyses.clear();
     (c, sense)
 }
 
@@ -211,4 +176,22 @@ pub fn run(c: &Circuit, s: &ReadSpec) -> Result<ReadResult, SolveFailure> {
         margin,
         margin_rel,
     })
+}
+
+impl super::Analysis for ReadSpec {
+    fn directive(&self) -> &'static str {
+        "read"
+    }
+    fn crossbar(&self) -> Option<usize> {
+        Some(self.xbar)
+    }
+    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+        "read (read.csv)".into()
+    }
+    fn run<'s>(
+        &'s self,
+        cx: &mut super::Ctx<'_, '_>,
+    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
+        Ok(super::Outcome::Read(self, run(cx.c, self)?))
+    }
 }

@@ -13,37 +13,23 @@
 //! - per sweep, `<out>_sweep_<kind>.csv` (and `_summary.csv` for `quant`)
 //!   and `<out>_sweep_<kind>.png`.
 
-use super::run::RunError;
+use super::WriteError;
 use crate::analysis::perceptron::{self, PerceptronResult, PerceptronSpec};
 use crate::circuit::Circuit;
 use crate::report;
 use std::io::Write;
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
-/// Run the card and write its files into `out`.
-pub fn run_and_write(
+/// Write the card's files into `out`.
+pub fn write(
+    out: &Path,
     c: &Circuit,
     spec: &PerceptronSpec,
-    netlist: &Path,
-    out: &Path,
-    quiet: bool,
-) -> Result<(), RunError> {
-    let t = Instant::now();
+    r: &PerceptronResult,
+    secs: f64,
+) -> Result<Vec<PathBuf>, WriteError> {
     let xname = &c.crossbars[spec.xbar].name;
-    let r = perceptron::run(c, spec).map_err(|e| {
-        RunError::Analysis(format!(
-            "error: {}: .perceptron {xname}: {e}\n",
-            netlist.display()
-        ))
-    })?;
-    let io = |e: std::io::Error, f: &str| {
-        RunError::Analysis(format!(
-            "error: cannot write {}: {e}\n",
-            out.join(f).display()
-        ))
-    };
-    let secs = t.elapsed().as_secs_f64();
+    let io = |e: std::io::Error, f: &str| WriteError::new(f, e);
     let name = |suffix: &str| format!("{}{suffix}", spec.out);
     let f = name("_weights.csv");
     let comment = match &spec.weights {
@@ -61,9 +47,9 @@ pub fn run_and_write(
     };
     report::write_atomic(&out.join(&f), |w| r.prep.p.write(w, &comment)).map_err(|e| io(e, &f))?;
     let f = name("_confusion.csv");
-    report::write_atomic(&out.join(&f), |w| write_confusion(w, &r)).map_err(|e| io(e, &f))?;
+    report::write_atomic(&out.join(&f), |w| write_confusion(w, r)).map_err(|e| io(e, &f))?;
     let f = name("_currents.csv");
-    report::write_atomic(&out.join(&f), |w| write_currents(w, spec, &r)).map_err(|e| io(e, &f))?;
+    report::write_atomic(&out.join(&f), |w| write_currents(w, spec, r)).map_err(|e| io(e, &f))?;
     let xb = &c.crossbars[spec.xbar];
     let f = name("_g.csv");
     report::write_matrix_csv(&out.join(&f), xb.cols, &r.xbar_states).map_err(|e| io(e, &f))?;
@@ -104,45 +90,9 @@ pub fn run_and_write(
             .map_err(|e| io(e, &f))?;
     }
     let f = name(".json");
-    let json = to_json(c, spec, &r, secs);
+    let json = to_json(c, spec, r, secs);
     report::write_json(&out.join(&f), &json).map_err(|e| io(e, &f))?;
-    if !quiet {
-        println!(
-            "  .perceptron {xname}: {} test images of {}; accuracy software {:.2} %, ideal {:.2} %, circuit {:.2} % ({} import {}); {} iteration(s), {:.3} s -> {}",
-            r.prep.test.len(),
-            spec.data_name,
-            100.0 * r.prep.software_accuracy,
-            100.0 * r.ideal.accuracy,
-            100.0 * r.circuit.accuracy,
-            spec.import.name(),
-            import_err_text(spec),
-            r.stats.iterations,
-            secs,
-            out.join(&f).display()
-        );
-        if let Some(pg) = &r.programming {
-            let pr = &pg.result;
-            println!(
-                "    write-verify ({}, {}): mean |error| {:.2} %, {:.1} % within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.1} s",
-                pg.spec.algorithm.name(),
-                pg.spec.scheme.name(),
-                pr.mean_abs_error_pct(),
-                pr.within_tol_pct(pg.spec.tol),
-                100.0 * pg.spec.tol,
-                pr.stuck.iter().filter(|s| **s).count(),
-                pr.failed_devices,
-                pr.disturbed_devices,
-                pr.pulses(),
-                pr.reads(),
-                pr.solver.solves,
-                pg.secs
-            );
-        }
-        for s in &r.sweeps {
-            println!("    sweep {}: {}", s.kind.name(), s.summary);
-        }
-    }
-    Ok(())
+    Ok(vec![out.join(&f)])
 }
 
 fn import_err_text(spec: &PerceptronSpec) -> String {
@@ -348,4 +298,51 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
         "factorizations": r.solver.factorizations,
         "seconds": pg.secs,
     })
+}
+
+/// The console lines of a `.perceptron` run (`file`: its JSON).
+pub fn summary(
+    c: &Circuit,
+    spec: &PerceptronSpec,
+    r: &PerceptronResult,
+    secs: f64,
+    file: &Path,
+) -> Vec<String> {
+    let xname = &c.crossbars[spec.xbar].name;
+    let mut lines = Vec::new();
+    lines.push(format!(
+        "  .perceptron {xname}: {} test images of {}; accuracy software {:.2} %, ideal {:.2} %, circuit {:.2} % ({} import {}); {} iteration(s), {:.3} s -> {}",
+        r.prep.test.len(),
+        spec.data_name,
+        100.0 * r.prep.software_accuracy,
+        100.0 * r.ideal.accuracy,
+        100.0 * r.circuit.accuracy,
+        spec.import.name(),
+        import_err_text(spec),
+        r.stats.iterations,
+        secs,
+        file.display()
+    ));
+    if let Some(pg) = &r.programming {
+        let pr = &pg.result;
+        lines.push(format!(
+            "    write-verify ({}, {}): mean |error| {:.2} %, {:.1} % within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.1} s",
+            pg.spec.algorithm.name(),
+            pg.spec.scheme.name(),
+            pr.mean_abs_error_pct(),
+            pr.within_tol_pct(pg.spec.tol),
+            100.0 * pg.spec.tol,
+            pr.stuck.iter().filter(|s| **s).count(),
+            pr.failed_devices,
+            pr.disturbed_devices,
+            pr.pulses(),
+            pr.reads(),
+            pr.solver.solves,
+            pg.secs
+        ));
+    }
+    for s in &r.sweeps {
+        lines.push(format!("    sweep {}: {}", s.kind.name(), s.summary));
+    }
+    lines
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# hash_outputs.sh — run every shipped netlist in netlists/ and print one
+# sha256 per output file, so two builds can be shown to give bit-identical
+# results (refactors must not change a number).
+#
+#   benches/hash_outputs.sh > before.txt      # with the old build
+#   XBARSIM_BIN=/tmp/new/xbarsim benches/hash_outputs.sh > after.txt
+#   diff before.txt after.txt                 # empty: identical
+#
+# Every file is hashed byte for byte (CSV, PNG, SPICE text), except the JSON
+# files, whose wall-clock fields ("seconds", which differ between any two
+# runs) are removed before hashing; everything else in them is hashed as is.
+# The last line hashes the whole listing. Runs every netlist once (the long
+# ones included: tune_64x64 and the perceptron studies take minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${XBARSIM_BIN:-}" ]; then
+  cargo build --release -q
+  XBARSIM_BIN=target/release/xbarsim
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+for net in netlists/*.cir; do
+  name=$(basename "$net" .cir)
+  start=$(date +%s)
+  if ! "$XBARSIM_BIN" run -q "$net" -o "$WORK/$name" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr"; then
+    echo "$name: run failed (exit $?)" >&2
+    cat "$WORK/$name.stderr" >&2
+    echo "$name FAILED"
+    continue
+  fi
+  echo "[hash] $name: $(( $(date +%s) - start )) s" >&2
+done
+python3 - "$WORK" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k != "seconds"}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+
+lines = []
+for d in sorted(os.listdir(root)):
+    p = os.path.join(root, d)
+    if not os.path.isdir(p):
+        continue
+    for dirpath, _, files in sorted(os.walk(p)):
+        for f in sorted(files):
+            if f.startswith(".xbarsim"):
+                continue
+            full = os.path.join(dirpath, f)
+            data = open(full, "rb").read()
+            if f.endswith(".json"):
+                data = json.dumps(strip(json.loads(data)), sort_keys=True).encode()
+            lines.append(f"{hashlib.sha256(data).hexdigest()}  {os.path.relpath(full, root)}")
+for l in lines:
+    print(l)
+print(f"{hashlib.sha256(chr(10).join(lines).encode()).hexdigest()}  ALL ({len(lines)} files)")
+PY

@@ -1,0 +1,177 @@
+//! The engine the analyses share: a circuit's nodal system, its
+//! factorization structure and its last solution, built once and reused for
+//! every point of `.op` and `.dc`; and the helpers that complete a crossbar
+//! with periphery (drivers, sense).
+
+use crate::circuit::Circuit;
+use crate::mna::System;
+use crate::solve::{Newton, SolveFailure, SparseSolver, Stats};
+
+/// Nested dissection from the crossbars' geometry, when crossbar crosspoints
+/// hold at least half of the unknowns of a symmetric system.
+pub(crate) fn crossbar_ordering(c: &Circuit, sys: &System) -> Option<Vec<usize>> {
+    if c.crossbars.is_empty() || !sys.pattern.lower {
+        return None;
+    }
+    let unk = &sys.map.unk;
+    let lists: Vec<(usize, usize, Vec<u32>, Vec<u32>)> = c
+        .crossbars
+        .iter()
+        .map(|x| {
+            (
+                x.rows,
+                x.cols,
+                x.t.iter().map(|n| unk[n.idx()]).collect(),
+                x.b.iter().map(|n| unk[n.idx()]).collect(),
+            )
+        })
+        .collect();
+    let cells: usize = lists.iter().map(|l| l.2.len() + l.3.len()).sum();
+    if 2 * cells < sys.n() {
+        return None;
+    }
+    let refs: Vec<(usize, usize, &[u32], &[u32])> = lists
+        .iter()
+        .map(|l| (l.0, l.1, l.2.as_slice(), l.3.as_slice()))
+        .collect();
+    Some(crate::solve::ordering::crossbar_nd(sys.n(), &refs))
+}
+
+/// Add a periphery driver: a grounded DC source of `volts` named `v<tag>` at
+/// node `<tag>`, joined to `port` through `r` ohms (directly when `r` is 0).
+/// Returns the source's index (its current is the port's current).
+pub fn drive_port(
+    c: &mut Circuit,
+    port: crate::circuit::NodeId,
+    tag: &str,
+    volts: f64,
+    r: f64,
+    span: crate::netlist::Span,
+) -> usize {
+    use crate::circuit::{NodeId, Resistor, VSource};
+    let at = if r > 0.0 {
+        let n = c.nodes.intern(tag);
+        c.resistors.push(Resistor {
+            name: Box::from(""),
+            a: n,
+            b: port,
+            g: 1.0 / r,
+        });
+        n
+    } else {
+        port
+    };
+    c.vsources.push(VSource {
+        name: format!("v{tag}"),
+        p: at,
+        n: NodeId::GROUND,
+        volts,
+        span,
+    });
+    c.vsources.len() - 1
+}
+
+/// A circuit ready to solve: system, factorization structure, last solution.
+pub struct Engine<'c> {
+    pub c: &'c Circuit,
+    pub sys: System,
+    pub solver: SparseSolver,
+    /// Unknowns of the last solution (warm start for the next).
+    pub y: Vec<f64>,
+    linear: bool,
+    factored: bool,
+}
+
+impl<'c> Engine<'c> {
+    pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
+        let sys = System::new(c);
+        let solver = match crossbar_ordering(c, &sys) {
+            Some(fwd) if c.options.solver != crate::solve::SolverChoice::Iterative => {
+                SparseSolver::with_ordering(&sys.pattern, &fwd)?
+            }
+            _ => SparseSolver::new(&sys.pattern, c.options.solver)?,
+        };
+        let n = sys.n();
+        Ok(Engine {
+            c,
+            sys,
+            solver,
+            y: vec![0.0; n],
+            linear: c.is_linear(),
+            factored: false,
+        })
+    }
+
+    /// Solve at the current source values, warm-started from the last solution.
+    /// Linear circuits factor once and afterwards only re-solve (source values
+    /// enter the right-hand side only).
+    pub fn solve(&mut self) -> Result<Stats, SolveFailure> {
+        let mut nt = Newton::new(&self.c.options, self.sys.n());
+        if self.linear {
+            let f0 = self.solver.factorizations;
+            nt.linear(
+                &mut self.sys,
+                &mut self.solver,
+                self.c,
+                &mut self.y,
+                !self.factored,
+            )?;
+            self.factored = true;
+            return Ok(Stats {
+                iterations: 1,
+                factorizations: self.solver.factorizations - f0,
+                method: "linear",
+            });
+        }
+        nt.reuse_first = self.factored;
+        let r = nt.solve(&mut self.sys, &mut self.solver, self.c, &mut self.y);
+        self.factored = r.is_ok();
+        r
+    }
+
+    /// Make `y` the last solution and factor the Jacobian there (sources as
+    /// they are set). Later solves start from this point and this matrix.
+    pub fn factor_at(&mut self, y: &[f64]) -> Result<(), SolveFailure> {
+        self.y.copy_from_slice(y);
+        self.sys.assemble(self.c, y, true);
+        self.solver.factor(&self.sys.vals)?;
+        self.factored = true;
+        Ok(())
+    }
+
+    /// Output quantities at the last solution: `v(node)` for every node but
+    /// ground, then every alias name (nodes merged by ideal crossbar lines),
+    /// then `i(vsource)` (positive into the + terminal).
+    pub fn quantities(&mut self) -> Vec<f64> {
+        let y = std::mem::take(&mut self.y);
+        self.sys.node_voltages(&y);
+        self.y = y;
+        let leaving = self.sys.leaving_currents(self.c);
+        let cur = self.sys.map.source_currents(self.c, &leaving);
+        let aliases = self.c.nodes.aliases();
+        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
+        out.extend_from_slice(&self.sys.v[1..]);
+        out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
+        out.extend(cur);
+        out
+    }
+
+    /// Voltage-source currents at the last solution (SPICE sign).
+    pub fn source_currents(&mut self) -> Vec<f64> {
+        let y = std::mem::take(&mut self.y);
+        self.sys.node_voltages(&y);
+        self.y = y;
+        let leaving = self.sys.leaving_currents(self.c);
+        self.sys.map.source_currents(self.c, &leaving)
+    }
+
+    /// Names matching [`Engine::quantities`].
+    pub fn quantity_names(&self) -> Vec<String> {
+        let c = self.c;
+        (1..c.nodes.len())
+            .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
+            .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
+            .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
+            .collect()
+    }
+}

@@ -1,0 +1,63 @@
+//! The table of analyses: directive name → card reader. One line per
+//! analysis; [`super::plan`] reads every analysis card through it.
+
+use super::card::CardCtx;
+use super::{dc, op, perceptron, program, pulse, read, sizing, thresholds, vmm, Analysis};
+use crate::netlist::Card;
+
+/// Reads one card and pushes the analysis it plans onto the list (or, for
+/// a card that continues the previous analysis, extends that one). Errors
+/// go to the context, with spans.
+pub type Reader = fn(&mut CardCtx, &Card, &mut Vec<Box<dyn Analysis>>);
+
+/// One analysis kind.
+pub struct Entry {
+    /// The directive, without its dot.
+    pub name: &'static str,
+    pub read: Reader,
+}
+
+/// Every analysis, in the order the help lists them.
+pub const ANALYSES: &[Entry] = &[
+    Entry {
+        name: "op",
+        read: op::read,
+    },
+    Entry {
+        name: "dc",
+        read: dc::read,
+    },
+    Entry {
+        name: "vmm",
+        read: vmm::card::read,
+    },
+    Entry {
+        name: "read",
+        read: read::card::read,
+    },
+    Entry {
+        name: "sizing",
+        read: sizing::card::read,
+    },
+    Entry {
+        name: "program",
+        read: program::card::read,
+    },
+    Entry {
+        name: "pulse",
+        read: pulse::card::read,
+    },
+    Entry {
+        name: "thresholds",
+        read: thresholds::card::read,
+    },
+    Entry {
+        name: "perceptron",
+        read: perceptron::card::read,
+    },
+];
+
+/// The entry of a directive.
+pub fn find(name: &str) -> Option<&'static Entry> {
+    ANALYSES.iter().find(|e| e.name == name)
+}

@@ -1,0 +1,204 @@
+//! Element cards (R, V, I, B, memristor) and `.crossbar` blocks into the
+//! circuit's arrays.
+
+use super::*;
+
+impl Elab {
+    /// One element card into its `Vec`.
+    pub(super) fn element(
+        &mut self,
+        card: Card,
+        model_index: &HashMap<String, u32>,
+        model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
+    ) {
+        let e = self;
+        match card {
+            Card::Resistor { name, nodes, value } => {
+                let Some(r) = e.value(&value) else { return };
+                if !resistance_ok(r) {
+                    e.errors.push(
+                        Diagnostic::new(
+                            value.span,
+                            format!(
+                                "resistance must be positive, {MIN_OHMS:e}..{MAX_OHMS:e} ohm, got {}",
+                                show(r)
+                            ),
+                        )
+                        .with_hint("to short two nodes use a 0 V voltage source"),
+                    );
+                    return;
+                }
+                let (a, b) = e.two_nodes(&nodes);
+                e.c.resistors.push(Resistor {
+                    name: name.text.into_boxed_str(),
+                    a,
+                    b,
+                    g: 1.0 / r,
+                });
+            }
+            Card::VSource { name, nodes, value } => {
+                let Some(v) = e.value(&value) else { return };
+                let (p, n) = e.two_nodes(&nodes);
+                e.c.vsources.push(VSource {
+                    name: name.text,
+                    p,
+                    n,
+                    volts: v,
+                    span: name.span,
+                });
+            }
+            Card::ISource { name, nodes, value } => {
+                let Some(v) = e.value(&value) else { return };
+                let (p, n) = e.two_nodes(&nodes);
+                e.c.isources.push(ISource {
+                    name: name.text,
+                    p,
+                    n,
+                    amps: v,
+                    span: name.span,
+                });
+            }
+            Card::BSource {
+                name,
+                nodes,
+                expr,
+                span,
+            } => e.bsource(&name, &nodes, &expr, span),
+            Card::Memristor {
+                name,
+                nodes,
+                model,
+                args,
+            } => {
+                let Some(&mi) = model_index.get(&model.text) else {
+                    if !model_cards.contains_key(model.text.as_str()) {
+                        e.errors.push(
+                            Diagnostic::new(model.span, format!("unknown model '{}'", model.text))
+                                .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
+                        );
+                    }
+                    return;
+                };
+                let mut g = e.c.models[mi as usize].g_default;
+                for a in &args {
+                    match a.key.text.as_str() {
+                        "g" => g = e.arg_value(a),
+                        other => e.errors.push(
+                            Diagnostic::new(
+                                a.key.span,
+                                format!("unknown memristor instance parameter '{other}'"),
+                            )
+                            .with_hint("instance parameters: g=<S>"),
+                        ),
+                    }
+                }
+                let Some(g) = g else {
+                    e.errors.push(
+                        Diagnostic::new(
+                            name.span,
+                            format!("memristor '{}' has no state", name.text),
+                        )
+                        .with_hint("give g=<S> on the instance, or g=<S> on its model card"),
+                    );
+                    return;
+                };
+                if g.is_nan() || g < 0.0 || g.is_infinite() {
+                    e.errors.push(Diagnostic::new(
+                        name.span,
+                        format!("memristor state g must be >= 0, got {g}"),
+                    ));
+                    return;
+                }
+                let mut g = g;
+                if let Some((lo, hi)) = e.c.models[mi as usize].g_window {
+                    if g < lo || g > hi {
+                        let clipped = g.clamp(lo, hi);
+                        e.c.warnings.push(
+                            Diagnostic::new(name.span, format!("memristor '{}': state g = {g:e} S is outside its model's window [{lo:e}, {hi:e}] S; clipped to {clipped:e} S", name.text))
+                                .warning(),
+                        );
+                        g = clipped;
+                    }
+                }
+                let (a, b) = e.two_nodes(&nodes);
+                e.c.memristors.push(Memristor {
+                    name: name.text,
+                    a,
+                    b,
+                    model: mi,
+                    g,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// One `.crossbar` card into the element arrays.
+    pub(super) fn crossbar(
+        &mut self,
+        deck: &Deck,
+        name: &Name,
+        args: &[Arg],
+        span: crate::netlist::Span,
+        model_index: &HashMap<String, u32>,
+        model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
+    ) {
+        if !name
+            .text
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+        {
+            // The name prefixes node names (XB.t0.0) and result files (XB_vcell.csv).
+            self.errors.push(
+                Diagnostic::new(
+                    name.span,
+                    format!(
+                        "crossbar name '{}' may hold only letters, digits, '_' and '-'",
+                        name.text
+                    ),
+                )
+                .with_hint("it is the prefix of the array's node names and of its result files"),
+            );
+            return;
+        }
+        let params = &mut self.params;
+        let sp = match super::crossbar::spec(name.span, args, |v| params.eval_value(v)) {
+            Ok(sp) => sp,
+            Err(errs) => {
+                self.errors.extend(errs);
+                return;
+            }
+        };
+        let Some(&mi) = model_index.get(&sp.model) else {
+            if !model_cards.contains_key(sp.model.as_str()) {
+                self.errors.push(
+                    Diagnostic::new(sp.model_span, format!("unknown model '{}'", sp.model))
+                        .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
+                );
+            }
+            return;
+        };
+        let g = match super::crossbar::conductances(
+            &sp,
+            deck,
+            name.span,
+            self.c.models[mi as usize].g_default,
+        ) {
+            Ok(g) => g,
+            Err(d) => {
+                self.errors.push(d);
+                return;
+            }
+        };
+        let (xb, warnings) = super::crossbar::build(&mut self.c, &name.text, &sp, mi, &g, span);
+        self.c.warnings.extend(warnings);
+        self.c.crossbars.push(xb);
+    }
+
+    pub(super) fn two_nodes(&mut self, n: &[Name; 2]) -> (NodeId, NodeId) {
+        (
+            self.c.nodes.intern(&n[0].text),
+            self.c.nodes.intern(&n[1].text),
+        )
+    }
+}

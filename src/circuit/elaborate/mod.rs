@@ -1,0 +1,276 @@
+//! From a parsed [`Deck`] to a [`Circuit`]: directives first (`.param`,
+//! `.model`, `.options`, `.temp`, `.crossbar`), then every element card.
+//! Analysis cards are left to the layers above ([`Elaborated::cards`]);
+//! [`Elaborated::finish`] validates the result once they are read.
+//!
+//! - `elements.rs`: element cards and `.crossbar` blocks;
+//! - `models.rs`: `.model` cards (I–V law, switching dynamics);
+//! - `bsource.rs`: B-source expressions compiled to stack programs;
+//! - `options.rs`: the `.options` card.
+
+mod bsource;
+mod elements;
+mod models;
+mod options;
+
+use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
+use super::params::Params;
+use super::validate;
+use super::*;
+use crate::devices::bsource::{Op, Program};
+use crate::devices::memristor::{IvLaw, MemristorModel};
+use crate::netlist::expr::Expr;
+use crate::netlist::parser::Parsed;
+use crate::netlist::{Arg, ArgValue, Card, Deck, Diagnostic, Diagnostics, Name, Value};
+use std::collections::HashMap;
+
+/// Elaborate a deck; every error found is kept in [`Elaborated::errors`].
+///
+/// Pass 1 parses the directive cards (`.param`, `.model`, `.options`, `.temp`,
+/// `.crossbar`; analysis cards are kept for later); pass 2 parses each element card and turns it into its
+/// struct-of-arrays entry at once, so no full syntax tree of a large netlist is
+/// ever held.
+pub fn elaborate(deck: &Deck) -> Elaborated {
+    let mut e = Elab {
+        params: Params::default(),
+        errors: Vec::new(),
+        c: Circuit::default(),
+    };
+    e.c.title = deck.title.clone();
+    e.c.temp = 27.0;
+
+    // Pass 1: directives.
+    let mut directives: Vec<Card> = Vec::new();
+    let mut elements: Vec<usize> = Vec::with_capacity(deck.cards.len());
+    let mut count = [0usize; 4]; // R, B, Y, other
+    for k in 0..deck.cards.len() {
+        let first = deck
+            .card_text(k)
+            .trim_start()
+            .as_bytes()
+            .first()
+            .map(u8::to_ascii_lowercase);
+        if first != Some(b'.') {
+            elements.push(k);
+            count[match first {
+                Some(b'r') => 0,
+                Some(b'b') => 1,
+                Some(b'y') => 2,
+                _ => 3,
+            }] += 1;
+            continue;
+        }
+        match deck.parse(k) {
+            Ok(Parsed::Card(c)) => directives.push(c),
+            Ok(Parsed::Ignored(w)) => e.c.warnings.push(Diagnostic::from(w).warning()),
+            Ok(Parsed::Include(..)) => {}
+            Err(err) => e.errors.push(err.into()),
+        }
+    }
+    for card in &directives {
+        if let Card::Param(ps) = card {
+            for (n, v) in ps {
+                e.params.define(&n.text, v.expr.clone(), n.span);
+            }
+        }
+    }
+    let mut model_cards: HashMap<&str, (&Name, &Name, &Vec<Arg>)> = HashMap::new();
+    for card in &directives {
+        match card {
+            Card::Options(args) => e.options(args),
+            Card::Temp(v) => {
+                if let Some(t) = e.value(v) {
+                    e.c.temp = t;
+                }
+            }
+            Card::Model { name, kind, args } => {
+                if let Some((prev, _, _)) = model_cards.get(name.text.as_str()) {
+                    e.errors.push(
+                        Diagnostic::new(
+                            name.span,
+                            format!("model '{}' is defined twice", name.text),
+                        )
+                        .with_note(prev.span, "first defined here"),
+                    );
+                } else {
+                    model_cards.insert(&name.text, (name, kind, args));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut model_index: HashMap<String, u32> = HashMap::new();
+    let mut names: Vec<&&str> = model_cards.keys().collect();
+    names.sort();
+    for key in names {
+        let (name, kind, args) = model_cards[*key];
+        if let Some(m) = e.model(name, kind, args) {
+            model_index.insert(name.text.clone(), e.c.models.len() as u32);
+            e.c.models.push(m);
+        }
+    }
+
+    // Crossbars, before the elements that connect to their ports.
+    let mut xb_names: HashMap<String, crate::netlist::Span> = HashMap::new();
+    for card in &directives {
+        if let Card::Crossbar { name, args, span } = card {
+            if let Some(prev) = xb_names.insert(name.text.clone(), name.span) {
+                e.errors.push(
+                    Diagnostic::new(
+                        name.span,
+                        format!("crossbar '{}' is defined twice", name.text),
+                    )
+                    .with_note(prev, "first defined here"),
+                );
+                continue;
+            }
+            e.crossbar(deck, name, args, *span, &model_index, &model_cards);
+        }
+    }
+
+    // Reserve once: growing these by doubling costs copies and page faults
+    // on multi-million-element netlists.
+    e.c.resistors.reserve(count[0]);
+    e.c.branches.reserve(count[1]);
+    e.c.memristors.reserve(count[2]);
+    e.c.nodes.reserve(elements.len());
+
+    // Pass 2: elements. Cards are parsed in parallel chunks (parsing is pure),
+    // then interned and appended in order.
+    let mut names = NameSet::default();
+    for chunk in elements.chunks(PARSE_CHUNK) {
+        use rayon::prelude::*;
+        let parsed: Vec<_> = chunk.par_iter().map(|&k| deck.parse(k)).collect();
+        for (&k, p) in chunk.iter().zip(parsed) {
+            let card = match p {
+                Ok(Parsed::Card(c)) => c,
+                Ok(_) => continue,
+                Err(err) => {
+                    e.errors.push(err.into());
+                    continue;
+                }
+            };
+            e.c.nodes.set_card(k as u32);
+            if let Some(n) = card.element_name() {
+                if let Some(prev) = names.insert(deck, &n.text, k) {
+                    e.errors.push(
+                        Diagnostic::new(n.span, format!("duplicate element name '{}'", n.text))
+                            .with_note(prev, "first defined here"),
+                    );
+                    continue;
+                }
+            }
+            e.element(card, &model_index, &model_cards);
+        }
+    }
+
+    Elaborated {
+        circuit: e.c,
+        params: e.params,
+        cards: directives,
+        errors: e.errors,
+    }
+}
+
+/// A deck elaborated into a circuit, not yet validated: the analysis cards
+/// among `cards` are still to be read (by the analyses, with `params`).
+pub struct Elaborated {
+    pub circuit: Circuit,
+    /// The deck's `.param` definitions, to evaluate the analysis cards' values.
+    pub params: Params,
+    /// The directive cards, in netlist order (the analyses' among them).
+    pub cards: Vec<Card>,
+    /// Errors so far; readers of `cards` append theirs.
+    pub errors: Vec<Diagnostic>,
+}
+
+impl Elaborated {
+    /// Validate the circuit and return it, or every error found (in the
+    /// order found). `own`: the netlist's circuit is solved as it is (not
+    /// only copies that analyses complete with their own drivers and sense),
+    /// so every node needs a DC path to ground.
+    pub fn finish(mut self, deck: &Deck, own: bool) -> Result<Circuit, Diagnostics> {
+        if self.errors.is_empty() {
+            if let Err(d) = validate::validate(&self.circuit, Some(deck), own) {
+                self.errors.extend(d.0);
+            }
+        }
+        if self.errors.is_empty() {
+            Ok(self.circuit)
+        } else {
+            Err(Diagnostics(self.errors))
+        }
+    }
+}
+
+/// Cards parsed per parallel batch in pass 2.
+const PARSE_CHUNK: usize = 16384;
+
+/// Element names seen so far, without storing them: a map from the name's
+/// hash to its card; equal hashes are confirmed by re-reading that card, and
+/// genuine collisions spill into an exact map.
+#[derive(Default)]
+struct NameSet {
+    by_hash: rustc_hash::FxHashMap<u64, u32>,
+    spill: HashMap<String, crate::netlist::Span>,
+}
+
+impl NameSet {
+    /// Record `name` (card `k`); `Some(span of the first)` if it was seen before.
+    fn insert(&mut self, deck: &Deck, name: &str, k: usize) -> Option<crate::netlist::Span> {
+        use std::hash::BuildHasher;
+        let h = rustc_hash::FxBuildHasher.hash_one(name);
+        match self.by_hash.get(&h) {
+            None => {
+                self.by_hash.insert(h, k as u32);
+                None
+            }
+            Some(&k0) => {
+                if let Ok(Parsed::Card(c0)) = deck.parse(k0 as usize) {
+                    if let Some(n0) = c0.element_name() {
+                        if n0.text == name {
+                            return Some(n0.span);
+                        }
+                    }
+                }
+                let span = match deck.parse(k) {
+                    Ok(Parsed::Card(c)) => c.element_name().map(|n| n.span).unwrap_or_default(),
+                    _ => Default::default(),
+                };
+                match self.spill.get(name) {
+                    Some(s) => Some(*s),
+                    None => {
+                        self.spill.insert(name.to_string(), span);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct Elab {
+    params: Params,
+    errors: Vec<Diagnostic>,
+    c: Circuit,
+}
+
+impl Elab {
+    /// The argument reader over this elaboration's parameters and errors.
+    fn args(&mut self) -> ArgReader<'_> {
+        ArgReader {
+            params: &mut self.params,
+            errors: &mut self.errors,
+        }
+    }
+
+    /// A card's numeric value (see [`Params::eval_value`]); errors are kept.
+    fn value(&mut self, v: &Value) -> Option<f64> {
+        self.args().value(v)
+    }
+
+    /// An argument's numeric value (see [`ArgReader::arg_value`]).
+    fn arg_value(&mut self, a: &Arg) -> Option<f64> {
+        self.args().arg_value(a)
+    }
+}

@@ -1,0 +1,410 @@
+//! `.model <name> memristor (...)` cards: the I–V law, the state window and
+//! the switching dynamics.
+
+use super::*;
+
+impl Elab {
+    pub(super) fn model(
+        &mut self,
+        name: &Name,
+        kind: &Name,
+        args: &[Arg],
+    ) -> Option<MemristorModel> {
+        if kind.text != "memristor" {
+            self.errors.push(
+                Diagnostic::new(kind.span, format!("unknown model type '{}'", kind.text))
+                    .with_hint("xbarsim models: memristor"),
+            );
+            return None;
+        }
+        let mut level: Option<(String, crate::netlist::Span)> = None;
+        let mut nums: Vec<(&Arg, f64)> = Vec::new();
+        let mut words: Vec<(&Arg, String)> = Vec::new();
+        for a in args {
+            if matches!(
+                a.key.text.as_str(),
+                "dyn" | "stuck_state" | "levels" | "level_sd"
+            ) {
+                match &a.value {
+                    ArgValue::Value(Value {
+                        expr: Expr::Param(w, _),
+                        ..
+                    }) => words.push((a, w.to_ascii_lowercase())),
+                    ArgValue::Str(w, _) => words.push((a, w.to_ascii_lowercase())),
+                    ArgValue::Value(v) => match self.value(v) {
+                        Some(x) => words.push((a, format!("{x:e}"))),
+                        None => return None,
+                    },
+                    other => {
+                        self.errors.push(Diagnostic::new(
+                            other.span(&a.key),
+                            format!("'{}' needs a word or a list", a.key.text),
+                        ));
+                        return None;
+                    }
+                }
+            } else if a.key.text == "level" {
+                match &a.value {
+                    ArgValue::Value(Value {
+                        expr: Expr::Param(w, s),
+                        ..
+                    }) => level = Some((w.clone(), *s)),
+                    ArgValue::Str(w, s) => level = Some((w.to_ascii_lowercase(), *s)),
+                    other => {
+                        self.errors.push(Diagnostic::new(
+                            other.span(&a.key),
+                            "level must be one of linear, sinh, cubic",
+                        ));
+                        return None;
+                    }
+                }
+            } else if let Some(v) = self.arg_value(a) {
+                nums.push((a, v));
+            }
+        }
+        let get = |k: &str| nums.iter().find(|(a, _)| a.key.text == k).map(|(_, v)| *v);
+        let allowed: &[&str] = match level.as_ref().map(|l| l.0.as_str()) {
+            Some("linear") | None => &["g", "gmin", "gmax"],
+            Some("sinh") => &["g", "gmin", "gmax", "beta"],
+            Some("cubic") => &["g", "gmin", "gmax", "temp"],
+            Some(other) => {
+                let s = level.as_ref().map(|l| l.1).unwrap_or(kind.span);
+                self.errors.push(
+                    Diagnostic::new(s, format!("unknown memristor level '{other}'"))
+                        .with_hint("levels: linear, sinh, cubic"),
+                );
+                return None;
+            }
+        };
+        let dyn_kind = words
+            .iter()
+            .find(|(a, _)| a.key.text == "dyn")
+            .map(|(a, w)| (*a, w.clone()));
+        let dyn_allowed: &[&str] = match dyn_kind.as_ref().map(|d| d.1.as_str()) {
+            None => &[],
+            Some("nili") => &[
+                "c0", "c1", "c2", "c3", "c0r", "c1r", "c2r", "c3r", "vset", "vreset",
+            ],
+            Some("vteam") => &["kset", "aset", "kreset", "areset", "p", "vset", "vreset"],
+            Some("levels") => &["vset", "vreset"],
+            Some("quantized") => &["g0q", "nstates", "k", "sigma", "vset", "vreset"],
+            Some(other) => {
+                let (a, _) = dyn_kind
+                    .as_ref()
+                    .map(|d| (d.0, ()))
+                    .unwrap_or((&args[0], ()));
+                self.errors.push(
+                    Diagnostic::new(
+                        a.value.span(&a.key),
+                        format!("unknown switching dynamics '{other}'"),
+                    )
+                    .with_hint("dyn=nili, vteam, levels or quantized"),
+                );
+                return None;
+            }
+        };
+        const VARIATION: [&str; 6] = [
+            "vset_sd",
+            "vreset_sd",
+            "vcorr",
+            "stuck",
+            "c2c",
+            "read_noise",
+        ];
+        for (a, _) in &words {
+            let k = a.key.text.as_str();
+            let ok = match k {
+                "dyn" => true,
+                "stuck_state" => dyn_kind.is_some(),
+                _ => dyn_kind.as_ref().is_some_and(|d| d.1 == "levels"),
+            };
+            if !ok {
+                self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("'{k}' needs dyn= (and levels= needs dyn=levels)"),
+                    )
+                    .with_hint("dyn=nili, vteam, levels or quantized"),
+                );
+            }
+        }
+        for (a, _) in &nums {
+            let k = a.key.text.as_str();
+            if dyn_allowed.contains(&k) || (dyn_kind.is_some() && VARIATION.contains(&k)) {
+                continue;
+            }
+            if !allowed.contains(&k) {
+                self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!(
+                            "unknown parameter '{}' for this memristor level",
+                            a.key.text
+                        ),
+                    )
+                    .with_hint(format!("parameters: level {}", allowed.join(" "))),
+                );
+            }
+        }
+        let law = match level.as_ref().map(|l| l.0.as_str()) {
+            Some("sinh") => {
+                let beta = get("beta").unwrap_or(1.0);
+                if beta.is_nan() || beta <= 0.0 {
+                    self.errors
+                        .push(Diagnostic::new(name.span, "sinh model needs beta > 0"));
+                    return None;
+                }
+                IvLaw::Sinh { beta }
+            }
+            Some("cubic") => {
+                let t = get("temp").unwrap_or(self.c.temp);
+                // The Nili 2020 fit carries T^-1.33 with T in °C: undefined at
+                // and below 0 °C, overflowing just above it.
+                if !(1.0..=1000.0).contains(&t) {
+                    self.errors.push(
+                        Diagnostic::new(
+                            name.span,
+                            format!("the cubic (Nili 2020) law needs a temperature of 1..1000 °C, got {t} °C"),
+                        )
+                        .with_hint("its fit has T^-1.33 with T in °C; set temp= on the model or .temp"),
+                    );
+                    return None;
+                }
+                IvLaw::cubic(t)
+            }
+            _ => IvLaw::Linear,
+        };
+        let g_window = match (get("gmin"), get("gmax")) {
+            (Some(a), Some(b)) if a >= 0.0 && b > a => Some((a, b)),
+            (None, None) => None,
+            _ => {
+                self.errors.push(Diagnostic::new(
+                    name.span,
+                    "conductance window needs both gmin and gmax with 0 <= gmin < gmax",
+                ));
+                None
+            }
+        };
+        let mut g_window = g_window;
+        let dynamics = match dyn_kind {
+            None => None,
+            Some((a, kind)) => {
+                let word = |k: &str| {
+                    words
+                        .iter()
+                        .find(|(a, _)| a.key.text == k)
+                        .map(|(_, w)| w.clone())
+                };
+                let d = self.dynamics(name, a, &kind, &get, &word, &mut g_window)?;
+                Some(d)
+            }
+        };
+        if let Some(g) = get("g").filter(|g| *g < 0.0) {
+            self.errors.push(Diagnostic::new(
+                name.span,
+                format!("the model's state g must be >= 0 S, got {g:e}"),
+            ));
+            return None;
+        }
+        Some(MemristorModel {
+            name: name.text.clone(),
+            law,
+            g_default: get("g"),
+            g_window,
+            dynamics,
+        })
+    }
+
+    /// The `dyn=` part of a memristor model card (see
+    /// [`crate::devices::memristor::dynamics`]).
+    pub(super) fn dynamics(
+        &mut self,
+        name: &Name,
+        at: &Arg,
+        kind: &str,
+        get: &dyn Fn(&str) -> Option<f64>,
+        word: &dyn Fn(&str) -> Option<String>,
+        window: &mut Option<(f64, f64)>,
+    ) -> Option<crate::devices::memristor::Dynamics> {
+        use crate::devices::memristor::dynamics::*;
+        let span = at.value.span(&at.key);
+        let n0 = self.errors.len();
+        let (vset, vreset) = (get("vset").unwrap_or(1.19), get("vreset").unwrap_or(-1.39));
+        if !(vset > 0.0 && vreset < 0.0) {
+            self.errors.push(Diagnostic::new(
+                span,
+                format!("thresholds need vset > 0 > vreset, got vset={vset} vreset={vreset}"),
+            ));
+        }
+        let kind = match kind {
+            "nili" => {
+                let d = Nili::default();
+                Kind::Nili(Nili {
+                    c0: get("c0").unwrap_or(d.c0),
+                    c1: get("c1").unwrap_or(d.c1),
+                    c2: get("c2").unwrap_or(d.c2),
+                    c3: get("c3").unwrap_or(d.c3),
+                    c0r: get("c0r").unwrap_or(d.c0r),
+                    c1r: get("c1r").unwrap_or(d.c1r),
+                    c2r: get("c2r").unwrap_or(d.c2r),
+                    c3r: get("c3r").unwrap_or(d.c3r),
+                })
+            }
+            "vteam" => {
+                let d = Vteam::default();
+                let p = Vteam {
+                    kset: get("kset").unwrap_or(d.kset),
+                    aset: get("aset").unwrap_or(d.aset),
+                    kreset: get("kreset").unwrap_or(d.kreset),
+                    areset: get("areset").unwrap_or(d.areset),
+                    p: get("p").unwrap_or(d.p),
+                };
+                if !(p.kset >= 0.0
+                    && p.kreset >= 0.0
+                    && p.aset > 0.0
+                    && p.areset > 0.0
+                    && p.p > 0.0)
+                {
+                    self.errors.push(Diagnostic::new(
+                        span,
+                        "vteam needs kset, kreset >= 0 and aset, areset, p > 0",
+                    ));
+                }
+                Kind::Vteam(p)
+            }
+            "quantized" => {
+                let g0 = get("g0q").unwrap_or(77.5e-6);
+                let n = get("nstates").unwrap_or(32.0);
+                let (k, sigma) = (get("k").unwrap_or(0.03), get("sigma").unwrap_or(1.0));
+                if !(g0 > 0.0
+                    && n >= 2.0
+                    && n.fract() == 0.0
+                    && n <= 4096.0
+                    && sigma >= 0.0
+                    && k >= 0.0)
+                {
+                    self.errors.push(Diagnostic::new(
+                        span,
+                        "quantized needs g0q > 0, whole nstates in 2..4096, k >= 0, sigma >= 0",
+                    ));
+                    return None;
+                }
+                Kind::Levels(Levels::quantized(g0, n as usize, k, sigma))
+            }
+            _ => {
+                let list = |k: &str| -> Option<Result<Vec<f64>, Diagnostic>> {
+                    let w = word(k)?;
+                    Some(
+                        w.split([',', ' '])
+                            .filter(|t| !t.is_empty())
+                            .map(|t| {
+                                crate::netlist::units::parse_number(t).ok_or_else(|| {
+                                    Diagnostic::new(span, format!("'{t}' in {k}= is not a number"))
+                                })
+                            })
+                            .collect(),
+                    )
+                };
+                let g = match list("levels") {
+                    Some(Ok(g))
+                        if g.len() >= 2 && g.windows(2).all(|w| w[0] < w[1]) && g[0] > 0.0 =>
+                    {
+                        g
+                    }
+                    Some(Err(d)) => {
+                        self.errors.push(d);
+                        return None;
+                    }
+                    _ => {
+                        self.errors.push(Diagnostic::new(
+                            span,
+                            "dyn=levels needs levels=<g1,g2,...> (S, at least two, ascending, > 0)",
+                        ));
+                        return None;
+                    }
+                };
+                let sd = match list("level_sd") {
+                    None => vec![0.0; g.len()],
+                    Some(Ok(s)) if s.len() == 1 && s[0] >= 0.0 => vec![s[0]; g.len()],
+                    Some(Ok(s)) if s.len() == g.len() && s.iter().all(|x| *x >= 0.0) => s,
+                    Some(Ok(s)) => {
+                        self.errors.push(Diagnostic::new(
+                            span,
+                            format!(
+                                "level_sd= needs one value or one per level ({}), >= 0; got {}",
+                                g.len(),
+                                s.len()
+                            ),
+                        ));
+                        return None;
+                    }
+                    Some(Err(d)) => {
+                        self.errors.push(d);
+                        return None;
+                    }
+                };
+                Kind::Levels(Levels { g, sd })
+            }
+        };
+        if let Kind::Levels(l) = &kind {
+            if window.is_none() {
+                let lo =
+                    l.g.iter()
+                        .zip(&l.sd)
+                        .map(|(g, s)| g - 4.0 * s)
+                        .fold(f64::INFINITY, f64::min);
+                let hi =
+                    l.g.iter()
+                        .zip(&l.sd)
+                        .map(|(g, s)| g + 4.0 * s)
+                        .fold(0.0, f64::max);
+                *window = Some((lo.max(0.0), hi));
+            }
+        } else if window.is_none() {
+            self.errors.push(
+                Diagnostic::new(name.span, "switching dynamics need a conductance window")
+                    .with_hint("add gmin=<S> gmax=<S> to the model card"),
+            );
+        }
+        let stuck_state = match word("stuck_state") {
+            None => StuckState::Off,
+            Some(w) if w == "off" => StuckState::Off,
+            Some(w) if w == "on" => StuckState::On,
+            Some(w) if w == "asis" || w == "as_is" => StuckState::AsIs,
+            Some(w) => {
+                self.errors.push(
+                    Diagnostic::new(span, format!("unknown stuck_state '{w}'"))
+                        .with_hint("stuck_state=off, on or asis"),
+                );
+                StuckState::Off
+            }
+        };
+        let var = Variation {
+            vset_sd: get("vset_sd").unwrap_or(0.0),
+            vreset_sd: get("vreset_sd").unwrap_or(0.0),
+            corr: get("vcorr").unwrap_or(0.0),
+            stuck: get("stuck").unwrap_or(0.0),
+            stuck_state,
+            c2c: get("c2c").unwrap_or(0.0),
+            read_noise: get("read_noise").unwrap_or(0.0),
+        };
+        if !(var.vset_sd >= 0.0
+            && var.vreset_sd >= 0.0
+            && (-1.0..=1.0).contains(&var.corr)
+            && (0.0..=1.0).contains(&var.stuck)
+            && var.c2c >= 0.0
+            && var.read_noise >= 0.0)
+        {
+            self.errors.push(Diagnostic::new(span, "variation needs vset_sd, vreset_sd, c2c, read_noise >= 0, vcorr in [-1, 1], stuck in [0, 1]"));
+        }
+        if self.errors.len() > n0 {
+            return None;
+        }
+        Some(Dynamics {
+            kind,
+            vset,
+            vreset,
+            var,
+        })
+    }
+}
