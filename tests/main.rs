@@ -14,6 +14,7 @@ mod perceptron;
 mod program;
 mod read;
 mod sizing;
+mod snapshots;
 mod solver;
 mod thresholds;
 mod vmm;
