@@ -6,6 +6,7 @@ mod crossbar;
 mod errors;
 mod hostile;
 mod include_param;
+mod layers;
 mod lines;
 mod models;
 mod oracles;
