@@ -11,7 +11,7 @@
 
 use crate::common::*;
 use std::path::Path;
-use xbarsim::circuit::elaborate;
+use xbarsim::analysis::plan;
 use xbarsim::netlist::{load, load_text, Deck, Diagnostics};
 
 /// Replace the temporary directory `tmp` (if any), then the repository root,
@@ -36,9 +36,9 @@ fn report(loaded: Result<Deck, (Box<Deck>, Diagnostics)>) -> String {
         .iter()
         .map(|w| w.render(&deck.sources))
         .collect();
-    match elaborate(&deck) {
+    match plan(&deck) {
         Err(e) => out += &e.render(&deck.sources),
-        Ok(c) => out.extend(c.warnings.iter().map(|w| w.render(&deck.sources))),
+        Ok(p) => out.extend(p.circuit.warnings.iter().map(|w| w.render(&deck.sources))),
     }
     out
 }

@@ -2,6 +2,7 @@
 //! parameters and the error list ([`CardCtx`]), and the readers of the
 //! arguments analyses have in common (crossbar name, bias scheme, ...).
 
+use super::Analysis;
 use crate::circuit::args::ArgReader;
 use crate::circuit::bias::Scheme;
 use crate::circuit::params::Params;
@@ -32,6 +33,21 @@ pub fn parts(card: &Card) -> Option<(&Name, &[Name], &[Arg])> {
     match card {
         Card::Directive { kind, words, args } => Some((kind, words, args)),
         _ => None,
+    }
+}
+
+/// Read a card whose parser plans at most one analysis: push what `parse`
+/// returns.
+pub fn push<T: Analysis>(
+    cx: &mut CardCtx,
+    card: &Card,
+    planned: &mut Vec<Box<dyn Analysis>>,
+    parse: fn(&mut CardCtx, &Name, &[Name], &[Arg]) -> Option<T>,
+) {
+    if let Some((kind, words, args)) = parts(card) {
+        if let Some(spec) = parse(cx, kind, words, args) {
+            planned.push(Box::new(spec));
+        }
     }
 }
 
@@ -149,11 +165,35 @@ impl CardCtx<'_> {
         }
     }
 
-    /// Checks the crossbar's model has switching dynamics.
-    pub fn needs_dynamics(&mut self, xbar: usize, at: &Name, directive: &str) -> bool {
+    /// The required arguments of a card on one cell: `row=`, `col=`, `v=`.
+    pub fn cell_needs(row: usize, col: usize, v: f64) -> [(bool, &'static str); 3] {
+        [
+            (row != usize::MAX, "row=<i>"),
+            (col != usize::MAX, "col=<j>"),
+            (v.is_finite(), "v=<V>"),
+        ]
+    }
+
+    /// The card's required arguments: for each `(given, what)` not given,
+    /// "<.directive> needs <what>", unless the card already had errors
+    /// (beyond the first `n0`).
+    pub fn require(&mut self, n0: usize, kind: &Name, usage: &str, needs: &[(bool, &str)]) {
+        for (ok, what) in needs {
+            if !ok && self.errors.len() == n0 {
+                self.errors.push(
+                    Diagnostic::new(kind.span, format!(".{} needs {what}", kind.text))
+                        .with_hint(usage),
+                );
+            }
+        }
+    }
+
+    /// `xbar` if the crossbar's model has switching dynamics (else an error
+    /// at `at`, the crossbar's name on the card).
+    pub fn with_dynamics(&mut self, xbar: usize, at: &Name, directive: &str) -> Option<usize> {
         let m = &self.c.models[self.c.crossbars[xbar].model as usize];
         if m.dynamics.is_some() {
-            return true;
+            return Some(xbar);
         }
         self.errors.push(
             Diagnostic::new(
@@ -167,6 +207,6 @@ impl CardCtx<'_> {
                 "add dyn=nili (or vteam, levels, quantized) and gmin/gmax to its .model card",
             ),
         );
-        false
+        None
     }
 }

@@ -90,12 +90,6 @@ impl Analysis for DcSpec {
     fn directive(&self) -> &'static str {
         "dc"
     }
-    fn output(&self, _c: &Circuit) -> String {
-        "dc (dc.csv)".into()
-    }
-    fn solves_netlist(&self) -> bool {
-        true
-    }
     fn spice(&self, c: &Circuit) -> String {
         let name = match self.source {
             SweptSource::V(k) => &c.vsources[k].name,

@@ -46,12 +46,15 @@ pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
 
     /// Its output files' stem and main file, e.g. `read (read.csv)`: two
     /// analyses with one stem would overwrite each other's files.
-    fn output(&self, c: &Circuit) -> String;
+    fn output(&self, _c: &Circuit) -> String {
+        format!("{0} ({0}.csv)", self.directive())
+    }
 
     /// Whether it solves the netlist's own circuit (`.op`, `.dc`), which then
-    /// must be solvable as it is; the others complete a copy with drivers.
+    /// must be solvable as it is; the crossbar analyses complete a copy with
+    /// their drivers and sense.
     fn solves_netlist(&self) -> bool {
-        false
+        self.crossbar().is_none()
     }
 
     /// Its line in a flat SPICE netlist (`xbarsim export`).
@@ -75,6 +78,41 @@ pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
     /// stopped part way returns its partial results with the reason inside.
     fn run<'s>(&'s self, cx: &mut Ctx<'_, '_>) -> Result<Outcome<'s>, SolveFailure>;
 }
+
+/// Implements [`Analysis`] for the spec of an analysis on one crossbar
+/// (`self.xbar`): its directive, the key of its output files, and its run,
+/// both given as blocks over the spec (bound to the name the caller gives).
+macro_rules! crossbar_analysis {
+    ($spec:ty, $directive:literal, run($r:ident, $cx:ident) $run:block) => {
+        $crate::analysis::crossbar_analysis!($spec, $directive,
+            output(s, c) { format!("{0} ({0}.csv)", $directive) }, run($r, $cx) $run);
+    };
+    ($spec:ty, $directive:literal,
+     output($s:ident, $c:ident) $output:block,
+     run($r:ident, $cx:ident) $run:block) => {
+        impl $crate::analysis::Analysis for $spec {
+            fn directive(&self) -> &'static str {
+                $directive
+            }
+            fn crossbar(&self) -> Option<usize> {
+                Some(self.xbar)
+            }
+            #[allow(unused_variables)]
+            fn output(&self, $c: &$crate::circuit::Circuit) -> String {
+                let $s = self;
+                $output
+            }
+            fn run<'s>(
+                &'s self,
+                $cx: &mut $crate::analysis::Ctx<'_, '_>,
+            ) -> Result<$crate::analysis::Outcome<'s>, $crate::solve::SolveFailure> {
+                let $r = self;
+                $run
+            }
+        }
+    };
+}
+pub(crate) use crossbar_analysis;
 
 /// What an analysis runs with.
 pub struct Ctx<'a, 'c> {

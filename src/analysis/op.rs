@@ -54,12 +54,6 @@ impl Analysis for OpSpec {
     fn directive(&self) -> &'static str {
         "op"
     }
-    fn output(&self, _c: &Circuit) -> String {
-        "op (op.csv)".into()
-    }
-    fn solves_netlist(&self) -> bool {
-        true
-    }
     fn spice(&self, _c: &Circuit) -> String {
         ".op".into()
     }

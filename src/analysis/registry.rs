@@ -1,7 +1,7 @@
 //! The table of analyses: directive name → card reader. One line per
 //! analysis; [`super::plan`] reads every analysis card through it.
 
-use super::card::CardCtx;
+use super::card::{push, CardCtx};
 use super::{dc, op, perceptron, program, pulse, read, sizing, thresholds, vmm, Analysis};
 use crate::netlist::Card;
 
@@ -18,43 +18,17 @@ pub struct Entry {
 }
 
 /// Every analysis, in the order the help lists them.
+#[rustfmt::skip]
 pub const ANALYSES: &[Entry] = &[
-    Entry {
-        name: "op",
-        read: op::read,
-    },
-    Entry {
-        name: "dc",
-        read: dc::read,
-    },
-    Entry {
-        name: "vmm",
-        read: vmm::card::read,
-    },
-    Entry {
-        name: "read",
-        read: read::card::read,
-    },
-    Entry {
-        name: "sizing",
-        read: sizing::card::read,
-    },
-    Entry {
-        name: "program",
-        read: program::card::read,
-    },
-    Entry {
-        name: "pulse",
-        read: pulse::card::read,
-    },
-    Entry {
-        name: "thresholds",
-        read: thresholds::card::read,
-    },
-    Entry {
-        name: "perceptron",
-        read: perceptron::card::read,
-    },
+    Entry { name: "op", read: op::read },
+    Entry { name: "dc", read: dc::read },
+    Entry { name: "vmm", read: |cx, card, out| push(cx, card, out, vmm::card::parse) },
+    Entry { name: "read", read: |cx, card, out| push(cx, card, out, read::card::parse) },
+    Entry { name: "sizing", read: |cx, card, out| push(cx, card, out, sizing::card::parse) },
+    Entry { name: "program", read: |cx, card, out| push(cx, card, out, program::card::parse) },
+    Entry { name: "pulse", read: pulse::card::read },
+    Entry { name: "thresholds", read: |cx, card, out| push(cx, card, out, thresholds::card::parse) },
+    Entry { name: "perceptron", read: perceptron::card::read },
 ];
 
 /// The entry of a directive.

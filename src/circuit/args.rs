@@ -3,7 +3,7 @@
 //! elaboration and the analyses' card parsers.
 
 use super::params::Params;
-use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Value};
+use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Span, Value};
 
 /// Smallest and largest resistance accepted anywhere (elements, line
 /// segments, drivers, sense): beyond them 1/R is not a conductance the
@@ -115,13 +115,28 @@ impl ArgReader<'_> {
 
     /// Raw lower-case text of an argument's value (words such as `v/2`).
     pub fn raw_value(deck: &Deck, a: &Arg) -> String {
-        let span = a.value.span(&a.key);
-        deck.sources
-            .text(span.file)
-            .get(span.start..span.end)
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"')
-            .to_ascii_lowercase()
+        raw_text(deck, a.value.span(&a.key))
     }
+}
+
+/// A file named on a card (`file("p")` at `span`), relative to the netlist
+/// file the card is written in.
+pub fn file_path(deck: &Deck, p: &str, span: Span) -> std::path::PathBuf {
+    deck.sources
+        .path(span.file)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
+        .join(p)
+}
+
+/// The text at `span`, trimmed, quotes removed, lower case.
+pub fn raw_text(deck: &Deck, span: Span) -> String {
+    deck.sources
+        .text(span.file)
+        .get(span.start..span.end)
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .to_ascii_lowercase()
 }

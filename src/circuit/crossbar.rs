@@ -537,13 +537,7 @@ pub fn conductances(
             ),
         },
         GSpec::File(p, fspan) => {
-            let base = deck
-                .sources
-                .path(span.file)
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
-            read_matrix(&base.join(p), sp.rows, sp.cols)
+            read_matrix(&super::args::file_path(deck, p, span), sp.rows, sp.cols)
                 .map_err(|m| Diagnostic::new(*fspan, m.to_string()))
         }
     }

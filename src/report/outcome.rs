@@ -139,22 +139,10 @@ pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
                 file.display()
             )
         }),
-        Outcome::Program(spec, r) => r.failure.as_ref().map(|err| {
-            format!(
-                ".program {} stopped after {} cycle(s): {err}\n  (results so far written to {})",
-                c.crossbars[spec.xbar].name,
-                r.cycles.len(),
-                file.display()
-            )
-        }),
-        Outcome::Thresholds(spec, r) => r.failure.as_ref().map(|err| {
-            format!(
-                ".thresholds {} stopped after {} device(s): {err}\n  (results so far written to {})",
-                c.crossbars[spec.xbar].name,
-                r.measured,
-                file.display()
-            )
-        }),
+        Outcome::Program(spec, r) => (r.failure.as_ref())
+            .map(|err| stopped(c, spec.xbar, "program", r.cycles.len(), "cycle", err, file)),
+        Outcome::Thresholds(spec, r) => (r.failure.as_ref())
+            .map(|err| stopped(c, spec.xbar, "thresholds", r.measured, "device", err, file)),
         Outcome::Pulses(seq, r) => r.failure.as_ref().map(|err| {
             format!(
                 ".pulse {} stopped after {} pulse(s): {err}",
@@ -171,6 +159,24 @@ pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
         }),
         Outcome::Op(_) | Outcome::Read(..) | Outcome::Sizing(..) | Outcome::Perceptron(..) => None,
     }
+}
+
+/// ".<directive> <crossbar> stopped after <n> <unit>(s): <err>", and where
+/// the results so far are.
+fn stopped(
+    c: &Circuit,
+    xbar: usize,
+    directive: &str,
+    n: usize,
+    unit: &str,
+    err: &dyn std::fmt::Display,
+    file: &Path,
+) -> String {
+    format!(
+        ".{directive} {} stopped after {n} {unit}(s): {err}\n  (results so far written to {})",
+        c.crossbars[xbar].name,
+        file.display()
+    )
 }
 
 /// The console lines of an outcome that ran to the end (`file`: its main

@@ -121,19 +121,12 @@ impl SparseSolver {
                 work: CgWork::default(),
                 rhs: Vec::new(),
             };
-            return Ok(SparseSolver {
-                symbolic: p.symbolic.clone(),
-                kind: Kind::Pcg(Box::new(state)),
-                mem: MemBuffer::new(StackReq::EMPTY),
-                par: Par::Seq,
-                factorizations: 0,
-                solves: 0,
-                factor_secs: 0.0,
-                solve_secs: 0.0,
-                cg_iterations: 0,
-                mem_many: MemBuffer::new(StackReq::EMPTY),
-                mem_many_cols: 0,
-            });
+            return Ok(Self::fresh(
+                p.symbolic.clone(),
+                Kind::Pcg(Box::new(state)),
+                StackReq::EMPTY,
+                Par::Seq,
+            ));
         }
         Self::direct(p.symbolic.clone(), p.lower, None)
     }
@@ -189,7 +182,17 @@ impl SparseSolver {
             ]);
             (Kind::Lu(Box::new(lu)), req)
         };
-        Ok(SparseSolver {
+        Ok(Self::fresh(symbolic, kind, req, par))
+    }
+
+    /// A solver of `kind` with `req` scratch, nothing done yet.
+    fn fresh(
+        symbolic: SymbolicSparseColMat<usize>,
+        kind: Kind,
+        req: StackReq,
+        par: Par,
+    ) -> SparseSolver {
+        SparseSolver {
             symbolic,
             kind,
             mem: MemBuffer::new(req),
@@ -201,7 +204,7 @@ impl SparseSolver {
             cg_iterations: 0,
             mem_many: MemBuffer::new(StackReq::EMPTY),
             mem_many_cols: 0,
-        })
+        }
     }
 
     /// Leave CG for good: direct Cholesky on the same pattern (keeps statistics).

@@ -36,27 +36,6 @@ pub const NLEVELS: [usize; 5] = [4, 8, 16, 32, 64];
 pub const RWIRES: [f64; 8] = [0.0, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0];
 pub const SIZES: [usize; 3] = [64, 96, 128];
 
-/// The raw text of an argument's value, trimmed, quotes removed, lower case.
-fn raw(deck: &Deck, span: Span) -> String {
-    deck.sources
-        .text(span.file)
-        .get(span.start..span.end)
-        .unwrap_or("")
-        .trim()
-        .trim_matches('"')
-        .to_ascii_lowercase()
-}
-
-/// A path on the card, relative to the netlist file it is written in.
-fn path_of(deck: &Deck, p: &str, span: Span) -> PathBuf {
-    deck.sources
-        .path(span.file)
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default()
-        .join(p)
-}
-
 /// Check a `.perceptron` card on crossbar `xbar` of `c`.
 pub fn spec(
     deck: &Deck,
@@ -102,7 +81,7 @@ pub fn spec(
     for a in args {
         let key = a.key.text.as_str();
         let span = a.value.span(&a.key);
-        let text = raw(deck, span);
+        let text = crate::circuit::args::raw_text(deck, span);
         // One number (an expression) or a located error.
         let mut num = |errs: &mut Vec<Diagnostic>| -> Option<f64> {
             match &a.value {
@@ -170,7 +149,7 @@ pub fn spec(
                     errs.push(bad(format!("'{key}' needs file(\"<path>\")")));
                     continue;
                 };
-                let path = path_of(deck, p, *fs);
+                let path = crate::circuit::args::file_path(deck, p, *fs);
                 match key {
                     "data" => match Digits::load(&path) {
                         Ok(d) => data = Some((p.clone(), d)),

@@ -539,20 +539,13 @@ pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, Solve
     })
 }
 
-impl super::Analysis for PerceptronSpec {
-    fn directive(&self) -> &'static str {
-        "perceptron"
+super::crossbar_analysis!(
+    PerceptronSpec,
+    "perceptron",
+    output(s, _c) {
+        format!("{0} ({0}.json)", s.out)
+    },
+    run(s, cx) {
+        Ok(super::Outcome::Perceptron(s, run(cx.c, s)?))
     }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
-        format!("{0} ({0}.json)", self.out)
-    }
-    fn run<'s>(
-        &'s self,
-        cx: &mut super::Ctx<'_, '_>,
-    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
-        Ok(super::Outcome::Perceptron(self, run(cx.c, self)?))
-    }
-}
+);

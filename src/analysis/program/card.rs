@@ -1,28 +1,16 @@
 //! The `.program` card: `.program XB target=file("t.csv") [algorithm=wv|ispp|ff]
 //! [scheme=v/2|v/3|float] [tol=] [cycles=] [seed=] ...`.
 
-use super::super::card::{parts, CardCtx};
-use super::super::Analysis;
+use super::super::card::CardCtx;
 use super::{Algorithm, ProgramSpec};
-use crate::netlist::{Arg, ArgValue, Card, Diagnostic, Name};
-
-/// Read the card into the plan.
-pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
-    if let Some((kind, words, args)) = parts(card) {
-        if let Some(spec) = parse(cx, kind, words, args) {
-            planned.push(Box::new(spec));
-        }
-    }
-}
+use crate::netlist::{Arg, ArgValue, Diagnostic, Name};
 
 /// `.program XB target=file("t.csv") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=] [cycles=] [seed=] ...`
 pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<ProgramSpec> {
     let deck = cx.deck;
     let usage = ".program XB target=file(\"t.csv\") [algorithm=wv|ispp|ff] [scheme=v/2|v/3|float] [tol=0.05] [aim=0.5] [cycles=3] [seed=1] [vread=0.25] [read_scheme=ground] [tp=1m] [vstart_set=0.8] [vstart_reset=0.8] [vstep_set=4m] [vstep_reset=8m] [vstep_coarse=50m] [vmax=2.5] [backoff=50m] [maxpulses=1000] [rdrive=1] [rsense=1] [disturb=1] [log=0]";
     let xbar = cx.crossbar_arg(kind, words, ".program", usage)?;
-    if !cx.needs_dynamics(xbar, &words[0], ".program") {
-        return None;
-    }
+    cx.with_dynamics(xbar, &words[0], ".program")?;
     let (rows, cols) = (cx.c.crossbars[xbar].rows, cx.c.crossbars[xbar].cols);
     let n0 = cx.errors.len();
     let mut spec = ProgramSpec::new(xbar, Vec::new());
@@ -33,13 +21,8 @@ pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Opt
         let key = a.key.text.as_str();
         match (key, &a.value) {
             ("target", ArgValue::File(p, sp)) => {
-                let base = deck
-                    .sources
-                    .path(sp.file)
-                    .parent()
-                    .map(std::path::Path::to_path_buf)
-                    .unwrap_or_default();
-                match crate::circuit::crossbar::read_matrix(&base.join(p), rows, cols) {
+                let path = crate::circuit::args::file_path(deck, p, *sp);
+                match crate::circuit::crossbar::read_matrix(&path, rows, cols) {
                     Ok(t) => match t.iter().position(|g| !(*g > 0.0 && g.is_finite())) {
                         None => spec.target = t,
                         Some(k) => cx.errors.push(Diagnostic::new(

@@ -274,25 +274,21 @@ pub fn run(
     })
 }
 
-impl super::Analysis for ProgramSpec {
-    fn directive(&self) -> &'static str {
-        "program"
-    }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+super::crossbar_analysis!(
+    ProgramSpec,
+    "program",
+    output(_s, _c) {
         "program (program.json)".into()
-    }
-    fn run<'s>(&'s self, cx: &mut super::Ctx<'_, '_>) -> Result<super::Outcome<'s>, SolveFailure> {
-        let cycles = self.cycles;
-        let r = run(cx.c, self, |cycle, done, total| {
+    },
+    run(s, cx) {
+        let cycles = s.cycles;
+        let r = run(cx.c, s, |cycle, done, total| {
             (cx.progress)(super::Progress {
                 cycle: Some((cycle, cycles)),
                 done,
                 total,
             })
         })?;
-        Ok(super::Outcome::Program(self, r))
+        Ok(super::Outcome::Program(s, r))
     }
-}
+);

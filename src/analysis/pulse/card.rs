@@ -19,12 +19,12 @@ pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>)
     };
     let deck = cx.deck;
     let usage = ".pulse XB row=<i> col=<j> v=<V> [count=1] [tp=1m] [scheme=v/2|v/3|float] [read=0|1] [seed=1] [rdrive=1] [rsense=1] [vread=0.25] [read_scheme=ground] [disturb=1]";
-    let Some(xbar) = cx.crossbar_arg(kind, words, ".pulse", usage) else {
+    let Some(xbar) = cx
+        .crossbar_arg(kind, words, ".pulse", usage)
+        .and_then(|x| cx.with_dynamics(x, &words[0], ".pulse"))
+    else {
         return;
     };
-    if !cx.needs_dynamics(xbar, &words[0], ".pulse") {
-        return;
-    }
     let (rows, cols) = (cx.c.crossbars[xbar].rows, cx.c.crossbars[xbar].cols);
     let n0 = cx.errors.len();
     let mut step = PulseStep {
@@ -122,16 +122,8 @@ pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>)
             ),
         }
     }
-    for (ok, what) in [
-        (step.row != usize::MAX, "row=<i>"),
-        (step.col != usize::MAX, "col=<j>"),
-        (step.v.is_finite(), "v=<V>"),
-    ] {
-        if !ok && cx.errors.len() == n0 {
-            cx.errors
-                .push(Diagnostic::new(kind.span, format!(".pulse needs {what}")).with_hint(usage));
-        }
-    }
+    let needs = CardCtx::cell_needs(step.row, step.col, step.v);
+    cx.require(n0, kind, usage, &needs);
     if cx.errors.len() > n0 {
         return;
     }

@@ -138,17 +138,13 @@ pub fn run(c: &crate::circuit::Circuit, q: &PulseSeq) -> Result<PulseSeqResult, 
     })
 }
 
-impl super::Analysis for PulseSeq {
-    fn directive(&self) -> &'static str {
-        "pulse"
+super::crossbar_analysis!(
+    PulseSeq,
+    "pulse",
+    output(s, c) {
+        format!("{0}_pulses ({0}_pulses.csv)", c.crossbars[s.xbar].name)
+    },
+    run(s, cx) {
+        Ok(super::Outcome::Pulses(s, run(cx.c, s)?))
     }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, c: &crate::circuit::Circuit) -> String {
-        format!("{0}_pulses ({0}_pulses.csv)", c.crossbars[self.xbar].name)
-    }
-    fn run<'s>(&'s self, cx: &mut super::Ctx<'_, '_>) -> Result<super::Outcome<'s>, SolveFailure> {
-        Ok(super::Outcome::Pulses(self, run(cx.c, self)?))
-    }
-}
+);

@@ -1,19 +1,9 @@
 //! The `.read` card: `.read XB row=<i> col=<j> v=<V> scheme=<v/2|v/3|float|ground>
 //! [rdrive=<ohm>] [rsense=<ohm>] [gon=<S>] [goff=<S>]`.
 
-use super::super::card::{parts, CardCtx};
-use super::super::Analysis;
+use super::super::card::CardCtx;
 use super::{ReadSpec, Scheme};
-use crate::netlist::{Arg, Card, Diagnostic, Name};
-
-/// Read the card into the plan.
-pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
-    if let Some((kind, words, args)) = parts(card) {
-        if let Some(spec) = parse(cx, kind, words, args) {
-            planned.push(Box::new(spec));
-        }
-    }
-}
+use crate::netlist::{Arg, Diagnostic, Name};
 
 /// `.read XB row=<i> col=<j> v=<V> scheme=<v/2|v/3|float|ground> [rdrive=Ω] [rsense=Ω] [gon=S] [goff=S]`
 pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<ReadSpec> {
@@ -92,17 +82,9 @@ pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Opt
             ),
         }
     }
-    for (ok, what) in [
-        (spec.row != usize::MAX, "row=<i>"),
-        (spec.col != usize::MAX, "col=<j>"),
-        (spec.v.is_finite(), "v=<V>"),
-        (have_scheme, "scheme=<v/2|v/3|float|ground>"),
-    ] {
-        if !ok && cx.errors.len() == n0 {
-            cx.errors
-                .push(Diagnostic::new(kind.span, format!(".read needs {what}")).with_hint(usage));
-        }
-    }
+    let mut needs = CardCtx::cell_needs(spec.row, spec.col, spec.v).to_vec();
+    needs.push((have_scheme, "scheme=<v/2|v/3|float|ground>"));
+    cx.require(n0, kind, usage, &needs);
     if cx.errors.len() == n0 && cx.window_ok(xbar, spec.gon, spec.goff, kind.span) {
         return Some(spec);
     }

@@ -178,20 +178,10 @@ pub fn run(c: &Circuit, s: &ReadSpec) -> Result<ReadResult, SolveFailure> {
     })
 }
 
-impl super::Analysis for ReadSpec {
-    fn directive(&self) -> &'static str {
-        "read"
+super::crossbar_analysis!(
+    ReadSpec,
+    "read",
+    run(s, cx) {
+        Ok(super::Outcome::Read(s, run(cx.c, s)?))
     }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
-        "read (read.csv)".into()
-    }
-    fn run<'s>(
-        &'s self,
-        cx: &mut super::Ctx<'_, '_>,
-    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
-        Ok(super::Outcome::Read(self, run(cx.c, self)?))
-    }
-}
+);

@@ -1,20 +1,10 @@
 //! The `.sizing` card: `.sizing XB sizes=<n1,n2,...> metric=<vmm|read> limit=<%>
 //! [v=<V>] [scheme=...] [rdrive=] [rsense=] [g=] [gon=] [goff=]`.
 
-use super::super::card::{parts, CardCtx};
-use super::super::Analysis;
+use super::super::card::CardCtx;
 use super::{Metric, SizingSpec};
 use crate::circuit::bias::Scheme;
-use crate::netlist::{Arg, Card, Diagnostic, Name};
-
-/// Read the card into the plan.
-pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
-    if let Some((kind, words, args)) = parts(card) {
-        if let Some(spec) = parse(cx, kind, words, args) {
-            planned.push(Box::new(spec));
-        }
-    }
-}
+use crate::netlist::{Arg, Diagnostic, Name};
 
 /// `.sizing XB sizes=<n1,n2,...> metric=<vmm|read> limit=<%> [v=<V>] [scheme=...] [rdrive=] [rsense=] [g=] [gon=] [goff=]`
 pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<SizingSpec> {

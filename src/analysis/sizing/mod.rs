@@ -108,20 +108,10 @@ pub fn run(c: &Circuit, s: &SizingSpec) -> Result<SizingResult, SolveFailure> {
     Ok(SizingResult { points, best })
 }
 
-impl super::Analysis for SizingSpec {
-    fn directive(&self) -> &'static str {
-        "sizing"
+super::crossbar_analysis!(
+    SizingSpec,
+    "sizing",
+    run(s, cx) {
+        Ok(super::Outcome::Sizing(s, run(cx.c, s)?))
     }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
-        "sizing (sizing.csv)".into()
-    }
-    fn run<'s>(
-        &'s self,
-        cx: &mut super::Ctx<'_, '_>,
-    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
-        Ok(super::Outcome::Sizing(self, run(cx.c, self)?))
-    }
-}
+);

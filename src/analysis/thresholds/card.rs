@@ -1,31 +1,19 @@
 //! The `.thresholds` card: `.thresholds XB [g_start=14u] [start_tol=0.1] [g_stop=50u]
 //! [change=0.2] [vstart=0.2] [vstep=50m] [vmax=2.5] ...`.
 
-use super::super::card::{parts, CardCtx};
-use super::super::Analysis;
+use super::super::card::CardCtx;
 use super::ThresholdSpec;
-use crate::netlist::{Arg, Card, Diagnostic, Name};
+use crate::netlist::{Arg, Diagnostic, Name};
 
 /// Most steps in one `.thresholds` ramp.
 const MAX_RAMP_STEPS: f64 = 10_000.0;
-
-/// Read the card into the plan.
-pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
-    if let Some((kind, words, args)) = parts(card) {
-        if let Some(spec) = parse(cx, kind, words, args) {
-            planned.push(Box::new(spec));
-        }
-    }
-}
 
 /// `.thresholds XB [g_start=14u] [start_tol=0.1] [g_stop=50u] [change=0.2] [vstart=0.2] [vstep=50m] [vmax=2.5] ...`
 pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<ThresholdSpec> {
     let deck = cx.deck;
     let usage = ".thresholds XB [g_start=14u] [start_tol=0.1] [g_stop=50u] [change=0.2] [vstart=0.2] [vstep=50m] [vmax=2.5] [tp=1m] [scheme=v/2|v/3|float] [read_scheme=ground] [vread=0.25] [seed=1] [rdrive=1] [rsense=1] [disturb=1]";
     let xbar = cx.crossbar_arg(kind, words, ".thresholds", usage)?;
-    if !cx.needs_dynamics(xbar, &words[0], ".thresholds") {
-        return None;
-    }
+    cx.with_dynamics(xbar, &words[0], ".thresholds")?;
     let n0 = cx.errors.len();
     let mut spec = ThresholdSpec::new(xbar);
     let pos = |x: f64| x > 0.0 && x.is_finite();

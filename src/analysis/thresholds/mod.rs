@@ -338,30 +338,23 @@ pub fn run(
     })
 }
 
-impl super::Analysis for ThresholdSpec {
-    fn directive(&self) -> &'static str {
-        "thresholds"
-    }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
+super::crossbar_analysis!(
+    ThresholdSpec,
+    "thresholds",
+    output(_s, _c) {
         "thresholds (thresholds.json)".into()
-    }
-    fn run<'s>(
-        &'s self,
-        cx: &mut super::Ctx<'_, '_>,
-    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
-        let r = run(cx.c, self, |done, total| {
+    },
+    run(s, cx) {
+        let r = run(cx.c, s, |done, total| {
             (cx.progress)(super::Progress {
                 cycle: None,
                 done,
                 total,
             })
         })?;
-        Ok(super::Outcome::Thresholds(self, r))
+        Ok(super::Outcome::Thresholds(s, r))
     }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,18 +1,8 @@
 //! The `.vmm` card: `.vmm XB inputs=file("v.csv") [rdrive=<ohm>] [rsense=<ohm>]`.
 
-use super::super::card::{parts, CardCtx};
-use super::super::Analysis;
+use super::super::card::CardCtx;
 use super::VmmSpec;
-use crate::netlist::{Arg, ArgValue, Card, Diagnostic, Name};
-
-/// Read the card into the plan.
-pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
-    if let Some((kind, words, args)) = parts(card) {
-        if let Some(spec) = parse(cx, kind, words, args) {
-            planned.push(Box::new(spec));
-        }
-    }
-}
+use crate::netlist::{Arg, ArgValue, Diagnostic, Name};
 
 /// `.vmm XB inputs=file("v.csv") [rdrive=Ω] [rsense=Ω]`
 pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<VmmSpec> {
@@ -24,13 +14,8 @@ pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Opt
     for a in args {
         match (a.key.text.as_str(), &a.value) {
             ("inputs", ArgValue::File(p, s)) => {
-                let base = deck
-                    .sources
-                    .path(s.file)
-                    .parent()
-                    .map(std::path::Path::to_path_buf)
-                    .unwrap_or_default();
-                match crate::circuit::crossbar::read_rows(&base.join(p), None, rows, false) {
+                let path = crate::circuit::args::file_path(deck, p, *s);
+                match crate::circuit::crossbar::read_rows(&path, None, rows, false) {
                     Ok((v, 0)) if v.is_empty() => cx
                         .errors
                         .push(Diagnostic::new(*s, "the input file has no vectors")),

@@ -427,21 +427,11 @@ pub struct VmmSpec {
     pub rsense: f64,
 }
 
-impl super::Analysis for VmmSpec {
-    fn directive(&self) -> &'static str {
-        "vmm"
+super::crossbar_analysis!(
+    VmmSpec,
+    "vmm",
+    run(s, cx) {
+        let r = run(cx.c, s.xbar, &s.inputs, s.rdrive, s.rsense)?;
+        Ok(super::Outcome::Vmm(s, r))
     }
-    fn crossbar(&self) -> Option<usize> {
-        Some(self.xbar)
-    }
-    fn output(&self, _c: &crate::circuit::Circuit) -> String {
-        "vmm (vmm.csv)".into()
-    }
-    fn run<'s>(
-        &'s self,
-        cx: &mut super::Ctx<'_, '_>,
-    ) -> Result<super::Outcome<'s>, crate::solve::SolveFailure> {
-        let r = run(cx.c, self.xbar, &self.inputs, self.rdrive, self.rsense)?;
-        Ok(super::Outcome::Vmm(self, r))
-    }
-}
+);
