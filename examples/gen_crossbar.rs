@@ -8,6 +8,8 @@
 //!     [--ng-options "reltol=1e-6"]
 //! ```
 //!
+//! (`--help` lists the options; `--flag=value` works too.)
+//!
 //! Writes `DIR/xbar_<law>_<N>x<M>.cir` (xbarsim; ends with `.op` / `.end`) and
 //! `DIR/xbar_<law>_<N>x<M>.ng.cir` (the identical element list plus
 //! `.options klu` and a control block that runs `op`, saves only the column
@@ -31,8 +33,10 @@
 //! * column sense: `Rsns<j> xb.s<j> vs<j> <rsense>` and `Vs<j> vs<j> 0 DC 0`,
 //!   so i(vs<j>) (SPICE convention) is the positive column current.
 //!
-//! std only; both files are written in one pass through buffered writers.
+//! Arguments through clap; both files are written in one pass through
+//! buffered writers.
 
+use clap::{CommandFactory, Parser};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -55,7 +59,7 @@ impl SplitMix64 {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
 pub enum Law {
     Linear,
     Sinh,
@@ -78,84 +82,115 @@ pub struct Args {
     pub ng_options: Option<String>,
 }
 
-const USAGE: &str = "usage: gen_crossbar --rows N --cols M --law linear|sinh --out DIR \
-[--seed S] [--rline 2.5] [--rdrive 10] [--rsense 10] [--vin 0.25] [--beta 2.6] \
-[--gmin 10e-6] [--gmax 100e-6] [--ng-options \"reltol=1e-6 ...\"]";
+/// Benchmark netlist generator: a passive N×M memristor crossbar, written
+/// both for xbarsim (DIR/xbar_<law>_<N>x<M>.cir) and for ngspice
+/// (DIR/xbar_<law>_<N>x<M>.ng.cir).
+#[derive(Parser)]
+#[command(name = "gen_crossbar", args_override_self = true)]
+struct Cli {
+    /// Rows (word lines)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    rows: usize,
+    /// Columns (bit lines) [default: N]
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    cols: Option<usize>,
+    /// Device law: linear (resistors) or sinh (B-sources I=(g/beta)*sinh(beta*V))
+    #[arg(long, value_enum, ignore_case = true, allow_hyphen_values = true)]
+    law: Law,
+    /// Folder for the two netlists (created if missing)
+    #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
+    out: PathBuf,
+    /// Seed of the device conductances (splitmix64, drawn row-major)
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 1,
+        allow_hyphen_values = true
+    )]
+    seed: u64,
+    /// Line resistance per segment, Ω
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 2.5,
+        allow_hyphen_values = true
+    )]
+    rline: f64,
+    /// Row driver resistance, Ω
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 10.0,
+        allow_hyphen_values = true
+    )]
+    rdrive: f64,
+    /// Column sense resistance, Ω
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 10.0,
+        allow_hyphen_values = true
+    )]
+    rsense: f64,
+    /// Row drive voltage, V
+    #[arg(
+        long,
+        value_name = "V",
+        default_value_t = 0.25,
+        allow_hyphen_values = true
+    )]
+    vin: f64,
+    /// beta of the sinh law, 1/V
+    #[arg(
+        long,
+        value_name = "B",
+        default_value_t = 2.6,
+        allow_hyphen_values = true
+    )]
+    beta: f64,
+    /// Lowest device conductance, S
+    #[arg(
+        long,
+        value_name = "G",
+        default_value = "10e-6",
+        allow_hyphen_values = true
+    )]
+    gmin: f64,
+    /// Highest device conductance (exclusive), S
+    #[arg(
+        long,
+        value_name = "G",
+        default_value = "100e-6",
+        allow_hyphen_values = true
+    )]
+    gmax: f64,
+    /// Extra ngspice options, written as `.options <OPTIONS>` (e.g. "reltol=1e-6")
+    #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
+    ng_options: Option<String>,
+}
 
 fn die(msg: &str) -> ! {
-    eprintln!("gen_crossbar: {msg}\n{USAGE}");
+    eprintln!("gen_crossbar: {msg}\n{}", Cli::command().render_usage());
     process::exit(2);
 }
 
-fn parse_num<T: std::str::FromStr>(flag: &str, v: &str) -> T {
-    v.parse()
-        .unwrap_or_else(|_| die(&format!("invalid value {v:?} for {flag}")))
-}
-
 fn parse_args() -> Args {
-    let mut rows = None;
-    let mut cols = None;
-    let mut law = None;
-    let mut out = None;
-    let mut a = Args {
-        rows: 0,
-        cols: 0,
-        law: Law::Linear,
-        out: PathBuf::new(),
-        seed: 1,
-        rline: 2.5,
-        rdrive: 10.0,
-        rsense: 10.0,
-        vin: 0.25,
-        beta: 2.6,
-        gmin: 10e-6,
-        gmax: 100e-6,
-        ng_options: None,
+    let c = Cli::parse();
+    let a = Args {
+        rows: c.rows,
+        cols: c.cols.unwrap_or(c.rows),
+        law: c.law,
+        out: c.out,
+        seed: c.seed,
+        rline: c.rline,
+        rdrive: c.rdrive,
+        rsense: c.rsense,
+        vin: c.vin,
+        beta: c.beta,
+        gmin: c.gmin,
+        gmax: c.gmax,
+        ng_options: c.ng_options,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            process::exit(0);
-        }
-        // Accept both `--flag value` and `--flag=value`.
-        let (flag, inline) = match flag.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (flag, None),
-        };
-        let v = match inline {
-            Some(v) => v,
-            None => it
-                .next()
-                .unwrap_or_else(|| die(&format!("missing value for {flag}"))),
-        };
-        match flag.as_str() {
-            "--rows" => rows = Some(parse_num::<usize>(&flag, &v)),
-            "--cols" => cols = Some(parse_num::<usize>(&flag, &v)),
-            "--law" => {
-                law = Some(match v.to_ascii_lowercase().as_str() {
-                    "linear" => Law::Linear,
-                    "sinh" => Law::Sinh,
-                    _ => die(&format!("unknown law {v:?} (linear|sinh)")),
-                })
-            }
-            "--out" => out = Some(PathBuf::from(v)),
-            "--seed" => a.seed = parse_num(&flag, &v),
-            "--rline" => a.rline = parse_num(&flag, &v),
-            "--rdrive" => a.rdrive = parse_num(&flag, &v),
-            "--rsense" => a.rsense = parse_num(&flag, &v),
-            "--vin" => a.vin = parse_num(&flag, &v),
-            "--beta" => a.beta = parse_num(&flag, &v),
-            "--gmin" => a.gmin = parse_num(&flag, &v),
-            "--gmax" => a.gmax = parse_num(&flag, &v),
-            "--ng-options" => a.ng_options = Some(v),
-            _ => die(&format!("unknown option {flag}")),
-        }
-    }
-    a.rows = rows.unwrap_or_else(|| die("--rows is required"));
-    a.cols = cols.unwrap_or(a.rows);
-    a.law = law.unwrap_or_else(|| die("--law is required"));
-    a.out = out.unwrap_or_else(|| die("--out is required"));
     if a.rows == 0 || a.cols == 0 {
         die("--rows and --cols must be positive");
     }

@@ -153,7 +153,7 @@ pub fn spec(
                 match key {
                     "data" => match Digits::load(&path) {
                         Ok(d) => data = Some((p.clone(), d)),
-                        Err(m) => errs.push(Diagnostic::new(*fs, m)),
+                        Err(m) => errs.push(Diagnostic::new(*fs, m.to_string())),
                     },
                     "weights" => weights = Some((p.clone(), path, *fs)),
                     _ => tparams = Some((path, *fs)),
