@@ -283,37 +283,25 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         }
         let (code, status) = child(&args);
         worst = worst.max(code);
-        rows.push((
-            p.clone(),
-            dir.clone(),
+        rows.push(report::batch::BatchRow {
+            netlist: p.clone(),
+            output: dir.clone(),
             status,
             code,
-            t.elapsed().as_secs_f64(),
-        ));
+            seconds: t.elapsed().as_secs_f64(),
+        });
     }
     let summary = out.join("batch.csv");
-    let written = std::fs::create_dir_all(out).and_then(|_| {
-        report::write_atomic(&summary, |w| {
-            writeln!(w, "netlist,output,status,exit_code,seconds")?;
-            for (p, d, status, code, secs) in &rows {
-                writeln!(
-                    w,
-                    "{},{},{status},{code},{secs:.3}",
-                    csv_field(&p.display().to_string()),
-                    csv_field(&d.display().to_string())
-                )?;
-            }
-            Ok(())
-        })
-    });
+    let written =
+        std::fs::create_dir_all(out).and_then(|_| report::batch::write_batch(&summary, &rows));
     if let Err(e) = written {
         eprintln!("error: cannot write {}: {e}", summary.display());
         worst = worst.max(1);
     }
     let failed: Vec<String> = rows
         .iter()
-        .filter(|r| r.3 != 0)
-        .map(|r| format!("{} ({})", r.0.display(), r.2))
+        .filter(|r| r.code != 0)
+        .map(|r| format!("{} ({})", r.netlist.display(), r.status))
         .collect();
     if !quiet {
         println!(
@@ -364,15 +352,6 @@ fn batch_jobs(netlists: &[PathBuf], out: &Path) -> Vec<(PathBuf, PathBuf)> {
         jobs.push((p.clone(), out.join(name)));
     }
     jobs
-}
-
-/// A CSV field, quoted when it must be.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Run this executable with `args` (its output goes to ours), passing the

@@ -2,6 +2,7 @@
 //! beside it, renamed into place, recorded in its folder's journal, never
 //! over an input, and scanned for NaN/inf.
 
+pub mod batch;
 pub mod files;
 pub mod outcome;
 pub mod perceptron;
