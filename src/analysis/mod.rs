@@ -80,15 +80,12 @@ pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
 }
 
 /// Implements [`Analysis`] for the spec of an analysis on one crossbar
-/// (`self.xbar`): its directive, the key of its output files, and its run,
-/// both given as blocks over the spec (bound to the name the caller gives).
+/// (`self.xbar`): its directive, its run and (when not `<directive>.csv`)
+/// the key of its output files, given as blocks over the spec (bound to the
+/// name the caller gives).
 macro_rules! crossbar_analysis {
-    ($spec:ty, $directive:literal, run($r:ident, $cx:ident) $run:block) => {
-        $crate::analysis::crossbar_analysis!($spec, $directive,
-            output(s, c) { format!("{0} ({0}.csv)", $directive) }, run($r, $cx) $run);
-    };
     ($spec:ty, $directive:literal,
-     output($s:ident, $c:ident) $output:block,
+     $(output($s:ident, $c:ident) $output:block,)?
      run($r:ident, $cx:ident) $run:block) => {
         impl $crate::analysis::Analysis for $spec {
             fn directive(&self) -> &'static str {
@@ -97,11 +94,12 @@ macro_rules! crossbar_analysis {
             fn crossbar(&self) -> Option<usize> {
                 Some(self.xbar)
             }
-            #[allow(unused_variables)]
-            fn output(&self, $c: &$crate::circuit::Circuit) -> String {
-                let $s = self;
-                $output
-            }
+            $(
+                fn output(&self, $c: &$crate::circuit::Circuit) -> String {
+                    let $s = self;
+                    $output
+                }
+            )?
             fn run<'s>(
                 &'s self,
                 $cx: &mut $crate::analysis::Ctx<'_, '_>,
