@@ -7,20 +7,27 @@
 #   XBARSIM_BIN=/tmp/new/xbarsim benches/hash_outputs.sh > after.txt
 #   diff before.txt after.txt                 # empty: identical
 #
-# Every file is hashed byte for byte (CSV, PNG, SPICE text), except the JSON
-# files, whose wall-clock fields ("seconds", which differ between any two
-# runs) are removed before hashing; everything else in them is hashed as is.
-# The last line hashes the whole listing. Runs every netlist once (the long
-# ones included: tune_64x64 and the perceptron studies take minutes).
+# Every file is hashed byte for byte (CSV, PNG, SPICE text), except for the
+# wall-clock times, which differ between any two runs: the "seconds" fields
+# of JSON files and the "seconds" column of CSV files are removed before
+# hashing; everything else in them is hashed as is. The last line hashes the
+# whole listing. Runs every netlist once (the long ones included:
+# tune_64x64 and thresholds_64x64 take minutes). KEEP=<dir> keeps the
+# outputs there; NETLISTS="a.cir b.cir" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${XBARSIM_BIN:-}" ]; then
   cargo build --release -q
   XBARSIM_BIN=target/release/xbarsim
 fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-for net in netlists/*.cir; do
+if [ -n "${KEEP:-}" ]; then
+  WORK=$KEEP
+  mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+fi
+for net in ${NETLISTS:-netlists/*.cir}; do
   name=$(basename "$net" .cir)
   start=$(date +%s)
   if ! "$XBARSIM_BIN" run -q "$net" -o "$WORK/$name" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr"; then
@@ -32,8 +39,19 @@ for net in netlists/*.cir; do
   echo "[hash] $name: $(( $(date +%s) - start )) s" >&2
 done
 python3 - "$WORK" <<'PY'
-import hashlib, json, os, sys
+import csv, hashlib, io, json, os, sys
 root = sys.argv[1]
+
+def strip_csv(data):
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    if not rows or "seconds" not in rows[0]:
+        return data
+    k = rows[0].index("seconds")
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    for r in rows:
+        w.writerow(r[:k] + r[k + 1:])
+    return out.getvalue().encode()
 
 def strip(x):
     if isinstance(x, dict):
@@ -55,6 +73,8 @@ for d in sorted(os.listdir(root)):
             data = open(full, "rb").read()
             if f.endswith(".json"):
                 data = json.dumps(strip(json.loads(data)), sort_keys=True).encode()
+            elif f.endswith(".csv"):
+                data = strip_csv(data)
             lines.append(f"{hashlib.sha256(data).hexdigest()}  {os.path.relpath(full, root)}")
 for l in lines:
     print(l)
