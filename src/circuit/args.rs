@@ -47,6 +47,8 @@ impl ArgReader<'_> {
         }
     }
 
+    /// An argument's numeric value; `rdrive=`/`rsense=` must be 0 (none) or
+    /// a resistance in [`MIN_OHMS`, `MAX_OHMS`].
     pub fn arg_value(&mut self, a: &Arg) -> Option<f64> {
         match &a.value {
             ArgValue::Value(v) if RESISTANCE_KEYS.contains(&a.key.text.as_str()) => {
