@@ -45,6 +45,12 @@ pub enum Cmd {
         /// Print only errors.
         #[arg(short, long)]
         quiet: bool,
+        /// Netlists run at the same time (each in its own process).
+        #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        jobs: u32,
+        /// Threads each netlist's run may use (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
     },
     /// Parse and check netlists without solving.
     Check {
@@ -79,7 +85,18 @@ pub fn main_exit() -> std::process::ExitCode {
             netlists,
             out,
             quiet,
-        } => run::run_many(&netlists, &out, quiet),
+            jobs,
+            threads,
+        } => {
+            if let Some(t) = threads {
+                // This process's pool, and (through the environment) its children's.
+                std::env::set_var("RAYON_NUM_THREADS", t.to_string());
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t as usize)
+                    .build_global();
+            }
+            run::run_many(&netlists, &out, quiet, jobs as usize)
+        }
         Cmd::Check { netlists } => run::check_many(&netlists),
         Cmd::Export { netlist, out } => run::export(&netlist, &out),
     };

@@ -259,12 +259,13 @@ pub const CRASHED: u8 = 3;
 /// Several netlists: each into its own sub-directory (one netlist: `out`
 /// itself). With more than one, each runs in a child process of its own, so
 /// that nothing one netlist does (a panic, an abort, running out of memory,
-/// a kill) stops the others; `out/batch.csv` lists every netlist's outcome.
-pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
+/// a kill) stops the others; up to `jobs` of them at a time. `out/batch.csv`
+/// lists every netlist's outcome, in the order given.
+pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool, jobs: usize) -> u8 {
     if netlists.len() == 1 {
         return in_process(&netlists[0], || run_one(&netlists[0], out, quiet).err());
     }
-    let jobs = batch_jobs(netlists, out);
+    let work = batch_jobs(netlists, out);
     // The batch's folder is a run's folder too: what an earlier run wrote
     // there (a single netlist's results, an older batch.csv) is removed.
     if let Err(e) = report::files::begin_run(out) {
@@ -272,25 +273,39 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool) -> u8 {
         return 2;
     }
     let _run = EndRun;
-    let mut rows = Vec::new();
-    let mut worst = 0u8;
-    for (p, dir) in &jobs {
-        let t = Instant::now();
-        let mut args: Vec<std::ffi::OsString> =
-            vec!["run".into(), p.into(), "-o".into(), dir.into()];
-        if quiet {
-            args.push("-q".into());
+    // Workers take the next netlist until none is left; each row goes to
+    // its netlist's place, so the table is in the order given.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<report::batch::BatchRow>>> =
+        work.iter().map(|_| Default::default()).collect();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, work.len()) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((p, dir)) = work.get(k) else { break };
+                let t = Instant::now();
+                let mut args: Vec<std::ffi::OsString> =
+                    vec!["run".into(), p.into(), "-o".into(), dir.into()];
+                if quiet {
+                    args.push("-q".into());
+                }
+                let (code, status) = child(&args);
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(report::batch::BatchRow {
+                        netlist: p.clone(),
+                        output: dir.clone(),
+                        status,
+                        code,
+                        seconds: t.elapsed().as_secs_f64(),
+                    });
+            });
         }
-        let (code, status) = child(&args);
-        worst = worst.max(code);
-        rows.push(report::batch::BatchRow {
-            netlist: p.clone(),
-            output: dir.clone(),
-            status,
-            code,
-            seconds: t.elapsed().as_secs_f64(),
-        });
-    }
+    });
+    let rows: Vec<report::batch::BatchRow> = slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let mut worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
     let summary = out.join("batch.csv");
     let written =
         std::fs::create_dir_all(out).and_then(|_| report::batch::write_batch(&summary, &rows));
