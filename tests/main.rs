@@ -17,5 +17,6 @@ mod read;
 mod sizing;
 mod snapshots;
 mod solver;
+mod study;
 mod thresholds;
 mod vmm;

@@ -24,6 +24,7 @@ pub mod pulse;
 pub mod read;
 pub mod registry;
 pub mod sizing;
+pub mod study;
 pub mod thresholds;
 pub mod vmm;
 
@@ -32,7 +33,7 @@ use crate::solve::SolveFailure;
 use std::any::Any;
 
 pub use engine::{drive_port, Engine};
-pub use plan::{plan, Plan};
+pub use plan::{plan, plan_with, Plan};
 
 /// One planned analysis: a checked card, ready to run.
 pub trait Analysis: Any + std::fmt::Debug + Send + Sync {

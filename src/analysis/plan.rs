@@ -1,10 +1,11 @@
 //! From a deck to a circuit and its analyses: elaborate, read every analysis
 //! card through the registry (refusing two that would write the same
-//! files), then validate the circuit.
+//! files) and the `.step` cards of a study, then validate the circuit.
 
-use super::card::{directive, CardCtx};
+use super::card::{directive, parts, CardCtx};
+use super::study::{self, Study};
 use super::{registry, Analysis};
-use crate::circuit::{elaborate, Circuit};
+use crate::circuit::{elaborate_with, Circuit};
 use crate::netlist::{Deck, Diagnostic, Diagnostics, Span};
 use std::collections::HashMap;
 
@@ -13,15 +14,23 @@ use std::collections::HashMap;
 pub struct Plan {
     pub circuit: Circuit,
     pub analyses: Vec<Box<dyn Analysis>>,
+    /// The `.step` cards (no steps: one point, the netlist as written).
+    pub study: Study,
 }
 
 /// Directives that are not analyses (read by the circuit's elaboration).
-const CIRCUIT_DIRECTIVES: &str = ".param .include .model .options .temp";
+const CIRCUIT_DIRECTIVES: &str = ".param .include .model .options .temp .step";
 
 /// Elaborate `deck` and plan its analyses. All errors found (parse,
 /// elaboration, analysis cards, validation) are returned together.
 pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
-    let mut el = elaborate(deck);
+    plan_with(deck, &[])
+}
+
+/// [`plan`] at one point of a study: the named `.param`s fixed to values.
+pub fn plan_with(deck: &Deck, overrides: &[(String, f64)]) -> Result<Plan, Diagnostics> {
+    let mut el = elaborate_with(deck, overrides);
+    let mut steps = Vec::new();
     let mut analyses: Vec<Box<dyn Analysis>> = Vec::new();
     let mut outputs: HashMap<String, Span> = HashMap::new();
     let cards = std::mem::take(&mut el.cards);
@@ -35,6 +44,26 @@ pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
             params: &mut el.params,
             errors: &mut el.errors,
         };
+        if name == "step" {
+            if let Some((kind, words, args)) = parts(card) {
+                if let Some(a) = args.first() {
+                    cx.errors.push(Diagnostic::new(
+                        a.key.span,
+                        format!("unexpected .step argument '{}'", a.key.text),
+                    ));
+                } else if let Some(s) = study::read(&mut cx, kind, words) {
+                    if let Some(prev) = steps.iter().find(|p: &&study::Step| p.name == s.name) {
+                        cx.errors.push(
+                            Diagnostic::new(span, format!("'{}' is stepped twice", s.name))
+                                .with_note(prev.span, "first stepped here"),
+                        );
+                    } else {
+                        steps.push(s);
+                    }
+                }
+            }
+            continue;
+        }
         let Some(entry) = registry::find(name) else {
             let names: Vec<String> = registry::ANALYSES
                 .iter()
@@ -74,7 +103,20 @@ pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
             }
         }
     }
+    if !steps.is_empty() {
+        let mut cx = CardCtx {
+            deck,
+            c: &el.circuit,
+            params: &mut el.params,
+            errors: &mut el.errors,
+        };
+        study::check_size(&mut cx, &steps);
+    }
     let own = analyses.is_empty() || analyses.iter().any(|a| a.solves_netlist());
     let circuit = el.finish(deck, own)?;
-    Ok(Plan { circuit, analyses })
+    Ok(Plan {
+        circuit,
+        analyses,
+        study: Study { steps },
+    })
 }

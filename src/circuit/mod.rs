@@ -16,7 +16,7 @@ use crate::devices::bsource::Program;
 use crate::devices::memristor::MemristorModel;
 use crate::netlist::Span;
 pub use crossbar::Crossbar;
-pub use elaborate::{elaborate, Elaborated};
+pub use elaborate::{elaborate, elaborate_with, Elaborated};
 pub use nodes::{NodeId, Nodes};
 pub use options::{Options, SolverChoice};
 

@@ -22,6 +22,16 @@ impl Params {
         self.values.clear();
     }
 
+    /// Whether `name` is defined by a `.param`.
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.defs.contains_key(name)
+    }
+
+    /// The span of `name`'s definition.
+    pub fn span_of(&self, name: &str) -> Option<Span> {
+        self.defs.get(name).map(|d| d.1)
+    }
+
     /// Evaluate a constant expression (no `V(...)`).
     pub fn eval(&mut self, e: &Expr) -> Result<f64, Diagnostic> {
         self.eval_in(e)

@@ -20,6 +20,9 @@ pub struct Cli {
     /// default 80 % of this machine's memory, or XBARSIM_MAX_MEMORY.
     #[arg(long, global = true, value_parser = memory_arg)]
     pub max_memory: Option<u64>,
+    /// Refuse `.step` studies of more points than this (default 1000000).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_points: Option<u64>,
 }
 
 /// A `--max-memory` value that is not a size.
@@ -77,6 +80,9 @@ pub fn main_exit() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
+    if let Some(n) = cli.max_points {
+        crate::analysis::study::set_max_points(n);
+    }
     if let Some(b) = cli.max_memory {
         crate::circuit::budget::set_max_memory(b);
     }

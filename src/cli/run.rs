@@ -13,6 +13,8 @@ pub enum RunError {
     Input(String),
     /// An analysis failed (exit 1).
     Analysis(String),
+    /// Points of a study failed, each said when it did: the worst exit code.
+    Study(u8),
 }
 
 impl RunError {
@@ -20,6 +22,15 @@ impl RunError {
         match self {
             RunError::Input(_) => 2,
             RunError::Analysis(_) => 1,
+            RunError::Study(code) => *code,
+        }
+    }
+
+    /// The message to print (a study's points printed theirs already).
+    pub fn message(&self) -> &str {
+        match self {
+            RunError::Input(s) | RunError::Analysis(s) => s,
+            RunError::Study(_) => "",
         }
     }
 }
@@ -45,22 +56,32 @@ pub fn prepare(path: &Path) -> Result<(Deck, Plan), RunError> {
     Ok((deck, p))
 }
 
-/// Run one netlist into `out`. Results of analyses that succeeded are written
-/// even when a later one fails.
-pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
-    let timing = std::env::var_os("XBARSIM_TIMING").is_some();
+/// Run one netlist into `out` (a `.step` study: every point into its own
+/// folder, and `steps.csv`). Results of analyses that succeeded are
+/// written even when a later one fails.
+pub fn run_one(path: &Path, out: &Path, quiet: bool, jobs: usize) -> Result<(), RunError> {
     let t0 = Instant::now();
     let (deck, plan) = prepare(path)?;
+    if !plan.study.steps.is_empty() {
+        return run_study(path, &deck, plan.study, out, quiet, jobs);
+    }
     drop(deck); // the source text is not needed once elaborated
+    run_plan(path, &plan, out, quiet, t0.elapsed()).map(|_| ())
+}
+
+/// Run a planned netlist's analyses into `out`; returns their headline
+/// numbers ([`report::outcome::scalars`]).
+fn run_plan(
+    path: &Path,
+    plan: &Plan,
+    out: &Path,
+    quiet: bool,
+    t_parse: std::time::Duration,
+) -> Result<Vec<(String, f64)>, RunError> {
+    let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let c = &plan.circuit;
-    let t_parse = t0.elapsed();
-    report::files::begin_run(out).map_err(|e| {
-        RunError::Input(format!(
-            "error: cannot use output directory {}: {e}\n",
-            out.display()
-        ))
-    })?;
-    let _run = EndRun;
+    let mut scalars = Vec::new();
+    let _run = begin(out)?;
     report::files::take_nonfinite();
     let t1 = Instant::now();
     let mut engine = Engine::new(c).map_err(|e| match e {
@@ -142,6 +163,7 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
             );
         }
         nonfinite_check(path)?;
+        scalars.extend(report::outcome::scalars(&outcome));
         if let Some(why) = report::outcome::failure(c, &outcome, &file) {
             return Err(RunError::Analysis(format!(
                 "error: {}: {why}\n",
@@ -155,7 +177,123 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool) -> Result<(), RunError> {
         }
     }
     nonfinite_check(path)?;
-    Ok(())
+    Ok(scalars)
+}
+
+/// A `.step` study: every point (the netlist elaborated with its values) is
+/// planned and run into `out/point_<k>/`, up to `jobs` points at a time,
+/// each on a thread of its own (a run's folder state is per thread); then
+/// `out/steps.csv` gets one row per point. A point that fails does not stop
+/// the others; the exit code is the worst of them.
+fn run_study(
+    path: &Path,
+    deck: &Deck,
+    study: crate::analysis::study::Study,
+    out: &Path,
+    quiet: bool,
+    jobs: usize,
+) -> Result<(), RunError> {
+    use report::study::PointRow;
+    let t0 = Instant::now();
+    let n = study.points();
+    let names: Vec<String> = study.steps.iter().map(|s| s.name.clone()).collect();
+    let width = n.to_string().len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<PointRow>>> =
+        (0..n).map(|_| Default::default()).collect();
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, n) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let values = study.point(k);
+                let folder = format!("point_{:0width$}", k + 1);
+                let t = Instant::now();
+                let run = || -> Result<Vec<(String, f64)>, RunError> {
+                    let p = crate::analysis::plan_with(deck, &values)
+                        .map_err(|d| RunError::Input(d.render(&deck.sources)))?;
+                    run_plan(path, &p, &out.join(&folder), true, t.elapsed())
+                };
+                let (status, code, scalars) =
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+                        Ok(Ok(sc)) => ("ok".to_string(), 0, sc),
+                        Ok(Err(e)) => {
+                            let at: Vec<String> =
+                                values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                            eprint!("{} ({}): {}", folder, at.join(" "), e.message());
+                            let status = match e {
+                                RunError::Input(_) => "input error",
+                                _ => "analysis failed",
+                            };
+                            (status.to_string(), e.code(), Vec::new())
+                        }
+                        Err(_) => {
+                            eprintln!("error: {}: {folder}: internal error (a bug in xbarsim; please report it with this netlist); completed results are kept", path.display());
+                            ("crashed".to_string(), CRASHED, Vec::new())
+                        }
+                    };
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(PointRow {
+                    folder,
+                    values: values.iter().map(|v| v.1).collect(),
+                    status,
+                    code,
+                    seconds: t.elapsed().as_secs_f64(),
+                    scalars,
+                });
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let rows: Vec<PointRow> = slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let _run = begin(out)?;
+    let table = out.join("steps.csv");
+    report::study::write_steps(&table, &names, &rows).map_err(|e| {
+        RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
+    })?;
+    let failed = rows.iter().filter(|r| r.code != 0).count();
+    if !quiet {
+        println!(
+            "{}: .step {}: {n} point(s), {} ok, {failed} failed, {:.3} s -> {}",
+            path.display(),
+            names.join(" x "),
+            n - failed,
+            t0.elapsed().as_secs_f64(),
+            table.display()
+        );
+    }
+    match rows.iter().map(|r| r.code).max().unwrap_or(0) {
+        0 => Ok(()),
+        code => Err(RunError::Study(code)),
+    }
+}
+
+/// Begin a run into `out` (see `report::files`); it ends when the guard
+/// is dropped.
+fn begin(out: &Path) -> Result<EndRun, RunError> {
+    report::files::begin_run(out).map_err(|e| {
+        RunError::Input(format!(
+            "error: cannot use output directory {}: {e}\n",
+            out.display()
+        ))
+    })?;
+    Ok(EndRun)
 }
 
 /// Ends the output folder's run (and releases its lock) however `run_one` returns.
@@ -263,7 +401,9 @@ pub const CRASHED: u8 = 3;
 /// lists every netlist's outcome, in the order given.
 pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool, jobs: usize) -> u8 {
     if netlists.len() == 1 {
-        return in_process(&netlists[0], || run_one(&netlists[0], out, quiet).err());
+        return in_process(&netlists[0], || {
+            run_one(&netlists[0], out, quiet, jobs).err()
+        });
     }
     let work = batch_jobs(netlists, out);
     // The batch's folder is a run's folder too: what an earlier run wrote
@@ -418,9 +558,7 @@ fn in_process(p: &Path, f: impl FnOnce() -> Option<RunError>) -> u8 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(None) => 0,
         Ok(Some(e)) => {
-            match &e {
-                RunError::Input(s) | RunError::Analysis(s) => eprint!("{s}"),
-            }
+            eprint!("{}", e.message());
             e.code()
         }
         Err(_) => {
@@ -463,8 +601,7 @@ pub fn export(path: &Path, out: &Path) -> u8 {
     let (_deck, plan) = match prepare(path) {
         Ok(x) => x,
         Err(e) => {
-            let (RunError::Input(s) | RunError::Analysis(s)) = &e;
-            eprint!("{s}");
+            eprint!("{}", e.message());
             return e.code();
         }
     };

@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod perceptron;
 pub mod plot;
 pub mod program;
+pub mod study;
 pub mod thresholds;
 
 use std::path::Path;

@@ -312,3 +312,87 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
     };
     vec![line]
 }
+
+/// The headline numbers of an outcome, by name (`<directive>.<what>`), for
+/// a study's table: the numbers its console line gives.
+pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
+    let named = |d: &str, v: &[(&str, f64)]| -> Vec<(String, f64)> {
+        v.iter().map(|(k, x)| (format!("{d}.{k}"), *x)).collect()
+    };
+    match o {
+        Outcome::Op(r) => named(
+            "op",
+            &[
+                ("iterations", r.stats.iterations as f64),
+                ("factorizations", r.stats.factorizations as f64),
+            ],
+        ),
+        Outcome::Dc(r) => named("dc", &[("points", r.rows.len() as f64)]),
+        // No listed size meets the criterion: no number (an empty cell).
+        Outcome::Sizing(_, r) => r
+            .best
+            .map(|n| named("sizing", &[("best", n as f64)]))
+            .unwrap_or_default(),
+        Outcome::Read(_, r) => {
+            let a = &r.cases[0];
+            named(
+                "read",
+                &[
+                    ("i_cell", a.i_cell),
+                    ("i_column", a.i_column),
+                    ("i_sneak", a.i_sneak),
+                    ("margin", r.margin),
+                    ("margin_pct", 100.0 * r.margin_rel),
+                ],
+            )
+        }
+        Outcome::Vmm(_, r) => {
+            let n = r.rel_error.len().max(1) as f64;
+            named(
+                "vmm",
+                &[
+                    (
+                        "mean_error_pct",
+                        100.0 * r.rel_error.iter().sum::<f64>() / n,
+                    ),
+                    (
+                        "max_error_pct",
+                        100.0 * r.rel_error.iter().cloned().fold(0.0, f64::max),
+                    ),
+                ],
+            )
+        }
+        Outcome::Program(spec, r) => named(
+            "program",
+            &[
+                ("mean_abs_error_pct", r.mean_abs_error_pct()),
+                ("within_tol_pct", r.within_tol_pct(spec.tol)),
+                ("stuck", r.stuck.iter().filter(|x| **x).count() as f64),
+                ("failed", r.failed_devices as f64),
+                ("pulses", r.pulses() as f64),
+            ],
+        ),
+        Outcome::Thresholds(_, r) => {
+            let m = r.measured_summary();
+            named(
+                "thresholds",
+                &[
+                    ("set_mean", m.set.mean),
+                    ("set_sd", m.set.sd),
+                    ("reset_mean", m.reset.mean),
+                    ("reset_sd", m.reset.sd),
+                    ("corr", m.corr),
+                ],
+            )
+        }
+        Outcome::Pulses(_, r) => named("pulse", &[("pulses", r.records.len() as f64)]),
+        Outcome::Perceptron(_, r) => named(
+            "perceptron",
+            &[
+                ("software_accuracy", r.prep.software_accuracy),
+                ("ideal_accuracy", r.ideal.accuracy),
+                ("circuit_accuracy", r.circuit.accuracy),
+            ],
+        ),
+    }
+}

@@ -31,6 +31,15 @@ use std::collections::HashMap;
 /// struct-of-arrays entry at once, so no full syntax tree of a large netlist is
 /// ever held.
 pub fn elaborate(deck: &Deck) -> Elaborated {
+    elaborate_with(deck, &[])
+}
+
+/// [`elaborate`] with some `.param`s set to fixed values (a point of a
+/// `.step` study): each replaces the netlist's definition of that name,
+/// wherever it is used (element values, crossbar and model cards, analysis
+/// arguments). A name the netlist does not define is ignored here; the
+/// study checks its names when it reads its cards.
+pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
     let mut e = Elab {
         params: Params::default(),
         errors: Vec::new(),
@@ -72,6 +81,11 @@ pub fn elaborate(deck: &Deck) -> Elaborated {
             for (n, v) in ps {
                 e.params.define(&n.text, v.expr.clone(), n.span);
             }
+        }
+    }
+    for (name, x) in overrides {
+        if let Some(span) = e.params.span_of(name) {
+            e.params.define(name, Expr::Num(*x), span);
         }
     }
     let mut model_cards: HashMap<&str, (&Name, &Name, &Vec<Arg>)> = HashMap::new();

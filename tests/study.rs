@@ -1,0 +1,245 @@
+//! `.step` studies: every point equals the same netlist run alone with its
+//! values, bit for bit; a stepped array size rebuilds the array and agrees
+//! with `.sizing`; points run in parallel give the same files; a failing
+//! point stops nothing; bad cards are located errors.
+
+use crate::common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every result file of a folder (journal and lock aside), by name.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(".xbarsim"))
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap()))
+        .collect()
+}
+
+/// The netlist of the equality test, with `.param` lines `params` and the
+/// `.step` lines `steps`.
+fn crossbar_net(params: &str, steps: &str) -> String {
+    format!(
+        "stepped crossbar\n\
+         .model d memristor (level=sinh beta=2.6 gmin=5u gmax=100u)\n\
+         {params}\
+         .crossbar xb rows=6 cols=5 model=d rrow={{rw}} rcol={{rw}} g=40u\n\
+         vr0 r0 0 {{vin}}\nrd0 r0 xb.w0 10\nvr1 r1 0 0.1\nrd1 r1 xb.w3 10\n\
+         rs0 xb.s1 0 10\nrs1 xb.s4 0 10\n\
+         {steps}\
+         .op\n\
+         .read xb row=2 col=3 v={{vin}} scheme=v/3 rdrive=5 rsense=5\n"
+    )
+}
+
+#[test]
+fn stepped_points_equal_single_runs_bit_for_bit() {
+    let dir = tmpdir("study-eq");
+    let net = crossbar_net(
+        ".param rw=1\n.param vin=0.2\n",
+        ".step param rw list 0.5 2.5\n.step vin lin 0.2 0.3 0.1\n",
+    );
+    std::fs::write(dir.join("s.cir"), &net).unwrap();
+    let run = |jobs: &str, out: &str| {
+        let (code, _, err) = run_bin(&[
+            "run",
+            "-q",
+            "--jobs",
+            jobs,
+            dir.join("s.cir").to_str().unwrap(),
+            "-o",
+            dir.join(out).to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        dir.join(out)
+    };
+    let (one, two) = (run("1", "j1"), run("2", "j2"));
+    let table = std::fs::read_to_string(one.join("steps.csv")).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 5, "{table}");
+    assert!(
+        lines[0].starts_with("point,rw,vin,status,exit_code,seconds,"),
+        "{table}"
+    );
+    let mut k = 0;
+    for rw in ["0.5", "2.5"] {
+        for vin in ["0.2", "0.3"] {
+            k += 1;
+            let folder = format!("point_{k}");
+            assert!(
+                lines[k].starts_with(&format!("{folder},{rw},{vin},ok,0,")),
+                "{}",
+                lines[k]
+            );
+            // The same netlist run alone with these values.
+            let single = crossbar_net(&format!(".param rw={rw}\n.param vin={vin}\n"), "");
+            let d = dir.join(format!("single{k}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("s.cir"), single).unwrap();
+            let (code, _, err) = run_bin(&[
+                "run",
+                "-q",
+                d.join("s.cir").to_str().unwrap(),
+                "-o",
+                d.join("out").to_str().unwrap(),
+            ]);
+            assert_eq!(code, 0, "{err}");
+            let want = files(&d.join("out"));
+            assert!(want.contains_key("op.csv") && want.contains_key("read.csv"));
+            assert!(want.contains_key("xb_vcell.png"));
+            assert_eq!(files(&one.join(&folder)), want, "{folder}");
+            assert_eq!(files(&two.join(&folder)), want, "{folder} with --jobs 2");
+        }
+    }
+    // The table's read margin is the point's read.csv figure.
+    let head: Vec<&str> = lines[0].split(',').collect();
+    let col = head.iter().position(|h| *h == "read.margin_pct").unwrap();
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    let pct: f64 = cells[col].parse().unwrap();
+    assert!(pct.is_finite() && pct != 0.0, "{pct}");
+}
+
+/// `.step` of the array size rebuilds the crossbar at every point, and the
+/// worst-case read margin at each size is the one `.sizing` computes.
+#[test]
+fn stepped_rows_rebuild_and_agree_with_sizing() {
+    let dir = tmpdir("study-size");
+    let head = ".model d memristor (level=sinh beta=2.6)\n.param n=4\n\
+        .crossbar xb rows={n} cols={n} model=d rrow=2 rcol=2 g=20u\n";
+    let step = format!(
+        "t\n{head}.step param n list 4 8 16\n\
+         .read xb row=0 col={{n-1}} v=0.3 scheme=v/2 rdrive=10 rsense=10 gon=100u goff=10u\n"
+    );
+    let sizing = format!(
+        "t\n{head}.sizing xb sizes=4,8,16 metric=read limit=10 v=0.3 scheme=v/2 rdrive=10 rsense=10 g=20u gon=100u goff=10u\n"
+    );
+    std::fs::write(dir.join("step.cir"), step).unwrap();
+    std::fs::write(dir.join("sizing.cir"), sizing).unwrap();
+    for (net, out) in [("step.cir", "a"), ("sizing.cir", "b")] {
+        let (code, _, err) = run_bin(&[
+            "run",
+            "-q",
+            dir.join(net).to_str().unwrap(),
+            "-o",
+            dir.join(out).to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let table = std::fs::read_to_string(dir.join("a/steps.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(table.as_bytes());
+    let head = rows.headers().unwrap().clone();
+    let col = head.iter().position(|h| h == "read.margin_pct").unwrap();
+    let stepped: Vec<(usize, f64)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].parse().unwrap(), r[col].parse().unwrap())
+        })
+        .collect();
+    let mut sz = csv::Reader::from_path(dir.join("b/sizing.csv")).unwrap();
+    let sized: Vec<(usize, f64)> = sz
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].parse().unwrap(), r[1].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(stepped, sized);
+    // Each point really is an n x n array.
+    let cells = |k: usize| {
+        let t = std::fs::read_to_string(dir.join(format!("a/point_{k}/read.csv"))).unwrap();
+        t.lines().count()
+    };
+    assert!(cells(1) > 1 && cells(3) > 1);
+    assert!(sized[0].1 > sized[2].1, "the margin shrinks with the array");
+}
+
+#[test]
+fn a_failing_point_stops_nothing() {
+    let dir = tmpdir("study-fail");
+    let net = "t\n.param r=1k\nV1 a 0 1\nR1 a b {r}\nR2 b 0 3k\n.step param r list 1k -1 2k\n.op\n";
+    std::fs::write(dir.join("s.cir"), net).unwrap();
+    let out = dir.join("o");
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("point_2 (r=-1)") && err.contains("resistance must be positive"),
+        "{err}"
+    );
+    let table = std::fs::read_to_string(out.join("steps.csv")).unwrap();
+    let status: Vec<String> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_string())
+        .collect();
+    assert_eq!(status, ["ok", "input error", "ok"], "{table}");
+    let v = read_qv(&out.join("point_3/op.csv"));
+    assert!((v["v(b)"] - 0.6).abs() < 1e-12, "{}", v["v(b)"]);
+    assert!(!out.join("point_2/op.csv").exists());
+}
+
+#[test]
+fn bad_step_cards_are_located() {
+    let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param q list 1 2\n.op\n");
+    assert!(
+        e.contains("inline.cir:5:13: error: 'q' is not a .param of this netlist"),
+        "{e}"
+    );
+    let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r lin 1k 2k 0\n.op\n");
+    assert!(
+        e.contains(":5:25: error: a step of 0 never reaches the stop value"),
+        "{e}"
+    );
+    let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step r lin 5 1 1\n.op\n");
+    assert!(
+        e.contains(":5:17: error: a step of 1 does not go from 5 to 1"),
+        "{e}"
+    );
+    let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r dec 0 10 3\n.op\n");
+    assert!(
+        e.contains(":5:19: error: .step dec needs start and stop > 0"),
+        "{e}"
+    );
+    let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r list\n.op\n");
+    assert!(
+        e.contains(":5:1: error: .step list needs at least one value"),
+        "{e}"
+    );
+    let e = errors(
+        "t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r list 1 2\n.step r list 3\n.op\n",
+    );
+    assert!(e.contains(":6:1: error: 'r' is stepped twice"), "{e}");
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.step v1 list 1 2\n.op\n");
+    assert!(
+        e.contains("stepping a source ('v1') is not supported yet"),
+        "{e}"
+    );
+    // More points than the limit: refused unless raised.
+    let dir = tmpdir("study-big");
+    let net = "t\n.param a=1\n.param b=1\nV1 x 0 {a}\nR1 x 0 {b}\n.step param a lin 1 2000 1\n.step param b lin 1 1000 1\n.op\n";
+    std::fs::write(dir.join("s.cir"), net).unwrap();
+    let (code, _, err) = run_bin(&["check", dir.join("s.cir").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "s.cir:7:1: error: the study has 2000000 points, more than the limit of 1000000"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run_bin(&[
+        "check",
+        "--max-points",
+        "3000000",
+        dir.join("s.cir").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
