@@ -157,6 +157,62 @@ fn stepped_rows_rebuild_and_agree_with_sizing() {
     assert!(sized[0].1 > sized[2].1, "the margin shrinks with the array");
 }
 
+/// `.step V1 ...`, `.step I1 ...` and `.step temp ...` set the source values
+/// and the temperature: each point equals the netlist written with them.
+#[test]
+fn stepped_sources_and_temperature_equal_written_ones() {
+    let dir = tmpdir("study-src");
+    let net = |v: &str, i: &str, t: &str, steps: &str| {
+        format!(
+            "t\n.model c memristor (level=cubic)\n.temp {t}\nV1 a 0 {v}\nI1 0 b {i}\n\
+             R1 a b 2k\nYMEMRISTOR m1 b 0 c g=20u\n{steps}.op\n"
+        )
+    };
+    std::fs::write(
+        dir.join("s.cir"),
+        net(
+            "0.1",
+            "1u",
+            "27",
+            ".step v1 list 0.3 0.6\n.step param i1 list 0 2u\n.step temp list 27 85\n",
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        dir.join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut k = 0;
+    let mut temps = Vec::new();
+    for v in ["0.3", "0.6"] {
+        for i in ["0", "2u"] {
+            for t in ["27", "85"] {
+                k += 1;
+                let d = dir.join(format!("w{k}"));
+                std::fs::create_dir_all(&d).unwrap();
+                std::fs::write(d.join("s.cir"), net(v, i, t, "")).unwrap();
+                let (code, _, err) = run_bin(&[
+                    "run",
+                    "-q",
+                    d.join("s.cir").to_str().unwrap(),
+                    "-o",
+                    d.join("o").to_str().unwrap(),
+                ]);
+                assert_eq!(code, 0, "{err}");
+                let got = std::fs::read(dir.join(format!("o/point_{k}/op.csv"))).unwrap();
+                assert_eq!(got, std::fs::read(d.join("o/op.csv")).unwrap(), "point {k}");
+                temps.push(read_qv(&d.join("o/op.csv"))["v(b)"]);
+            }
+        }
+    }
+    // The values really changed the circuit (the temperature included).
+    assert!(temps[0] != temps[1] && temps[0] != temps[2] && temps[0] != temps[4]);
+}
+
 #[test]
 fn a_failing_point_stops_nothing() {
     let dir = tmpdir("study-fail");
@@ -191,7 +247,9 @@ fn a_failing_point_stops_nothing() {
 fn bad_step_cards_are_located() {
     let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param q list 1 2\n.op\n");
     assert!(
-        e.contains("inline.cir:5:13: error: 'q' is not a .param of this netlist"),
+        e.contains(
+            "inline.cir:5:13: error: 'q' is not a .param, an independent source or temp of this netlist"
+        ),
         "{e}"
     );
     let e = errors("t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r lin 1k 2k 0\n.op\n");
@@ -218,9 +276,9 @@ fn bad_step_cards_are_located() {
         "t\n.param r=1k\nV1 a 0 1\nR1 a 0 {r}\n.step param r list 1 2\n.step r list 3\n.op\n",
     );
     assert!(e.contains(":6:1: error: 'r' is stepped twice"), "{e}");
-    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.step v1 list 1 2\n.op\n");
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.step r1 list 1 2\n.op\n");
     assert!(
-        e.contains("stepping a source ('v1') is not supported yet"),
+        e.contains(":4:7: error: 'r1' is not a .param, an independent source or temp"),
         "{e}"
     );
     // More points than the limit: refused unless raised.

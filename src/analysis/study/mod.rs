@@ -11,9 +11,11 @@
 //! ```
 //!
 //! (`param` may be left out, as in Xyce.) Values are SPICE numbers (`1k`,
-//! `2.5m`). The stepped name must be a `.param` of the netlist; it may set
+//! `2.5m`). The stepped name is a `.param` of the netlist (it may set
 //! anything a parameter sets: element values, `.crossbar` sizes and
-//! resistances, model cards, analysis arguments, seeds.
+//! resistances, model cards, analysis arguments, seeds), else the value of
+//! an independent V or I source of that name (`.step V1 ...`), else `temp`
+//! (the circuit temperature, °C).
 
 use super::card::CardCtx;
 use crate::netlist::units::parse_number;
@@ -90,22 +92,16 @@ pub fn read(cx: &mut CardCtx, kind: &Name, words: &[Name]) -> Option<Step> {
         None
     };
     let t = name.text.as_str();
-    if t == "temp" && !cx.params.is_defined(t) {
-        let m = "stepping the temperature is not supported yet; step a .param used by .temp";
-        return bad(cx, name.span, m.into());
-    }
     let source = |v: &str| v == t;
-    if !cx.params.is_defined(t)
-        && (cx.c.vsources.iter().any(|v| source(&v.name))
-            || cx.c.isources.iter().any(|v| source(&v.name)))
-    {
-        return bad(cx, name.span, format!("stepping a source ('{t}') is not supported yet; give its value as a .param and step that"));
-    }
-    if !cx.params.is_defined(&name.text) {
+    let known = cx.params.is_defined(t)
+        || t == "temp"
+        || cx.c.vsources.iter().any(|v| source(&v.name))
+        || cx.c.isources.iter().any(|v| source(&v.name));
+    if !known {
         return bad(
             cx,
             name.span,
-            format!("'{}' is not a .param of this netlist", name.text),
+            format!("'{t}' is not a .param, an independent source or temp of this netlist"),
         );
     }
     let mut rest = &w[1..];

@@ -34,10 +34,11 @@ pub fn elaborate(deck: &Deck) -> Elaborated {
     elaborate_with(deck, &[])
 }
 
-/// [`elaborate`] with some `.param`s set to fixed values (a point of a
-/// `.step` study): each replaces the netlist's definition of that name,
-/// wherever it is used (element values, crossbar and model cards, analysis
-/// arguments). A name the netlist does not define is ignored here; the
+/// [`elaborate`] at one point of a `.step` study: each `(name, value)`
+/// sets a `.param` (replacing the netlist's definition wherever the name is
+/// used: element values, crossbar and model cards, analysis arguments), or,
+/// when no `.param` has that name, the value of the independent source so
+/// named, or the temperature (`temp`). Other names are ignored here; the
 /// study checks its names when it reads its cards.
 pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
     let mut e = Elab {
@@ -113,6 +114,13 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
             _ => {}
         }
     }
+    // A stepped temperature (a `.param` named temp would have been set above).
+    if let Some((_, t)) = overrides
+        .iter()
+        .find(|(n, _)| n == "temp" && !e.params.is_defined(n))
+    {
+        e.c.temp = *t;
+    }
     let mut model_index: HashMap<String, u32> = HashMap::new();
     let mut names: Vec<&&str> = model_cards.keys().collect();
     names.sort();
@@ -178,6 +186,17 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
         }
     }
 
+    // Stepped source values.
+    for (name, x) in overrides {
+        if e.params.is_defined(name) {
+            continue;
+        }
+        if let Some(v) = e.c.vsources.iter_mut().find(|v| &v.name == name) {
+            v.volts = *x;
+        } else if let Some(i) = e.c.isources.iter_mut().find(|i| &i.name == name) {
+            i.amps = *x;
+        }
+    }
     Elaborated {
         circuit: e.c,
         params: e.params,
