@@ -90,8 +90,11 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
             let want = files(&d.join("out"));
             assert!(want.contains_key("op.csv") && want.contains_key("read.csv"));
             assert!(want.contains_key("xb_vcell.png"));
-            assert_eq!(files(&one.join(&folder)), want, "{folder}");
-            assert_eq!(files(&two.join(&folder)), want, "{folder} with --jobs 2");
+            for out in [&one, &two] {
+                let mut got = files(&out.join(&folder));
+                assert!(got.remove("point.json").is_some(), "{folder}: no record");
+                assert_eq!(got, want, "{folder} in {}", out.display());
+            }
         }
     }
     // The table's read margin is the point's read.csv figure.
@@ -300,4 +303,116 @@ fn bad_step_cards_are_located() {
         dir.join("s.cir").to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
+}
+
+/// A study killed by SIGKILL part way and rerun with `--resume` ends with
+/// every point equal to an uninterrupted run, and the points that had
+/// finished are not run again (their records stay byte for byte).
+#[test]
+fn resume_after_sigkill_completes_without_rerunning() {
+    let dir = tmpdir("study-resume");
+    let mut net = String::from(
+        "resume\n.model d memristor (level=sinh beta=2.6)\n.param vin=0.1\n\
+         .crossbar xb rows=24 cols=24 model=d rrow=2.5 rcol=2.5 g=55u\n",
+    );
+    for i in 0..24 {
+        net += &format!("vr{i} r{i} 0 {{vin}}\nrd{i} r{i} xb.w{i} 10\n");
+        net += &format!("rs{i} xb.s{i} 0 10\n");
+    }
+    net += ".step param vin lin 0.001 0.3 0.001\n.op\n";
+    std::fs::write(dir.join("s.cir"), &net).unwrap();
+    let a = dir.join("a");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+        .args(["run", "-q", "--jobs", "1"])
+        .arg(dir.join("s.cir"))
+        .arg("-o")
+        .arg(&a)
+        .spawn()
+        .unwrap();
+    let records = |out: &Path| -> BTreeMap<String, Vec<u8>> {
+        (1..=300)
+            .map(|k| format!("point_{k:03}"))
+            .filter_map(|f| {
+                let b = std::fs::read(out.join(&f).join("point.json")).ok()?;
+                Some((f, b))
+            })
+            .collect()
+    };
+    let t = std::time::Instant::now();
+    while records(&a).len() < 5 {
+        assert!(t.elapsed().as_secs() < 120, "the study did not start");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = records(&a);
+    assert!(
+        before.len() < 300 && !a.join("steps.csv").exists(),
+        "the study finished before it could be killed ({} points)",
+        before.len()
+    );
+    let (code, out, err) = run_bin(&[
+        "run",
+        "--resume",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("({} already done, not run again)", before.len())),
+        "{out}"
+    );
+    let after = records(&a);
+    assert_eq!(after.len(), 300);
+    for (f, b) in &before {
+        assert_eq!(&after[f], b, "{f} was run again");
+    }
+    // Everything equals an uninterrupted run.
+    let b = dir.join("b");
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        "--jobs",
+        "2",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for k in 1..=300 {
+        let f = format!("point_{k:03}");
+        let mut x = files(&a.join(&f));
+        let mut y = files(&b.join(&f));
+        x.remove("point.json");
+        y.remove("point.json");
+        assert_eq!(
+            x.keys().collect::<Vec<_>>(),
+            ["op.csv", "xb_vcell.csv", "xb_vcell.png"]
+        );
+        assert_eq!(x, y, "{f}");
+    }
+    let table = |out: &Path| -> Vec<String> {
+        std::fs::read_to_string(out.join("steps.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut c: Vec<&str> = l.split(',').collect();
+                c.remove(4); // seconds
+                c.join(",")
+            })
+            .collect()
+    };
+    assert_eq!(table(&a), table(&b));
+    // A changed input reruns every point.
+    std::fs::write(dir.join("s.cir"), net.replace("g=55u", "g=56u")).unwrap();
+    let (code, out, err) = run_bin(&[
+        "run",
+        "--resume",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("already done"), "{out}");
 }

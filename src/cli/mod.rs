@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
 
 pub mod run;
+pub mod study;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,12 +49,17 @@ pub enum Cmd {
         /// Print only errors.
         #[arg(short, long)]
         quiet: bool,
-        /// Netlists run at the same time (each in its own process).
+        /// Netlists (each in its own process), or points of a `.step` study,
+        /// run at the same time.
         #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
         jobs: u32,
         /// Threads each netlist's run may use (default: one per core).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
         threads: Option<u32>,
+        /// Studies (`.step`): skip the points already done with the same
+        /// inputs (netlist, includes, data files, values, version).
+        #[arg(long)]
+        resume: bool,
     },
     /// Parse and check netlists without solving.
     Check {
@@ -93,6 +99,7 @@ pub fn main_exit() -> std::process::ExitCode {
             quiet,
             jobs,
             threads,
+            resume,
         } => {
             if let Some(t) = threads {
                 // This process's pool, and (through the environment) its children's.
@@ -101,7 +108,12 @@ pub fn main_exit() -> std::process::ExitCode {
                     .num_threads(t as usize)
                     .build_global();
             }
-            run::run_many(&netlists, &out, quiet, jobs as usize)
+            let opts = run::Opts {
+                quiet,
+                jobs: jobs as usize,
+                resume,
+            };
+            run::run_many(&netlists, &out, &opts)
         }
         Cmd::Check { netlists } => run::check_many(&netlists),
         Cmd::Export { netlist, out } => run::export(&netlist, &out),

@@ -6,6 +6,17 @@ use crate::report;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How `xbarsim run` runs.
+#[derive(Clone, Debug, Default)]
+pub struct Opts {
+    /// Print only errors.
+    pub quiet: bool,
+    /// Netlists (of a batch) or points (of a study) run at a time.
+    pub jobs: usize,
+    /// Skip the points of a study already done with the same inputs.
+    pub resume: bool,
+}
+
 /// Outcome of one netlist.
 #[derive(Debug)]
 pub enum RunError {
@@ -59,11 +70,12 @@ pub fn prepare(path: &Path) -> Result<(Deck, Plan), RunError> {
 /// Run one netlist into `out` (a `.step` study: every point into its own
 /// folder, and `steps.csv`). Results of analyses that succeeded are
 /// written even when a later one fails.
-pub fn run_one(path: &Path, out: &Path, quiet: bool, jobs: usize) -> Result<(), RunError> {
+pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
+    let quiet = opts.quiet;
     let t0 = Instant::now();
     let (deck, plan) = prepare(path)?;
     if !plan.study.steps.is_empty() {
-        return run_study(path, &deck, plan.study, out, quiet, jobs);
+        return super::study::run_study(path, &deck, plan.study, out, opts);
     }
     drop(deck); // the source text is not needed once elaborated
     run_plan(path, &plan, out, quiet, t0.elapsed()).map(|_| ())
@@ -71,7 +83,19 @@ pub fn run_one(path: &Path, out: &Path, quiet: bool, jobs: usize) -> Result<(), 
 
 /// Run a planned netlist's analyses into `out`; returns their headline
 /// numbers ([`report::outcome::scalars`]).
-fn run_plan(
+pub(super) fn run_plan(
+    path: &Path,
+    plan: &Plan,
+    out: &Path,
+    quiet: bool,
+    t_parse: std::time::Duration,
+) -> Result<Vec<(String, f64)>, RunError> {
+    let _run = begin(out)?;
+    run_in(path, plan, out, quiet, t_parse)
+}
+
+/// [`run_plan`] inside a run into `out` already begun.
+pub(super) fn run_in(
     path: &Path,
     plan: &Plan,
     out: &Path,
@@ -81,7 +105,6 @@ fn run_plan(
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let c = &plan.circuit;
     let mut scalars = Vec::new();
-    let _run = begin(out)?;
     report::files::take_nonfinite();
     let t1 = Instant::now();
     let mut engine = Engine::new(c).map_err(|e| match e {
@@ -180,113 +203,9 @@ fn run_plan(
     Ok(scalars)
 }
 
-/// A `.step` study: every point (the netlist elaborated with its values) is
-/// planned and run into `out/point_<k>/`, up to `jobs` points at a time,
-/// each on a thread of its own (a run's folder state is per thread); then
-/// `out/steps.csv` gets one row per point. A point that fails does not stop
-/// the others; the exit code is the worst of them.
-fn run_study(
-    path: &Path,
-    deck: &Deck,
-    study: crate::analysis::study::Study,
-    out: &Path,
-    quiet: bool,
-    jobs: usize,
-) -> Result<(), RunError> {
-    use report::study::PointRow;
-    let t0 = Instant::now();
-    let n = study.points();
-    let names: Vec<String> = study.steps.iter().map(|s| s.name.clone()).collect();
-    let width = n.to_string().len();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<PointRow>>> =
-        (0..n).map(|_| Default::default()).collect();
-    let bar = indicatif::ProgressBar::new(n as u64);
-    if quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, n) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if k >= n {
-                    break;
-                }
-                let values = study.point(k);
-                let folder = format!("point_{:0width$}", k + 1);
-                let t = Instant::now();
-                let run = || -> Result<Vec<(String, f64)>, RunError> {
-                    let p = crate::analysis::plan_with(deck, &values)
-                        .map_err(|d| RunError::Input(d.render(&deck.sources)))?;
-                    run_plan(path, &p, &out.join(&folder), true, t.elapsed())
-                };
-                let (status, code, scalars) =
-                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-                        Ok(Ok(sc)) => ("ok".to_string(), 0, sc),
-                        Ok(Err(e)) => {
-                            let at: Vec<String> =
-                                values.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                            eprint!("{} ({}): {}", folder, at.join(" "), e.message());
-                            let status = match e {
-                                RunError::Input(_) => "input error",
-                                _ => "analysis failed",
-                            };
-                            (status.to_string(), e.code(), Vec::new())
-                        }
-                        Err(_) => {
-                            eprintln!("error: {}: {folder}: internal error (a bug in xbarsim; please report it with this netlist); completed results are kept", path.display());
-                            ("crashed".to_string(), CRASHED, Vec::new())
-                        }
-                    };
-                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(PointRow {
-                    folder,
-                    values: values.iter().map(|v| v.1).collect(),
-                    status,
-                    code,
-                    seconds: t.elapsed().as_secs_f64(),
-                    scalars,
-                });
-                bar.inc(1);
-            });
-        }
-    });
-    bar.finish_and_clear();
-    let rows: Vec<PointRow> = slots
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
-    let _run = begin(out)?;
-    let table = out.join("steps.csv");
-    report::study::write_steps(&table, &names, &rows).map_err(|e| {
-        RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
-    })?;
-    let failed = rows.iter().filter(|r| r.code != 0).count();
-    if !quiet {
-        println!(
-            "{}: .step {}: {n} point(s), {} ok, {failed} failed, {:.3} s -> {}",
-            path.display(),
-            names.join(" x "),
-            n - failed,
-            t0.elapsed().as_secs_f64(),
-            table.display()
-        );
-    }
-    match rows.iter().map(|r| r.code).max().unwrap_or(0) {
-        0 => Ok(()),
-        code => Err(RunError::Study(code)),
-    }
-}
-
 /// Begin a run into `out` (see `report::files`); it ends when the guard
 /// is dropped.
-fn begin(out: &Path) -> Result<EndRun, RunError> {
+pub(super) fn begin(out: &Path) -> Result<EndRun, RunError> {
     report::files::begin_run(out).map_err(|e| {
         RunError::Input(format!(
             "error: cannot use output directory {}: {e}\n",
@@ -297,7 +216,7 @@ fn begin(out: &Path) -> Result<EndRun, RunError> {
 }
 
 /// Ends the output folder's run (and releases its lock) however `run_one` returns.
-struct EndRun;
+pub(super) struct EndRun;
 impl Drop for EndRun {
     fn drop(&mut self) {
         report::files::end_run();
@@ -397,13 +316,12 @@ pub const CRASHED: u8 = 3;
 /// Several netlists: each into its own sub-directory (one netlist: `out`
 /// itself). With more than one, each runs in a child process of its own, so
 /// that nothing one netlist does (a panic, an abort, running out of memory,
-/// a kill) stops the others; up to `jobs` of them at a time. `out/batch.csv`
+/// a kill) stops the others; up to `opts.jobs` of them at a time. `out/batch.csv`
 /// lists every netlist's outcome, in the order given.
-pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool, jobs: usize) -> u8 {
+pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
+    let (quiet, jobs) = (opts.quiet, opts.jobs);
     if netlists.len() == 1 {
-        return in_process(&netlists[0], || {
-            run_one(&netlists[0], out, quiet, jobs).err()
-        });
+        return in_process(&netlists[0], || run_one(&netlists[0], out, opts).err());
     }
     let work = batch_jobs(netlists, out);
     // The batch's folder is a run's folder too: what an earlier run wrote
@@ -428,6 +346,9 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, quiet: bool, jobs: usize) -> u
                     vec!["run".into(), p.into(), "-o".into(), dir.into()];
                 if quiet {
                     args.push("-q".into());
+                }
+                if opts.resume {
+                    args.push("--resume".into());
                 }
                 let (code, status) = child(&args);
                 *slots[k].lock().unwrap_or_else(|e| e.into_inner()) =

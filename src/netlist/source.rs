@@ -123,6 +123,11 @@ impl Sources {
 static INPUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 /// True when `canonical` was read as an input by this process.
+/// Every file read through [`read_input`] so far (canonical paths).
+pub fn inputs() -> Vec<PathBuf> {
+    INPUTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 pub fn is_input(canonical: &Path) -> bool {
     INPUTS
         .lock()

@@ -190,13 +190,14 @@ pub fn write_atomic(
 ) -> std::io::Result<()> {
     guard(path)?;
     let (dir, name) = split(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(TMP_MARK)
-        .permissions(result_permissions())
-        .tempfile_in(&dir)?;
+    let tmp = tracked(|| {
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(TMP_MARK)
+            .permissions(result_permissions())
+            .tempfile_in(&dir)
+    })?;
     let tp = tmp.path().to_path_buf();
-    track(&tp, true);
     let res = (|| -> std::io::Result<(usize, Option<usize>)> {
         let scan = path.extension().is_some_and(|e| e == "csv");
         let mut w = Scan::new(
@@ -242,13 +243,14 @@ pub fn write_atomic_by_name(
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(&format!("{TMP_MARK}{ext}"))
-        .permissions(result_permissions())
-        .tempfile_in(&dir)?;
+    let tmp = tracked(|| {
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(&format!("{TMP_MARK}{ext}"))
+            .permissions(result_permissions())
+            .tempfile_in(&dir)
+    })?;
     let tp = tmp.path().to_path_buf();
-    track(&tp, true);
     let res = draw(&tp).and_then(|_| {
         std::fs::File::open(&tp)?.sync_all()?;
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
@@ -294,6 +296,18 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
+}
+
+/// Create a temporary and record it as in flight under one lock, so that
+/// a signal never finds it created but not yet recorded (the handler takes
+/// the same lock).
+fn tracked(
+    make: impl FnOnce() -> std::io::Result<tempfile::NamedTempFile>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut v = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = make()?;
+    v.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
 fn track(tmp: &Path, on: bool) {

@@ -61,3 +61,38 @@ pub fn write_steps(path: &Path, names: &[String], rows: &[PointRow]) -> std::io:
         Ok(())
     })
 }
+
+/// The record of a finished point (`point.json` in its folder, written last,
+/// atomically): a point folder without one did not finish.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PointRecord {
+    /// SHA-256 of everything the point's results depend on: the netlist and
+    /// its includes, the data files they read, the point's values and the
+    /// version of xbarsim.
+    pub inputs: String,
+    pub version: String,
+    pub values: Vec<(String, f64)>,
+    pub status: String,
+    pub exit_code: u8,
+    pub seconds: f64,
+    /// When it finished (ms since the Unix epoch).
+    pub finished_ms: u64,
+    pub scalars: Vec<(String, f64)>,
+}
+
+/// The record's file name.
+pub const RECORD: &str = "point.json";
+
+/// Write a point's record into its folder (inside the point's run).
+pub fn write_record(dir: &Path, r: &PointRecord) -> std::io::Result<()> {
+    let mut r = r.clone();
+    r.scalars.retain(|s| s.1.is_finite());
+    let json = serde_json::to_value(&r).map_err(std::io::Error::other)?;
+    super::write_json(&dir.join(RECORD), &json)
+}
+
+/// A point's record, if it has a readable one.
+pub fn read_record(dir: &Path) -> Option<PointRecord> {
+    let text = std::fs::read_to_string(dir.join(RECORD)).ok()?;
+    serde_json::from_str(&text).ok()
+}

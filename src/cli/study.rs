@@ -1,0 +1,236 @@
+//! Running a `.step` study: every point (the netlist elaborated with its
+//! values) is planned and run into `out/point_<k>/`, up to `jobs` points at
+//! a time, each on a thread of its own (a run's folder state is per
+//! thread); then `out/steps.csv` gets one row per point.
+//!
+//! Each point ends with its record (`point.json`, written last and
+//! atomically): what its inputs were (a SHA-256 of the netlist, its
+//! includes and data files, the point's values and the version), how it
+//! ended, and its headline numbers. With `--resume`, a point whose record
+//! has the same inputs is not run again, so a study stopped part way (even
+//! by SIGKILL) is completed by rerunning it, and only the unfinished points
+//! run.
+
+use super::run::{begin, run_in, Opts, RunError, CRASHED};
+use crate::analysis::study::Study;
+use crate::netlist::Deck;
+use crate::report;
+use crate::report::study::{PointRecord, PointRow};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Run the study of the netlist at `path`. A point that fails stops none of
+/// the others; the error is the worst exit code of the points.
+pub fn run_study(
+    path: &Path,
+    deck: &Deck,
+    study: Study,
+    out: &Path,
+    opts: &Opts,
+) -> Result<(), RunError> {
+    let t0 = Instant::now();
+    let n = study.points();
+    let names: Vec<String> = study.steps.iter().map(|s| s.name.clone()).collect();
+    let width = n.to_string().len();
+    let inputs = inputs_digest(deck);
+    let next = AtomicUsize::new(0);
+    let skipped = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<PointRow>>> = (0..n).map(|_| Default::default()).collect();
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if opts.quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.clamp(1, n) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let values = study.point(k);
+                let folder = format!("point_{:0width$}", k + 1);
+                let dir = out.join(&folder);
+                let key = point_key(&inputs, &values);
+                let done = opts
+                    .resume
+                    .then(|| report::study::read_record(&dir))
+                    .flatten()
+                    .filter(|r| r.inputs == key && r.status != "crashed");
+                let row = match done {
+                    Some(r) => {
+                        skipped.fetch_add(1, Ordering::Relaxed);
+                        PointRow {
+                            folder,
+                            values: values.iter().map(|v| v.1).collect(),
+                            status: r.status,
+                            code: r.exit_code,
+                            seconds: r.seconds,
+                            scalars: r.scalars,
+                        }
+                    }
+                    None => run_point(path, deck, &values, &dir, folder, key),
+                };
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(row);
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let rows: Vec<PointRow> = slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let _run = begin(out)?;
+    let table = out.join("steps.csv");
+    report::study::write_steps(&table, &names, &rows).map_err(|e| {
+        RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
+    })?;
+    let failed = rows.iter().filter(|r| r.code != 0).count();
+    if !opts.quiet {
+        let skipped = skipped.load(Ordering::Relaxed);
+        println!(
+            "{}: .step {}: {n} point(s), {} ok, {failed} failed{}, {:.3} s -> {}",
+            path.display(),
+            names.join(" x "),
+            n - failed,
+            if skipped > 0 {
+                format!(" ({skipped} already done, not run again)")
+            } else {
+                String::new()
+            },
+            t0.elapsed().as_secs_f64(),
+            table.display()
+        );
+    }
+    match rows.iter().map(|r| r.code).max().unwrap_or(0) {
+        0 => Ok(()),
+        code => Err(RunError::Study(code)),
+    }
+}
+
+/// Run one point into `dir` and leave its record there (last).
+fn run_point(
+    path: &Path,
+    deck: &Deck,
+    values: &[(String, f64)],
+    dir: &Path,
+    folder: String,
+    key: String,
+) -> PointRow {
+    let t = Instant::now();
+    let run = || -> (String, u8, Vec<(String, f64)>) {
+        let _run = match begin(dir) {
+            Ok(g) => g,
+            Err(e) => return report_error(&folder, values, e),
+        };
+        let res = crate::analysis::plan_with(deck, values)
+            .map_err(|d| RunError::Input(d.render(&deck.sources)))
+            .and_then(|p| run_in(path, &p, dir, true, t.elapsed()));
+        let (status, code, scalars) = match res {
+            Ok(sc) => ("ok".to_string(), 0, sc),
+            Err(e) => report_error(&folder, values, e),
+        };
+        let record = PointRecord {
+            inputs: key.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            values: values.to_vec(),
+            status: status.clone(),
+            exit_code: code,
+            seconds: t.elapsed().as_secs_f64(),
+            finished_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            scalars: scalars.clone(),
+        };
+        if let Err(e) = report::study::write_record(dir, &record) {
+            eprintln!("error: {folder}: cannot write its record: {e}");
+            return ("analysis failed".into(), 1, scalars);
+        }
+        (status, code, scalars)
+    };
+    let (status, code, scalars) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+    {
+        Ok(r) => r,
+        Err(_) => {
+            eprintln!("error: {}: {folder}: internal error (a bug in xbarsim; please report it with this netlist); completed results are kept", path.display());
+            ("crashed".to_string(), CRASHED, Vec::new())
+        }
+    };
+    PointRow {
+        folder,
+        values: values.iter().map(|v| v.1).collect(),
+        status,
+        code,
+        seconds: t.elapsed().as_secs_f64(),
+        scalars,
+    }
+}
+
+/// Say why a point failed (with its values); its status and exit code.
+fn report_error(
+    folder: &str,
+    values: &[(String, f64)],
+    e: RunError,
+) -> (String, u8, Vec<(String, f64)>) {
+    let at: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprint!("{folder} ({}): {}", at.join(" "), e.message());
+    let status = match e {
+        RunError::Input(_) => "input error",
+        _ => "analysis failed",
+    };
+    (status.to_string(), e.code(), Vec::new())
+}
+
+/// SHA-256 state over what every point depends on: the version, the
+/// netlist and its includes (as read), and every other input file read so
+/// far (data files: conductance maps, inputs, digits), by content.
+fn inputs_digest(deck: &Deck) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(concat!("xbarsim ", env!("CARGO_PKG_VERSION"), "\n"));
+    let mut seen = Vec::new();
+    for k in 0..deck.sources.len() {
+        let id = crate::netlist::FileId(k as u32);
+        let p = deck.sources.path(id);
+        seen.push(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+        h.update(p.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(deck.sources.text(id).as_bytes());
+        h.update([0]);
+    }
+    let mut others: Vec<_> = crate::netlist::source::inputs()
+        .into_iter()
+        .filter(|p| !seen.contains(p))
+        .collect();
+    others.sort();
+    for p in others {
+        h.update(p.to_string_lossy().as_bytes());
+        h.update([0]);
+        match std::fs::read(&p) {
+            Ok(bytes) => h.update(&bytes),
+            Err(_) => h.update(b"(unreadable)"),
+        }
+        h.update([0]);
+    }
+    h
+}
+
+/// The inputs key of one point: the study's digest and the point's values.
+fn point_key(inputs: &Sha256, values: &[(String, f64)]) -> String {
+    let mut h = inputs.clone();
+    for (k, v) in values {
+        h.update(k.as_bytes());
+        h.update([b'=']);
+        h.update(v.to_bits().to_le_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
