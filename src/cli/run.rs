@@ -78,23 +78,13 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
         return super::study::run_study(path, &deck, plan.study, out, opts);
     }
     drop(deck); // the source text is not needed once elaborated
-    run_plan(path, &plan, out, quiet, t0.elapsed()).map(|_| ())
-}
-
-/// Run a planned netlist's analyses into `out`; returns their headline
-/// numbers ([`report::outcome::scalars`]).
-pub(super) fn run_plan(
-    path: &Path,
-    plan: &Plan,
-    out: &Path,
-    quiet: bool,
-    t_parse: std::time::Duration,
-) -> Result<Vec<(String, f64)>, RunError> {
     let _run = begin(out)?;
-    run_in(path, plan, out, quiet, t_parse)
+    run_in(path, &plan, out, quiet, t0.elapsed()).map(|_| ())
 }
 
-/// [`run_plan`] inside a run into `out` already begun.
+/// Run a planned netlist's analyses into `out`, inside a run into `out`
+/// already begun ([`begin`]); returns their headline numbers
+/// ([`report::outcome::scalars`]).
 pub(super) fn run_in(
     path: &Path,
     plan: &Plan,
