@@ -97,6 +97,10 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
             }
         }
     }
+    // A plot per headline number (rw against vin, one curve per rw).
+    let png = std::fs::read(one.join("steps_read_margin_pct.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 1000);
+    assert!(!one.join("steps_op_iterations.png").exists());
     // The table's read margin is the point's read.csv figure.
     let head: Vec<&str> = lines[0].split(',').collect();
     let col = head.iter().position(|h| *h == "read.margin_pct").unwrap();

@@ -95,6 +95,12 @@ pub fn run_study(
     report::study::write_steps(&table, &names, &rows).map_err(|e| {
         RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
     })?;
+    report::study::plot_steps(out, &names, &rows).map_err(|e| {
+        RunError::Analysis(format!(
+            "error: cannot write a plot into {}: {e}\n",
+            out.display()
+        ))
+    })?;
     let failed = rows.iter().filter(|r| r.code != 0).count();
     if !opts.quiet {
         let skipped = skipped.load(Ordering::Relaxed);

@@ -96,3 +96,73 @@ pub fn read_record(dir: &Path) -> Option<PointRecord> {
     let text = std::fs::read_to_string(dir.join(RECORD)).ok()?;
     serde_json::from_str(&text).ok()
 }
+
+/// Most curves in one study plot (a grid with more values of its first
+/// `.step` gets no plot).
+const MAX_SERIES: usize = 12;
+
+/// One PNG per headline number (`steps_<name>.png`, solver counts of `.op`
+/// and `.dc` aside) of a study of one or two `.step` cards: the number
+/// against the last stepped value, one curve per value of the first card
+/// when there are two. Points that failed are left out. Returns the files.
+pub fn plot_steps(
+    dir: &Path,
+    names: &[String],
+    rows: &[PointRow],
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    if names.is_empty() || names.len() > 2 {
+        return Ok(files);
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for r in rows {
+        for (k, _) in &r.scalars {
+            if !keys.contains(&k.as_str()) && !k.starts_with("op.") && !k.starts_with("dc.") {
+                keys.push(k);
+            }
+        }
+    }
+    let x_name = &names[names.len() - 1];
+    let mut groups: Vec<f64> = Vec::new();
+    if names.len() == 2 {
+        for r in rows {
+            if !groups.contains(&r.values[0]) {
+                groups.push(r.values[0]);
+            }
+        }
+    } else {
+        groups.push(f64::NAN);
+    }
+    if groups.len() > MAX_SERIES {
+        return Ok(files);
+    }
+    let labels: Vec<String> = groups.iter().map(|g| format!("{}={g}", names[0])).collect();
+    for key in keys {
+        let series: Vec<super::plot::Series> = groups
+            .iter()
+            .zip(&labels)
+            .map(|(g, label)| super::plot::Series {
+                name: if names.len() == 2 { label } else { key },
+                points: rows
+                    .iter()
+                    .filter(|r| r.code == 0 && (names.len() == 1 || r.values[0] == *g))
+                    .filter_map(|r| {
+                        let y = r.scalars.iter().find(|s| s.0 == key)?.1;
+                        y.is_finite().then_some((r.values[names.len() - 1], y))
+                    })
+                    .collect(),
+            })
+            .collect();
+        let path = dir.join(format!("steps_{}.png", key.replace('.', "_")));
+        super::plot::curves(
+            &path,
+            &format!("{key} vs {x_name}"),
+            x_name,
+            key,
+            &series,
+            None,
+        )?;
+        files.push(path);
+    }
+    Ok(files)
+}
