@@ -420,3 +420,142 @@ fn resume_after_sigkill_completes_without_rerunning() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("already done"), "{out}");
 }
+
+/// `.mc` with one seed is the same bits at 1 and 2 jobs, and any sample
+/// reruns alone (`--point K`) to the same files.
+#[test]
+fn monte_carlo_is_reproducible_and_any_sample_reruns_alone() {
+    let dir = tmpdir("study-mc");
+    let net = "mc\n.model d memristor (level=sinh beta=2.6)\n.param gdev=agauss(40u, 4u, 1)\n\
+        .param rw=1\n.crossbar xb rows=4 cols=4 model=d rrow={rw} rcol={rw} g={gdev}\n\
+        vr0 r0 0 0.2\nrd0 r0 xb.w0 10\nrs0 xb.s2 0 {aunif(10, 5)}\n\
+        .step param rw list 1 3\n.mc 6 seed=11\n.op\n";
+    std::fs::write(dir.join("s.cir"), net).unwrap();
+    let run = |args: &[&str], out: &str| {
+        let mut a = vec!["run", "-q"];
+        a.extend_from_slice(args);
+        let net = dir.join("s.cir");
+        let o = dir.join(out);
+        a.extend([net.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+        let (code, _, err) = run_bin(&a);
+        assert_eq!(code, 0, "{err}");
+        o
+    };
+    let one = run(&["--jobs", "1", "--threads", "1"], "j1");
+    let two = run(&["--jobs", "2", "--threads", "2"], "j2");
+    let table = std::fs::read_to_string(one.join("steps.csv")).unwrap();
+    assert!(table.starts_with("point,rw,sample,seed,status,"), "{table}");
+    let seeds: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 12);
+    // Sample j has one seed at both rw values (common random numbers).
+    assert_eq!(seeds[..6], seeds[6..]);
+    let mut vb = Vec::new();
+    for k in 1..=12 {
+        let f = format!("point_{k:02}");
+        let mut a = files(&one.join(&f));
+        let mut b = files(&two.join(&f));
+        a.remove("point.json");
+        b.remove("point.json");
+        assert_eq!(a, b, "{f}");
+        vb.push(read_qv(&one.join(&f).join("op.csv"))["v(xb.s2)"]);
+    }
+    // The samples differ from each other.
+    assert!(vb[0] != vb[1] && vb[1] != vb[2], "{vb:?}");
+    // Sample 4 of rw=3 (point 10) alone.
+    let alone = run(&["--point", "10"], "alone");
+    let mut a = files(&alone.join("point_10"));
+    let mut b = files(&one.join("point_10"));
+    a.remove("point.json");
+    b.remove("point.json");
+    assert_eq!(a, b);
+    assert!(!alone.join("steps.csv").exists());
+}
+
+/// The draws have the distributions asked for: agauss(1k, 100, 1) over 400
+/// samples has mean 1k and standard deviation 100 (within 4 standard
+/// errors); unif(10k, 0.1) stays within 9k..11k. Without `.mc` both give
+/// their nominal value.
+#[test]
+fn monte_carlo_draws_have_the_asked_moments() {
+    let dir = tmpdir("study-mc-moments");
+    let body = "t\n.param r=agauss(1k, 100, 1)\nV1 a 0 1\nR1 a 0 {r}\nV2 b 0 1\nR2 b 0 {unif(10k, 0.1)}\n.op\n";
+    std::fs::write(dir.join("s.cir"), format!("{body}.mc 400 seed=3\n")).unwrap();
+    let out = dir.join("o");
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        "--jobs",
+        "2",
+        dir.join("s.cir").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (mut r, mut u) = (Vec::new(), Vec::new());
+    for k in 1..=400 {
+        let q = read_qv(&out.join(format!("point_{k:03}/op.csv")));
+        r.push(-1.0 / q["i(v1)"]);
+        u.push(-1.0 / q["i(v2)"]);
+    }
+    let n = r.len() as f64;
+    let mean = r.iter().sum::<f64>() / n;
+    let sd = (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!(
+        (mean - 1000.0).abs() < 4.0 * 100.0 / n.sqrt(),
+        "mean {mean}"
+    );
+    assert!(
+        (sd - 100.0).abs() < 4.0 * 100.0 / (2.0 * n).sqrt(),
+        "sd {sd}"
+    );
+    assert!(u.iter().all(|x| (9000.0..=11000.0).contains(x)));
+    let umean = u.iter().sum::<f64>() / n;
+    assert!(
+        (umean - 10000.0).abs() < 4.0 * 1000.0 / 3f64.sqrt() / n.sqrt(),
+        "{umean}"
+    );
+    // No .mc: the nominal values.
+    let v = op_map(body);
+    assert_eq!(v["i(v1)"], -1.0 / 1000.0);
+    assert_eq!(v["i(v2)"], -1.0 / 10000.0);
+}
+
+#[test]
+fn bad_monte_carlo_cards_are_located() {
+    let e = errors("t\nV1 a 0 1\nR1 a 0 {agauss(1k, 100, -1)}\n.op\n");
+    assert!(
+        e.contains("inline.cir:3:9: error: agauss() needs a variation >= 0 and a sigma > 0, got 100 and -1"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 {aunif(1k, -5)}\n.op\n");
+    assert!(
+        e.contains(":3:9: error: aunif() needs a variation >= 0, got -5"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.mc 0\n.op\n");
+    assert!(
+        e.contains(":4:5: error: the number of samples must be a whole number >= 1, got '0'"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.mc 3 sed=1\n.op\n");
+    assert!(
+        e.contains(":4:7: error: unexpected .mc parameter 'sed'"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.mc 3\n.mc 4\n.op\n");
+    assert!(
+        e.contains(":5:1: error: a netlist may have one .mc card"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a b 1k\nB1 b 0 I={agauss(1m, 1u, 1)*V(b)}\n.op\n");
+    assert!(e.is_empty(), "{e}");
+    let e = errors("t\nV1 a 0 1\nR1 a b 1k\nB1 b 0 I={agauss(V(b), 1u, 1)}\n.op\n");
+    assert!(
+        e.contains("a Monte Carlo function (agauss, gauss, aunif, unif) here depends on V(...)"),
+        "{e}"
+    );
+}

@@ -19,17 +19,23 @@ pub struct Plan {
 }
 
 /// Directives that are not analyses (read by the circuit's elaboration).
-const CIRCUIT_DIRECTIVES: &str = ".param .include .model .options .temp .step";
+const CIRCUIT_DIRECTIVES: &str = ".param .include .model .options .temp .step .mc";
 
 /// Elaborate `deck` and plan its analyses. All errors found (parse,
 /// elaboration, analysis cards, validation) are returned together.
 pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
-    plan_with(deck, &[])
+    plan_with(deck, &[], None)
 }
 
-/// [`plan`] at one point of a study: the named `.param`s fixed to values.
-pub fn plan_with(deck: &Deck, overrides: &[(String, f64)]) -> Result<Plan, Diagnostics> {
-    let mut el = elaborate_with(deck, overrides);
+/// [`plan`] at one point of a study: the named `.param`s (sources, temp)
+/// fixed to values, and `sample` the seed of a Monte Carlo sample.
+pub fn plan_with(
+    deck: &Deck,
+    overrides: &[(String, f64)],
+    sample: Option<u64>,
+) -> Result<Plan, Diagnostics> {
+    let mut el = elaborate_with(deck, overrides, sample);
+    let mut mc = None;
     let mut steps = Vec::new();
     let mut analyses: Vec<Box<dyn Analysis>> = Vec::new();
     let mut outputs: HashMap<String, Span> = HashMap::new();
@@ -44,6 +50,19 @@ pub fn plan_with(deck: &Deck, overrides: &[(String, f64)]) -> Result<Plan, Diagn
             params: &mut el.params,
             errors: &mut el.errors,
         };
+        if name == "mc" {
+            if let Some((kind, words, args)) = parts(card) {
+                if let Some(m) = study::read_mc(&mut cx, kind, words, args) {
+                    if mc.is_some() {
+                        cx.errors
+                            .push(Diagnostic::new(span, "a netlist may have one .mc card"));
+                    } else {
+                        mc = Some(m);
+                    }
+                }
+            }
+            continue;
+        }
         if name == "step" {
             if let Some((kind, words, args)) = parts(card) {
                 if let Some(a) = args.first() {
@@ -103,20 +122,21 @@ pub fn plan_with(deck: &Deck, overrides: &[(String, f64)]) -> Result<Plan, Diagn
             }
         }
     }
-    if !steps.is_empty() {
+    let study = Study { steps, mc };
+    if study.is_study() {
         let mut cx = CardCtx {
             deck,
             c: &el.circuit,
             params: &mut el.params,
             errors: &mut el.errors,
         };
-        study::check_size(&mut cx, &steps);
+        study::check_size(&mut cx, &study);
     }
     let own = analyses.is_empty() || analyses.iter().any(|a| a.solves_netlist());
     let circuit = el.finish(deck, own)?;
     Ok(Plan {
         circuit,
         analyses,
-        study: Study { steps },
+        study,
     })
 }

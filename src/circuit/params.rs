@@ -1,7 +1,7 @@
 //! `.param` evaluation: parameters are global, may reference each other in any
 //! order, and are evaluated lazily with cycle detection.
 
-use crate::netlist::expr::{apply_func, BinOp, Expr};
+use crate::netlist::expr::{apply_func, Expr, Func};
 use crate::netlist::{Diagnostic, Span, Value};
 
 /// Magnitudes a card value may have (besides 0).
@@ -13,12 +13,25 @@ use std::collections::{HashMap, HashSet};
 pub struct Params {
     defs: HashMap<String, (Expr, Span)>,
     values: HashMap<String, f64>,
+    /// A Monte Carlo sample's generator: `agauss`, `gauss`, `aunif` and
+    /// `unif` draw from it; without one they give their nominal value.
+    rng: Option<rand::rngs::StdRng>,
 }
 
 impl Params {
     /// Define `name` (a later definition of the same name replaces an earlier one, as in SPICE).
     pub fn define(&mut self, name: &str, expr: Expr, span: Span) {
         self.defs.insert(name.to_string(), (expr, span));
+        self.values.clear();
+    }
+
+    /// Draw the Monte Carlo functions from a generator seeded with `seed`
+    /// (one sample). A parameter is evaluated once, so every use of a
+    /// `.param` defined by a draw sees the same value in a sample; a draw
+    /// written in an element's value is drawn for that element.
+    pub fn set_sample(&mut self, seed: u64) {
+        use rand::SeedableRng;
+        self.rng = Some(rand::rngs::StdRng::seed_from_u64(seed));
         self.values.clear();
     }
 
@@ -143,13 +156,14 @@ impl Params {
             Expr::Neg(a) => -self.eval_in(a)?,
             Expr::Bin(op, a, b) => {
                 let (x, y) = (self.eval_in(a)?, self.eval_in(b)?);
-                match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    BinOp::Div => x / y,
-                    BinOp::Pow => x.powf(y),
+                op.apply(x, y)
+            }
+            Expr::Call(f, args, s) if f.is_random() => {
+                let mut a = [0.0; 3];
+                for (k, e) in args.iter().enumerate().take(3) {
+                    a[k] = self.eval_in(e)?;
                 }
+                self.draw(*f, a, *s)?
             }
             Expr::Call(f, args, s) => {
                 let x = self.eval_in(&args[0])?;
@@ -166,6 +180,37 @@ impl Params {
                 }
                 r
             }
+        })
+    }
+
+    /// A Monte Carlo function's value: a draw in a sample, else the nominal.
+    fn draw(&mut self, f: Func, a: [f64; 3], at: Span) -> Result<f64, Diagnostic> {
+        use rand::Rng;
+        use rand_distr::{Distribution, StandardNormal};
+        let (nom, var, sigma) = (a[0], a[1], a[2]);
+        let gaussian = matches!(f, Func::Agauss | Func::Gauss);
+        if !(var >= 0.0 && var.is_finite()) || (gaussian && !(sigma > 0.0 && sigma.is_finite())) {
+            let what = if gaussian {
+                format!("a variation >= 0 and a sigma > 0, got {var} and {sigma}")
+            } else {
+                format!("a variation >= 0, got {var}")
+            };
+            return Err(Diagnostic::new(at, format!("{}() needs {what}", f.name())));
+        }
+        let Some(rng) = self.rng.as_mut() else {
+            return Ok(nom);
+        };
+        Ok(match f {
+            Func::Agauss => {
+                let z: f64 = StandardNormal.sample(rng);
+                nom + var / sigma * z
+            }
+            Func::Gauss => {
+                let z: f64 = StandardNormal.sample(rng);
+                nom * (1.0 + var / sigma * z)
+            }
+            Func::Aunif => nom + var * rng.random_range(-1.0..=1.0),
+            _ => nom * (1.0 + var * rng.random_range(-1.0..=1.0)),
         })
     }
 

@@ -60,6 +60,10 @@ pub enum Cmd {
         /// inputs (netlist, includes, data files, values, version).
         #[arg(long)]
         resume: bool,
+        /// Studies: run only point K (1-based, as in steps.csv) into its
+        /// folder, e.g. to rerun one Monte Carlo sample alone.
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+        point: Option<u64>,
     },
     /// Parse and check netlists without solving.
     Check {
@@ -100,6 +104,7 @@ pub fn main_exit() -> std::process::ExitCode {
             jobs,
             threads,
             resume,
+            point,
         } => {
             if let Some(t) = threads {
                 // This process's pool, and (through the environment) its children's.
@@ -112,6 +117,7 @@ pub fn main_exit() -> std::process::ExitCode {
                 quiet,
                 jobs: jobs as usize,
                 resume,
+                point: point.map(|k| k as usize),
             };
             run::run_many(&netlists, &out, &opts)
         }

@@ -15,6 +15,8 @@ pub struct Opts {
     pub jobs: usize,
     /// Skip the points of a study already done with the same inputs.
     pub resume: bool,
+    /// Run only this point of a study (1-based), into its folder.
+    pub point: Option<usize>,
 }
 
 /// Outcome of one netlist.
@@ -74,7 +76,7 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     let quiet = opts.quiet;
     let t0 = Instant::now();
     let (deck, plan) = prepare(path)?;
-    if !plan.study.steps.is_empty() {
+    if plan.study.is_study() {
         return super::study::run_study(path, &deck, plan.study, out, opts);
     }
     drop(deck); // the source text is not needed once elaborated

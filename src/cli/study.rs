@@ -36,6 +36,37 @@ pub fn run_study(
     let names: Vec<String> = study.steps.iter().map(|s| s.name.clone()).collect();
     let width = n.to_string().len();
     let inputs = inputs_digest(deck);
+    let folder_of = |k: usize| format!("point_{:0width$}", k + 1);
+    let run = |k: usize| {
+        let values = study.point(k);
+        let sample = study.sample(k);
+        let key = point_key(&inputs, &values, sample.map(|s| s.1));
+        let dir = out.join(folder_of(k));
+        (values, sample, key, dir)
+    };
+    if let Some(p) = opts.point {
+        // One point alone (a sample rerun, a point looked at closely).
+        if p == 0 || p > n {
+            return Err(RunError::Input(format!(
+                "error: {}: --point {p}: the study has {n} point(s)\n",
+                path.display()
+            )));
+        }
+        let (values, sample, key, dir) = run(p - 1);
+        let row = run_point(path, deck, &values, sample, &dir, folder_of(p - 1), key);
+        if !opts.quiet {
+            println!(
+                "{}: point {p} of {n}: {} -> {}",
+                path.display(),
+                row.status,
+                dir.display()
+            );
+        }
+        return match row.code {
+            0 => Ok(()),
+            code => Err(RunError::Study(code)),
+        };
+    }
     let next = AtomicUsize::new(0);
     let skipped = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<PointRow>>> = (0..n).map(|_| Default::default()).collect();
@@ -57,28 +88,19 @@ pub fn run_study(
                 if k >= n {
                     break;
                 }
-                let values = study.point(k);
-                let folder = format!("point_{:0width$}", k + 1);
-                let dir = out.join(&folder);
-                let key = point_key(&inputs, &values);
+                let (values, sample, key, dir) = run(k);
+                let folder = folder_of(k);
                 let done = opts
                     .resume
                     .then(|| report::study::read_record(&dir))
                     .flatten()
-                    .filter(|r| r.inputs == key && r.status != "crashed");
+                    .filter(|r| r.inputs == key && r.point.status != "crashed");
                 let row = match done {
                     Some(r) => {
                         skipped.fetch_add(1, Ordering::Relaxed);
-                        PointRow {
-                            folder,
-                            values: values.iter().map(|v| v.1).collect(),
-                            status: r.status,
-                            code: r.exit_code,
-                            seconds: r.seconds,
-                            scalars: r.scalars,
-                        }
+                        r.point
                     }
-                    None => run_point(path, deck, &values, &dir, folder, key),
+                    None => run_point(path, deck, &values, sample, &dir, folder, key),
                 };
                 *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(row);
                 bar.inc(1);
@@ -95,7 +117,12 @@ pub fn run_study(
     report::study::write_steps(&table, &names, &rows).map_err(|e| {
         RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
     })?;
-    report::study::plot_steps(out, &names, &rows).map_err(|e| {
+    let plot = if study.mc.is_none() {
+        report::study::plot_steps(out, &names, &rows)
+    } else {
+        Ok(Vec::new())
+    };
+    plot.map_err(|e| {
         RunError::Analysis(format!(
             "error: cannot write a plot into {}: {e}\n",
             out.display()
@@ -104,10 +131,14 @@ pub fn run_study(
     let failed = rows.iter().filter(|r| r.code != 0).count();
     if !opts.quiet {
         let skipped = skipped.load(Ordering::Relaxed);
+        let mut what: Vec<String> = names.clone();
+        if let Some(m) = &study.mc {
+            what.push(format!("{} samples", m.samples));
+        }
         println!(
-            "{}: .step {}: {n} point(s), {} ok, {failed} failed{}, {:.3} s -> {}",
+            "{}: study {}: {n} point(s), {} ok, {failed} failed{}, {:.3} s -> {}",
             path.display(),
-            names.join(" x "),
+            what.join(" x "),
             n - failed,
             if skipped > 0 {
                 format!(" ({skipped} already done, not run again)")
@@ -129,6 +160,7 @@ fn run_point(
     path: &Path,
     deck: &Deck,
     values: &[(String, f64)],
+    sample: Option<(usize, u64)>,
     dir: &Path,
     folder: String,
     key: String,
@@ -139,7 +171,7 @@ fn run_point(
             Ok(g) => g,
             Err(e) => return report_error(&folder, values, e),
         };
-        let res = crate::analysis::plan_with(deck, values)
+        let res = crate::analysis::plan_with(deck, values, sample.map(|s| s.1))
             .map_err(|d| RunError::Input(d.render(&deck.sources)))
             .and_then(|p| run_in(path, &p, dir, true, t.elapsed()));
         let (status, code, scalars) = match res {
@@ -149,14 +181,19 @@ fn run_point(
         let record = PointRecord {
             inputs: key.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            values: values.to_vec(),
-            status: status.clone(),
-            exit_code: code,
-            seconds: t.elapsed().as_secs_f64(),
+            names: values.iter().map(|v| v.0.clone()).collect(),
             finished_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
-            scalars: scalars.clone(),
+            point: PointRow {
+                folder: folder.clone(),
+                values: values.iter().map(|v| v.1).collect(),
+                sample,
+                status: status.clone(),
+                code,
+                seconds: t.elapsed().as_secs_f64(),
+                scalars: scalars.clone(),
+            },
         };
         if let Err(e) = report::study::write_record(dir, &record) {
             eprintln!("error: {folder}: cannot write its record: {e}");
@@ -175,6 +212,7 @@ fn run_point(
     PointRow {
         folder,
         values: values.iter().map(|v| v.1).collect(),
+        sample,
         status,
         code,
         seconds: t.elapsed().as_secs_f64(),
@@ -230,13 +268,18 @@ fn inputs_digest(deck: &Deck) -> Sha256 {
     h
 }
 
-/// The inputs key of one point: the study's digest and the point's values.
-fn point_key(inputs: &Sha256, values: &[(String, f64)]) -> String {
+/// The inputs key of one point: the study's digest, the point's values and
+/// its sample's seed.
+fn point_key(inputs: &Sha256, values: &[(String, f64)], seed: Option<u64>) -> String {
     let mut h = inputs.clone();
     for (k, v) in values {
         h.update(k.as_bytes());
         h.update([b'=']);
         h.update(v.to_bits().to_le_bytes());
+    }
+    if let Some(s) = seed {
+        h.update(b"seed=");
+        h.update(s.to_le_bytes());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

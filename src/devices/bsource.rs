@@ -125,7 +125,10 @@ fn call1(f: Func, x: Dual) -> Dual {
                 -1.0
             }
         }
+        // Two-argument functions are differentiated below; the Monte Carlo
+        // draws never reach a program (they are folded to numbers first).
         Func::Min | Func::Max | Func::Pow => 0.0,
+        Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => 0.0,
     };
     Dual {
         v,

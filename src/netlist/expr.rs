@@ -106,11 +106,20 @@ pub enum Func {
     Min,
     Max,
     Pow,
+    /// `agauss(nom, abs, sigma)`: nom + (abs/sigma)·N(0,1) in a Monte Carlo
+    /// sample, nom otherwise (HSPICE/ngspice meaning).
+    Agauss,
+    /// `gauss(nom, rel, sigma)`: nom·(1 + (rel/sigma)·N(0,1)).
+    Gauss,
+    /// `aunif(nom, abs)`: uniform in [nom − abs, nom + abs].
+    Aunif,
+    /// `unif(nom, rel)`: nom·(1 + U(−rel, rel)).
+    Unif,
 }
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        const NAMES: [(&str, Func); 13] = [
+        const NAMES: [(&str, Func); 17] = [
             ("exp", Func::Exp),
             ("log", Func::Log),
             ("ln", Func::Log),
@@ -124,6 +133,10 @@ impl Func {
             ("max", Func::Max),
             ("pow", Func::Pow),
             ("pwr", Func::Pow),
+            ("agauss", Func::Agauss),
+            ("gauss", Func::Gauss),
+            ("aunif", Func::Aunif),
+            ("unif", Func::Unif),
         ];
         NAMES
             .iter()
@@ -132,9 +145,14 @@ impl Func {
     }
     pub fn arity(self) -> usize {
         match self {
-            Func::Min | Func::Max | Func::Pow => 2,
+            Func::Min | Func::Max | Func::Pow | Func::Aunif | Func::Unif => 2,
+            Func::Agauss | Func::Gauss => 3,
             _ => 1,
         }
+    }
+    /// A Monte Carlo draw (`agauss`, `gauss`, `aunif`, `unif`).
+    pub fn is_random(self) -> bool {
+        matches!(self, Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif)
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -149,6 +167,10 @@ impl Func {
             Func::Min => "min",
             Func::Max => "max",
             Func::Pow => "pow",
+            Func::Agauss => "agauss",
+            Func::Gauss => "gauss",
+            Func::Aunif => "aunif",
+            Func::Unif => "unif",
         }
     }
 }
@@ -160,6 +182,19 @@ pub enum BinOp {
     Mul,
     Div,
     Pow,
+}
+
+impl BinOp {
+    /// `a op b`.
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+            BinOp::Pow => a.powf(b),
+        }
+    }
 }
 
 /// Expression tree. Names are stored lower-case.
@@ -518,6 +553,8 @@ pub fn apply_func(f: Func, a: f64, b: f64) -> f64 {
         Func::Min => a.min(b),
         Func::Max => a.max(b),
         Func::Pow => a.powf(b),
+        // The nominal value: draws happen where parameters are evaluated.
+        Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => a,
     }
 }
 
@@ -533,6 +570,15 @@ impl Expr {
             }
             Expr::Call(_, args, _) => args.iter().for_each(|a| a.probes(out)),
             Expr::Num(_) | Expr::Param(..) => {}
+        }
+    }
+    /// True when the expression calls a Monte Carlo function.
+    pub fn has_random(&self) -> bool {
+        match self {
+            Expr::Call(f, args, _) => f.is_random() || args.iter().any(Expr::has_random),
+            Expr::Neg(e) => e.has_random(),
+            Expr::Bin(_, a, b) => a.has_random() || b.has_random(),
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => false,
         }
     }
     /// True when the expression references a parameter.
@@ -581,16 +627,7 @@ mod tests {
         match e {
             Expr::Num(v) => *v,
             Expr::Neg(e) => -ev(e),
-            Expr::Bin(op, a, b) => {
-                let (a, b) = (ev(a), ev(b));
-                match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div => a / b,
-                    BinOp::Pow => a.powf(b),
-                }
-            }
+            Expr::Bin(op, a, b) => op.apply(ev(a), ev(b)),
             Expr::Call(f, args, _) => {
                 apply_func(*f, ev(&args[0]), args.get(1).map(ev).unwrap_or(0.0))
             }

@@ -5,11 +5,14 @@
 use std::path::Path;
 
 /// One point of a study.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PointRow {
     /// The point's folder name (inside the study's folder).
     pub folder: String,
     /// The stepped values, in `.step` card order.
     pub values: Vec<f64>,
+    /// The Monte Carlo sample (index from 0) and its seed, in a `.mc` study.
+    pub sample: Option<(usize, u64)>,
     /// `ok`, `analysis failed`, `input error`, `crashed`.
     pub status: String,
     pub code: u8,
@@ -19,7 +22,8 @@ pub struct PointRow {
 }
 
 /// Write the study table atomically. Columns: `point`, the stepped names,
-/// `status`, `exit_code`, `seconds`, then every scalar name any point
+/// in a `.mc` study `sample` (from 1) and `seed`, `status`, `exit_code`,
+/// `seconds`, then every scalar name any point
 /// produced, in the order first seen. Numbers are written in full (the
 /// shortest digits that read back to the same double; scalars in
 /// scientific notation).
@@ -36,12 +40,20 @@ pub fn write_steps(path: &Path, names: &[String], rows: &[PointRow]) -> std::io:
         let mut c = csv::Writer::from_writer(w);
         let mut head: Vec<String> = vec!["point".into()];
         head.extend(names.iter().cloned());
+        let mc = rows.iter().any(|r| r.sample.is_some());
+        if mc {
+            head.extend(["sample", "seed"].map(String::from));
+        }
         head.extend(["status", "exit_code", "seconds"].map(String::from));
         head.extend(cols.iter().map(|s| s.to_string()));
         c.write_record(&head)?;
         for r in rows {
             let mut rec: Vec<String> = vec![r.folder.clone()];
             rec.extend(r.values.iter().map(|v| v.to_string()));
+            if mc {
+                let (j, seed) = r.sample.unwrap_or_default();
+                rec.extend([(j + 1).to_string(), seed.to_string()]);
+            }
             rec.extend([
                 r.status.clone(),
                 r.code.to_string(),
@@ -67,17 +79,15 @@ pub fn write_steps(path: &Path, names: &[String], rows: &[PointRow]) -> std::io:
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PointRecord {
     /// SHA-256 of everything the point's results depend on: the netlist and
-    /// its includes, the data files they read, the point's values and the
-    /// version of xbarsim.
+    /// its includes, the data files they read, the point's values and
+    /// sample seed, and the version of xbarsim.
     pub inputs: String,
     pub version: String,
-    pub values: Vec<(String, f64)>,
-    pub status: String,
-    pub exit_code: u8,
-    pub seconds: f64,
+    /// The stepped names (the values are in `point`).
+    pub names: Vec<String>,
     /// When it finished (ms since the Unix epoch).
     pub finished_ms: u64,
-    pub scalars: Vec<(String, f64)>,
+    pub point: PointRow,
 }
 
 /// The record's file name.
@@ -86,7 +96,7 @@ pub const RECORD: &str = "point.json";
 /// Write a point's record into its folder (inside the point's run).
 pub fn write_record(dir: &Path, r: &PointRecord) -> std::io::Result<()> {
     let mut r = r.clone();
-    r.scalars.retain(|s| s.1.is_finite());
+    r.point.scalars.retain(|s| s.1.is_finite());
     let json = serde_json::to_value(&r).map_err(std::io::Error::other)?;
     super::write_json(&dir.join(RECORD), &json)
 }

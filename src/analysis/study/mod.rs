@@ -48,21 +48,51 @@ pub struct Step {
     pub values: Vec<f64>,
 }
 
-/// The grid of a netlist's `.step` cards.
+/// A `.mc N [seed=S]` card: N Monte Carlo samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mc {
+    pub samples: usize,
+    pub seed: u64,
+    pub span: Span,
+}
+
+/// The grid of a netlist's `.step` cards, times its `.mc` samples.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Study {
     pub steps: Vec<Step>,
+    pub mc: Option<Mc>,
 }
 
 impl Study {
-    /// Number of points (1 for a netlist without `.step`).
+    /// Whether the netlist is a study (has `.step` or `.mc` cards).
+    pub fn is_study(&self) -> bool {
+        !self.steps.is_empty() || self.mc.is_some()
+    }
+
+    /// Number of points (1 for a netlist without `.step` or `.mc`).
     pub fn points(&self) -> usize {
+        self.grid() * self.mc.as_ref().map_or(1, |m| m.samples)
+    }
+
+    /// Points of the `.step` grid alone.
+    fn grid(&self) -> usize {
         self.steps.iter().map(|s| s.values.len()).product()
     }
 
-    /// The values of point `k` (0-based), one per `.step` card in card
-    /// order; the last card varies fastest.
+    /// The Monte Carlo sample of point `k` (0-based): its index and its
+    /// seed. Samples vary fastest (inside the `.step` grid), and sample `j`
+    /// has the same seed at every grid point, so every grid point sees the
+    /// same draws (common random numbers).
+    pub fn sample(&self, k: usize) -> Option<(usize, u64)> {
+        let m = self.mc.as_ref()?;
+        let j = k % m.samples;
+        Some((j, sample_seed(m.seed, j)))
+    }
+
+    /// The stepped values of point `k` (0-based), one per `.step` card in
+    /// card order; the last card varies fastest (then the samples).
     pub fn point(&self, k: usize) -> Vec<(String, f64)> {
+        let k = k / self.mc.as_ref().map_or(1, |m| m.samples);
         let mut rest = k;
         let mut out = vec![(String::new(), 0.0); self.steps.len()];
         for (i, s) in self.steps.iter().enumerate().rev() {
@@ -216,15 +246,93 @@ fn decimal(x: f64) -> f64 {
     format!("{x:.14e}").parse().unwrap_or(x)
 }
 
-/// Check the size of a study of `steps` (errors at the last card).
-pub fn check_size(cx: &mut CardCtx, steps: &[Step]) -> bool {
+/// The seed of Monte Carlo sample `j` of a study seeded with `seed`
+/// (splitmix64 of the pair: neighbouring samples get unrelated streams).
+pub fn sample_seed(seed: u64, j: usize) -> u64 {
+    let mut z = seed.wrapping_add((j as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Most samples one `.mc` card may ask for.
+const MAX_SAMPLES: f64 = 1e9;
+
+/// Read a `.mc N [seed=S]` card.
+pub fn read_mc(
+    cx: &mut CardCtx,
+    kind: &Name,
+    words: &[Name],
+    args: &[crate::netlist::Arg],
+) -> Option<Mc> {
+    let usage = ".mc N [seed=S]";
+    let Some(n) = words.first() else {
+        cx.errors
+            .push(Diagnostic::new(kind.span, ".mc needs the number of samples").with_hint(usage));
+        return None;
+    };
+    let samples = match parse_number(&n.text) {
+        Some(x) if x >= 1.0 && x.fract() == 0.0 && x <= MAX_SAMPLES => x as usize,
+        _ => {
+            cx.errors.push(
+                Diagnostic::new(
+                    n.span,
+                    format!(
+                        "the number of samples must be a whole number >= 1, got '{}'",
+                        n.text
+                    ),
+                )
+                .with_hint(usage),
+            );
+            return None;
+        }
+    };
+    if let Some(extra) = words.get(1) {
+        cx.errors.push(
+            Diagnostic::new(extra.span, format!("unexpected .mc word '{}'", extra.text))
+                .with_hint(usage),
+        );
+        return None;
+    }
+    let mut seed = 1;
+    for a in args {
+        if a.key.text == "seed" {
+            seed = cx.seed_arg(a)?;
+        } else {
+            cx.errors.push(
+                Diagnostic::new(
+                    a.key.span,
+                    format!("unexpected .mc parameter '{}'", a.key.text),
+                )
+                .with_hint(usage),
+            );
+            return None;
+        }
+    }
+    Some(Mc {
+        samples,
+        seed,
+        span: kind.span,
+    })
+}
+
+/// Check the size of a study (errors at its last card).
+pub fn check_size(cx: &mut CardCtx, study: &Study) -> bool {
     let mut n: u64 = 1;
-    for s in steps {
+    for s in &study.steps {
         n = n.saturating_mul(s.values.len() as u64);
+    }
+    if let Some(m) = &study.mc {
+        n = n.saturating_mul(m.samples as u64);
     }
     let limit = max_points();
     if n > limit {
-        let at = steps.last().map_or(Span::default(), |s| s.span);
+        let at = study
+            .mc
+            .as_ref()
+            .map(|m| m.span)
+            .or(study.steps.last().map(|s| s.span))
+            .unwrap_or_default();
         cx.errors.push(
             Diagnostic::new(
                 at,
@@ -268,8 +376,9 @@ mod tests {
             span: Span::default(),
             values: v.to_vec(),
         };
-        let s = Study {
+        let mut s = Study {
             steps: vec![st("a", &[1.0, 2.0]), st("b", &[10.0, 20.0, 30.0])],
+            mc: None,
         };
         assert_eq!(s.points(), 6);
         let got: Vec<(f64, f64)> = (0..6)
@@ -290,5 +399,16 @@ mod tests {
             ]
         );
         assert_eq!(Study::default().points(), 1);
+        // Samples vary fastest; sample j has one seed at every grid point.
+        s.mc = Some(Mc {
+            samples: 2,
+            seed: 7,
+            span: Span::default(),
+        });
+        assert_eq!(s.points(), 12);
+        assert_eq!(s.point(3)[1].1, 20.0);
+        assert_eq!(s.sample(3).unwrap().0, 1);
+        assert_eq!(s.sample(3), s.sample(11));
+        assert_ne!(s.sample(2).unwrap().1, s.sample(3).unwrap().1);
     }
 }

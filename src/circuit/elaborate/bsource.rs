@@ -16,6 +16,16 @@ impl Elab {
                 return;
             }
         };
+        if expr.has_random() {
+            self.errors.push(
+                Diagnostic::new(
+                    span,
+                    "a Monte Carlo function (agauss, gauss, aunif, unif) here depends on V(...)",
+                )
+                .with_hint("its arguments must be constants: it is drawn once per sample"),
+            );
+            return;
+        }
         let expr = &expr;
         let (a, b) = self.two_nodes(nodes);
         // Probes, deduplicated.

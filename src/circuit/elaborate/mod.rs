@@ -31,7 +31,7 @@ use std::collections::HashMap;
 /// struct-of-arrays entry at once, so no full syntax tree of a large netlist is
 /// ever held.
 pub fn elaborate(deck: &Deck) -> Elaborated {
-    elaborate_with(deck, &[])
+    elaborate_with(deck, &[], None)
 }
 
 /// [`elaborate`] at one point of a `.step` study: each `(name, value)`
@@ -39,8 +39,9 @@ pub fn elaborate(deck: &Deck) -> Elaborated {
 /// used: element values, crossbar and model cards, analysis arguments), or,
 /// when no `.param` has that name, the value of the independent source so
 /// named, or the temperature (`temp`). Other names are ignored here; the
-/// study checks its names when it reads its cards.
-pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
+/// study checks its names when it reads its cards. `sample`: the seed of a
+/// Monte Carlo sample (`.mc`), from which `agauss` and the other draws come.
+pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u64>) -> Elaborated {
     let mut e = Elab {
         params: Params::default(),
         errors: Vec::new(),
@@ -88,6 +89,9 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)]) -> Elaborated {
         if let Some(span) = e.params.span_of(name) {
             e.params.define(name, Expr::Num(*x), span);
         }
+    }
+    if let Some(seed) = sample {
+        e.params.set_sample(seed);
     }
     let mut model_cards: HashMap<&str, (&Name, &Name, &Vec<Arg>)> = HashMap::new();
     for card in &directives {
