@@ -8,6 +8,7 @@ mod hostile;
 mod include_param;
 mod layers;
 mod lines;
+mod meas;
 mod models;
 mod oracles;
 mod parser_fuzz;

@@ -16,6 +16,7 @@
 pub mod card;
 pub mod dc;
 pub mod engine;
+pub mod meas;
 pub mod op;
 pub mod perceptron;
 pub mod plan;
@@ -120,6 +121,8 @@ pub struct Ctx<'a, 'c> {
     pub engine: &'a mut Engine<'c>,
     /// Called as device-by-device work advances.
     pub progress: &'a mut dyn FnMut(Progress),
+    /// The results of the analyses run so far (for `.meas`).
+    pub results: &'a meas::Results,
 }
 
 /// How far a device-by-device analysis is.
@@ -145,6 +148,7 @@ pub enum Outcome<'s> {
     Pulses(&'s pulse::PulseSeq, pulse::PulseSeqResult),
     Thresholds(&'s thresholds::ThresholdSpec, thresholds::ThresholdResult),
     Perceptron(&'s perceptron::PerceptronSpec, perceptron::PerceptronResult),
+    Meas(&'s meas::MeasSet, meas::MeasResult),
 }
 
 /// The analysis of `planned` as its concrete type, if it is one.

@@ -122,6 +122,14 @@ pub fn plan_with(
             }
         }
     }
+    // `.meas` reads the other analyses' results: it runs last.
+    if let Some(k) = analyses
+        .iter()
+        .position(|a| super::downcast::<super::meas::MeasSet>(a.as_ref()).is_some())
+    {
+        let m = analyses.remove(k);
+        analyses.push(m);
+    }
     let study = Study { steps, mc };
     if study.is_study() {
         let mut cx = CardCtx {

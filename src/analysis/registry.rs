@@ -2,7 +2,7 @@
 //! analysis; [`super::plan`] reads every analysis card through it.
 
 use super::card::{push, CardCtx};
-use super::{dc, op, perceptron, program, pulse, read, sizing, thresholds, vmm, Analysis};
+use super::{dc, meas, op, perceptron, program, pulse, read, sizing, thresholds, vmm, Analysis};
 use crate::netlist::Card;
 
 /// Reads one card and pushes the analysis it plans onto the list (or, for
@@ -29,6 +29,7 @@ pub const ANALYSES: &[Entry] = &[
     Entry { name: "pulse", read: pulse::card::read },
     Entry { name: "thresholds", read: |cx, card, out| push(cx, card, out, thresholds::card::parse) },
     Entry { name: "perceptron", read: perceptron::card::read },
+    Entry { name: "meas", read: meas::read },
 ];
 
 /// The entry of a directive.

@@ -97,6 +97,7 @@ pub(super) fn run_in(
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let c = &plan.circuit;
     let mut scalars = Vec::new();
+    let mut results = crate::analysis::meas::Results::default();
     report::files::take_nonfinite();
     let t1 = Instant::now();
     let mut engine = Engine::new(c).map_err(|e| match e {
@@ -148,6 +149,7 @@ pub(super) fn run_in(
                 c,
                 engine: &mut engine,
                 progress: &mut progress,
+                results: &results,
             })
             .map_err(|e| {
                 RunError::Analysis(format!("error: {}: {label}: {e}\n", path.display()))
@@ -179,6 +181,18 @@ pub(super) fn run_in(
         }
         nonfinite_check(path)?;
         scalars.extend(report::outcome::scalars(&outcome));
+        match &outcome {
+            Outcome::Op(r) => results.op = Some((r.names.clone(), r.values.clone())),
+            Outcome::Dc(r) => results.dc = Some((r.names.clone(), r.rows.clone())),
+            Outcome::Meas(_, r) => {
+                for (name, v) in &r.values {
+                    if let Err(why) = v {
+                        eprintln!("warning: {}: .meas {name}: {why}", path.display());
+                    }
+                }
+            }
+            _ => {}
+        }
         if let Some(why) = report::outcome::failure(c, &outcome, &file) {
             return Err(RunError::Analysis(format!(
                 "error: {}: {why}\n",

@@ -115,6 +115,22 @@ pub fn write(out: &Path, c: &Circuit, o: &Outcome, secs: f64) -> Result<PathBuf,
             let files = super::perceptron::write(out, c, spec, r, secs)?;
             Ok(files[0].clone())
         }
+        Outcome::Meas(_, r) => {
+            write_atomic(&out.join("meas.csv"), |w| {
+                let mut c = csv::Writer::from_writer(w);
+                c.write_record(["name", "value", "note"])?;
+                for (name, v) in &r.values {
+                    match v {
+                        Ok(x) => c.write_record([name.as_str(), &format!("{x:e}"), ""])?,
+                        Err(why) => c.write_record([name.as_str(), "", why.as_str()])?,
+                    }
+                }
+                c.flush()?;
+                Ok(())
+            })
+            .map_err(|e| WriteError::new("meas.csv", e))?;
+            Ok(out.join("meas.csv"))
+        }
     }
 }
 
@@ -157,7 +173,11 @@ pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
                 file.display()
             )
         }),
-        Outcome::Op(_) | Outcome::Read(..) | Outcome::Sizing(..) | Outcome::Perceptron(..) => None,
+        Outcome::Op(_)
+        | Outcome::Read(..)
+        | Outcome::Sizing(..)
+        | Outcome::Perceptron(..)
+        | Outcome::Meas(..) => None,
     }
 }
 
@@ -309,6 +329,14 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
         Outcome::Perceptron(spec, r) => {
             return super::perceptron::summary(c, spec, r, secs, file)
         }
+        Outcome::Meas(_, r) => {
+            let ok = r.values.iter().filter(|v| v.1.is_ok()).count();
+            format!(
+                "  .meas: {ok} of {} measurement(s) made -> {}",
+                r.values.len(),
+                file.display()
+            )
+        }
     };
     vec![line]
 }
@@ -386,6 +414,11 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
             )
         }
         Outcome::Pulses(_, r) => named("pulse", &[("pulses", r.records.len() as f64)]),
+        Outcome::Meas(_, r) => r
+            .values
+            .iter()
+            .filter_map(|(k, v)| Some((format!("meas.{k}"), *v.as_ref().ok()?)))
+            .collect(),
         Outcome::Perceptron(_, r) => named(
             "perceptron",
             &[
