@@ -275,18 +275,11 @@ impl Bar {
         let (cycle, cycles) = p.cycle.unwrap_or((0, 1));
         let (directive, xname) = self.label.split_once(' ').unwrap_or((&self.label, ""));
         let bar = self.bar.get_or_insert_with(|| {
-            let bar = indicatif::ProgressBar::new((p.total * cycles) as u64);
-            if self.quiet {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(&format!(
-                    "  {directive} {{msg}} [{{bar:30}}] {{pos}}/{{len}} devices, {{elapsed}} elapsed, ~{{eta}} left"
-                ))
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar
+            progress_bar(
+                (p.total * cycles) as u64,
+                self.quiet,
+                &format!("  {directive} {{msg}} [{{bar:30}}] {{pos}}/{{len}} devices, {{elapsed}} elapsed, ~{{eta}} left"),
+            )
         });
         let (done, total) = (p.done, p.total);
         if done == 1 || done == total || done % 16 == 0 {
@@ -316,6 +309,47 @@ impl Bar {
     }
 }
 
+/// `f(k)` for every k in `0..n`, on up to `jobs` threads of their own, each
+/// taking the next k until none is left; the results in k order. (Plain
+/// threads, not rayon tasks: a run's folder state is per thread, and a
+/// rayon worker could start another k inside a nested parallel loop.)
+pub(super) fn in_order<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| Default::default()).collect();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, n.max(1)) {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let r = f(k);
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
+}
+
+/// A progress bar of `len` steps drawn with `template` (hidden when
+/// `quiet`, and by indicatif without a terminal).
+pub(super) fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
 /// Exit code of a netlist whose run crashed (a panic, or killed by a signal).
 pub const CRASHED: u8 = 3;
 
@@ -337,41 +371,26 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
         return 2;
     }
     let _run = EndRun;
-    // Workers take the next netlist until none is left; each row goes to
-    // its netlist's place, so the table is in the order given.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<report::batch::BatchRow>>> =
-        work.iter().map(|_| Default::default()).collect();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, work.len()) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((p, dir)) = work.get(k) else { break };
-                let t = Instant::now();
-                let mut args: Vec<std::ffi::OsString> =
-                    vec!["run".into(), p.into(), "-o".into(), dir.into()];
-                if quiet {
-                    args.push("-q".into());
-                }
-                if opts.resume {
-                    args.push("--resume".into());
-                }
-                let (code, status) = child(&args);
-                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(report::batch::BatchRow {
-                        netlist: p.clone(),
-                        output: dir.clone(),
-                        status,
-                        code,
-                        seconds: t.elapsed().as_secs_f64(),
-                    });
-            });
+    let rows = in_order(work.len(), jobs, |k| {
+        let (p, dir) = &work[k];
+        let t = Instant::now();
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["run".into(), p.into(), "-o".into(), dir.into()];
+        if quiet {
+            args.push("-q".into());
+        }
+        if opts.resume {
+            args.push("--resume".into());
+        }
+        let (code, status) = child(&args);
+        report::batch::BatchRow {
+            netlist: p.clone(),
+            output: dir.clone(),
+            status,
+            code,
+            seconds: t.elapsed().as_secs_f64(),
         }
     });
-    let rows: Vec<report::batch::BatchRow> = slots
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
     let mut worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
     let summary = out.join("batch.csv");
     let written =

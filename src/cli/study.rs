@@ -11,7 +11,7 @@
 //! by SIGKILL) is completed by rerunning it, and only the unfinished points
 //! run.
 
-use super::run::{begin, run_in, Opts, RunError, CRASHED};
+use super::run::{begin, in_order, progress_bar, run_in, Opts, RunError, CRASHED};
 use crate::analysis::study::Study;
 use crate::netlist::Deck;
 use crate::report;
@@ -19,7 +19,6 @@ use crate::report::study::{PointRecord, PointRow};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// Run the study of the netlist at `path`. A point that fails stops none of
@@ -67,51 +66,30 @@ pub fn run_study(
             code => Err(RunError::Study(code)),
         };
     }
-    let next = AtomicUsize::new(0);
     let skipped = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<PointRow>>> = (0..n).map(|_| Default::default()).collect();
-    let bar = indicatif::ProgressBar::new(n as u64);
-    if opts.quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let bar = progress_bar(
+        n as u64,
+        opts.quiet,
+        "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
     );
-    std::thread::scope(|s| {
-        for _ in 0..opts.jobs.clamp(1, n) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= n {
-                    break;
-                }
-                let (values, sample, key, dir) = run(k);
-                let folder = folder_of(k);
-                let done = opts
-                    .resume
-                    .then(|| report::study::read_record(&dir))
-                    .flatten()
-                    .filter(|r| r.inputs == key && r.point.status != "crashed");
-                let row = match done {
-                    Some(r) => {
-                        skipped.fetch_add(1, Ordering::Relaxed);
-                        r.point
-                    }
-                    None => run_point(path, deck, &values, sample, &dir, folder, key),
-                };
-                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(row);
-                bar.inc(1);
-            });
-        }
+    let rows = in_order(n, opts.jobs, |k| {
+        let (values, sample, key, dir) = run(k);
+        let done = opts
+            .resume
+            .then(|| report::study::read_record(&dir))
+            .flatten()
+            .filter(|r| r.inputs == key && r.point.status != "crashed");
+        let row = match done {
+            Some(r) => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                r.point
+            }
+            None => run_point(path, deck, &values, sample, &dir, folder_of(k), key),
+        };
+        bar.inc(1);
+        row
     });
     bar.finish_and_clear();
-    let rows: Vec<PointRow> = slots
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
     let _run = begin(out)?;
     let table = out.join("steps.csv");
     report::study::write_steps(&table, &names, &rows).map_err(|e| {

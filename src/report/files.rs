@@ -215,7 +215,7 @@ pub fn write_atomic(
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(found)
     });
-    track(&tp, false);
+    untrack(&tp);
     let (count, first) = res?;
     sync_dir(&dir);
     record(path);
@@ -255,7 +255,7 @@ pub fn write_atomic_by_name(
         std::fs::File::open(&tp)?.sync_all()?;
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
     });
-    track(&tp, false);
+    untrack(&tp);
     res?;
     sync_dir(&dir);
     record(path);
@@ -310,13 +310,12 @@ fn tracked(
     Ok(tmp)
 }
 
-fn track(tmp: &Path, on: bool) {
-    let mut v = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-    if on {
-        v.push(tmp.to_path_buf());
-    } else {
-        v.retain(|p| p != tmp);
-    }
+/// The temporary `tmp` is no longer in flight (renamed, or removed).
+fn untrack(tmp: &Path) {
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p != tmp);
 }
 
 /// On SIGINT, SIGTERM or SIGHUP: remove the temporaries in flight and exit

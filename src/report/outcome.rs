@@ -312,9 +312,7 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
             file.display()
         ),
         Outcome::Vmm(spec, r) => {
-            let n = r.rel_error.len().max(1) as f64;
-            let mean = r.rel_error.iter().sum::<f64>() / n;
-            let max = r.rel_error.iter().cloned().fold(0.0, f64::max);
+            let (mean, max) = r.error_stats();
             format!(
                 "  .vmm {}: {} vector(s), relative error vs ideal: mean {:.3} %, max {:.3} %; {} iteration(s), {} factorization(s), {secs:.3} s -> {}",
                 c.crossbars[spec.xbar].name,
@@ -375,18 +373,12 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
             )
         }
         Outcome::Vmm(_, r) => {
-            let n = r.rel_error.len().max(1) as f64;
+            let (mean, max) = r.error_stats();
             named(
                 "vmm",
                 &[
-                    (
-                        "mean_error_pct",
-                        100.0 * r.rel_error.iter().sum::<f64>() / n,
-                    ),
-                    (
-                        "max_error_pct",
-                        100.0 * r.rel_error.iter().cloned().fold(0.0, f64::max),
-                    ),
+                    ("mean_error_pct", 100.0 * mean),
+                    ("max_error_pct", 100.0 * max),
                 ],
             )
         }

@@ -34,6 +34,16 @@ pub struct VmmResult {
     pub first_drop: Vec<f64>,
 }
 
+impl VmmResult {
+    /// Mean and largest relative error over the vectors (0 for none).
+    pub fn error_stats(&self) -> (f64, f64) {
+        let n = self.rel_error.len().max(1) as f64;
+        let mean = self.rel_error.iter().sum::<f64>() / n;
+        let max = self.rel_error.iter().cloned().fold(0.0, f64::max);
+        (mean, max)
+    }
+}
+
 /// The circuit with the VMM periphery added: returns it and the indices of
 /// the input and sense sources.
 pub fn with_periphery(
