@@ -73,6 +73,14 @@ pub fn run_netlist(tag: &str, net: &str) -> (PathBuf, String) {
     (dir, out)
 }
 
+/// `xbarsim run -q EXTRA... NET -o OUT`: (exit code, stdout, stderr).
+pub fn run_to(net: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["run", "-q"];
+    args.extend_from_slice(extra);
+    args.extend([net.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    run_bin(&args)
+}
+
 /// Read a `quantity,value` CSV.
 pub fn read_qv(path: &Path) -> HashMap<String, f64> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

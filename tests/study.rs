@@ -44,15 +44,7 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
     );
     std::fs::write(dir.join("s.cir"), &net).unwrap();
     let run = |jobs: &str, out: &str| {
-        let (code, _, err) = run_bin(&[
-            "run",
-            "-q",
-            "--jobs",
-            jobs,
-            dir.join("s.cir").to_str().unwrap(),
-            "-o",
-            dir.join(out).to_str().unwrap(),
-        ]);
+        let (code, _, err) = run_to(&dir.join("s.cir"), &dir.join(out), &["--jobs", jobs]);
         assert_eq!(code, 0, "{err}");
         dir.join(out)
     };
@@ -79,13 +71,7 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
             let d = dir.join(format!("single{k}"));
             std::fs::create_dir_all(&d).unwrap();
             std::fs::write(d.join("s.cir"), single).unwrap();
-            let (code, _, err) = run_bin(&[
-                "run",
-                "-q",
-                d.join("s.cir").to_str().unwrap(),
-                "-o",
-                d.join("out").to_str().unwrap(),
-            ]);
+            let (code, _, err) = run_to(&d.join("s.cir"), &d.join("out"), &[]);
             assert_eq!(code, 0, "{err}");
             let want = files(&d.join("out"));
             assert!(want.contains_key("op.csv") && want.contains_key("read.csv"));
@@ -126,13 +112,7 @@ fn stepped_rows_rebuild_and_agree_with_sizing() {
     std::fs::write(dir.join("step.cir"), step).unwrap();
     std::fs::write(dir.join("sizing.cir"), sizing).unwrap();
     for (net, out) in [("step.cir", "a"), ("sizing.cir", "b")] {
-        let (code, _, err) = run_bin(&[
-            "run",
-            "-q",
-            dir.join(net).to_str().unwrap(),
-            "-o",
-            dir.join(out).to_str().unwrap(),
-        ]);
+        let (code, _, err) = run_to(&dir.join(net), &dir.join(out), &[]);
         assert_eq!(code, 0, "{err}");
     }
     let table = std::fs::read_to_string(dir.join("a/steps.csv")).unwrap();
@@ -185,13 +165,7 @@ fn stepped_sources_and_temperature_equal_written_ones() {
         ),
     )
     .unwrap();
-    let (code, _, err) = run_bin(&[
-        "run",
-        "-q",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        dir.join("o").to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_to(&dir.join("s.cir"), &dir.join("o"), &[]);
     assert_eq!(code, 0, "{err}");
     let mut k = 0;
     let mut temps = Vec::new();
@@ -202,13 +176,7 @@ fn stepped_sources_and_temperature_equal_written_ones() {
                 let d = dir.join(format!("w{k}"));
                 std::fs::create_dir_all(&d).unwrap();
                 std::fs::write(d.join("s.cir"), net(v, i, t, "")).unwrap();
-                let (code, _, err) = run_bin(&[
-                    "run",
-                    "-q",
-                    d.join("s.cir").to_str().unwrap(),
-                    "-o",
-                    d.join("o").to_str().unwrap(),
-                ]);
+                let (code, _, err) = run_to(&d.join("s.cir"), &d.join("o"), &[]);
                 assert_eq!(code, 0, "{err}");
                 let got = std::fs::read(dir.join(format!("o/point_{k}/op.csv"))).unwrap();
                 assert_eq!(got, std::fs::read(d.join("o/op.csv")).unwrap(), "point {k}");
@@ -226,13 +194,7 @@ fn a_failing_point_stops_nothing() {
     let net = "t\n.param r=1k\nV1 a 0 1\nR1 a b {r}\nR2 b 0 3k\n.step param r list 1k -1 2k\n.op\n";
     std::fs::write(dir.join("s.cir"), net).unwrap();
     let out = dir.join("o");
-    let (code, _, err) = run_bin(&[
-        "run",
-        "-q",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_to(&dir.join("s.cir"), &out, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("point_2 (r=-1)") && err.contains("resistance must be positive"),
@@ -374,15 +336,7 @@ fn resume_after_sigkill_completes_without_rerunning() {
     }
     // Everything equals an uninterrupted run.
     let b = dir.join("b");
-    let (code, _, err) = run_bin(&[
-        "run",
-        "-q",
-        "--jobs",
-        "2",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        b.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_to(&dir.join("s.cir"), &b, &["--jobs", "2"]);
     assert_eq!(code, 0, "{err}");
     for k in 1..=300 {
         let f = format!("point_{k:03}");
@@ -432,14 +386,9 @@ fn monte_carlo_is_reproducible_and_any_sample_reruns_alone() {
         .step param rw list 1 3\n.mc 6 seed=11\n.op\n";
     std::fs::write(dir.join("s.cir"), net).unwrap();
     let run = |args: &[&str], out: &str| {
-        let mut a = vec!["run", "-q"];
-        a.extend_from_slice(args);
-        let net = dir.join("s.cir");
-        let o = dir.join(out);
-        a.extend([net.to_str().unwrap(), "-o", o.to_str().unwrap()]);
-        let (code, _, err) = run_bin(&a);
+        let (code, _, err) = run_to(&dir.join("s.cir"), &dir.join(out), args);
         assert_eq!(code, 0, "{err}");
-        o
+        dir.join(out)
     };
     let one = run(&["--jobs", "1", "--threads", "1"], "j1");
     let two = run(&["--jobs", "2", "--threads", "2"], "j2");
@@ -485,15 +434,7 @@ fn monte_carlo_draws_have_the_asked_moments() {
     let body = "t\n.param r=agauss(1k, 100, 1)\nV1 a 0 1\nR1 a 0 {r}\nV2 b 0 1\nR2 b 0 {unif(10k, 0.1)}\n.op\n";
     std::fs::write(dir.join("s.cir"), format!("{body}.mc 400 seed=3\n")).unwrap();
     let out = dir.join("o");
-    let (code, _, err) = run_bin(&[
-        "run",
-        "-q",
-        "--jobs",
-        "2",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_to(&dir.join("s.cir"), &out, &["--jobs", "2"]);
     assert_eq!(code, 0, "{err}");
     let (mut r, mut u) = (Vec::new(), Vec::new());
     for k in 1..=400 {
