@@ -23,18 +23,7 @@ WORKLOADS=${WORKLOADS:-"card program"}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 echo "[ab] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
-python3 - "$WORK/card.cir" 256 <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-L = [f"card {n}x{n}", ".model d memristor (level=sinh beta=2.6)",
-     f".crossbar xb rows={n} cols={n} model=d rrow=2.5 rcol=2.5 g=55u"]
-for i in range(n):
-    L += [f"vr{i} r{i} 0 0.25", f"rd{i} r{i} xb.w{i} 10"]
-for j in range(n):
-    L += [f"rs{j} xb.s{j} c{j} 10", f"vs{j} c{j} 0 0"]
-L += [".op", ".end"]
-open(path, "w").write("\n".join(L) + "\n")
-PY
+python3 benches/card_net.py "$WORK/card.cir" 256
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # one timed run: core, binary, netlist, tag
 timed() {

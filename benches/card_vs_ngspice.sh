@@ -49,18 +49,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
   D="$WORK/n$N"
   mkdir -p "$D"
-  python3 - "$D/card.cir" "$N" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-L = [f"card {n}x{n}", ".model d memristor (level=sinh beta=2.6)",
-     f".crossbar xb rows={n} cols={n} model=d rrow=2.5 rcol=2.5 g=55u"]
-for i in range(n):
-    L += [f"vr{i} r{i} 0 0.25", f"rd{i} r{i} xb.w{i} 10"]
-for j in range(n):
-    L += [f"rs{j} xb.s{j} c{j} 10", f"vs{j} c{j} 0 0"]
-L += [".op", ".end"]
-open(path, "w").write("\n".join(L) + "\n")
-PY
+  python3 benches/card_net.py "$D/card.cir" "$N"
   T=(); M=0
   for _ in $(seq "$REPEAT"); do
     /usr/bin/time -f '%e %M' -o "$D/t" "$XBARSIM_BIN" run -q "$D/card.cir" -o "$D/out" >/dev/null

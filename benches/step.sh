@@ -28,24 +28,17 @@ fi
 XBARSIM_BIN=$(readlink -f "$XBARSIM_BIN")
 echo "[step] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
 python3 - "$WORK" "$POINTS" <<'PY'
-import sys, os
+import os, sys
+sys.path.insert(0, "benches")
+from card_net import net
 work, pts = sys.argv[1], int(sys.argv[2])
-n = 64
-def net(vin_line, extra=""):
-    L = ["step bench 64x64", ".model d memristor (level=sinh beta=2.6)", vin_line,
-         f".crossbar xb rows={n} cols={n} model=d rrow=2.5 rcol=2.5 g=55u"]
-    for i in range(n):
-        L += [f"vr{i} r{i} 0 {{vin}}", f"rd{i} r{i} xb.w{i} 10"]
-    for j in range(n):
-        L += [f"rs{j} xb.s{j} c{j} 10", f"vs{j} c{j} 0 0"]
-    return "\n".join(L + [extra, ".op"]) + "\n"
 step = 0.3 / pts
-open(os.path.join(work, "study.cir"), "w").write(
-    net(".param vin=0.1", f".step param vin lin {step!r} {step * pts!r} {step!r}"))
+open(os.path.join(work, "study.cir"), "w").write(net(
+    64, "{vin}", [".param vin=0.1", f".step param vin lin {step!r} {step * pts!r} {step!r}"]))
 os.makedirs(os.path.join(work, "single"))
 for k in range(1, pts + 1):
     v = float(f"{step * k:.14e}")
-    open(os.path.join(work, "single", f"p{k}.cir"), "w").write(net(f".param vin={v!r}"))
+    open(os.path.join(work, "single", f"p{k}.cir"), "w").write(net(64, "{vin}", [f".param vin={v!r}"]))
 PY
 t() { /usr/bin/time -f '%e' -o "$WORK/t" "$@" >/dev/null 2>&1; cat "$WORK/t"; }
 S1=$(t "$XBARSIM_BIN" run -q --jobs 1 "$WORK/study.cir" -o "$WORK/s1")
