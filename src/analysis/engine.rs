@@ -82,14 +82,60 @@ pub struct Engine<'c> {
     factored: bool,
 }
 
+/// The factorization structure of the last circuit an engine was built
+/// for, kept for the next: the points of a study that change only values
+/// (resistances, conductances, sources, model parameters) have the same
+/// pattern and ordering and share one symbolic analysis instead of redoing
+/// it per point. Each engine still factors and solves from scratch, so its
+/// numbers are the bits an engine built alone gives. A point whose
+/// topology differs (another `rows`) builds its own and is kept instead.
+#[derive(Default)]
+pub struct Reuse {
+    /// The ordering asked for, the solver choice, and a solver of that
+    /// pattern to share the analysis of.
+    last: Option<(Option<Vec<usize>>, crate::solve::SolverChoice, SparseSolver)>,
+    /// Engines built on a kept analysis, and engines built afresh.
+    pub hits: usize,
+    pub misses: usize,
+}
+
 impl<'c> Engine<'c> {
     pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
+        Self::reusing(c, &mut Reuse::default())
+    }
+
+    /// [`Engine::new`], on the symbolic analysis `reuse` kept when the
+    /// pattern and ordering are the same; keeps this one's otherwise.
+    pub fn reusing(c: &'c Circuit, reuse: &mut Reuse) -> Result<Engine<'c>, SolveFailure> {
         let sys = System::new(c);
-        let solver = match crossbar_ordering(c, &sys) {
-            Some(fwd) if c.options.solver != crate::solve::SolverChoice::Iterative => {
-                SparseSolver::with_ordering(&sys.pattern, &fwd)?
+        let choice = c.options.solver;
+        let fwd =
+            crossbar_ordering(c, &sys).filter(|_| choice != crate::solve::SolverChoice::Iterative);
+        let kept = reuse
+            .last
+            .as_ref()
+            .filter(|(f, ch, s)| {
+                *f == fwd
+                    && *ch == choice
+                    && sys.pattern.lower
+                    && s.pattern().col_ptr() == sys.pattern.symbolic.col_ptr()
+                    && s.pattern().row_idx() == sys.pattern.symbolic.row_idx()
+            })
+            .and_then(|k| k.2.same_structure());
+        let solver = match kept {
+            Some(s) => {
+                reuse.hits += 1;
+                s
             }
-            _ => SparseSolver::new(&sys.pattern, c.options.solver)?,
+            None => {
+                reuse.misses += 1;
+                let s = match &fwd {
+                    Some(f) => SparseSolver::with_ordering(&sys.pattern, f)?,
+                    None => SparseSolver::new(&sys.pattern, choice)?,
+                };
+                reuse.last = s.same_structure().map(|t| (fwd, choice, t));
+                s
+            }
         };
         let n = sys.n();
         Ok(Engine {

@@ -33,7 +33,7 @@ use crate::circuit::Circuit;
 use crate::solve::SolveFailure;
 use std::any::Any;
 
-pub use engine::{drive_port, Engine};
+pub use engine::{drive_port, Engine, Reuse};
 pub use plan::{plan, plan_with, Plan};
 
 /// One planned analysis: a checked card, ready to run.

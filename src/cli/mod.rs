@@ -89,6 +89,11 @@ pub enum Cmd {
         /// `xbarsim merge` then makes the study's table. Shards may share DIR.
         #[arg(long, value_name = "I/N", value_parser = shard_arg, conflicts_with = "point")]
         shard: Option<(usize, usize)>,
+        /// Studies: draw every point's pictures (heat maps, curves) as a
+        /// run of the point alone does. Without it the points write their
+        /// tables only and the study draws its own plots (steps_*.png).
+        #[arg(long)]
+        point_plots: bool,
     },
     /// Join the shards of a study (`run --shard I/N`, found as
     /// shard_I_of_N.json in the folders given) into the table one
@@ -145,6 +150,7 @@ pub fn main_exit() -> std::process::ExitCode {
             resume,
             point,
             shard,
+            point_plots,
         } => {
             if let Some(t) = threads {
                 // This process's pool, and (through the environment) its children's.
@@ -159,6 +165,7 @@ pub fn main_exit() -> std::process::ExitCode {
                 resume,
                 point: point.map(|k| k as usize),
                 shard,
+                point_plots,
             };
             run::run_many(&netlists, &out, &opts)
         }

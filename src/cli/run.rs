@@ -1,6 +1,6 @@
 //! `xbarsim run`: load, elaborate, run every analysis, write results atomically.
 
-use crate::analysis::{plan, Ctx, Engine, Outcome, Plan, Progress};
+use crate::analysis::{plan, Ctx, Engine, Outcome, Plan, Progress, Reuse};
 use crate::netlist::{load, Deck};
 use crate::report;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,9 @@ pub struct Opts {
     /// Run only shard I of N (from 0) of a study: its points k with
     /// k mod N = I, and a manifest for `xbarsim merge` instead of the table.
     pub shard: Option<(usize, usize)>,
+    /// Studies: draw each point's pictures too (a point run alone with
+    /// `point` always does).
+    pub point_plots: bool,
 }
 
 /// Outcome of one netlist.
@@ -94,18 +97,20 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     }
     drop(deck); // the source text is not needed once elaborated
     let _run = begin(out)?;
-    run_in(path, &plan, out, quiet, t0.elapsed()).map(|_| ())
+    run_in(path, &plan, out, quiet, t0.elapsed(), &mut Reuse::default()).map(|_| ())
 }
 
 /// Run a planned netlist's analyses into `out`, inside a run into `out`
 /// already begun ([`begin`]); returns their headline numbers
-/// ([`report::outcome::scalars`]).
+/// ([`report::outcome::scalars`]). The engine is built on the symbolic
+/// analysis `reuse` kept from an earlier circuit of the same structure.
 pub(super) fn run_in(
     path: &Path,
     plan: &Plan,
     out: &Path,
     quiet: bool,
     t_parse: std::time::Duration,
+    reuse: &mut Reuse,
 ) -> Result<Vec<(String, f64)>, RunError> {
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let c = &plan.circuit;
@@ -113,7 +118,7 @@ pub(super) fn run_in(
     let mut results = crate::analysis::meas::Results::default();
     report::files::take_nonfinite();
     let t1 = Instant::now();
-    let mut engine = Engine::new(c).map_err(|e| match e {
+    let mut engine = Engine::reusing(c, reuse).map_err(|e| match e {
         // Refused by the memory budget: the input is too large for this machine.
         crate::solve::SolveFailure::Linear(crate::solve::sparse::SolveError::TooLarge(m)) => {
             RunError::Input(format!(
@@ -322,23 +327,32 @@ impl Bar {
     }
 }
 
-/// `f(k)` for every k in `0..n`, on up to `jobs` threads of their own, each
-/// taking the next k until none is left; the results in k order. (Plain
-/// threads, not rayon tasks: a run's folder state is per thread, and a
-/// rayon worker could start another k inside a nested parallel loop.)
-pub(super) fn in_order<T: Send>(n: usize, jobs: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// `f(state, k)` for every k in `0..n`, on up to `jobs` threads of their
+/// own, each with its own `state` (from `init`) and taking the next k
+/// until none is left; the results in k order. (Plain threads, not rayon
+/// tasks: a run's folder state is per thread, and a rayon worker could
+/// start another k inside a nested parallel loop.)
+pub(super) fn in_order<S, T: Send>(
+    n: usize,
+    jobs: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize) -> T + Sync,
+) -> Vec<T> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| Default::default()).collect();
     std::thread::scope(|s| {
         for _ in 0..jobs.clamp(1, n.max(1)) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= n {
-                    break;
+            s.spawn(|| {
+                let mut state = init();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= n {
+                        break;
+                    }
+                    let r = f(&mut state, k);
+                    *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                 }
-                let r = f(k);
-                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
             });
         }
     });
@@ -388,26 +402,34 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
         return 2;
     }
     let _run = EndRun;
-    let rows = in_order(work.len(), jobs, |k| {
-        let (p, dir) = &work[k];
-        let t = Instant::now();
-        let mut args: Vec<std::ffi::OsString> =
-            vec!["run".into(), p.into(), "-o".into(), dir.into()];
-        if quiet {
-            args.push("-q".into());
-        }
-        if opts.resume {
-            args.push("--resume".into());
-        }
-        let (code, status) = child(&args);
-        report::batch::BatchRow {
-            netlist: p.clone(),
-            output: dir.clone(),
-            status,
-            code,
-            seconds: t.elapsed().as_secs_f64(),
-        }
-    });
+    let rows = in_order(
+        work.len(),
+        jobs,
+        || (),
+        |_, k| {
+            let (p, dir) = &work[k];
+            let t = Instant::now();
+            let mut args: Vec<std::ffi::OsString> =
+                vec!["run".into(), p.into(), "-o".into(), dir.into()];
+            if quiet {
+                args.push("-q".into());
+            }
+            if opts.resume {
+                args.push("--resume".into());
+            }
+            if opts.point_plots {
+                args.push("--point-plots".into());
+            }
+            let (code, status) = child(&args);
+            report::batch::BatchRow {
+                netlist: p.clone(),
+                output: dir.clone(),
+                status,
+                code,
+                seconds: t.elapsed().as_secs_f64(),
+            }
+        },
+    );
     let mut worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
     let summary = out.join("batch.csv");
     let written =

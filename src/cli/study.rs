@@ -13,6 +13,7 @@
 
 use super::run::{begin, in_order, progress_bar, run_in, Opts, RunError, CRASHED};
 use crate::analysis::study::Study;
+use crate::analysis::Reuse;
 use crate::netlist::Deck;
 use crate::report;
 use crate::report::study::{PointRecord, PointRow};
@@ -36,12 +37,16 @@ pub fn run_study(
     let width = n.to_string().len();
     let inputs = inputs_digest(deck);
     let folder_of = |k: usize| format!("point_{:0width$}", k + 1);
-    let run = |k: usize| {
+    let job = |k: usize| {
         let values = study.point(k);
         let sample = study.sample(k);
-        let key = point_key(&inputs, &values, sample.map(|s| s.1));
-        let dir = out.join(folder_of(k));
-        (values, sample, key, dir)
+        Job {
+            key: point_key(&inputs, &values, sample.map(|s| s.1)),
+            dir: out.join(folder_of(k)),
+            folder: folder_of(k),
+            values,
+            sample,
+        }
     };
     if let Some(p) = opts.point {
         // One point alone (a sample rerun, a point looked at closely).
@@ -51,14 +56,14 @@ pub fn run_study(
                 path.display()
             )));
         }
-        let (values, sample, key, dir) = run(p - 1);
-        let row = run_point(path, deck, &values, sample, &dir, folder_of(p - 1), key);
+        let job = job(p - 1);
+        let row = run_point(path, deck, &job, &mut Reuse::default(), true);
         if !opts.quiet {
             println!(
                 "{}: point {p} of {n}: {} -> {}",
                 path.display(),
                 row.status,
-                dir.display()
+                job.dir.display()
             );
         }
         return match row.code {
@@ -77,20 +82,21 @@ pub fn run_study(
         opts.quiet,
         "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
     );
-    let rows = in_order(mine.len(), opts.jobs, |j| {
+    let rows = in_order(mine.len(), opts.jobs, Reuse::default, |reuse, j| {
         let k = mine[j];
-        let (values, sample, key, dir) = run(k);
+        let job = job(k);
         let done = opts
             .resume
-            .then(|| report::study::read_record(&dir))
+            .then(|| report::study::read_record(&job.dir))
             .flatten()
-            .filter(|r| r.inputs == key && r.point.status != "crashed");
+            .filter(|r| r.inputs == job.key && r.point.status != "crashed")
+            .filter(|r| report::study::files_intact(&job.dir, r));
         let row = match done {
             Some(r) => {
                 skipped.fetch_add(1, Ordering::Relaxed);
                 r.point
             }
-            None => run_point(path, deck, &values, sample, &dir, folder_of(k), key),
+            None => run_point(path, deck, &job, reuse, opts.point_plots),
         };
         bar.inc(1);
         row
@@ -189,29 +195,52 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Run one point into `dir` and leave its record there (last).
-fn run_point(
-    path: &Path,
-    deck: &Deck,
-    values: &[(String, f64)],
+/// One point of a study: its values, Monte Carlo sample, inputs key and folder.
+struct Job {
+    values: Vec<(String, f64)>,
     sample: Option<(usize, u64)>,
-    dir: &Path,
-    folder: String,
     key: String,
-) -> PointRow {
+    dir: std::path::PathBuf,
+    folder: String,
+}
+
+/// Run one point into its folder and leave its record there (last).
+fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool) -> PointRow {
     let t = Instant::now();
+    let Job {
+        values,
+        sample,
+        key,
+        dir,
+        folder,
+    } = job;
+    let sample = *sample;
     let run = || -> (String, u8, Vec<(String, f64)>) {
         let _run = match begin(dir) {
             Ok(g) => g,
-            Err(e) => return report_error(&folder, values, e),
+            Err(e) => return report_error(folder, values, e),
         };
+        report::files::set_durable(false);
+        report::files::set_plots(plots);
         let res = crate::analysis::plan_with(deck, values, sample.map(|s| s.1))
             .map_err(|d| RunError::Input(d.render(&deck.sources)))
-            .and_then(|p| run_in(path, &p, dir, true, t.elapsed()));
+            .and_then(|p| run_in(path, &p, dir, true, t.elapsed(), reuse));
         let (status, code, scalars) = match res {
             Ok(sc) => ("ok".to_string(), 0, sc),
-            Err(e) => report_error(&folder, values, e),
+            Err(e) => report_error(folder, values, e),
         };
+        let files: std::io::Result<Vec<_>> = report::files::written()
+            .iter()
+            .map(|p| report::study::digest(p))
+            .collect();
+        let files = match files {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {folder}: cannot read back its files: {e}");
+                return ("analysis failed".into(), 1, scalars);
+            }
+        };
+        report::files::set_durable(true);
         let record = PointRecord {
             inputs: key.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -226,6 +255,7 @@ fn run_point(
                 seconds: t.elapsed().as_secs_f64(),
                 scalars: scalars.clone(),
             },
+            files,
         };
         if let Err(e) = report::study::write_record(dir, &record) {
             eprintln!("error: {folder}: cannot write its record: {e}");
@@ -242,7 +272,7 @@ fn run_point(
         }
     };
     PointRow {
-        folder,
+        folder: folder.clone(),
         values: values.iter().map(|v| v.1).collect(),
         sample,
         status,

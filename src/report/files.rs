@@ -3,7 +3,8 @@
 //!
 //! - **Atomic:** each file is written to a temporary beside it
 //!   (`.NAME.XXXXXX.xbarsim-tmp[.png]`, through `tempfile`), synced, renamed
-//!   into place, and the folder synced. A temporary in flight is removed on
+//!   into place, and the folder synced (a study's points sync only their
+//!   record, which lists their files' sizes and hashes: [`set_durable`]). A temporary in flight is removed on
 //!   SIGINT/SIGTERM/SIGHUP before the process exits; one left by SIGKILL is
 //!   removed by the next run into that folder.
 //! - **One run per folder:** a run takes an exclusive lock on the output
@@ -41,6 +42,11 @@ struct Run {
     dir: PathBuf,
     journal: std::fs::File,
     written: HashSet<PathBuf>,
+    /// Sync each file and the folder as it is renamed into place (else the
+    /// caller keeps account of what reached the disk, see [`set_durable`]).
+    durable: bool,
+    /// Draw the pictures (PNG) the analyses write (see [`set_plots`]).
+    plots: bool,
     _lock: std::fs::File,
 }
 
@@ -97,10 +103,56 @@ pub fn begin_run(dir: &Path) -> std::io::Result<()> {
             dir,
             journal,
             written: HashSet::new(),
+            durable: true,
+            plots: true,
             _lock: lock,
         })
     });
     Ok(())
+}
+
+/// Whether this thread's run syncs each file as it lands (the default). A
+/// study's point turns it off for its result files and lists them, with
+/// their sizes and SHA-256, in its record, which it writes synced: a point
+/// whose files did not all reach the disk (a power loss) does not match its
+/// record and is run again by `--resume`.
+pub fn set_durable(on: bool) {
+    RUN.with(|r| {
+        if let Some(run) = r.borrow_mut().as_mut() {
+            run.durable = on;
+        }
+    });
+}
+
+/// Whether this thread's run draws pictures (the default); off, a PNG an
+/// analysis would write is not drawn (a study's points, unless asked).
+pub fn set_plots(on: bool) {
+    RUN.with(|r| {
+        if let Some(run) = r.borrow_mut().as_mut() {
+            run.plots = on;
+        }
+    });
+}
+
+/// The run's (durable, plots) settings; outside a run, both on.
+fn mode() -> (bool, bool) {
+    RUN.with(|r| {
+        r.borrow()
+            .as_ref()
+            .map_or((true, true), |run| (run.durable, run.plots))
+    })
+}
+
+/// The files this thread's run has written so far, sorted.
+pub fn written() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = RUN.with(|r| {
+        r.borrow()
+            .as_ref()
+            .map(|run| run.written.iter().cloned().collect())
+            .unwrap_or_default()
+    });
+    v.sort();
+    v
 }
 
 /// End this thread's run (releases the folder's lock).
@@ -189,6 +241,7 @@ pub fn write_atomic(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     guard(path)?;
+    let durable = mode().0;
     let (dir, name) = split(path);
     let tmp = tracked(|| {
         tempfile::Builder::new()
@@ -208,7 +261,9 @@ pub fn write_atomic(
         w.inner.flush()?;
         let found = (w.count, w.first_line);
         drop(w);
-        tmp.as_file().sync_all()?;
+        if durable {
+            tmp.as_file().sync_all()?;
+        }
         Ok(found)
     })();
     let res = res.and_then(|found| {
@@ -217,7 +272,9 @@ pub fn write_atomic(
     });
     untrack(&tp);
     let (count, first) = res?;
-    sync_dir(&dir);
+    if durable {
+        sync_dir(&dir);
+    }
     record(path);
     if count > 0 {
         let note = format!(
@@ -232,11 +289,16 @@ pub fn write_atomic(
 
 /// Write `path` atomically with a drawing function that writes a file by
 /// name (plotters): same rules as [`write_atomic`]; the temporary keeps the
-/// extension, by which the encoder picks the format.
+/// extension, by which the encoder picks the format. With the run's
+/// pictures off ([`set_plots`]), nothing is drawn or written.
 pub fn write_atomic_by_name(
     path: &Path,
     draw: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    let (durable, plots) = mode();
+    if !plots {
+        return Ok(());
+    }
     guard(path)?;
     let (dir, name) = split(path);
     let ext = path
@@ -252,12 +314,16 @@ pub fn write_atomic_by_name(
     })?;
     let tp = tmp.path().to_path_buf();
     let res = draw(&tp).and_then(|_| {
-        std::fs::File::open(&tp)?.sync_all()?;
+        if durable {
+            std::fs::File::open(&tp)?.sync_all()?;
+        }
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
     });
     untrack(&tp);
     res?;
-    sync_dir(&dir);
+    if durable {
+        sync_dir(&dir);
+    }
     record(path);
     Ok(())
 }

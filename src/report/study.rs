@@ -88,6 +88,43 @@ pub struct PointRecord {
     /// When it finished (ms since the Unix epoch).
     pub finished_ms: u64,
     pub point: PointRow,
+    /// The point's result files (the record aside) as they were written.
+    #[serde(default)]
+    pub files: Vec<FileDigest>,
+}
+
+/// A result file by name, size and SHA-256 (lower-case hex).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FileDigest {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The digest of the file at `path`.
+pub fn digest(path: &Path) -> std::io::Result<FileDigest> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path)?;
+    Ok(FileDigest {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes: bytes.len() as u64,
+        sha256: sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    })
+}
+
+/// True when every file a record lists is in `dir` as it was written.
+pub fn files_intact(dir: &Path, r: &PointRecord) -> bool {
+    r.files.iter().all(|f| {
+        let p = dir.join(&f.name);
+        // The size first: cheap, and what a lost write changes.
+        std::fs::metadata(&p).is_ok_and(|m| m.len() == f.bytes) && digest(&p).is_ok_and(|d| d == *f)
+    })
 }
 
 /// The record's file name.

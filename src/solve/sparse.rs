@@ -50,7 +50,9 @@ enum Kind {
     /// Preconditioned CG (large symmetric systems); `pre` is built at the first factor.
     Pcg(Box<PcgState>),
     Llt {
-        sym: SymbolicCholesky<usize>,
+        /// Shared with the solvers of other circuits of this pattern
+        /// ([`SparseSolver::same_structure`]).
+        sym: std::sync::Arc<SymbolicCholesky<usize>>,
         l: Vec<f64>,
     },
     Lu(Box<Lu>),
@@ -167,12 +169,7 @@ impl SparseSolver {
                 &what,
                 crate::circuit::budget::factor_bytes(sym.len_val()),
             )?;
-            let req = StackReq::any_of(&[
-                sym.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
-                sym.solve_in_place_scratch::<f64>(1, par),
-            ]);
-            let l = vec![0.0; sym.len_val()];
-            (Kind::Llt { sym, l }, req)
+            return Ok(Self::llt(symbolic, std::sync::Arc::new(sym), par));
         } else {
             let lu = Self::lu_parts(&symbolic, None)?;
             let req = StackReq::any_of(&[
@@ -183,6 +180,36 @@ impl SparseSolver {
             (Kind::Lu(Box::new(lu)), req)
         };
         Ok(Self::fresh(symbolic, kind, req, par))
+    }
+
+    /// A Cholesky solver of this symbolic analysis, nothing done yet.
+    fn llt(
+        symbolic: SymbolicSparseColMat<usize>,
+        sym: std::sync::Arc<SymbolicCholesky<usize>>,
+        par: Par,
+    ) -> SparseSolver {
+        let req = StackReq::any_of(&[
+            sym.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
+            sym.solve_in_place_scratch::<f64>(1, par),
+        ]);
+        let l = vec![0.0; sym.len_val()];
+        Self::fresh(symbolic, Kind::Llt { sym, l }, req, par)
+    }
+
+    /// A new solver for another matrix of this one's pattern, sharing its
+    /// symbolic analysis (ordering and elimination structure) instead of
+    /// redoing it: the numbers it computes are the same bits a solver built
+    /// afresh computes. `None` unless this is a direct Cholesky solver.
+    pub fn same_structure(&self) -> Option<SparseSolver> {
+        match &self.kind {
+            Kind::Llt { sym, .. } => Some(Self::llt(self.symbolic.clone(), sym.clone(), self.par)),
+            _ => None,
+        }
+    }
+
+    /// The pattern this solver was analysed for.
+    pub fn pattern(&self) -> &SymbolicSparseColMat<usize> {
+        &self.symbolic
     }
 
     /// A solver of `kind` with `req` scratch, nothing done yet.
