@@ -77,7 +77,8 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
             std::fs::write(d.join("s.cir"), single).unwrap();
             let (code, _, err) = run_to(&d.join("s.cir"), &d.join("out"), &[]);
             assert_eq!(code, 0, "{err}");
-            let want = files(&d.join("out"));
+            let mut want = files(&d.join("out"));
+            assert!(want.remove("manifest.json").is_some());
             assert!(want.contains_key("op.csv") && want.contains_key("read.csv"));
             assert!(want.contains_key("xb_vcell.png"));
             let mut got = files(&pp.join(&folder));
@@ -639,6 +640,28 @@ fn shards_merged_equal_the_single_run() {
         "{err}"
     );
     assert_eq!(table_sans_seconds(&again), want);
+    // The same study split again (3 shards, the netlist named by another
+    // path): the newest complete set is merged.
+    let other_name = dir.join(".").join("s.cir");
+    for i in 0..3 {
+        let (code, _, err) = run_to(&other_name, &shared, &["--shard", &format!("{i}/3")]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = merge(&[&shared], &dir.join("newest"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 shard(s) merged"), "{out}");
+    assert_eq!(table_sans_seconds(&dir.join("newest")), want);
+    // A point folder that lost a file: refused.
+    std::fs::remove_file(parts[0].join("point_3").join("op.csv")).unwrap();
+    let (code, _, err) = merge(&[&parts[0], &parts[1]], &dir.join("lost"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "point_3: its record is missing, or its files are not as the record lists them"
+        ),
+        "{err}"
+    );
+    assert!(!dir.join("lost").join("steps.csv").exists());
     // The same shard twice; a shard missing: refused, nothing written.
     let (code, _, err) = merge(&[&shared, &parts[0]], &dir.join("twice"));
     assert_eq!(code, 2);
@@ -696,4 +719,87 @@ fn points_of_one_structure_share_the_symbolic_analysis() {
         assert!(e.solver.is_cholesky());
         assert_eq!((reuse.hits, reuse.misses), (hits, misses));
     }
+}
+
+/// Every run leaves `manifest.json`: its inputs by SHA-256, how it ended,
+/// and its files by SHA-256; `--resume` does not rerun a netlist whose
+/// manifest matches its inputs and files, and reruns it when either changed.
+#[test]
+fn manifests_list_inputs_and_outputs_and_resume_plain_runs() {
+    let dir = tmpdir("study-manifest");
+    let s = dir.join("s.cir");
+    std::fs::write(&s, crossbar_net(".param rw=1\n.param vin=0.2\n", "")).unwrap();
+    let out = dir.join("out");
+    let (code, _, err) = run_to(&s, &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["status"], "ok");
+    assert_eq!(m["exit_code"], 0);
+    let text = std::fs::read(&s).unwrap();
+    assert_eq!(m["inputs"][0]["bytes"], text.len() as u64);
+    assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let outputs: Vec<&str> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outputs,
+        ["op.csv", "read.csv", "xb_vcell.csv", "xb_vcell.png"]
+    );
+    let resume = || {
+        run_bin(&[
+            "run",
+            "--resume",
+            s.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (code, said, err) = resume();
+    assert_eq!(code, 0, "{err}");
+    assert!(said.contains("not run again"), "{said}");
+    // A damaged result: run again, and the file is whole again.
+    let op = std::fs::read(out.join("op.csv")).unwrap();
+    std::fs::write(out.join("op.csv"), &op[..op.len() / 2]).unwrap();
+    let (code, said, err) = resume();
+    assert_eq!(code, 0, "{err}");
+    assert!(!said.contains("not run again"), "{said}");
+    assert_eq!(std::fs::read(out.join("op.csv")).unwrap(), op);
+    // A changed netlist: run again.
+    std::fs::write(&s, crossbar_net(".param rw=1\n.param vin=0.25\n", "")).unwrap();
+    let (code, said, err) = resume();
+    assert_eq!(code, 0, "{err}");
+    assert!(!said.contains("not run again"), "{said}");
+    assert_ne!(std::fs::read(out.join("op.csv")).unwrap(), op);
+    // A study's and a batch's manifests.
+    let st = dir.join("st.cir");
+    std::fs::write(
+        &st,
+        crossbar_net(".param rw=1\n.param vin=0.2\n", ".step param rw list 1 2\n"),
+    )
+    .unwrap();
+    let b = dir.join("batch");
+    let (code, _, err) = run_bin(&[
+        "run",
+        "-q",
+        s.to_str().unwrap(),
+        st.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p.join("manifest.json")).unwrap()).unwrap()
+    };
+    let (mb, ms) = (read(&b), read(&b.join("st")));
+    assert_eq!(
+        (mb["units"].as_u64(), ms["units"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(mb["outputs"][0]["name"], "batch.csv");
+    assert_eq!(ms["outputs"][0]["name"], "steps.csv");
+    assert_eq!(mb["inputs"].as_array().unwrap().len(), 2);
 }

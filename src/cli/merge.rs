@@ -3,10 +3,13 @@
 //!
 //! The manifests found in the folders are grouped by study (the SHA-256 of
 //! its inputs) and by N. The group used is the one whose shards are all
-//! there; manifests of another splitting or of an older version of the
-//! netlist are left alone and named. Anything short of one complete,
-//! consistent set (a shard missing, found twice, points not covered exactly
-//! once) is an input error that writes nothing.
+//! there (of one study split twice, the newest); manifests of another
+//! splitting or of an older version of the netlist are left alone and
+//! named. Anything short of one complete, consistent set (a shard missing,
+//! found twice, points not covered exactly once, a point folder beside its
+//! manifest without its record or with files not as recorded) is an input
+//! error that writes nothing. The table's `point` column names the folders
+//! as the shards wrote them (beside their manifests).
 
 use super::run::{begin, RunError};
 use super::study::write_table;
@@ -88,8 +91,17 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
         )
     };
     let complete: Vec<_> = groups.iter().filter(|((_, n), g)| g.len() == *n).collect();
+    // One study may have been split twice (another N): its newest complete set.
+    let newest = |g: &BTreeMap<usize, (PathBuf, ShardManifest)>| {
+        g.values().map(|(_, m)| m.finished_ms).max().unwrap_or(0)
+    };
+    let one_study = complete.windows(2).all(|w| w[0].0 .0 == w[1].0 .0);
     let (key, group) = match complete.as_slice() {
         [one] => *one,
+        many @ [_, _, ..] if one_study => *many
+            .iter()
+            .max_by_key(|(_, g)| newest(g))
+            .expect("two or more"),
         [] => {
             let all: Vec<String> = groups.iter().map(|(k, g)| describe(k, g)).collect();
             return Err(input(format!(
@@ -159,6 +171,28 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
         )));
     }
     let rows: Vec<_> = rows.into_iter().flatten().collect();
+    // Each point's folder, beside its shard's manifest, holds its record and
+    // its files as the record lists them.
+    for (path, m) in group.values() {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for row in &m.rows {
+            let at = dir.join(&row.folder);
+            let ok = crate::report::study::read_record(&at).is_some_and(|r| {
+                r.point.values == row.values
+                    && r.point.status == row.status
+                    && r.point.scalars == row.scalars
+                    && crate::report::study::files_intact(&at, &r.files)
+            });
+            if !ok {
+                return Err(input(format!(
+                    "{}: its record is missing, or its files are not as the record lists them; rerun shard {} of {} with --resume",
+                    at.display(),
+                    m.shard,
+                    m.shards
+                )));
+            }
+        }
+    }
     let _run = begin(out)?;
     let table = write_table(out, &first.names, &rows, first.mc)?;
     let failed = rows.iter().filter(|r| r.code != 0).count();

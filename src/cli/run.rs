@@ -81,9 +81,11 @@ pub fn prepare(path: &Path) -> Result<(Deck, Plan), RunError> {
 pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     let quiet = opts.quiet;
     let t0 = Instant::now();
+    let started_ms = now_ms();
     let (deck, plan) = prepare(path)?;
+    let draft = Draft::new(path, &deck, started_ms, t0);
     if plan.study.is_study() {
-        return super::study::run_study(path, &deck, plan.study, out, opts);
+        return super::study::run_study(path, &deck, plan.study, out, opts, &draft);
     }
     if let Some((i, m)) = opts.shard.filter(|s| s.0 > 0) {
         // Not a study: one unit of work, which shard 0 runs.
@@ -96,8 +98,129 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
         return Ok(());
     }
     drop(deck); // the source text is not needed once elaborated
+    if opts.resume && draft.done_in(out) {
+        if !quiet {
+            println!(
+                "{}: done already with the same inputs ({} in {}), not run again",
+                path.display(),
+                report::manifest::MANIFEST,
+                out.display()
+            );
+        }
+        return Ok(());
+    }
     let _run = begin(out)?;
-    run_in(path, &plan, out, quiet, t0.elapsed(), &mut Reuse::default()).map(|_| ())
+    let res = run_in(path, &plan, out, quiet, t0.elapsed(), &mut Reuse::default()).map(|_| ());
+    draft.write(out, res.as_ref().err(), 1)?;
+    res
+}
+
+/// Milliseconds since the Unix epoch.
+pub(super) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A run's manifest before it ends: the netlist, its inputs as read, when
+/// it started.
+pub(super) struct Draft {
+    netlist: String,
+    pub(super) inputs: Vec<report::manifest::InputFile>,
+    started_ms: u64,
+    t0: Instant,
+}
+
+impl Draft {
+    /// The inputs of `deck`: the netlist and its includes (as read), and
+    /// every other file read so far (data files), by content.
+    pub(super) fn new(path: &Path, deck: &Deck, started_ms: u64, t0: Instant) -> Draft {
+        use report::manifest::{sha256_hex, InputFile};
+        let mut inputs = Vec::new();
+        let mut seen = Vec::new();
+        for k in 0..deck.sources.len() {
+            let id = crate::netlist::FileId(k as u32);
+            let p = deck.sources.path(id);
+            seen.push(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+            let text = deck.sources.text(id).as_bytes();
+            inputs.push(InputFile {
+                path: p.display().to_string(),
+                bytes: text.len() as u64,
+                sha256: sha256_hex(text),
+            });
+        }
+        let mut others: Vec<_> = crate::netlist::source::inputs()
+            .into_iter()
+            .filter(|p| !seen.contains(p))
+            .collect();
+        others.sort();
+        for p in others {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            inputs.push(InputFile {
+                path: p.display().to_string(),
+                bytes: bytes.len() as u64,
+                sha256: sha256_hex(&bytes),
+            });
+        }
+        Draft {
+            netlist: path.display().to_string(),
+            inputs,
+            started_ms,
+            t0,
+        }
+    }
+
+    /// True when `out` holds the manifest of a run of these inputs by this
+    /// version that ended well, with every file it wrote as it wrote it.
+    fn done_in(&self, out: &Path) -> bool {
+        let Some(m) = report::manifest::read(out) else {
+            return false;
+        };
+        let same = |a: &[report::manifest::InputFile], b: &[report::manifest::InputFile]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.path == y.path && x.sha256 == y.sha256)
+        };
+        m.xbarsim == env!("CARGO_PKG_VERSION")
+            && m.exit_code == 0
+            && same(&m.inputs, &self.inputs)
+            && report::study::files_intact(out, &m.outputs)
+    }
+
+    /// Write the manifest into `out`, inside the run into it: the run
+    /// ended with `err` (none: ok) after `units` points.
+    pub(super) fn write(
+        &self,
+        out: &Path,
+        err: Option<&RunError>,
+        units: usize,
+    ) -> Result<(), RunError> {
+        let (status, code) = match err {
+            None => ("ok", 0),
+            Some(RunError::Input(_)) => ("input error", 2),
+            Some(RunError::Analysis(_)) => ("analysis failed", 1),
+            Some(RunError::Study(c)) => ("points failed", *c),
+        };
+        let m = report::manifest::RunManifest {
+            xbarsim: env!("CARGO_PKG_VERSION").to_string(),
+            command: std::env::args().collect(),
+            netlist: self.netlist.clone(),
+            inputs: self.inputs.clone(),
+            started_ms: self.started_ms,
+            seconds: self.t0.elapsed().as_secs_f64(),
+            status: status.to_string(),
+            exit_code: code,
+            units,
+            outputs: Vec::new(),
+        };
+        report::manifest::write(out, &m).map_err(|e| {
+            RunError::Analysis(format!(
+                "error: cannot write {}: {e}\n",
+                out.join(report::manifest::MANIFEST).display()
+            ))
+        })
+    }
 }
 
 /// Run a planned netlist's analyses into `out`, inside a run into `out`
@@ -394,6 +517,7 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
     if netlists.len() == 1 {
         return in_process(&netlists[0], || run_one(&netlists[0], out, opts).err());
     }
+    let (t0, started_ms) = (Instant::now(), now_ms());
     let work = batch_jobs(netlists, out);
     // The batch's folder is a run's folder too: what an earlier run wrote
     // there (a single netlist's results, an older batch.csv) is removed.
@@ -436,6 +560,28 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
         std::fs::create_dir_all(out).and_then(|_| report::batch::write_batch(&summary, &rows));
     if let Err(e) = written {
         eprintln!("error: cannot write {}: {e}", summary.display());
+        worst = worst.max(1);
+    }
+    // The batch's manifest: the netlists as given, by content.
+    let draft = Draft {
+        netlist: String::new(),
+        inputs: work
+            .iter()
+            .map(|(p, _)| {
+                let bytes = std::fs::read(p).unwrap_or_default();
+                report::manifest::InputFile {
+                    path: p.display().to_string(),
+                    bytes: bytes.len() as u64,
+                    sha256: report::manifest::sha256_hex(&bytes),
+                }
+            })
+            .collect(),
+        started_ms,
+        t0,
+    };
+    let err = (worst > 0).then_some(RunError::Study(worst));
+    if let Err(e) = draft.write(out, err.as_ref(), rows.len()) {
+        eprint!("{}", e.message());
         worst = worst.max(1);
     }
     let failed: Vec<String> = rows

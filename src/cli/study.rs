@@ -11,7 +11,7 @@
 //! by SIGKILL) is completed by rerunning it, and only the unfinished points
 //! run.
 
-use super::run::{begin, in_order, progress_bar, run_in, Opts, RunError, CRASHED};
+use super::run::{begin, in_order, now_ms, progress_bar, run_in, Draft, Opts, RunError, CRASHED};
 use crate::analysis::study::Study;
 use crate::analysis::Reuse;
 use crate::netlist::Deck;
@@ -24,18 +24,19 @@ use std::time::Instant;
 
 /// Run the study of the netlist at `path`. A point that fails stops none of
 /// the others; the error is the worst exit code of the points.
-pub fn run_study(
+pub(super) fn run_study(
     path: &Path,
     deck: &Deck,
     study: Study,
     out: &Path,
     opts: &Opts,
+    draft: &Draft,
 ) -> Result<(), RunError> {
     let t0 = Instant::now();
     let n = study.points();
     let names: Vec<String> = study.steps.iter().map(|s| s.name.clone()).collect();
     let width = n.to_string().len();
-    let inputs = inputs_digest(deck);
+    let inputs = inputs_digest(&draft.inputs);
     let folder_of = |k: usize| format!("point_{:0width$}", k + 1);
     let job = |k: usize| {
         let values = study.point(k);
@@ -90,7 +91,7 @@ pub fn run_study(
             .then(|| report::study::read_record(&job.dir))
             .flatten()
             .filter(|r| r.inputs == job.key && r.point.status != "crashed")
-            .filter(|r| report::study::files_intact(&job.dir, r));
+            .filter(|r| report::study::files_intact(&job.dir, &r.files));
         let row = match done {
             Some(r) => {
                 skipped.fetch_add(1, Ordering::Relaxed);
@@ -133,7 +134,10 @@ pub fn run_study(
         }
         None => {
             let _run = begin(out)?;
-            write_table(out, &names, &rows, study.mc.is_some())?
+            let table = write_table(out, &names, &rows, study.mc.is_some())?;
+            let worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
+            draft.write(out, (worst > 0).then_some(&RunError::Study(worst)), n)?;
+            table
         }
     };
     let failed = rows.iter().filter(|r| r.code != 0).count();
@@ -181,13 +185,6 @@ pub(super) fn write_table(
         })?;
     }
     Ok(table)
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Lower-case hex of `bytes`.
@@ -297,34 +294,15 @@ fn report_error(
     (status.to_string(), e.code(), Vec::new())
 }
 
-/// SHA-256 state over what every point depends on: the version, the
-/// netlist and its includes (as read), and every other input file read so
-/// far (data files: conductance maps, inputs, digits), by content.
-fn inputs_digest(deck: &Deck) -> Sha256 {
+/// SHA-256 state over what every point depends on: the version and every
+/// input (the netlist, its includes, the data files they read) by content,
+/// in reading order (not by path: the same netlist named by another path,
+/// or run from another folder, is the same study).
+fn inputs_digest(inputs: &[crate::report::manifest::InputFile]) -> Sha256 {
     let mut h = Sha256::new();
     h.update(concat!("xbarsim ", env!("CARGO_PKG_VERSION"), "\n"));
-    let mut seen = Vec::new();
-    for k in 0..deck.sources.len() {
-        let id = crate::netlist::FileId(k as u32);
-        let p = deck.sources.path(id);
-        seen.push(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
-        h.update(p.to_string_lossy().as_bytes());
-        h.update([0]);
-        h.update(deck.sources.text(id).as_bytes());
-        h.update([0]);
-    }
-    let mut others: Vec<_> = crate::netlist::source::inputs()
-        .into_iter()
-        .filter(|p| !seen.contains(p))
-        .collect();
-    others.sort();
-    for p in others {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update([0]);
-        match std::fs::read(&p) {
-            Ok(bytes) => h.update(&bytes),
-            Err(_) => h.update(b"(unreadable)"),
-        }
+    for f in inputs {
+        h.update(f.sha256.as_bytes());
         h.update([0]);
     }
     h

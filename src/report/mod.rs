@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod files;
+pub mod manifest;
 pub mod outcome;
 pub mod perceptron;
 pub mod plot;

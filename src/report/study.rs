@@ -103,7 +103,6 @@ pub struct FileDigest {
 
 /// The digest of the file at `path`.
 pub fn digest(path: &Path) -> std::io::Result<FileDigest> {
-    use sha2::Digest;
     let bytes = std::fs::read(path)?;
     Ok(FileDigest {
         name: path
@@ -111,16 +110,13 @@ pub fn digest(path: &Path) -> std::io::Result<FileDigest> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         bytes: bytes.len() as u64,
-        sha256: sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: super::manifest::sha256_hex(&bytes),
     })
 }
 
-/// True when every file a record lists is in `dir` as it was written.
-pub fn files_intact(dir: &Path, r: &PointRecord) -> bool {
-    r.files.iter().all(|f| {
+/// True when every file listed is in `dir` as it was written.
+pub fn files_intact(dir: &Path, files: &[FileDigest]) -> bool {
+    files.iter().all(|f| {
         let p = dir.join(&f.name);
         // The size first: cheap, and what a lost write changes.
         std::fs::metadata(&p).is_ok_and(|m| m.len() == f.bytes) && digest(&p).is_ok_and(|d| d == *f)

@@ -1,0 +1,68 @@
+//! `manifest.json`: what a run into a folder was: the command, xbarsim's
+//! version, every input (the netlist, its includes, the data files they
+//! read) by size and SHA-256, how it ended, when and how long, and the
+//! files it wrote. Written last, inside the run, so it names only that
+//! run's files.
+
+use super::study::FileDigest;
+use std::path::Path;
+
+/// The manifest of one run (a netlist, a study or a batch).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunManifest {
+    pub xbarsim: String,
+    /// The command line, as given.
+    pub command: Vec<String>,
+    /// The netlist (empty for a batch's own manifest).
+    pub netlist: String,
+    /// The inputs as they were read: path, size, SHA-256.
+    pub inputs: Vec<InputFile>,
+    /// When the run started (ms since the Unix epoch) and how long it took.
+    pub started_ms: u64,
+    pub seconds: f64,
+    /// `ok`, `analysis failed`, `input error`, ... and the exit code.
+    pub status: String,
+    pub exit_code: u8,
+    /// Points of a study (1 for a plain netlist), netlists of a batch.
+    pub units: usize,
+    /// The files this run wrote into the folder (this one aside).
+    pub outputs: Vec<FileDigest>,
+}
+
+/// An input file by path, size and SHA-256.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct InputFile {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Write `m` into `dir` (inside the run into `dir`), its outputs listed
+/// from the run's journal.
+pub fn write(dir: &Path, m: &RunManifest) -> std::io::Result<()> {
+    let mut m = m.clone();
+    m.outputs = super::files::written()
+        .iter()
+        .map(|p| super::study::digest(p))
+        .collect::<std::io::Result<_>>()?;
+    let json = serde_json::to_value(&m).map_err(std::io::Error::other)?;
+    super::write_json(&dir.join(MANIFEST), &json)
+}
+
+/// The manifest in `dir`, if it has a readable one.
+pub fn read(dir: &Path) -> Option<RunManifest> {
+    let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
