@@ -103,6 +103,8 @@ MpiDefault=none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
+# Start jobs as soon as they can (by default batch jobs wait for a 3 s tick).
+SchedulerParameters=batch_sched_delay=0
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
 SlurmctldPidFile=$CTLD_PID
