@@ -500,3 +500,141 @@ fn bad_monte_carlo_cards_are_located() {
         "{e}"
     );
 }
+
+/// A study's table without its `seconds` column (wall-clock time).
+fn table_sans_seconds(out: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(out.join("steps.csv"))
+        .unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    let at = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "seconds")
+        .unwrap();
+    text.lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            c.remove(at);
+            c.join(",")
+        })
+        .collect()
+}
+
+/// Shards (`--shard I/N`), run at the same time into one folder or into
+/// folders of their own, merge (`xbarsim merge`) into the table the
+/// single run writes, bit for bit, with the same point folders; an
+/// incomplete or ambiguous set of shards is refused and writes nothing.
+#[test]
+fn shards_merged_equal_the_single_run() {
+    let dir = tmpdir("study-shard");
+    let net = crossbar_net(
+        ".param rw=1\n.param vin=0.2\n",
+        ".step param rw list 0.5 1 2.5\n.step vin lin 0.1 0.3 0.1\n",
+    );
+    let s = dir.join("s.cir");
+    std::fs::write(&s, net).unwrap();
+    let single = dir.join("single");
+    let (code, _, err) = run_to(&s, &single, &[]);
+    assert_eq!(code, 0, "{err}");
+    let want = table_sans_seconds(&single);
+    assert_eq!(want.len(), 10);
+    // Four shards at the same time into one folder.
+    let shared = dir.join("shared");
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+                .args(["run", "-q", "--shard", &format!("{i}/4")])
+                .arg(&s)
+                .arg("-o")
+                .arg(&shared)
+                .output()
+                .unwrap()
+        })
+        .collect();
+    for c in &children {
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    }
+    assert!(!shared.join("steps.csv").exists());
+    for i in 0..4 {
+        assert!(shared.join(format!("shard_{i}_of_4.json")).is_file());
+    }
+    let merge = |dirs: &[&Path], out: &Path| {
+        let mut args = vec!["merge".to_string()];
+        args.extend(dirs.iter().map(|d| d.display().to_string()));
+        args.extend(["-o".to_string(), out.display().to_string()]);
+        run_bin(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (code, out, err) = merge(&[&shared], &shared);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 shard(s) merged: 9 point(s), 9 ok"), "{out}");
+    assert_eq!(table_sans_seconds(&shared), want);
+    for k in 1..=9 {
+        let f = format!("point_{k}");
+        let mut a = files(&single.join(&f));
+        let mut b = files(&shared.join(&f));
+        a.remove("point.json");
+        b.remove("point.json");
+        assert!(a.contains_key("read.csv"));
+        assert_eq!(a, b, "{f}");
+    }
+    // Two shards in folders of their own, merged into a third.
+    let parts = [dir.join("part0"), dir.join("part1")];
+    for (i, p) in parts.iter().enumerate() {
+        let (code, _, err) = run_to(&s, p, &["--shard", &format!("{i}/2")]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let joined = dir.join("joined");
+    let (code, _, err) = merge(&[&parts[0], &parts[1]], &joined);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(table_sans_seconds(&joined), want);
+    // Manifests of another splitting in the folder are left out, and said.
+    std::fs::copy(
+        parts[0].join("shard_0_of_2.json"),
+        shared.join("shard_0_of_2.json"),
+    )
+    .unwrap();
+    let again = dir.join("again");
+    let (code, _, err) = merge(&[&shared], &again);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("left out") && err.contains("missing shard(s) 1"),
+        "{err}"
+    );
+    assert_eq!(table_sans_seconds(&again), want);
+    // The same shard twice; a shard missing: refused, nothing written.
+    let (code, _, err) = merge(&[&shared, &parts[0]], &dir.join("twice"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("shard 0 of 2 of one study is found twice"),
+        "{err}"
+    );
+    std::fs::remove_file(parts[1].join("shard_1_of_2.json")).unwrap();
+    let (code, _, err) = merge(&[&parts[0], &parts[1]], &dir.join("none"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no complete set of shards") && err.contains("missing shard(s) 1"),
+        "{err}"
+    );
+    assert!(!dir.join("none").join("steps.csv").exists());
+    let (code, _, err) = merge(&[&dir.join("single")], &dir.join("none"));
+    assert_eq!(code, 2);
+    assert!(err.contains("no shard manifests"), "{err}");
+    // Bad shard arguments.
+    for bad in ["4/4", "1/0", "x/2", "3"] {
+        let (code, _, err) = run_to(&s, &dir.join("bad"), &["--shard", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains("is not a shard I/N"), "{err}");
+    }
+    let (code, _, err) = run_bin(&[
+        "run",
+        "--shard",
+        "0/2",
+        s.to_str().unwrap(),
+        s.to_str().unwrap(),
+        "-o",
+        dir.join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give one netlist per sharded run"), "{err}");
+}

@@ -1,7 +1,8 @@
 //! The command line: `xbarsim run NETLIST... -o DIR`, `xbarsim check NETLIST...`,
-//! `xbarsim export NETLIST -o OUT.cir`.
+//! `xbarsim export NETLIST -o OUT.cir`, `xbarsim merge DIR... -o OUT`.
 //! Exit codes: 0 ok, 1 an analysis failed, 2 bad input or usage.
 
+pub mod merge;
 pub mod run;
 pub mod study;
 
@@ -30,6 +31,24 @@ pub struct Cli {
 #[derive(Debug, thiserror::Error)]
 #[error("'{0}' is not a size in bytes (e.g. 8G, 512M, 1000000)")]
 struct NotASize(String);
+
+/// A `--shard` value that is not I/N with 0 <= I < N.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a shard I/N with 0 <= I < N (e.g. 0/4 .. 3/4)")]
+struct NotAShard(String);
+
+fn shard_arg(s: &str) -> Result<(usize, usize), NotAShard> {
+    let bad = || NotAShard(s.to_string());
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
 
 fn memory_arg(s: &str) -> Result<u64, NotASize> {
     crate::circuit::budget::parse_bytes(s).ok_or_else(|| NotASize(s.to_string()))
@@ -64,6 +83,26 @@ pub enum Cmd {
         /// folder, e.g. to rerun one Monte Carlo sample alone.
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
         point: Option<u64>,
+        /// Studies: run only shard I of N (I from 0, e.g. a Slurm array
+        /// task's index): the points k (from 0) with k mod N = I, each into
+        /// its folder, and DIR/shard_I_of_N.json instead of steps.csv;
+        /// `xbarsim merge` then makes the study's table. Shards may share DIR.
+        #[arg(long, value_name = "I/N", value_parser = shard_arg, conflicts_with = "point")]
+        shard: Option<(usize, usize)>,
+    },
+    /// Join the shards of a study (`run --shard I/N`, found as
+    /// shard_I_of_N.json in the folders given) into the table one
+    /// process would have written: OUT/steps.csv and its plots.
+    Merge {
+        /// Folders holding the shards' manifests (e.g. one shared study folder).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the table goes (may be one of DIRS).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Print only errors.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Parse and check netlists without solving.
     Check {
@@ -105,6 +144,7 @@ pub fn main_exit() -> std::process::ExitCode {
             threads,
             resume,
             point,
+            shard,
         } => {
             if let Some(t) = threads {
                 // This process's pool, and (through the environment) its children's.
@@ -118,9 +158,11 @@ pub fn main_exit() -> std::process::ExitCode {
                 jobs: jobs as usize,
                 resume,
                 point: point.map(|k| k as usize),
+                shard,
             };
             run::run_many(&netlists, &out, &opts)
         }
+        Cmd::Merge { dirs, out, quiet } => merge::merge(&dirs, &out, quiet),
         Cmd::Check { netlists } => run::check_many(&netlists),
         Cmd::Export { netlist, out } => run::export(&netlist, &out),
     };

@@ -17,6 +17,9 @@ pub struct Opts {
     pub resume: bool,
     /// Run only this point of a study (1-based), into its folder.
     pub point: Option<usize>,
+    /// Run only shard I of N (from 0) of a study: its points k with
+    /// k mod N = I, and a manifest for `xbarsim merge` instead of the table.
+    pub shard: Option<(usize, usize)>,
 }
 
 /// Outcome of one netlist.
@@ -78,6 +81,16 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     let (deck, plan) = prepare(path)?;
     if plan.study.is_study() {
         return super::study::run_study(path, &deck, plan.study, out, opts);
+    }
+    if let Some((i, m)) = opts.shard.filter(|s| s.0 > 0) {
+        // Not a study: one unit of work, which shard 0 runs.
+        if !quiet {
+            println!(
+                "{}: not a study (no .step or .mc): shard 0 runs it, shard {i} of {m} has nothing to do",
+                path.display()
+            );
+        }
+        return Ok(());
     }
     drop(deck); // the source text is not needed once elaborated
     let _run = begin(out)?;
@@ -360,6 +373,10 @@ pub const CRASHED: u8 = 3;
 /// lists every netlist's outcome, in the order given.
 pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
     let (quiet, jobs) = (opts.quiet, opts.jobs);
+    if netlists.len() > 1 && opts.shard.is_some() {
+        eprintln!("error: --shard splits the points of one netlist's study: give one netlist per sharded run (cluster/slurm-study.sh submits one job array per netlist)");
+        return 2;
+    }
     if netlists.len() == 1 {
         return in_process(&netlists[0], || run_one(&netlists[0], out, opts).err());
     }

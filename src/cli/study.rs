@@ -66,13 +66,19 @@ pub fn run_study(
             code => Err(RunError::Study(code)),
         };
     }
+    // This process's share: every point, or those of its shard.
+    let mine: Vec<usize> = match opts.shard {
+        Some((i, m)) => (i..n).step_by(m).collect(),
+        None => (0..n).collect(),
+    };
     let skipped = AtomicUsize::new(0);
     let bar = progress_bar(
-        n as u64,
+        mine.len() as u64,
         opts.quiet,
         "  .step [{bar:30}] {pos}/{len} points, {elapsed} elapsed, ~{eta} left",
     );
-    let rows = in_order(n, opts.jobs, |k| {
+    let rows = in_order(mine.len(), opts.jobs, |j| {
+        let k = mine[j];
         let (values, sample, key, dir) = run(k);
         let done = opts
             .resume
@@ -90,47 +96,97 @@ pub fn run_study(
         row
     });
     bar.finish_and_clear();
-    let _run = begin(out)?;
-    let table = out.join("steps.csv");
-    report::study::write_steps(&table, &names, &rows).map_err(|e| {
-        RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
-    })?;
-    let plot = if study.mc.is_none() {
-        report::study::plot_steps(out, &names, &rows)
-    } else {
-        Ok(Vec::new())
+    let mut what: Vec<String> = names.clone();
+    if let Some(m) = &study.mc {
+        what.push(format!("{} samples", m.samples));
+    }
+    let target = match opts.shard {
+        Some((i, m)) => {
+            // No table: `xbarsim merge` makes it from all the shards.
+            let manifest = report::study::ShardManifest {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                netlist: path.display().to_string(),
+                study: hex(inputs.clone().finalize().as_slice()),
+                points: n,
+                names: names.clone(),
+                mc: study.mc.is_some(),
+                shard: i,
+                shards: m,
+                finished_ms: now_ms(),
+                indices: mine.clone(),
+                rows: rows.clone(),
+            };
+            let file = out.join(report::study::shard_file(i, m));
+            std::fs::create_dir_all(out)
+                .and_then(|_| report::study::write_shard(out, &manifest))
+                .map_err(|e| {
+                    RunError::Analysis(format!("error: cannot write {}: {e}\n", file.display()))
+                })?;
+            what.push(format!("shard {i} of {m}"));
+            file
+        }
+        None => {
+            let _run = begin(out)?;
+            write_table(out, &names, &rows, study.mc.is_some())?
+        }
     };
-    plot.map_err(|e| {
-        RunError::Analysis(format!(
-            "error: cannot write a plot into {}: {e}\n",
-            out.display()
-        ))
-    })?;
     let failed = rows.iter().filter(|r| r.code != 0).count();
     if !opts.quiet {
         let skipped = skipped.load(Ordering::Relaxed);
-        let mut what: Vec<String> = names.clone();
-        if let Some(m) = &study.mc {
-            what.push(format!("{} samples", m.samples));
-        }
         println!(
-            "{}: study {}: {n} point(s), {} ok, {failed} failed{}, {:.3} s -> {}",
+            "{}: study {}: {} point(s), {} ok, {failed} failed{}, {:.3} s -> {}",
             path.display(),
             what.join(" x "),
-            n - failed,
+            rows.len(),
+            rows.len() - failed,
             if skipped > 0 {
                 format!(" ({skipped} already done, not run again)")
             } else {
                 String::new()
             },
             t0.elapsed().as_secs_f64(),
-            table.display()
+            target.display()
         );
     }
     match rows.iter().map(|r| r.code).max().unwrap_or(0) {
         0 => Ok(()),
         code => Err(RunError::Study(code)),
     }
+}
+
+/// Write a study's table (`steps.csv`) and, unless it is a Monte Carlo
+/// study, its plots into `out`, inside a run into `out`; returns the table.
+pub(super) fn write_table(
+    out: &Path,
+    names: &[String],
+    rows: &[PointRow],
+    mc: bool,
+) -> Result<std::path::PathBuf, RunError> {
+    let table = out.join("steps.csv");
+    report::study::write_steps(&table, names, rows).map_err(|e| {
+        RunError::Analysis(format!("error: cannot write {}: {e}\n", table.display()))
+    })?;
+    if !mc {
+        report::study::plot_steps(out, names, rows).map_err(|e| {
+            RunError::Analysis(format!(
+                "error: cannot write a plot into {}: {e}\n",
+                out.display()
+            ))
+        })?;
+    }
+    Ok(table)
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Run one point into `dir` and leave its record there (last).
@@ -160,9 +216,7 @@ fn run_point(
             inputs: key.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             names: values.iter().map(|v| v.0.clone()).collect(),
-            finished_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            finished_ms: now_ms(),
             point: PointRow {
                 folder: folder.clone(),
                 values: values.iter().map(|v| v.1).collect(),
@@ -259,5 +313,5 @@ fn point_key(inputs: &Sha256, values: &[(String, f64)], seed: Option<u64>) -> St
         h.update(b"seed=");
         h.update(s.to_le_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(h.finalize().as_slice())
 }

@@ -176,3 +176,88 @@ pub fn plot_steps(
     }
     Ok(files)
 }
+
+/// What one shard of a study (`--shard I/N`) ran: enough to rebuild the
+/// study's table from all shards (`xbarsim merge`) without the netlist.
+/// Written atomically as `shard_<I>_of_<N>.json` into the study's folder
+/// once every point of the shard has ended.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ShardManifest {
+    /// xbarsim's version.
+    pub version: String,
+    /// The netlist, as named on the command line.
+    pub netlist: String,
+    /// SHA-256 of the study's inputs (netlist, includes, data files,
+    /// version): shards of one study agree on it.
+    pub study: String,
+    /// Points in the whole study, and its stepped names.
+    pub points: usize,
+    pub names: Vec<String>,
+    /// A Monte Carlo study (its table gets no plots).
+    pub mc: bool,
+    /// This shard: `shard` of `shards` (from 0).
+    pub shard: usize,
+    pub shards: usize,
+    /// When the shard ended (ms since the Unix epoch).
+    pub finished_ms: u64,
+    /// The shard's points (0-based study indices) and their rows.
+    pub indices: Vec<usize>,
+    pub rows: Vec<PointRow>,
+}
+
+/// The file name of shard `i` of `n`.
+pub fn shard_file(i: usize, n: usize) -> String {
+    format!("shard_{i}_of_{n}.json")
+}
+
+/// Write a shard's manifest into `dir`.
+pub fn write_shard(dir: &Path, m: &ShardManifest) -> std::io::Result<()> {
+    let mut m = m.clone();
+    for r in &mut m.rows {
+        r.scalars.retain(|s| s.1.is_finite());
+    }
+    let json = serde_json::to_value(&m).map_err(std::io::Error::other)?;
+    super::write_json(&dir.join(shard_file(m.shard, m.shards)), &json)
+}
+
+/// Every shard manifest in `dir` (`shard_*_of_*.json`), by path, each read
+/// or the reason it cannot be.
+pub fn read_shards(
+    dir: &Path,
+) -> std::io::Result<Vec<(std::path::PathBuf, Result<ShardManifest, String>)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(mid) = name
+            .strip_prefix("shard_")
+            .and_then(|s| s.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let Some((i, n)) = mid.split_once("_of_") else {
+            continue;
+        };
+        if i.parse::<usize>().is_err() || n.parse::<usize>().is_err() {
+            continue;
+        }
+        let path = entry.path();
+        let read = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<ShardManifest>(&t).map_err(|e| e.to_string()))
+            .and_then(|m| {
+                if m.shard >= m.shards || m.indices.len() != m.rows.len() {
+                    Err("inconsistent manifest (shard index or row count)".into())
+                } else if format!("shard_{i}_of_{n}")
+                    != format!("shard_{}_of_{}", m.shard, m.shards)
+                {
+                    Err(format!("it says it is shard {} of {}", m.shard, m.shards))
+                } else {
+                    Ok(m)
+                }
+            });
+        found.push((path, read));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}

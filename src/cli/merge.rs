@@ -1,0 +1,176 @@
+//! `xbarsim merge DIR... -o OUT`: the table of a study run in shards
+//! (`xbarsim run --shard I/N`), from the shards' manifests.
+//!
+//! The manifests found in the folders are grouped by study (the SHA-256 of
+//! its inputs) and by N. The group used is the one whose shards are all
+//! there; manifests of another splitting or of an older version of the
+//! netlist are left alone and named. Anything short of one complete,
+//! consistent set (a shard missing, found twice, points not covered exactly
+//! once) is an input error that writes nothing.
+
+use super::run::{begin, RunError};
+use super::study::write_table;
+use crate::report::study::{read_shards, ShardManifest};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Exit code: 0 every point ok, 1 some point failed (the table is written
+/// all the same), 2 the shards are not one complete study.
+pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> u8 {
+    match merged(dirs, out, quiet) {
+        Ok(code) => code,
+        Err(e) => {
+            eprint!("{}", e.message());
+            e.code()
+        }
+    }
+}
+
+fn input(msg: String) -> RunError {
+    RunError::Input(format!("error: merge: {msg}\n"))
+}
+
+fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
+    // Every manifest once (a folder named twice is read once).
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut found: Vec<(PathBuf, ShardManifest)> = Vec::new();
+    for d in dirs {
+        let list = read_shards(d)
+            .map_err(|e| input(format!("cannot read the folder {}: {e}", d.display())))?;
+        for (path, m) in list {
+            let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.contains(&canon) {
+                continue;
+            }
+            seen.push(canon);
+            let m = m.map_err(|why| input(format!("{}: {why}", path.display())))?;
+            found.push((path, m));
+        }
+    }
+    if found.is_empty() {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(input(format!(
+            "no shard manifests (shard_I_of_N.json) in {}; they are written by `xbarsim run NETLIST -o DIR --shard I/N`",
+            names.join(", ")
+        )));
+    }
+    // Group by (study, N); each shard index once per group.
+    let mut groups: BTreeMap<(String, usize), BTreeMap<usize, (PathBuf, ShardManifest)>> =
+        BTreeMap::new();
+    for (path, m) in found {
+        let g = groups.entry((m.study.clone(), m.shards)).or_default();
+        if let Some((other, _)) = g.get(&m.shard) {
+            return Err(input(format!(
+                "shard {} of {} of one study is found twice: {} and {}",
+                m.shard,
+                m.shards,
+                other.display(),
+                path.display()
+            )));
+        }
+        g.insert(m.shard, (path, m));
+    }
+    let describe = |(study, n): &(String, usize), g: &BTreeMap<usize, (PathBuf, ShardManifest)>| {
+        let any = &g.values().next().expect("a group has a shard").1;
+        let missing: Vec<String> = (0..*n)
+            .filter(|i| !g.contains_key(i))
+            .map(|i| i.to_string())
+            .collect();
+        format!(
+            "{} (inputs {}…), {n} shard(s){}",
+            any.netlist,
+            &study[..12.min(study.len())],
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(", missing shard(s) {}", missing.join(", "))
+            }
+        )
+    };
+    let complete: Vec<_> = groups.iter().filter(|((_, n), g)| g.len() == *n).collect();
+    let (key, group) = match complete.as_slice() {
+        [one] => *one,
+        [] => {
+            let all: Vec<String> = groups.iter().map(|(k, g)| describe(k, g)).collect();
+            return Err(input(format!(
+                "no complete set of shards: {}",
+                all.join("; ")
+            )));
+        }
+        many => {
+            let all: Vec<String> = many.iter().map(|(k, g)| describe(k, g)).collect();
+            return Err(input(format!(
+                "the folders hold more than one complete study: {}; merge each alone",
+                all.join("; ")
+            )));
+        }
+    };
+    for (k, g) in &groups {
+        if k != key && !quiet {
+            eprintln!(
+                "warning: merge: left out, another study or splitting: {}",
+                describe(k, g)
+            );
+        }
+    }
+    // One consistent study; every point exactly once.
+    let first = &group.values().next().expect("complete").1;
+    let mut rows: Vec<Option<crate::report::study::PointRow>> = vec![None; first.points];
+    for (path, m) in group.values() {
+        if m.points != first.points || m.names != first.names || m.mc != first.mc {
+            return Err(input(format!(
+                "{} does not describe the same study as {} (points, stepped names)",
+                path.display(),
+                group.values().next().expect("complete").0.display()
+            )));
+        }
+        for (&k, row) in m.indices.iter().zip(&m.rows) {
+            match rows.get_mut(k) {
+                Some(slot @ None) => *slot = Some(row.clone()),
+                Some(Some(_)) => {
+                    return Err(input(format!(
+                        "point {} is in two shards (the second: {})",
+                        k + 1,
+                        path.display()
+                    )))
+                }
+                None => {
+                    return Err(input(format!(
+                        "{}: point {} is beyond the study's {} points",
+                        path.display(),
+                        k + 1,
+                        first.points
+                    )))
+                }
+            }
+        }
+    }
+    let missing: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_none())
+        .map(|(k, _)| (k + 1).to_string())
+        .take(20)
+        .collect();
+    if !missing.is_empty() {
+        return Err(input(format!(
+            "the shards do not cover point(s) {}",
+            missing.join(", ")
+        )));
+    }
+    let rows: Vec<_> = rows.into_iter().flatten().collect();
+    let _run = begin(out)?;
+    let table = write_table(out, &first.names, &rows, first.mc)?;
+    let failed = rows.iter().filter(|r| r.code != 0).count();
+    if !quiet {
+        println!(
+            "{}: {} shard(s) merged: {} point(s), {} ok, {failed} failed -> {}",
+            first.netlist,
+            group.len(),
+            rows.len(),
+            rows.len() - failed,
+            table.display()
+        );
+    }
+    Ok(rows.iter().map(|r| r.code).max().unwrap_or(0).min(1))
+}
