@@ -158,6 +158,12 @@ report_shards() {
 }
 
 t0=$SECONDS
+t0_us=${EPOCHREALTIME/./}
+# The seconds since t0, to a tenth.
+elapsed() {
+    local ds=$(((${EPOCHREALTIME/./} - t0_us) / 100000))
+    echo "$((ds / 10)).$((ds % 10))"
+}
 last=
 while :; do
     line=$(scontrol show job -o "$merge_id" 2>/dev/null || true)
@@ -175,7 +181,7 @@ while :; do
     case $state in
     PENDING | RUNNING | CONFIGURING | COMPLETING | SUSPENDED | REQUEUED | REQUEUE_HOLD | REQUEUE_FED | RESIZING | SIGNALING | STAGE_OUT) ;;
     COMPLETED)
-        say "merge job $merge_id completed after $((SECONDS - t0)) s: $out/steps.csv"
+        say "merge job $merge_id completed after $(elapsed) s: $out/steps.csv"
         exit 0
         ;;
     CANCELLED)
