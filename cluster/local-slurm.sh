@@ -171,25 +171,35 @@ wait_idle() {
     exit 1
 }
 
-# stop_daemon PIDFILE NAME
-stop_daemon() {
-    if ! alive "$1" "$2"; then
+# stop_daemons PIDFILE NAME [PIDFILE NAME...]: SIGTERM to each that runs,
+# then wait for them all (SIGKILL after 10 s).
+stop_daemons() {
+    local pids=() names=() pid i k
+    while (($#)); do
+        if alive "$1" "$2"; then
+            pid=$(tr -dc '0-9' <"$1")
+            say "stopping $2 (pid $pid)"
+            kill "$pid" 2>/dev/null || true
+            pids+=("$pid")
+            names+=("$2")
+        fi
         rm -f "$1"
-        return 0
-    fi
-    local pid i
-    pid=$(tr -dc '0-9' <"$1")
-    say "stopping $2 (pid $pid)"
-    kill "$pid" 2>/dev/null || true
+        shift 2
+    done
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && break
+            pid=
+        done
+        [[ -z ${pid:-} ]] && return 0
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "$2 still runs after 10 s: SIGKILL"
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$1"
+    for k in "${!pids[@]}"; do
+        if kill -0 "${pids[k]}" 2>/dev/null; then
+            say "${names[k]} still runs after 10 s: SIGKILL"
+            kill -9 "${pids[k]}" 2>/dev/null || true
+        fi
+    done
 }
 
 status() {
@@ -224,9 +234,8 @@ start)
     wait_idle
     ;;
 stop)
-    stop_daemon "$SLURMD_PID" slurmd
-    stop_daemon "$CTLD_PID" slurmctld
-    stop_daemon "$MUNGE_PID" munged
+    stop_daemons "$SLURMD_PID" slurmd "$CTLD_PID" slurmctld
+    stop_daemons "$MUNGE_PID" munged
     ;;
 status)
     status
