@@ -154,7 +154,8 @@ report_shards() {
         if [[ -f $log ]]; then
             tail -n 5 "$log" | sed 's/^/    /' >&2
         fi
-    done < <(scontrol show job -o "$array_id" 2>/dev/null || true)
+    done < <(scontrol show job -o "$array_id" 2>/dev/null |
+        sed -n 's/.* ArrayTaskId=\([0-9]*\) .*/\1\t&/p' | sort -n | cut -f2-)
 }
 
 t0=$SECONDS
