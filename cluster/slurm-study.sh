@@ -25,8 +25,8 @@
 # On a multi-node cluster, the binary, NETLIST (with its includes and data
 # files) and OUT must be on a filesystem shared by the submitting host and
 # every compute node, at the same paths: the tasks write into OUT directly.
-# Prints the two job ids. OUT should be a fresh folder (or hold an earlier run
-# of the same study with the same SHARDS).
+# Prints the two job ids. OUT should be a fresh folder, or hold an earlier run
+# with the same SHARDS (refused if it holds shard manifests of another SHARDS).
 set -euo pipefail
 
 say() { echo "slurm-study: $*"; }
@@ -93,6 +93,14 @@ bin=$(realpath "$bin")
 netlist=$(realpath "$netlist")
 mkdir -p "$out"
 out=$(realpath "$out")
+# Manifests of another N in OUT would make a second complete study there for
+# `xbarsim merge OUT`, which then refuses to choose: say so now.
+others=()
+for f in "$out"/shard_*_of_*.json; do
+    [[ -e $f && $f != *_of_"$shards".json ]] && others+=("${f##*/}")
+done
+((${#others[@]} == 0)) ||
+    die "$out holds shards of another splitting (${others[*]}); use a fresh OUT, or delete them"
 logs=${logs:-$out/slurm-logs}
 mkdir -p "$logs"
 logs=$(realpath "$logs")
