@@ -3,14 +3,18 @@
 #
 # Why: a study's points are independent, so SHARDS array tasks each run the
 # points k with k % SHARDS == i (`xbarsim run --shard i/SHARDS`) into one OUT
-# folder, and a last job (`xbarsim merge OUT -o OUT`), started only once every
-# task has succeeded, writes OUT/steps.csv and its plots as a single
-# `xbarsim run NETLIST -o OUT` would.
+# folder, and a last job (`xbarsim merge OUT -o OUT`), started once every
+# task has ended, writes OUT/steps.csv and its plots as a single
+# `xbarsim run NETLIST -o OUT` would. The merge runs after failed tasks too
+# (Slurm's afterany): a shard whose points failed still wrote its manifest,
+# and the table lists the failed points, as a single run's does (merge exits
+# 1); a shard that wrote no manifest (killed, crashed) makes merge exit 2,
+# naming it (rerun it alone with --resume, then merge again).
 #
 # Usage: cluster/slurm-study.sh [OPTIONS] NETLIST OUT SHARDS [XBARSIM_RUN_ARGS...]
-#   --wait        wait for the merge job; exit with its exit code (1 if it
-#                 never ran because a shard failed; the failed shards and the
-#                 ends of their logs are printed)
+#   --wait        wait for the merge job; exit with its exit code (the
+#                 shards that did not complete and the ends of their logs are
+#                 printed)
 #   --timeout S   with --wait: cancel both jobs and exit 124 after S seconds
 #   --cpus N      CPUs of each array task (sbatch --cpus-per-task, and
 #                 xbarsim --threads unless XBARSIM_RUN_ARGS has --threads);
@@ -127,14 +131,14 @@ say "array job $array_id: $shards tasks, xbarsim run --shard i/$shards of $netli
 merge_cmd=$(printf '%q ' "$bin" merge "$out" -o "$out")
 merge_id=$(
     sbatch --parsable --job-name="$name-merge" \
-        --dependency="afterok:$array_id" --kill-on-invalid-dep=yes \
+        --dependency="afterany:$array_id" --kill-on-invalid-dep=yes \
         --output="$logs/merge.%j.out" <<EOF
 #!/bin/bash
 exec $merge_cmd
 EOF
 )
 merge_id=${merge_id%%;*}
-say "merge job $merge_id: xbarsim merge into $out once job $array_id has succeeded"
+say "merge job $merge_id: xbarsim merge into $out once job $array_id has ended"
 say "logs: $logs"
 ((wait_merge)) || exit 0
 
@@ -194,13 +198,14 @@ while :; do
         exit 0
         ;;
     CANCELLED)
-        say "merge job $merge_id did not run (cancelled: not every shard succeeded)" >&2
+        say "merge job $merge_id did not run (cancelled)" >&2
         report_shards
         exit 1
         ;;
     *)
         code=${code%%:*}
         [[ $code =~ ^[0-9]+$ && $code != 0 ]] || code=1
+        report_shards
         say "merge job $merge_id: $state (exit $code); last lines of its log:" >&2
         tail -n 20 "$logs/merge.$merge_id.out" 2>/dev/null | sed 's/^/    /' >&2 || true
         exit "$code"

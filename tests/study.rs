@@ -85,7 +85,6 @@ fn stepped_points_equal_single_runs_bit_for_bit() {
             assert!(got.remove("point.json").is_some(), "{folder}: no record");
             assert_eq!(got, want, "{folder} in {}", pp.display());
             // Without (the default): the same tables, no pictures.
-            let mut want = want;
             assert!(want.remove("xb_vcell.png").is_some());
             for out in [&one, &two] {
                 let mut got = files(&out.join(&folder));

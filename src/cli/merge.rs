@@ -11,7 +11,7 @@
 //! error that writes nothing. The table's `point` column names the folders
 //! as the shards wrote them (beside their manifests).
 
-use super::run::{begin, RunError};
+use super::run::{begin, now_ms, Draft, RunError};
 use super::study::write_table;
 use crate::report::study::{read_shards, ShardManifest};
 use std::collections::BTreeMap;
@@ -34,6 +34,7 @@ fn input(msg: String) -> RunError {
 }
 
 fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
+    let (t0, started_ms) = (std::time::Instant::now(), now_ms());
     // Every manifest once (a folder named twice is read once).
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut found: Vec<(PathBuf, ShardManifest)> = Vec::new();
@@ -195,6 +196,29 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
     }
     let _run = begin(out)?;
     let table = write_table(out, &first.names, &rows, first.mc)?;
+    // The merge's manifest: the shards' manifests are its inputs.
+    let draft = Draft {
+        netlist: first.netlist.clone(),
+        inputs: group
+            .values()
+            .map(|(p, _)| {
+                let bytes = std::fs::read(p).unwrap_or_default();
+                crate::report::manifest::InputFile {
+                    path: p.display().to_string(),
+                    bytes: bytes.len() as u64,
+                    sha256: crate::report::manifest::sha256_hex(&bytes),
+                }
+            })
+            .collect(),
+        started_ms,
+        t0,
+    };
+    let worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
+    draft.write(
+        out,
+        (worst > 0).then_some(&RunError::Study(worst)),
+        rows.len(),
+    )?;
     let failed = rows.iter().filter(|r| r.code != 0).count();
     if !quiet {
         println!(

@@ -125,10 +125,10 @@ pub(super) fn now_ms() -> u64 {
 /// A run's manifest before it ends: the netlist, its inputs as read, when
 /// it started.
 pub(super) struct Draft {
-    netlist: String,
+    pub(super) netlist: String,
     pub(super) inputs: Vec<report::manifest::InputFile>,
-    started_ms: u64,
-    t0: Instant,
+    pub(super) started_ms: u64,
+    pub(super) t0: Instant,
 }
 
 impl Draft {
