@@ -11,6 +11,8 @@
 #   2. the same points as $POINTS separate `xbarsim run point_k.cir`
 #      invocations, one after another (each netlist with its .param value);
 #   3. and 4. the same two with two at a time (`--jobs 2`; `xargs -P 2`);
+#   1p. the study of 1. with `--point-plots`: every point draws its heat map
+#      too, so it writes the same files as the separate runs;
 #   5. ngspice (one at a time only: it is single-threaded) on the same points
 #      in one `$NGSPICE -b` process, with the deck and the check written by
 #      benches/step_ngspice.py: point 1's netlist exported flat by
@@ -27,9 +29,10 @@
 #      ngspice 39) and that ngspice's column currents equal the study's
 #      op.csv ones within 1e-6 relative at 5 points (first, quarters, last);
 #      the check goes to stderr and a failed check exits 1 after the table.
-# Prints a markdown table with the ratios. xbarsim writes every point's files
-# (op.csv, xb_vcell.csv, xb_vcell.png); ngspice writes only the 64 column
-# currents per point.
+# Prints a markdown table with the ratios. A study's points write op.csv and
+# xb_vcell.csv (with --point-plots also xb_vcell.png, as every separate run
+# does) and their record; ngspice writes only the 64 column currents per
+# point.
 #
 # Usage (repository root = this script's parent directory):
 #   benches/step.sh
@@ -79,6 +82,7 @@ for k in range(1, pts + 1):
 PY
 t() { /usr/bin/time -f '%e' -o "$WORK/t" "$@" >/dev/null 2>&1; cat "$WORK/t"; }
 S1=$(t "$XBARSIM_BIN" run -q --jobs 1 "$WORK/study.cir" -o "$WORK/s1")
+S1P=$(t "$XBARSIM_BIN" run -q --jobs 1 --point-plots "$WORK/study.cir" -o "$WORK/s1p")
 M1=$(t bash -c "for f in $WORK/single/*.cir; do \"$XBARSIM_BIN\" run -q \"\$f\" -o \"$WORK/m1/\$(basename \$f .cir)\" || exit 1; done")
 NG="-"; NGR="-"; NGH="ngspice"; NGOK=1
 if [ "$NGSPICE" != none ]; then
@@ -104,6 +108,7 @@ OK=$(grep -c ',ok,' "$WORK/s1/steps.csv")
 echo "| $POINTS points of a 64x64 .op | one process (.step) s | separate runs s | separate / .step | $NGH s | ngspice / .step |"
 echo "|---|---|---|---|---|---|"
 echo "| one at a time | $S1 | $M1 | $(python3 -c "print(f'{$M1 / $S1:.2f}')")x | $NG | $NGR |"
+echo "| one at a time, --point-plots (the same files as the separate runs) | $S1P | $M1 | $(python3 -c "print(f'{$M1 / $S1P:.2f}')")x | - | - |"
 echo "| two at a time | $S2 | $M2 | $(python3 -c "print(f'{$M2 / $S2:.2f}')")x | - | - |"
 echo "[step] $OK of $POINTS points ok" >&2
 [ "$NGOK" = 1 ] || { echo "[step] error: ngspice's column currents differ from the study's (see the check above)" >&2; exit 1; }
