@@ -96,3 +96,71 @@ fn bad_meas_cards_are_located() {
         "{e}"
     );
 }
+
+/// `rise=`, `fall=`, `cross=` (N or `last`) pick among several crossings:
+/// v(o) = 4(V1 − 0.5)(V1 − 1)(V1 − 1.5) through 1 Ω crosses 0.1 rising
+/// near 0.5, falling near 1 and rising near 1.5 (the roots found by
+/// bisection here). The sweep's 2001 points interpolate linearly, so within
+/// 2e-6 V.
+#[test]
+fn when_picks_the_asked_crossing() {
+    let net = "t\nV1 a 0 0\nR0 a 0 1k\nB1 0 o I={4*(V(a)-0.5)*(V(a)-1)*(V(a)-1.5)}\nR1 o 0 1\n\
+        .meas dc r1 when v(o)=0.1 rise=1\n.meas dc r2 when v(o)=0.1 rise=2\n\
+        .meas dc f1 when v(o)=0.1 fall=1\n.meas dc fl when v(o)=0.1 fall=last\n\
+        .meas dc c3 when v(o)=0.1 cross=3\n.meas dc cl when v(o)=0.1 cross=last\n\
+        .meas dc c2 when v(o)=0.1 cross=2\n.meas dc first when v(o)=0.1\n\
+        .meas dc fi find i(v1) when v(o)=0.1 rise=2\n.meas dc r3 when v(o)=0.1 rise=3\n\
+        .dc V1 0 2 0.001\n";
+    let (dir, out) = run_netlist("meas-edges", net);
+    let m = meas(&dir);
+    let v = |k: &str| -> f64 {
+        m[k].0
+            .parse()
+            .unwrap_or_else(|_| panic!("{k}: {:?} {out}", m[k]))
+    };
+    let f = |x: f64| 4.0 * (x - 0.5) * (x - 1.0) * (x - 1.5) - 0.1;
+    let (ra, fa, rb) = (
+        bisect(f, 0.5, 0.75),
+        bisect(f, 0.75, 1.0),
+        bisect(f, 1.5, 1.75),
+    );
+    assert!(ra < fa && fa < rb);
+    for (k, want) in [
+        ("r1", ra),
+        ("r2", rb),
+        ("f1", fa),
+        ("fl", fa),
+        ("c2", fa),
+        ("c3", rb),
+        ("cl", rb),
+        ("first", ra),
+    ] {
+        assert!((v(k) - want).abs() < 2e-6, "{k} = {} not {want}", v(k));
+    }
+    // i(v1) at the second rise: the 1k load draws V1/1k out of V1's + end.
+    assert!((v("fi") + rb / 1e3).abs() < 2e-9, "{}", v("fi"));
+    assert_eq!(m["r3"].0, "");
+    assert!(
+        m["r3"].1.contains("rises through 0.1 fewer than 3 time(s)"),
+        "{:?}",
+        m["r3"]
+    );
+    // Bad edges are located errors.
+    for (card, msg) in [
+        (
+            ".meas dc x when v(a)=0.5 rise=0",
+            "a whole number from 1, or last",
+        ),
+        (
+            ".meas dc x when v(a)=0.5 cross=1.5",
+            "a whole number from 1, or last",
+        ),
+        (
+            ".meas dc x when v(a)=0.5 rise=1 fall=1",
+            "one of rise=, fall= or cross=",
+        ),
+    ] {
+        let e = errors(&format!("t\nV1 a 0 0\nR0 a 0 1k\n{card}\n.dc V1 0 1 0.1\n"));
+        assert!(e.contains(msg) && e.contains(":4:"), "{card}: {e}");
+    }
+}

@@ -5,8 +5,11 @@
 //! ```text
 //! .meas op NAME find OUT                        OUT at the operating point
 //! .meas dc NAME find OUT at=X                   OUT at sweep value X (linear interpolation)
-//! .meas dc NAME when OUT=VAL                    the sweep value where OUT first crosses VAL
-//! .meas dc NAME find OUT when OUT2=VAL          OUT where OUT2 first crosses VAL
+//! .meas dc NAME when OUT=VAL [rise|fall|cross=N|last]
+//!                                               the sweep value where OUT first crosses VAL
+//!                                               (or its Nth/last rising, falling, any crossing)
+//! .meas dc NAME find OUT when OUT2=VAL [rise|fall|cross=N|last]
+//!                                               OUT where OUT2 crosses VAL
 //! .meas dc NAME min|max|avg|pp|rms OUT [from=X] [to=Y]
 //! .meas op|dc NAME param={expr}                 of earlier measurements and numbers
 //! ```
@@ -62,6 +65,9 @@ pub enum Measure {
         find: Option<Quantity>,
         q: Quantity,
         value: f64,
+        /// Which crossing (`rise=`, `fall=`, `cross=`); none: the first of
+        /// any kind, a start exactly at VAL included.
+        edge: Option<Edge>,
     },
     Stat {
         stat: Stat,
@@ -70,6 +76,21 @@ pub enum Measure {
         to: Option<f64>,
     },
     Param(Expr),
+}
+
+/// The crossing a `when` picks: the Nth (from 1) or the last of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// `None`: the last.
+    pub n: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    Rise,
+    Fall,
+    Cross,
 }
 
 /// One `.meas` card.
@@ -99,7 +120,7 @@ pub struct MeasResult {
     pub values: Vec<(String, Result<f64, String>)>,
 }
 
-const USAGE: &str = ".meas op|dc NAME find OUT [at=X] | when OUT=VAL | find OUT when OUT2=VAL | min|max|avg|pp|rms OUT [from=X] [to=Y] | param={expr}";
+const USAGE: &str = ".meas op|dc NAME find OUT [at=X] | when OUT=VAL [rise|fall|cross=N|last] | find OUT when OUT2=VAL [rise|fall|cross=N|last] | min|max|avg|pp|rms OUT [from=X] [to=Y] | param={expr}";
 
 /// Read a `.meas` card into the netlist's one [`MeasSet`].
 pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>) {
@@ -184,6 +205,7 @@ fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<
                 find: Some(q),
                 q: cond,
                 value,
+                edge: edge(cx, args)?,
             }
         }
         Some("find") => {
@@ -204,6 +226,7 @@ fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Option<
                 find: None,
                 q,
                 value,
+                edge: edge(cx, args)?,
             }
         }
         Some(s @ ("min" | "max" | "avg" | "pp" | "rms")) => {
@@ -269,6 +292,44 @@ fn condition(cx: &mut CardCtx, args: &[Arg], at: Span) -> Option<(Quantity, f64)
     let q = quantity(&a.key.text)?;
     let v = cx.arg_value(a)?;
     Some((q, v))
+}
+
+/// `rise=N`, `fall=N` or `cross=N` (N a whole number from 1, or `last`)
+/// of a `when`: at most one. `Some(None)`: none given.
+fn edge(cx: &mut CardCtx, args: &[Arg]) -> Option<Option<Edge>> {
+    let given: Vec<&Arg> = args
+        .iter()
+        .filter(|a| matches!(a.key.text.as_str(), "rise" | "fall" | "cross"))
+        .collect();
+    let Some(a) = given.first() else {
+        return Some(None);
+    };
+    if let Some(b) = given.get(1) {
+        cx.errors.push(
+            Diagnostic::new(b.key.span, "a when takes one of rise=, fall= or cross=")
+                .with_hint(USAGE),
+        );
+        return None;
+    }
+    let kind = match a.key.text.as_str() {
+        "rise" => EdgeKind::Rise,
+        "fall" => EdgeKind::Fall,
+        _ => EdgeKind::Cross,
+    };
+    if let ArgValue::Value(v) = &a.value {
+        if matches!(&v.expr, Expr::Param(n, _) if n == "last" && !cx.params.is_defined(n)) {
+            return Some(Some(Edge { kind, n: None }));
+        }
+    }
+    let n = cx.num_arg(
+        a,
+        |x| x >= 1.0 && x.fract() == 0.0 && x <= 1e9,
+        "a whole number from 1, or last",
+    )?;
+    Some(Some(Edge {
+        kind,
+        n: Some(n as usize),
+    }))
 }
 
 /// Netlist parameters in a `param=` expression become numbers; the other
@@ -364,10 +425,30 @@ fn measure(m: &Meas, r: &Results, done: &[(String, Result<f64, String>)]) -> Res
             match &m.what {
                 Measure::Find { q, at: Some(at) } => interpolate_at(&x, &series(q)?, *at),
                 Measure::Find { .. } => Err("find needs at=X".into()),
-                Measure::When { find, q, value } => {
+                Measure::When {
+                    find,
+                    q,
+                    value,
+                    edge,
+                } => {
                     let y = series(q)?;
-                    let (k, t) = crossing(&y, *value)
-                        .ok_or_else(|| format!("{} never crosses {value}", q.text))?;
+                    let (k, t) = match edge {
+                        None => crossing(&y, *value)
+                            .ok_or_else(|| format!("{} never crosses {value}", q.text))?,
+                        Some(e) => nth_crossing(&y, *value, *e).ok_or_else(|| {
+                            let what = match e.kind {
+                                EdgeKind::Rise => "rises through",
+                                EdgeKind::Fall => "falls through",
+                                EdgeKind::Cross => "crosses",
+                            };
+                            match e.n {
+                                Some(n) => {
+                                    format!("{} {what} {value} fewer than {n} time(s)", q.text)
+                                }
+                                None => format!("{} never {what} {value}", q.text),
+                            }
+                        })?,
+                    };
                     let at = x[k] + t * (x[k + 1] - x[k]);
                     match find {
                         None => Ok(at),
@@ -399,6 +480,38 @@ fn crossing(y: &[f64], value: f64) -> Option<(usize, f64)> {
         }
     }
     None
+}
+
+/// The crossing of `value` that `e` picks, as (segment, fraction along
+/// it). A crossing is a segment that starts strictly on one side of the
+/// value and ends on it or past it: a rise from below, a fall from above
+/// (a curve that starts exactly on the value has not crossed it yet).
+fn nth_crossing(y: &[f64], value: f64, e: Edge) -> Option<(usize, f64)> {
+    let mut found = None;
+    let mut count = 0;
+    for k in 0..y.len().saturating_sub(1) {
+        let (a, b) = (y[k] - value, y[k + 1] - value);
+        let kind = if a < 0.0 && b >= 0.0 {
+            EdgeKind::Rise
+        } else if a > 0.0 && b <= 0.0 {
+            EdgeKind::Fall
+        } else {
+            continue;
+        };
+        if e.kind != EdgeKind::Cross && e.kind != kind {
+            continue;
+        }
+        count += 1;
+        found = Some((k, a / (a - b)));
+        if e.n == Some(count) {
+            return found;
+        }
+    }
+    if e.n.is_none() {
+        found
+    } else {
+        None
+    }
 }
 
 /// `y` at `at` by linear interpolation in the sweep `x` (either direction).
