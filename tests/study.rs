@@ -685,17 +685,108 @@ fn shards_merged_equal_the_single_run() {
         assert_eq!(code, 2, "{bad}");
         assert!(err.contains("is not a shard I/N"), "{err}");
     }
+}
+
+/// A batch run in shards (`run A B C D --shard I/N`): plain netlists go to
+/// one shard each by position, studies to every shard by point; merged,
+/// the batch table and every netlist's folder equal one process's.
+#[test]
+fn batch_shards_merge_to_the_single_batch() {
+    let dir = tmpdir("study-batch-shard");
+    let nets = [
+        ("a", crossbar_net(".param rw=1\n.param vin=0.2\n", "")),
+        (
+            "s",
+            crossbar_net(
+                ".param rw=1\n.param vin=0.2\n",
+                ".step param rw list 0.5 1 2.5\n",
+            ),
+        ),
+        ("bad", "bad\nR1 a 0 {nope}\n.op\n".to_string()),
+        ("b", crossbar_net(".param rw=3\n.param vin=0.1\n", "")),
+    ];
+    let mut args: Vec<String> = vec!["run".into(), "-q".into()];
+    for (name, text) in &nets {
+        let p = dir.join(format!("{name}.cir"));
+        std::fs::write(&p, text).unwrap();
+        args.push(p.display().to_string());
+    }
+    let run = |extra: &[&str], out: &str| {
+        let mut a = args.clone();
+        a.extend(["-o".to_string(), dir.join(out).display().to_string()]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+            .args(&a)
+            .output()
+            .unwrap()
+    };
+    let single = run(&[], "single");
+    assert_eq!(single.status.code(), Some(2));
+    // Two shards at the same time into one folder.
+    let (s0, s1) = std::thread::scope(|sc| {
+        let a = sc.spawn(|| run(&["--shard", "0/2"], "sharded"));
+        let b = sc.spawn(|| run(&["--shard", "1/2"], "sharded"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for r in [&s0, &s1] {
+        assert_eq!(
+            r.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    let sharded = dir.join("sharded");
+    assert!(!sharded.join("batch.csv").exists());
+    // Plain netlists: a (position 0) and b (position 3) each ran once.
+    assert!(sharded.join("a").join("op.csv").exists() && sharded.join("b").join("op.csv").exists());
     let (code, _, err) = run_bin(&[
-        "run",
-        "--shard",
-        "0/2",
-        s.to_str().unwrap(),
-        s.to_str().unwrap(),
+        "merge",
+        sharded.to_str().unwrap(),
         "-o",
-        dir.join("bad").to_str().unwrap(),
+        sharded.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let table = |d: &Path| -> Vec<String> {
+        std::fs::read_to_string(d.join("batch.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                // netlist, output folder's name, status, exit code (not the seconds)
+                let out = c[1].rsplit(['/', '\\']).next().unwrap();
+                format!("{},{out},{},{}", c[0], c[2], c[3])
+            })
+            .collect()
+    };
+    let want = table(&dir.join("single"));
+    assert_eq!(want.len(), 5);
+    assert!(want[3].contains("input error,2"), "{want:?}");
+    assert_eq!(table(&sharded), want);
+    assert_eq!(
+        table_sans_seconds(&sharded.join("s")),
+        table_sans_seconds(&dir.join("single").join("s"))
+    );
+    for name in ["a", "b"] {
+        let mut x = files(&sharded.join(name));
+        let mut y = files(&dir.join("single").join(name));
+        x.remove("manifest.json");
+        y.remove("manifest.json");
+        assert_eq!(x, y, "{name}");
+    }
+    // A batch shard missing: refused.
+    std::fs::remove_file(sharded.join("batch_shard_1_of_2.json")).unwrap();
+    let (code, _, err) = run_bin(&[
+        "merge",
+        sharded.to_str().unwrap(),
+        "-o",
+        dir.join("x").to_str().unwrap(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("give one netlist per sharded run"), "{err}");
+    assert!(
+        err.contains("not one complete set of batch shards: 2 shard(s), missing 1"),
+        "{err}"
+    );
 }
 
 /// Circuits of one structure share one symbolic analysis (a study's points

@@ -1,5 +1,7 @@
 //! `xbarsim merge DIR... -o OUT`: the table of a study run in shards
-//! (`xbarsim run --shard I/N`), from the shards' manifests.
+//! (`xbarsim run --shard I/N`), from the shards' manifests; or of a batch
+//! run in shards (each of its studies merged in its folder, then
+//! `batch.csv`).
 //!
 //! The manifests found in the folders are grouped by study (the SHA-256 of
 //! its inputs) and by N. The group used is the one whose shards are all
@@ -34,6 +36,14 @@ fn input(msg: String) -> RunError {
 }
 
 fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
+    if let Some(code) = merge_batch(dirs, out, quiet)? {
+        return Ok(code);
+    }
+    merged_study(dirs, out, quiet).map(|(code, _)| code)
+}
+
+/// The study merge (see the module doc): its exit code and point count.
+fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize), RunError> {
     let (t0, started_ms) = (std::time::Instant::now(), now_ms());
     // Every manifest once (a folder named twice is read once).
     let mut seen: Vec<PathBuf> = Vec::new();
@@ -230,5 +240,115 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
             table.display()
         );
     }
-    Ok(rows.iter().map(|r| r.code).max().unwrap_or(0).min(1))
+    Ok((
+        rows.iter().map(|r| r.code).max().unwrap_or(0).min(1),
+        rows.len(),
+    ))
+}
+
+/// A sharded batch (`batch_shard_I_of_N.json` in the folders): each study
+/// of the batch merged in its own folder, then the batch's table
+/// (`OUT/batch.csv`) as one process writes it: per netlist, the row of the
+/// shard that ran it (a plain netlist), or the worst of its shards' rows
+/// (a study; the seconds summed). `None` when the folders hold no batch
+/// shards.
+fn merge_batch(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<Option<u8>, RunError> {
+    use crate::report::batch::{read_shards, BatchRow, BatchShard};
+    let (t0, started_ms) = (std::time::Instant::now(), now_ms());
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut groups: BTreeMap<usize, BTreeMap<usize, (PathBuf, BatchShard)>> = BTreeMap::new();
+    for d in dirs {
+        let list = read_shards(d)
+            .map_err(|e| input(format!("cannot read the folder {}: {e}", d.display())))?;
+        for (path, m) in list {
+            let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.contains(&canon) {
+                continue;
+            }
+            seen.push(canon);
+            let m = m.map_err(|why| input(format!("{}: {why}", path.display())))?;
+            let g = groups.entry(m.shards).or_default();
+            if let Some((other, _)) = g.get(&m.shard) {
+                return Err(input(format!(
+                    "batch shard {} of {} is found twice: {} and {}",
+                    m.shard,
+                    m.shards,
+                    other.display(),
+                    path.display()
+                )));
+            }
+            g.insert(m.shard, (path, m));
+        }
+    }
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let complete: Vec<_> = groups.iter().filter(|(n, g)| g.len() == **n).collect();
+    let [(_, group)] = complete.as_slice() else {
+        let all: Vec<String> = groups
+            .iter()
+            .map(|(n, g)| {
+                let missing: Vec<String> = (0..*n)
+                    .filter(|i| !g.contains_key(i))
+                    .map(|i| i.to_string())
+                    .collect();
+                format!("{n} shard(s), missing {}", missing.join(", "))
+            })
+            .collect();
+        return Err(input(format!(
+            "not one complete set of batch shards: {}",
+            all.join("; ")
+        )));
+    };
+    let shards: Vec<&BatchShard> = group.values().map(|(_, m)| m).collect();
+    let first = shards[0];
+    let same_batch = shards.iter().all(|m| {
+        m.rows.len() == first.rows.len()
+            && m.rows
+                .iter()
+                .zip(&first.rows)
+                .all(|(a, b)| a.netlist == b.netlist && a.output == b.output)
+    });
+    if !same_batch {
+        return Err(input(
+            "the batch shards list different netlists or folders: run every shard with the same netlists in the same order".into(),
+        ));
+    }
+    let mut rows: Vec<BatchRow> = Vec::new();
+    for (j, row) in first.rows.iter().enumerate() {
+        let parts: Vec<&BatchRow> = shards
+            .iter()
+            .map(|m| &m.rows[j])
+            .filter(|r| r.code != super::run::OTHER_SHARD)
+            .collect();
+        let code = parts.iter().map(|r| r.code).max().unwrap_or(0);
+        let mut merged = BatchRow {
+            netlist: row.netlist.clone(),
+            output: row.output.clone(),
+            status: super::run::status_word(code),
+            code,
+            seconds: parts.iter().map(|r| r.seconds).sum(),
+        };
+        if parts.iter().any(|r| r.status.starts_with("crashed")) {
+            merged.status = "crashed".into();
+        }
+        // A study: its shards' manifests are in its folder.
+        let is_study = crate::report::study::read_shards(&row.output)
+            .map(|l| !l.is_empty())
+            .unwrap_or(false);
+        if is_study {
+            match merged_study(std::slice::from_ref(&row.output), &row.output, true) {
+                Ok(_) => {}
+                Err(e) => {
+                    eprint!("{}", e.message());
+                    merged.code = merged.code.max(2);
+                    merged.status = super::run::status_word(merged.code);
+                }
+            }
+        }
+        rows.push(merged);
+    }
+    let _run = begin(out)?;
+    let code = super::run::finish_batch(out, &rows, t0, started_ms, quiet);
+    Ok(Some(code))
 }

@@ -83,10 +83,13 @@ pub enum Cmd {
         /// folder, e.g. to rerun one Monte Carlo sample alone.
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
         point: Option<u64>,
-        /// Studies: run only shard I of N (I from 0, e.g. a Slurm array
-        /// task's index): the points k (from 0) with k mod N = I, each into
-        /// its folder, and DIR/shard_I_of_N.json instead of steps.csv;
-        /// `xbarsim merge` then makes the study's table. Shards may share DIR.
+        /// Run only shard I of N (I from 0, e.g. a Slurm array task's
+        /// index): of a study, the points k (from 0) with k mod N = I, each
+        /// into its folder, and DIR/shard_I_of_N.json instead of steps.csv;
+        /// of a batch, every study so, and the plain netlist at position j
+        /// when j mod N = I, and DIR/batch_shard_I_of_N.json instead of
+        /// batch.csv. `xbarsim merge` then makes the tables. Shards may
+        /// share DIR.
         #[arg(long, value_name = "I/N", value_parser = shard_arg, conflicts_with = "point")]
         shard: Option<(usize, usize)>,
         /// Studies: draw every point's pictures (heat maps, curves) as a
@@ -94,10 +97,15 @@ pub enum Cmd {
         /// tables only and the study draws its own plots (steps_*.png).
         #[arg(long)]
         point_plots: bool,
+        /// (Internal) this netlist's position in a sharded batch.
+        #[arg(long, hide = true, requires = "shard")]
+        unit: Option<usize>,
     },
     /// Join the shards of a study (`run --shard I/N`, found as
     /// shard_I_of_N.json in the folders given) into the table one
-    /// process would have written: OUT/steps.csv and its plots.
+    /// process would have written: OUT/steps.csv and its plots. For the
+    /// shards of a batch (batch_shard_I_of_N.json), each study of the batch
+    /// is merged in its folder and OUT/batch.csv written.
     Merge {
         /// Folders holding the shards' manifests (e.g. one shared study folder).
         #[arg(required = true)]
@@ -151,6 +159,7 @@ pub fn main_exit() -> std::process::ExitCode {
             point,
             shard,
             point_plots,
+            unit,
         } => {
             if let Some(t) = threads {
                 // This process's pool, and (through the environment) its children's.
@@ -166,6 +175,7 @@ pub fn main_exit() -> std::process::ExitCode {
                 point: point.map(|k| k as usize),
                 shard,
                 point_plots,
+                unit,
             };
             run::run_many(&netlists, &out, &opts)
         }

@@ -23,6 +23,9 @@ pub struct Opts {
     /// Studies: draw each point's pictures too (a point run alone with
     /// `point` always does).
     pub point_plots: bool,
+    /// This netlist's position in a sharded batch: a plain netlist belongs
+    /// to shard `unit mod N`.
+    pub unit: Option<usize>,
 }
 
 /// Outcome of one netlist.
@@ -34,7 +37,14 @@ pub enum RunError {
     Analysis(String),
     /// Points of a study failed, each said when it did: the worst exit code.
     Study(u8),
+    /// A plain netlist of a sharded batch that another shard runs.
+    OtherShard,
 }
+
+/// The exit code of a batch's child whose netlist another shard runs.
+pub const OTHER_SHARD: u8 = 10;
+// `child` matches the code as a literal.
+const _: () = assert!(OTHER_SHARD == 10);
 
 impl RunError {
     pub fn code(&self) -> u8 {
@@ -42,6 +52,7 @@ impl RunError {
             RunError::Input(_) => 2,
             RunError::Analysis(_) => 1,
             RunError::Study(code) => *code,
+            RunError::OtherShard => OTHER_SHARD,
         }
     }
 
@@ -49,7 +60,7 @@ impl RunError {
     pub fn message(&self) -> &str {
         match self {
             RunError::Input(s) | RunError::Analysis(s) => s,
-            RunError::Study(_) => "",
+            RunError::Study(_) | RunError::OtherShard => "",
         }
     }
 }
@@ -87,8 +98,11 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     if plan.study.is_study() {
         return super::study::run_study(path, &deck, plan.study, out, opts, &draft);
     }
-    if let Some((i, m)) = opts.shard.filter(|s| s.0 > 0) {
-        // Not a study: one unit of work, which shard 0 runs.
+    if let Some((i, m)) = opts.shard.filter(|&(i, m)| opts.unit.unwrap_or(0) % m != i) {
+        // Not a study: one unit of work, which shard `unit mod N` runs.
+        if opts.unit.is_some() {
+            return Err(RunError::OtherShard);
+        }
         if !quiet {
             println!(
                 "{}: not a study (no .step or .mc): shard 0 runs it, shard {i} of {m} has nothing to do",
@@ -201,6 +215,7 @@ impl Draft {
             Some(RunError::Input(_)) => ("input error", 2),
             Some(RunError::Analysis(_)) => ("analysis failed", 1),
             Some(RunError::Study(c)) => ("points failed", *c),
+            Some(RunError::OtherShard) => ("another shard's", OTHER_SHARD),
         };
         let m = report::manifest::RunManifest {
             xbarsim: env!("CARGO_PKG_VERSION").to_string(),
@@ -510,10 +525,6 @@ pub const CRASHED: u8 = 3;
 /// lists every netlist's outcome, in the order given.
 pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
     let (quiet, jobs) = (opts.quiet, opts.jobs);
-    if netlists.len() > 1 && opts.shard.is_some() {
-        eprintln!("error: --shard splits the points of one netlist's study: give one netlist per sharded run (cluster/slurm-study.sh submits one job array per netlist)");
-        return 2;
-    }
     if netlists.len() == 1 {
         return in_process(&netlists[0], || run_one(&netlists[0], out, opts).err());
     }
@@ -521,11 +532,18 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
     let work = batch_jobs(netlists, out);
     // The batch's folder is a run's folder too: what an earlier run wrote
     // there (a single netlist's results, an older batch.csv) is removed.
-    if let Err(e) = report::files::begin_run(out) {
-        eprintln!("error: cannot use output directory {}: {e}", out.display());
-        return 2;
-    }
-    let _run = EndRun;
+    // Not for a shard: the shards of a batch share its folder, and merge
+    // writes its table.
+    let _run = match opts.shard {
+        None => {
+            if let Err(e) = report::files::begin_run(out) {
+                eprintln!("error: cannot use output directory {}: {e}", out.display());
+                return 2;
+            }
+            Some(EndRun)
+        }
+        Some(_) => None,
+    };
     let rows = in_order(
         work.len(),
         jobs,
@@ -544,6 +562,14 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
             if opts.point_plots {
                 args.push("--point-plots".into());
             }
+            if let Some((i, m)) = opts.shard {
+                args.extend([
+                    "--shard".into(),
+                    format!("{i}/{m}").into(),
+                    "--unit".into(),
+                    k.to_string().into(),
+                ]);
+            }
             let (code, status) = child(&args);
             report::batch::BatchRow {
                 netlist: p.clone(),
@@ -554,10 +580,60 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
             }
         },
     );
+    if let Some((i, m)) = opts.shard {
+        return finish_shard(out, i, m, &rows, quiet);
+    }
+    finish_batch(out, &rows, t0, started_ms, quiet)
+}
+
+/// End a shard of a batch: its rows (a netlist another shard runs says so)
+/// to `out/batch_shard_I_of_N.json`, for `xbarsim merge`.
+fn finish_shard(
+    out: &Path,
+    i: usize,
+    m: usize,
+    rows: &[report::batch::BatchRow],
+    quiet: bool,
+) -> u8 {
+    let manifest = report::batch::BatchShard {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        shard: i,
+        shards: m,
+        rows: rows.to_vec(),
+    };
+    let file = out.join(report::batch::shard_file(i, m));
+    if let Err(e) =
+        std::fs::create_dir_all(out).and_then(|_| report::batch::write_shard(out, &manifest))
+    {
+        eprintln!("error: cannot write {}: {e}", file.display());
+        return 1;
+    }
+    let mine: Vec<_> = rows.iter().filter(|r| r.code != OTHER_SHARD).collect();
+    let failed = mine.iter().filter(|r| r.code != 0).count();
+    if !quiet {
+        println!(
+            "batch shard {i} of {m}: {} of {} netlist(s) had work here, {failed} failed -> {}",
+            mine.len(),
+            rows.len(),
+            file.display()
+        );
+    }
+    mine.iter().map(|r| r.code).max().unwrap_or(0)
+}
+
+/// End a batch (inside the run into `out`): its table `out/batch.csv`, its
+/// manifest, the console summary; the worst exit code.
+pub(super) fn finish_batch(
+    out: &Path,
+    rows: &[report::batch::BatchRow],
+    t0: Instant,
+    started_ms: u64,
+    quiet: bool,
+) -> u8 {
     let mut worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
     let summary = out.join("batch.csv");
     let written =
-        std::fs::create_dir_all(out).and_then(|_| report::batch::write_batch(&summary, &rows));
+        std::fs::create_dir_all(out).and_then(|_| report::batch::write_batch(&summary, rows));
     if let Err(e) = written {
         eprintln!("error: cannot write {}: {e}", summary.display());
         worst = worst.max(1);
@@ -565,12 +641,12 @@ pub fn run_many(netlists: &[PathBuf], out: &Path, opts: &Opts) -> u8 {
     // The batch's manifest: the netlists as given, by content.
     let draft = Draft {
         netlist: String::new(),
-        inputs: work
+        inputs: rows
             .iter()
-            .map(|(p, _)| {
-                let bytes = std::fs::read(p).unwrap_or_default();
+            .map(|r| {
+                let bytes = std::fs::read(&r.netlist).unwrap_or_default();
                 report::manifest::InputFile {
-                    path: p.display().to_string(),
+                    path: r.netlist.display().to_string(),
                     bytes: bytes.len() as u64,
                     sha256: report::manifest::sha256_hex(&bytes),
                 }
@@ -640,6 +716,18 @@ fn batch_jobs(netlists: &[PathBuf], out: &Path) -> Vec<(PathBuf, PathBuf)> {
     jobs
 }
 
+/// The batch table's status of a netlist's exit code.
+pub(super) fn status_word(code: u8) -> String {
+    match code {
+        0 => "ok",
+        1 => "analysis failed",
+        2 => "input error",
+        OTHER_SHARD => "another shard's",
+        _ => "crashed",
+    }
+    .to_string()
+}
+
 /// Run this executable with `args` (its output goes to ours), passing the
 /// memory limit on; returns the exit code to report and a status word.
 fn child(args: &[std::ffi::OsString]) -> (u8, String) {
@@ -655,9 +743,7 @@ fn child(args: &[std::ffi::OsString]) -> (u8, String) {
     match status {
         Err(e) => (CRASHED, format!("not started: {e}")),
         Ok(s) => match s.code() {
-            Some(0) => (0, "ok".into()),
-            Some(1) => (1, "analysis failed".into()),
-            Some(2) => (2, "input error".into()),
+            Some(c @ (0 | 1 | 2 | 10)) => (c as u8, status_word(c as u8)),
             Some(c) => (CRASHED, format!("crashed (exit {c})")),
             None => {
                 #[cfg(unix)]

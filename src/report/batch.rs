@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// One netlist of a batch.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRow {
     pub netlist: PathBuf,
     pub output: PathBuf,
@@ -30,4 +31,53 @@ pub fn write_batch(path: &Path, rows: &[BatchRow]) -> std::io::Result<()> {
         c.flush()?;
         Ok(())
     })
+}
+
+/// What one shard of a batch (`run A.cir B.cir ... --shard I/N`) did: a
+/// row per netlist of the batch, in order (a plain netlist that another
+/// shard runs has exit code 10). Written as `batch_shard_I_of_N.json`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BatchShard {
+    pub version: String,
+    pub shard: usize,
+    pub shards: usize,
+    pub rows: Vec<BatchRow>,
+}
+
+/// The file name of batch shard `i` of `n`.
+pub fn shard_file(i: usize, n: usize) -> String {
+    format!("batch_shard_{i}_of_{n}.json")
+}
+
+/// Write a batch shard's manifest into `dir`.
+pub fn write_shard(dir: &Path, m: &BatchShard) -> std::io::Result<()> {
+    let json = serde_json::to_value(m).map_err(std::io::Error::other)?;
+    super::write_json(&dir.join(shard_file(m.shard, m.shards)), &json)
+}
+
+/// Every batch shard manifest in `dir`, by path, each read or the reason
+/// it cannot be.
+pub fn read_shards(dir: &Path) -> std::io::Result<Vec<(PathBuf, Result<BatchShard, String>)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("batch_shard_") && name.ends_with(".json")) {
+            continue;
+        }
+        let path = entry.path();
+        let read = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<BatchShard>(&t).map_err(|e| e.to_string()))
+            .and_then(|m| {
+                if m.shard >= m.shards || name != shard_file(m.shard, m.shards) {
+                    Err(format!("it says it is shard {} of {}", m.shard, m.shards))
+                } else {
+                    Ok(m)
+                }
+            });
+        found.push((path, read));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
 }
