@@ -321,19 +321,22 @@ fn resume_after_sigkill_completes_without_rerunning() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    let resume = || {
+        run_bin(&[
+            "run",
+            "--resume",
+            dir.join("s.cir").to_str().unwrap(),
+            "-o",
+            a.to_str().unwrap(),
+        ])
+    };
     let before = records(&a);
     assert!(
         before.len() < 300 && !a.join("steps.csv").exists(),
         "the study finished before it could be killed ({} points)",
         before.len()
     );
-    let (code, out, err) = run_bin(&[
-        "run",
-        "--resume",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        a.to_str().unwrap(),
-    ]);
+    let (code, out, err) = resume();
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains(&format!("({} already done, not run again)", before.len())),
@@ -357,18 +360,7 @@ fn resume_after_sigkill_completes_without_rerunning() {
         assert_eq!(x.keys().collect::<Vec<_>>(), ["op.csv", "xb_vcell.csv"]);
         assert_eq!(x, y, "{f}");
     }
-    let table = |out: &Path| -> Vec<String> {
-        std::fs::read_to_string(out.join("steps.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let mut c: Vec<&str> = l.split(',').collect();
-                c.remove(4); // seconds
-                c.join(",")
-            })
-            .collect()
-    };
-    assert_eq!(table(&a), table(&b));
+    assert_eq!(table_sans_seconds(&a), table_sans_seconds(&b));
     // A point whose files are not as its record lists them (a write lost
     // to a power loss: the files are not synced one by one) runs again.
     let damaged = a.join("point_007").join("op.csv");
@@ -378,13 +370,7 @@ fn resume_after_sigkill_completes_without_rerunning() {
     let mut text = std::fs::read(&flipped).unwrap();
     text[10] = if text[10] == b'1' { b'2' } else { b'1' };
     std::fs::write(&flipped, &text).unwrap();
-    let (code, out, err) = run_bin(&[
-        "run",
-        "--resume",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        a.to_str().unwrap(),
-    ]);
+    let (code, out, err) = resume();
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("(298 already done, not run again)"), "{out}");
     for f in ["point_007", "point_011"] {
@@ -399,13 +385,7 @@ fn resume_after_sigkill_completes_without_rerunning() {
     }
     // A changed input reruns every point.
     std::fs::write(dir.join("s.cir"), net.replace("g=55u", "g=56u")).unwrap();
-    let (code, out, err) = run_bin(&[
-        "run",
-        "--resume",
-        dir.join("s.cir").to_str().unwrap(),
-        "-o",
-        a.to_str().unwrap(),
-    ]);
+    let (code, out, err) = resume();
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("already done"), "{out}");
 }

@@ -31,6 +31,30 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> u8 {
     }
 }
 
+/// Every manifest `read` finds in the folders, each once (a folder named
+/// twice is read once); one that cannot be read is an error.
+fn gather<T>(
+    dirs: &[PathBuf],
+    read: impl Fn(&Path) -> std::io::Result<Vec<(PathBuf, Result<T, String>)>>,
+) -> Result<Vec<(PathBuf, T)>, RunError> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut found = Vec::new();
+    for d in dirs {
+        let list =
+            read(d).map_err(|e| input(format!("cannot read the folder {}: {e}", d.display())))?;
+        for (path, m) in list {
+            let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.contains(&canon) {
+                continue;
+            }
+            seen.push(canon);
+            let m = m.map_err(|why| input(format!("{}: {why}", path.display())))?;
+            found.push((path, m));
+        }
+    }
+    Ok(found)
+}
+
 fn input(msg: String) -> RunError {
     RunError::Input(format!("error: merge: {msg}\n"))
 }
@@ -45,22 +69,7 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
 /// The study merge (see the module doc): its exit code and point count.
 fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize), RunError> {
     let (t0, started_ms) = (std::time::Instant::now(), now_ms());
-    // Every manifest once (a folder named twice is read once).
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let mut found: Vec<(PathBuf, ShardManifest)> = Vec::new();
-    for d in dirs {
-        let list = read_shards(d)
-            .map_err(|e| input(format!("cannot read the folder {}: {e}", d.display())))?;
-        for (path, m) in list {
-            let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if seen.contains(&canon) {
-                continue;
-            }
-            seen.push(canon);
-            let m = m.map_err(|why| input(format!("{}: {why}", path.display())))?;
-            found.push((path, m));
-        }
-    }
+    let found: Vec<(PathBuf, ShardManifest)> = gather(dirs, read_shards)?;
     if found.is_empty() {
         let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         return Err(input(format!(
@@ -211,14 +220,7 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
         netlist: first.netlist.clone(),
         inputs: group
             .values()
-            .map(|(p, _)| {
-                let bytes = std::fs::read(p).unwrap_or_default();
-                crate::report::manifest::InputFile {
-                    path: p.display().to_string(),
-                    bytes: bytes.len() as u64,
-                    sha256: crate::report::manifest::sha256_hex(&bytes),
-                }
-            })
+            .map(|(p, _)| crate::report::manifest::InputFile::read(p))
             .collect(),
         started_ms,
         t0,
@@ -255,30 +257,19 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
 fn merge_batch(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<Option<u8>, RunError> {
     use crate::report::batch::{read_shards, BatchRow, BatchShard};
     let (t0, started_ms) = (std::time::Instant::now(), now_ms());
-    let mut seen: Vec<PathBuf> = Vec::new();
     let mut groups: BTreeMap<usize, BTreeMap<usize, (PathBuf, BatchShard)>> = BTreeMap::new();
-    for d in dirs {
-        let list = read_shards(d)
-            .map_err(|e| input(format!("cannot read the folder {}: {e}", d.display())))?;
-        for (path, m) in list {
-            let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if seen.contains(&canon) {
-                continue;
-            }
-            seen.push(canon);
-            let m = m.map_err(|why| input(format!("{}: {why}", path.display())))?;
-            let g = groups.entry(m.shards).or_default();
-            if let Some((other, _)) = g.get(&m.shard) {
-                return Err(input(format!(
-                    "batch shard {} of {} is found twice: {} and {}",
-                    m.shard,
-                    m.shards,
-                    other.display(),
-                    path.display()
-                )));
-            }
-            g.insert(m.shard, (path, m));
+    for (path, m) in gather(dirs, read_shards)? {
+        let g = groups.entry(m.shards).or_default();
+        if let Some((other, _)) = g.get(&m.shard) {
+            return Err(input(format!(
+                "batch shard {} of {} is found twice: {} and {}",
+                m.shard,
+                m.shards,
+                other.display(),
+                path.display()
+            )));
         }
+        g.insert(m.shard, (path, m));
     }
     if groups.is_empty() {
         return Ok(None);

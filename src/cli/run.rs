@@ -149,33 +149,21 @@ impl Draft {
     /// The inputs of `deck`: the netlist and its includes (as read), and
     /// every other file read so far (data files), by content.
     pub(super) fn new(path: &Path, deck: &Deck, started_ms: u64, t0: Instant) -> Draft {
-        use report::manifest::{sha256_hex, InputFile};
+        use report::manifest::InputFile;
         let mut inputs = Vec::new();
         let mut seen = Vec::new();
         for k in 0..deck.sources.len() {
             let id = crate::netlist::FileId(k as u32);
             let p = deck.sources.path(id);
             seen.push(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
-            let text = deck.sources.text(id).as_bytes();
-            inputs.push(InputFile {
-                path: p.display().to_string(),
-                bytes: text.len() as u64,
-                sha256: sha256_hex(text),
-            });
+            inputs.push(InputFile::of(p, deck.sources.text(id).as_bytes()));
         }
         let mut others: Vec<_> = crate::netlist::source::inputs()
             .into_iter()
             .filter(|p| !seen.contains(p))
             .collect();
         others.sort();
-        for p in others {
-            let bytes = std::fs::read(&p).unwrap_or_default();
-            inputs.push(InputFile {
-                path: p.display().to_string(),
-                bytes: bytes.len() as u64,
-                sha256: sha256_hex(&bytes),
-            });
-        }
+        inputs.extend(others.iter().map(|p| InputFile::read(p)));
         Draft {
             netlist: path.display().to_string(),
             inputs,
@@ -643,14 +631,7 @@ pub(super) fn finish_batch(
         netlist: String::new(),
         inputs: rows
             .iter()
-            .map(|r| {
-                let bytes = std::fs::read(&r.netlist).unwrap_or_default();
-                report::manifest::InputFile {
-                    path: r.netlist.display().to_string(),
-                    bytes: bytes.len() as u64,
-                    sha256: report::manifest::sha256_hex(&bytes),
-                }
-            })
+            .map(|r| report::manifest::InputFile::read(&r.netlist))
             .collect(),
         started_ms,
         t0,

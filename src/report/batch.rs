@@ -58,26 +58,21 @@ pub fn write_shard(dir: &Path, m: &BatchShard) -> std::io::Result<()> {
 /// Every batch shard manifest in `dir`, by path, each read or the reason
 /// it cannot be.
 pub fn read_shards(dir: &Path) -> std::io::Result<Vec<(PathBuf, Result<BatchShard, String>)>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("batch_shard_") && name.ends_with(".json")) {
-            continue;
-        }
-        let path = entry.path();
-        let read = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<BatchShard>(&t).map_err(|e| e.to_string()))
-            .and_then(|m| {
-                if m.shard >= m.shards || name != shard_file(m.shard, m.shards) {
+    let found = super::manifest::read_named::<BatchShard>(dir, |n| {
+        n.starts_with("batch_shard_") && n.ends_with(".json")
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|(path, m)| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let m = m.and_then(|m| {
+                if m.shard >= m.shards || name.as_deref() != Some(&shard_file(m.shard, m.shards)) {
                     Err(format!("it says it is shard {} of {}", m.shard, m.shards))
                 } else {
                     Ok(m)
                 }
             });
-        found.push((path, read));
-    }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(found)
+            (path, m)
+        })
+        .collect())
 }

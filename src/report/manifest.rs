@@ -66,3 +66,42 @@ pub fn read(dir: &Path) -> Option<RunManifest> {
     let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
     serde_json::from_str(&text).ok()
 }
+
+/// The JSON files in `dir` whose names `pick` accepts, by path (sorted),
+/// each read as a `T` or the reason it cannot be.
+pub fn read_named<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    pick: impl Fn(&str) -> bool,
+) -> std::io::Result<Vec<(std::path::PathBuf, Result<T, String>)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if !pick(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let path = entry.path();
+        let read = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<T>(&t).map_err(|e| e.to_string()));
+        found.push((path, read));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+impl InputFile {
+    /// The file at `path` as it is now (an unreadable one: empty).
+    pub fn read(path: &Path) -> InputFile {
+        let bytes = std::fs::read(path).unwrap_or_default();
+        Self::of(path, &bytes)
+    }
+
+    /// `bytes`, read from `path`.
+    pub fn of(path: &Path, bytes: &[u8]) -> InputFile {
+        InputFile {
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+}

@@ -258,39 +258,27 @@ pub fn write_shard(dir: &Path, m: &ShardManifest) -> std::io::Result<()> {
 pub fn read_shards(
     dir: &Path,
 ) -> std::io::Result<Vec<(std::path::PathBuf, Result<ShardManifest, String>)>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(mid) = name
-            .strip_prefix("shard_")
+    let named = |n: &str| {
+        n.strip_prefix("shard_")
             .and_then(|s| s.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let Some((i, n)) = mid.split_once("_of_") else {
-            continue;
-        };
-        if i.parse::<usize>().is_err() || n.parse::<usize>().is_err() {
-            continue;
-        }
-        let path = entry.path();
-        let read = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<ShardManifest>(&t).map_err(|e| e.to_string()))
-            .and_then(|m| {
+            .and_then(|s| s.split_once("_of_"))
+            .is_some_and(|(i, k)| i.parse::<usize>().is_ok() && k.parse::<usize>().is_ok())
+    };
+    let found = super::manifest::read_named::<ShardManifest>(dir, named)?;
+    Ok(found
+        .into_iter()
+        .map(|(path, m)| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let m = m.and_then(|m| {
                 if m.shard >= m.shards || m.indices.len() != m.rows.len() {
                     Err("inconsistent manifest (shard index or row count)".into())
-                } else if format!("shard_{i}_of_{n}")
-                    != format!("shard_{}_of_{}", m.shard, m.shards)
-                {
+                } else if name.as_deref() != Some(&shard_file(m.shard, m.shards)) {
                     Err(format!("it says it is shard {} of {}", m.shard, m.shards))
                 } else {
                     Ok(m)
                 }
             });
-        found.push((path, read));
-    }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(found)
+            (path, m)
+        })
+        .collect())
 }
