@@ -1,15 +1,21 @@
 //! Running a `.step` study: every point (the netlist elaborated with its
 //! values) is planned and run into `out/point_<k>/`, up to `jobs` points at
 //! a time, each on a thread of its own (a run's folder state is per
-//! thread); then `out/steps.csv` gets one row per point.
+//! thread; each thread keeps the symbolic analysis of the last structure
+//! it solved, [`Reuse`]); then `out/steps.csv` gets one row per point, and
+//! `out/manifest.json` says what the run was.
 //!
-//! Each point ends with its record (`point.json`, written last and
-//! atomically): what its inputs were (a SHA-256 of the netlist, its
+//! Each point ends with its record (`point.json`, written last, atomically
+//! and synced): what its inputs were (a SHA-256 of the netlist, its
 //! includes and data files, the point's values and the version), how it
-//! ended, and its headline numbers. With `--resume`, a point whose record
-//! has the same inputs is not run again, so a study stopped part way (even
-//! by SIGKILL) is completed by rerunning it, and only the unfinished points
-//! run.
+//! ended, its headline numbers, and its files with their hashes (they are
+//! not synced one by one). With `--resume`, a point whose record has the
+//! same inputs and whose files are intact is not run again, so a study
+//! stopped part way (even by SIGKILL or a power loss) is completed by
+//! rerunning it, and only the unfinished points run.
+//!
+//! With `--shard I/N` only the points k with k mod N = I run, and the
+//! shard's rows go to `out/shard_I_of_N.json` for `xbarsim merge`.
 
 use super::run::{begin, in_order, now_ms, progress_bar, run_in, Draft, Opts, RunError, CRASHED};
 use crate::analysis::study::Study;

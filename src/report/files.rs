@@ -4,9 +4,10 @@
 //! - **Atomic:** each file is written to a temporary beside it
 //!   (`.NAME.XXXXXX.xbarsim-tmp[.png]`, through `tempfile`), synced, renamed
 //!   into place, and the folder synced (a study's points sync only their
-//!   record, which lists their files' sizes and hashes: [`set_durable`]). A temporary in flight is removed on
-//!   SIGINT/SIGTERM/SIGHUP before the process exits; one left by SIGKILL is
-//!   removed by the next run into that folder.
+//!   record, which lists their files' sizes and hashes: [`set_durable`]).
+//!   A temporary in flight is removed on SIGINT/SIGTERM/SIGHUP before the
+//!   process exits; one left by SIGKILL is removed by the next run into
+//!   that folder.
 //! - **One run per folder:** a run takes an exclusive lock on the output
 //!   folder (`.xbarsim-lock`), deletes the files its previous run recorded
 //!   in `.xbarsim-outputs` (and nothing else), and records each file it
