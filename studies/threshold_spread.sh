@@ -2,14 +2,19 @@
 # threshold_spread.sh — how the reference tuning experiment depends on the
 # spread of the switching thresholds.
 #
-# Runs netlists/tune_64x64.cir (64x64, V/2, write-verify, three cycles, 0.1
-# ohm segments, the tio2x_pulse card of models/tio2x_nili2020.lib: its
+# Runs netlists/tune_64x64.cir (64x64, V/2, write-verify, three cycles, its
+# line resistance, the tio2x_pulse card of models/tio2x_nili2020.lib: its
 # threshold midpoints, correlation 0.6 and 1.125 % stuck devices) with the
 # card's threshold standard deviations scaled by each factor in $SCALES (1 =
 # the paper's 0.31 V / 0.37 V), and writes one CSV row per run: scale,
 # sd_set, sd_reset, then per cycle the mean |error| (%) and the fraction of
 # switchable devices within 5 %, and the distinct devices disturbed. Runs go
 # $JOBS at a time (on 2 cores, one: each run keeps a helper thread busy).
+#
+# studies/threshold_spread.cir runs the same points as one .step study (its
+# point at scale 1 is tune_64x64.cir to the bit). This script stays for the
+# table: steps.csv carries only .program's final numbers, not the per-cycle
+# ones and the disturbed devices (those are in each point's folder).
 #
 # Usage (repository root = this script's parent directory):
 #   studies/threshold_spread.sh > spread.csv
