@@ -12,6 +12,10 @@
 # round: the midpoints, then the measured mean and sd of set and reset, the
 # set/|reset| correlation and the unswitchable devices.
 #
+# studies/calibrate_thresholds.cir runs one round's measurements as a .step
+# over candidate midpoints; the rounds themselves (each from the previous
+# one's result, rounded, until nothing moves) need this loop.
+#
 # Usage (repository root = this script's parent directory):
 #   studies/calibrate_thresholds.sh > calibration.csv
 #   EXTRA="c0=10u c0r=10u" START_SET=1.19 START_RESET=-1.39 studies/calibrate_thresholds.sh
