@@ -873,3 +873,57 @@ fn manifests_list_inputs_and_outputs_and_resume_plain_runs() {
     assert_eq!(ms["outputs"][0]["name"], "steps.csv");
     assert_eq!(mb["inputs"].as_array().unwrap().len(), 2);
 }
+
+/// `.program` publishes its per-cycle numbers and the devices' own error
+/// to the study table: the values of program.json, by name.
+#[test]
+fn program_studies_carry_per_cycle_and_device_numbers() {
+    let dir = tmpdir("study-program");
+    let net = "p\n.param sd=0.31\n\
+        .model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd={sd} vreset_sd=0.37 vcorr=0.6)\n\
+        .crossbar xb rows=6 cols=6 model=m g=20u rrow=1 rcol=1\n\
+        .program xb target=50u cycles=2 seed=3\n.step param sd list 0.31 0.1\n.end\n";
+    std::fs::write(dir.join("s.cir"), net).unwrap();
+    let out = dir.join("out");
+    let (code, _, err) = run_to(&dir.join("s.cir"), &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(out.join("steps.csv")).unwrap();
+    let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    for k in 1..=2 {
+        let row: Vec<&str> = text.lines().nth(k).unwrap().split(',').collect();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("point_{k}")).join("program.json")).unwrap(),
+        )
+        .unwrap();
+        let col = |name: &str| -> f64 {
+            let at = head
+                .iter()
+                .position(|h| *h == name)
+                .unwrap_or_else(|| panic!("{name}: {head:?}"));
+            row[at].parse().unwrap()
+        };
+        assert_eq!(
+            col("program.true_within_tol_pct"),
+            json["true_within_tol_pct"].as_f64().unwrap()
+        );
+        assert_eq!(
+            col("program.true_mean_abs_error_pct"),
+            json["true_mean_abs_error_pct"].as_f64().unwrap()
+        );
+        assert_eq!(
+            col("program.disturbed"),
+            json["disturbed_devices"].as_f64().unwrap()
+        );
+        for c in 0..2 {
+            let per = &json["per_cycle"];
+            assert_eq!(
+                col(&format!("program.cycle{}.within_tol_pct", c + 1)),
+                per["within_tol_pct"][c].as_f64().unwrap()
+            );
+            assert_eq!(
+                col(&format!("program.cycle{}.mean_abs_error_pct", c + 1)),
+                per["mean_abs_error_pct"][c].as_f64().unwrap()
+            );
+        }
+    }
+}

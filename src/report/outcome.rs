@@ -382,16 +382,33 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
                 ],
             )
         }
-        Outcome::Program(spec, r) => named(
-            "program",
-            &[
-                ("mean_abs_error_pct", r.mean_abs_error_pct()),
-                ("within_tol_pct", r.within_tol_pct(spec.tol)),
-                ("stuck", r.stuck.iter().filter(|x| **x).count() as f64),
-                ("failed", r.failed_devices as f64),
-                ("pulses", r.pulses() as f64),
-            ],
-        ),
+        Outcome::Program(spec, r) => {
+            let mut v = named(
+                "program",
+                &[
+                    ("mean_abs_error_pct", r.mean_abs_error_pct()),
+                    ("within_tol_pct", r.within_tol_pct(spec.tol)),
+                    ("true_mean_abs_error_pct", r.true_mean_abs_error_pct()),
+                    ("true_within_tol_pct", r.true_within_tol_pct(spec.tol)),
+                    ("stuck", r.stuck.iter().filter(|x| **x).count() as f64),
+                    ("failed", r.failed_devices as f64),
+                    ("disturbed", r.disturbed_devices as f64),
+                    ("pulses", r.pulses() as f64),
+                ],
+            );
+            // Per cycle (from 1), as xb_program_cycles.csv has them.
+            for (k, c) in r.cycles.iter().enumerate() {
+                v.extend(named(
+                    &format!("program.cycle{}", k + 1),
+                    &[
+                        ("mean_abs_error_pct", c.mean_abs_error_pct),
+                        ("within_tol_pct", c.within_tol_pct),
+                        ("disturbed", c.disturbed_devices as f64),
+                    ],
+                ));
+            }
+            v
+        }
         Outcome::Thresholds(_, r) => {
             let m = r.measured_summary();
             named(
@@ -402,6 +419,7 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
                     ("reset_mean", m.reset.mean),
                     ("reset_sd", m.reset.sd),
                     ("corr", m.corr),
+                    ("unswitchable", r.unswitchable() as f64),
                 ],
             )
         }

@@ -19,16 +19,6 @@ pub fn write_program(
     seconds: f64,
 ) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let within = |e: &[f64]| {
-        let sw: Vec<&f64> = e
-            .iter()
-            .zip(&r.stuck)
-            .filter(|(_, s)| !**s)
-            .map(|(e, _)| e)
-            .collect();
-        100.0 * sw.iter().filter(|e| e.abs() <= 100.0 * s.tol).count() as f64
-            / sw.len().max(1) as f64
-    };
     let per = |f: fn(&crate::analysis::program::CycleStats) -> serde_json::Value| {
         serde_json::Value::Array(r.cycles.iter().map(f).collect())
     };
@@ -48,7 +38,7 @@ pub fn write_program(
         "mean_abs_error_all_pct": r.mean_abs_error_all_pct(),
         "within_tol_pct": r.within_tol_pct(s.tol),
         "true_mean_abs_error_pct": r.true_mean_abs_error_pct(),
-        "true_within_tol_pct": within(&r.error_true_pct),
+        "true_within_tol_pct": r.true_within_tol_pct(s.tol),
         "stuck_devices": r.stuck.iter().filter(|x| **x).count(),
         "switchable_devices": r.stuck.iter().filter(|x| !**x).count(),
         "failed_devices": r.failed_devices,

@@ -83,6 +83,10 @@ impl ProgramResult {
     pub fn within_tol_pct(&self, tol: f64) -> f64 {
         within_pct(&self.error_pct, &self.stuck, tol)
     }
+    /// Share (%) of switchable devices whose own conductance is within `tol`.
+    pub fn true_within_tol_pct(&self, tol: f64) -> f64 {
+        within_pct(&self.error_true_pct, &self.stuck, tol)
+    }
     pub fn pulses(&self) -> usize {
         self.cycles.iter().map(|c| c.pulses).sum()
     }
