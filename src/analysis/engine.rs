@@ -91,9 +91,12 @@ pub struct Engine<'c> {
 /// topology differs (another `rows`) builds its own and is kept instead.
 #[derive(Default)]
 pub struct Reuse {
-    /// The ordering asked for, the solver choice, and a solver of that
-    /// pattern to share the analysis of.
-    last: Option<(Option<Vec<usize>>, crate::solve::SolverChoice, SparseSolver)>,
+    /// The ordering asked for, the solver choice, and the analysis.
+    last: Option<(
+        Option<Vec<usize>>,
+        crate::solve::SolverChoice,
+        crate::solve::sparse::Analysis,
+    )>,
     /// Engines built on a kept analysis, and engines built afresh.
     pub hits: usize,
     pub misses: usize,
@@ -101,51 +104,68 @@ pub struct Reuse {
 
 impl<'c> Engine<'c> {
     pub fn new(c: &'c Circuit) -> Result<Engine<'c>, SolveFailure> {
-        Self::reusing(c, &mut Reuse::default())
+        let (sys, fwd) = Self::system(c);
+        let solver = Self::solver(c, &sys, &fwd)?;
+        Ok(Self::with(c, sys, solver))
     }
 
     /// [`Engine::new`], on the symbolic analysis `reuse` kept when the
     /// pattern and ordering are the same; keeps this one's otherwise.
     pub fn reusing(c: &'c Circuit, reuse: &mut Reuse) -> Result<Engine<'c>, SolveFailure> {
-        let sys = System::new(c);
+        let (sys, fwd) = Self::system(c);
         let choice = c.options.solver;
-        let fwd =
-            crossbar_ordering(c, &sys).filter(|_| choice != crate::solve::SolverChoice::Iterative);
-        let kept = reuse
-            .last
-            .as_ref()
-            .filter(|(f, ch, s)| {
-                *f == fwd
-                    && *ch == choice
-                    && sys.pattern.lower
-                    && s.pattern().col_ptr() == sys.pattern.symbolic.col_ptr()
-                    && s.pattern().row_idx() == sys.pattern.symbolic.row_idx()
-            })
-            .and_then(|k| k.2.same_structure());
+        let kept = reuse.last.as_ref().filter(|(f, ch, a)| {
+            *f == fwd
+                && *ch == choice
+                && sys.pattern.lower
+                && a.pattern().col_ptr() == sys.pattern.symbolic.col_ptr()
+                && a.pattern().row_idx() == sys.pattern.symbolic.row_idx()
+        });
         let solver = match kept {
-            Some(s) => {
+            Some((_, _, a)) => {
                 reuse.hits += 1;
-                s
+                SparseSolver::on(a)
             }
             None => {
                 reuse.misses += 1;
-                let s = match &fwd {
-                    Some(f) => SparseSolver::with_ordering(&sys.pattern, f)?,
-                    None => SparseSolver::new(&sys.pattern, choice)?,
-                };
-                reuse.last = s.same_structure().map(|t| (fwd, choice, t));
+                let s = Self::solver(c, &sys, &fwd)?;
+                reuse.last = s.analysis().map(|a| (fwd, choice, a));
                 s
             }
         };
+        Ok(Self::with(c, sys, solver))
+    }
+
+    /// The nodal system and the crossbar ordering asked for (none when the
+    /// solver is iterative or the circuit is not mostly crossbar).
+    fn system(c: &Circuit) -> (System, Option<Vec<usize>>) {
+        let sys = System::new(c);
+        let fwd = crossbar_ordering(c, &sys)
+            .filter(|_| c.options.solver != crate::solve::SolverChoice::Iterative);
+        (sys, fwd)
+    }
+
+    fn solver(
+        c: &Circuit,
+        sys: &System,
+        fwd: &Option<Vec<usize>>,
+    ) -> Result<SparseSolver, SolveFailure> {
+        Ok(match fwd {
+            Some(f) => SparseSolver::with_ordering(&sys.pattern, f)?,
+            None => SparseSolver::new(&sys.pattern, c.options.solver)?,
+        })
+    }
+
+    fn with(c: &'c Circuit, sys: System, solver: SparseSolver) -> Engine<'c> {
         let n = sys.n();
-        Ok(Engine {
+        Engine {
             c,
             sys,
             solver,
             y: vec![0.0; n],
             linear: c.is_linear(),
             factored: false,
-        })
+        }
     }
 
     /// Solve at the current source values, warm-started from the last solution.

@@ -51,7 +51,7 @@ enum Kind {
     Pcg(Box<PcgState>),
     Llt {
         /// Shared with the solvers of other circuits of this pattern
-        /// ([`SparseSolver::same_structure`]).
+        /// ([`SparseSolver::analysis`]).
         sym: std::sync::Arc<SymbolicCholesky<usize>>,
         l: Vec<f64>,
     },
@@ -76,6 +76,21 @@ pub const PCG_MIN_UNKNOWNS: usize = 100_000;
 /// CG stops at this relative residual (or when it stagnates below 1e-10).
 pub const PCG_TOL: f64 = 1e-14;
 pub const PCG_MAX_ITER: usize = 1000;
+
+/// A symbolic Cholesky analysis kept for other matrices of its pattern
+/// ([`SparseSolver::analysis`], [`SparseSolver::on`]).
+pub struct Analysis {
+    symbolic: SymbolicSparseColMat<usize>,
+    sym: std::sync::Arc<SymbolicCholesky<usize>>,
+    par: Par,
+}
+
+impl Analysis {
+    /// The pattern it was made for.
+    pub fn pattern(&self) -> &SymbolicSparseColMat<usize> {
+        &self.symbolic
+    }
+}
 
 pub struct SparseSolver {
     symbolic: SymbolicSparseColMat<usize>,
@@ -196,20 +211,24 @@ impl SparseSolver {
         Self::fresh(symbolic, Kind::Llt { sym, l }, req, par)
     }
 
-    /// A new solver for another matrix of this one's pattern, sharing its
-    /// symbolic analysis (ordering and elimination structure) instead of
-    /// redoing it: the numbers it computes are the same bits a solver built
-    /// afresh computes. `None` unless this is a direct Cholesky solver.
-    pub fn same_structure(&self) -> Option<SparseSolver> {
+    /// This solver's symbolic analysis (ordering and elimination structure)
+    /// for solvers of other matrices of the same pattern; `None` unless
+    /// this is a direct Cholesky solver.
+    pub fn analysis(&self) -> Option<Analysis> {
         match &self.kind {
-            Kind::Llt { sym, .. } => Some(Self::llt(self.symbolic.clone(), sym.clone(), self.par)),
+            Kind::Llt { sym, .. } => Some(Analysis {
+                symbolic: self.symbolic.clone(),
+                sym: sym.clone(),
+                par: self.par,
+            }),
             _ => None,
         }
     }
 
-    /// The pattern this solver was analysed for.
-    pub fn pattern(&self) -> &SymbolicSparseColMat<usize> {
-        &self.symbolic
+    /// A new solver on a kept analysis: the numbers it computes are the
+    /// bits a solver built afresh for the same pattern computes.
+    pub fn on(a: &Analysis) -> SparseSolver {
+        Self::llt(a.symbolic.clone(), a.sym.clone(), a.par)
     }
 
     /// A solver of `kind` with `req` scratch, nothing done yet.
