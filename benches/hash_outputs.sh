@@ -11,7 +11,8 @@
 # wall-clock times, which differ between any two runs: the "seconds" fields
 # of JSON files and the "seconds" column of CSV files are removed before
 # hashing; everything else in them is hashed as is. The last line hashes the
-# whole listing. Runs every netlist once (the long ones included:
+# whole listing. Each run's manifest.json (its command line, start time and
+# input paths) is left out. Runs every netlist once (the long ones included:
 # tune_64x64 and thresholds_64x64 take minutes). KEEP=<dir> keeps the
 # outputs there; NETLISTS="a.cir b.cir" runs only those.
 set -euo pipefail
@@ -67,7 +68,9 @@ for d in sorted(os.listdir(root)):
         continue
     for dirpath, _, files in sorted(os.walk(p)):
         for f in sorted(files):
-            if f.startswith(".xbarsim"):
+            # manifest.json records the run itself (command, start time,
+            # paths), which differs between any two runs by design.
+            if f.startswith(".xbarsim") or f == "manifest.json":
                 continue
             full = os.path.join(dirpath, f)
             data = open(full, "rb").read()
