@@ -927,3 +927,87 @@ fn program_studies_carry_per_cycle_and_device_numbers() {
         }
     }
 }
+
+/// A study owns its folder: the point folders of an earlier, larger study
+/// there go (what else is in them and the folder's other files stay), and
+/// a second study into the folder while one runs is refused.
+#[test]
+fn a_study_removes_an_earlier_studys_points_and_owns_its_folder() {
+    let dir = tmpdir("study-stale");
+    let big = crossbar_net(
+        ".param rw=1\n.param vin=0.2\n",
+        ".step param rw list 0.5 1 1.5 2 2.5 3 3.5 4 4.5 5 5.5 6\n",
+    );
+    let small = crossbar_net(
+        ".param rw=1\n.param vin=0.2\n",
+        ".step param rw list 0.5 1\n",
+    );
+    let out = dir.join("out");
+    std::fs::write(dir.join("big.cir"), &big).unwrap();
+    std::fs::write(dir.join("small.cir"), &small).unwrap();
+    let (code, _, err) = run_to(&dir.join("big.cir"), &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("point_12").join("op.csv").exists());
+    // The user's own files: in the folder, in a stale point folder, and a
+    // point-like folder without a record.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("point_05").join("mine.txt"), "mine").unwrap();
+    std::fs::create_dir_all(out.join("point_77")).unwrap();
+    let (code, _, err) = run_to(&dir.join("small.cir"), &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(".xbarsim") && !n.ends_with(".png"))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "manifest.json",
+            "notes.txt",
+            "point_05",
+            "point_1",
+            "point_2",
+            "point_77",
+            "steps.csv"
+        ]
+    );
+    let kept: Vec<String> = std::fs::read_dir(out.join("point_05"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(kept, ["mine.txt"]);
+    // Two studies into one folder at the same time: the second is refused.
+    let mut long = String::from(
+        "long\n.model d memristor (level=sinh beta=2.6)\n.param vin=0.1\n\
+         .crossbar xb rows=24 cols=24 model=d rrow=2.5 rcol=2.5 g=55u\n",
+    );
+    for i in 0..24 {
+        long += &format!("vr{i} r{i} 0 {{vin}}\nrd{i} r{i} xb.w{i} 10\nrs{i} xb.s{i} 0 10\n");
+    }
+    long += ".step param vin lin 0.001 0.3 0.001\n.op\n";
+    std::fs::write(dir.join("long.cir"), long).unwrap();
+    let busy = dir.join("busy");
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+        .args(["run", "-q", "--jobs", "1"])
+        .arg(dir.join("long.cir"))
+        .arg("-o")
+        .arg(&busy)
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !busy.join("point_001").join("point.json").exists() {
+        assert!(t.elapsed().as_secs() < 60, "the first study did not start");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let (code, _, err) = run_to(&dir.join("small.cir"), &busy, &[]);
+    let still = first.try_wait().unwrap().is_none();
+    assert!(first.wait().unwrap().success());
+    assert!(still, "the first study ended before the second started");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("another xbarsim run is writing into"), "{err}");
+    assert!(!busy.join("point_1").exists());
+}

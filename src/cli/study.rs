@@ -78,6 +78,19 @@ pub(super) fn run_study(
             code => Err(RunError::Study(code)),
         };
     }
+    // A whole study owns its folder from the start (a second one into it
+    // at the same time is refused): what an earlier run wrote there goes,
+    // its point folders of another grid or netlist too. Shards share the
+    // folder and leave it to the merge.
+    let _run = match opts.shard {
+        None => {
+            let run = begin(out)?;
+            let ours: std::collections::HashSet<String> = (0..n).map(folder_of).collect();
+            remove_stale_points(out, &ours);
+            Some(run)
+        }
+        Some(_) => None,
+    };
     // This process's share: every point, or those of its shard.
     let mine: Vec<usize> = match opts.shard {
         Some((i, m)) => (i..n).step_by(m).collect(),
@@ -139,7 +152,6 @@ pub(super) fn run_study(
             file
         }
         None => {
-            let _run = begin(out)?;
             let table = write_table(out, &names, &rows, study.mc.is_some())?;
             let worst = rows.iter().map(|r| r.code).max().unwrap_or(0);
             draft.write(out, (worst > 0).then_some(&RunError::Study(worst)), n)?;
@@ -167,6 +179,38 @@ pub(super) fn run_study(
     match rows.iter().map(|r| r.code).max().unwrap_or(0) {
         0 => Ok(()),
         code => Err(RunError::Study(code)),
+    }
+}
+
+/// Remove the point folders in `out` that an earlier study wrote (a
+/// `point_<digits>` folder with a record) and that are not in `ours`: the
+/// files their runs recorded, their record and bookkeeping, and the folder
+/// if that leaves it empty (anything else in it stays, and so does it).
+fn remove_stale_points(out: &Path, ours: &std::collections::HashSet<String>) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let numbered = name
+            .strip_prefix("point_")
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()));
+        let dir = e.path();
+        if !numbered || ours.contains(&name) || !dir.join(report::study::RECORD).is_file() {
+            continue;
+        }
+        // A run into it removes what its last run recorded (and nothing else).
+        if report::files::begin_run(&dir).is_ok() {
+            report::files::end_run();
+        }
+        for f in [
+            report::study::RECORD,
+            report::files::JOURNAL,
+            report::files::LOCK,
+        ] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        let _ = std::fs::remove_dir(&dir);
     }
 }
 
