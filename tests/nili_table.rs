@@ -163,10 +163,7 @@ fn log_interpolation_meets_the_bins_at_their_centres() {
             // Halfway (in ln G0) between two centres: the coefficients' mean.
             let c1 = (EDGES_US[b + 1] * EDGES_US[b + 2]).sqrt() * 1e-6;
             let mid = (c * c1).sqrt();
-            let mut avg = [0.0; 20];
-            for i in 0..20 {
-                avg[i] = 0.5 * (row[i] + TABLE[b + 1][i]);
-            }
+            let avg: [f64; 20] = std::array::from_fn(|i| 0.5 * (row[i] + TABLE[b + 1][i]));
             for v in [1.2, -1.6] {
                 let got = log.delta(mid, v, 1e-3, &dev(-0.5), WINDOW);
                 assert_close(got, by_hand(&avg, v, 1e-3, -0.5), 1e-9, "halfway");

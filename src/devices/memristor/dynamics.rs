@@ -192,12 +192,8 @@ impl NiliTable {
                 let k = (0..n - 1).find(|&k| x < centre(k + 1)).unwrap_or(n - 2);
                 let t = (x - centre(k)) / (centre(k + 1) - centre(k));
                 let (a, b) = (&self.bins[k], &self.bins[k + 1]);
-                let mix = |p: &[f64; 5], q: &[f64; 5]| {
-                    let mut r = [0.0; 5];
-                    for i in 0..5 {
-                        r[i] = p[i] + t * (q[i] - p[i]);
-                    }
-                    r
+                let mix = |p: &[f64; 5], q: &[f64; 5]| -> [f64; 5] {
+                    std::array::from_fn(|i| p[i] + t * (q[i] - p[i]))
                 };
                 NiliBin {
                     cs: mix(&a.cs, &b.cs),
