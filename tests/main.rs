@@ -10,6 +10,7 @@ mod layers;
 mod lines;
 mod meas;
 mod models;
+mod nili_table;
 mod oracles;
 mod parser_fuzz;
 mod perceptron;

@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The keys of `dyn=nili_table`'s coefficient lists, in table order.
+const TABLE_KEYS: [&str; 21] = [
+    "g0bins", "c0s", "c1s", "c2s", "c3s", "c4s", "d0s", "d1s", "d2s", "d3s", "d4s", "c0r", "c1r",
+    "c2r", "c3r", "c4r", "d0r", "d1r", "d2r", "d3r", "d4r",
+];
+
 impl Elab {
     pub(super) fn model(
         &mut self,
@@ -21,10 +27,12 @@ impl Elab {
         let mut nums: Vec<(&Arg, f64)> = Vec::new();
         let mut words: Vec<(&Arg, String)> = Vec::new();
         for a in args {
+            let k = a.key.text.as_str();
             if matches!(
-                a.key.text.as_str(),
-                "dyn" | "stuck_state" | "levels" | "level_sd"
-            ) {
+                k,
+                "dyn" | "stuck_state" | "levels" | "level_sd" | "g0interp"
+            ) || (TABLE_KEYS.contains(&k) && matches!(a.value, ArgValue::Str(..)))
+            {
                 match &a.value {
                     ArgValue::Value(Value {
                         expr: Expr::Param(w, _),
@@ -85,6 +93,7 @@ impl Elab {
             Some("nili") => &[
                 "c0", "c1", "c2", "c3", "c0r", "c1r", "c2r", "c3r", "vset", "vreset",
             ],
+            Some("nili_table") => &["vset", "vreset"],
             Some("vteam") => &["kset", "aset", "kreset", "areset", "p", "vset", "vreset"],
             Some("levels") => &["vset", "vreset"],
             Some("quantized") => &["g0q", "nstates", "k", "sigma", "vset", "vreset"],
@@ -98,7 +107,7 @@ impl Elab {
                         a.value.span(&a.key),
                         format!("unknown switching dynamics '{other}'"),
                     )
-                    .with_hint("dyn=nili, vteam, levels or quantized"),
+                    .with_hint("dyn=nili, nili_table, vteam, levels or quantized"),
                 );
                 return None;
             }
@@ -116,6 +125,9 @@ impl Elab {
             let ok = match k {
                 "dyn" => true,
                 "stuck_state" => dyn_kind.is_some(),
+                _ if k == "g0interp" || TABLE_KEYS.contains(&k) => {
+                    dyn_kind.as_ref().is_some_and(|d| d.1 == "nili_table")
+                }
                 _ => dyn_kind.as_ref().is_some_and(|d| d.1 == "levels"),
             };
             if !ok {
@@ -215,6 +227,82 @@ impl Elab {
         })
     }
 
+    /// The coefficient table of `dyn=nili_table`: `g0bins=` (bin edges, S)
+    /// and one list per coefficient column, one value per bin.
+    fn nili_table(
+        &mut self,
+        span: crate::netlist::Span,
+        word: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<crate::devices::memristor::dynamics::NiliTable> {
+        use crate::devices::memristor::dynamics::*;
+        let list = |k: &str| -> Result<Vec<f64>, String> {
+            let w = word(k).ok_or_else(|| format!("dyn=nili_table needs {k}=\"...\""))?;
+            w.split([',', ' '])
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    crate::netlist::units::parse_number(t)
+                        .ok_or_else(|| format!("'{t}' in {k}= is not a number"))
+                })
+                .collect()
+        };
+        let mut fail = |m: String| {
+            self.errors.push(Diagnostic::new(span, m).with_hint(
+                "see models/tio2x_nili2020_table.lib: g0bins= and c0s..d4s, c0r..d4r lists",
+            ));
+        };
+        let edges = match list("g0bins") {
+            Ok(e) if e.len() >= 2 && e[0] > 0.0 && e.windows(2).all(|w| w[0] < w[1]) => e,
+            Ok(_) => {
+                fail("g0bins= needs at least two ascending edges > 0 S".into());
+                return None;
+            }
+            Err(m) => {
+                fail(m);
+                return None;
+            }
+        };
+        let nb = edges.len() - 1;
+        let mut bins = vec![NiliBin::default(); nb];
+        for (col, key) in TABLE_KEYS.iter().enumerate().skip(1) {
+            let v = match list(key) {
+                Ok(v) if v.len() == nb && v.iter().all(|x| x.is_finite()) => v,
+                Ok(v) => {
+                    fail(format!(
+                        "{key}= needs {nb} finite values (one per bin), got {}",
+                        v.len()
+                    ));
+                    return None;
+                }
+                Err(m) => {
+                    fail(m);
+                    return None;
+                }
+            };
+            let (group, i) = ((col - 1) / 5, (col - 1) % 5);
+            for (b, x) in bins.iter_mut().zip(v) {
+                match group {
+                    0 => b.cs[i] = x,
+                    1 => b.ds[i] = x,
+                    2 => b.cr[i] = x,
+                    _ => b.dr[i] = x,
+                }
+            }
+        }
+        let interp = match word("g0interp").as_deref() {
+            None | Some("bin") => G0Interp::Bin,
+            Some("log") => G0Interp::Log,
+            Some(w) => {
+                fail(format!("unknown g0interp '{w}' (bin or log)"));
+                return None;
+            }
+        };
+        Some(NiliTable {
+            edges,
+            bins,
+            interp,
+        })
+    }
+
     /// The `dyn=` part of a memristor model card (see
     /// [`crate::devices::memristor::dynamics`]).
     pub(super) fn dynamics(
@@ -250,6 +338,7 @@ impl Elab {
                     c3r: get("c3r").unwrap_or(d.c3r),
                 })
             }
+            "nili_table" => Kind::NiliTable(self.nili_table(span, word)?),
             "vteam" => {
                 let d = Vteam::default();
                 let p = Vteam {

@@ -14,6 +14,17 @@
 //!   and c4 = c3·vset, c4r = c3r·vreset, so a device's threshold shift moves c4.
 //!   Both terms act on every pulse: the thresholds are soft, which gives
 //!   sub-threshold drift (half-select disturbance) for free.
+//! - `nili_table`: the same family with the coefficients tabulated per G0
+//!   bin (a third-party port of the Nili 2020 table; see [`NiliTable`]):
+//!   with L = ln tp (tp in s), for V > 0
+//!   D = c0s·[1 − tanh(c1s(L − c2s))]·[tanh(c3s·V − c4s) + 1],
+//!   for V < 0 D = c0r·[−1 − tanh(c1r(L − c2r))]·[tanh(c3r·V − c4r) − 1]
+//!   (c0r < 0, so D < 0), D = 0 at V = 0; plus a device-to-device term
+//!   D_d2d = n·D·(d0 + d1·L² + d2·V·L + d3·V²·L + d4·V³) with n ~ N(0,1) fixed
+//!   per device, taken as written: ΔG = D·(1 + n·poly), which has the sign
+//!   of D unless n·poly < −1, when the pulse moves the device the other way.
+//!   The state is the bin's key (bin lookup, or linear interpolation of the
+//!   coefficients in ln G0 between bin centres with `g0interp=log`).
 //! - `vteam` (Kvatinsky et al., 2015), state x = (g − gmin)/(gmax − gmin):
 //!   dx/dt = kset·(V/vset − 1)^aset·f(x) for V > vset,
 //!   dx/dt = −kreset·(V/vreset − 1)^areset·f(x) for V < vreset, 0 between
@@ -124,9 +135,104 @@ impl Levels {
     }
 }
 
+/// One G0 bin of the table-driven Nili model: set c0s…c4s, its
+/// device-to-device polynomial d0s…d4s, reset c0r…c4r and d0r…d4r.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct NiliBin {
+    pub cs: [f64; 5],
+    pub ds: [f64; 5],
+    pub cr: [f64; 5],
+    pub dr: [f64; 5],
+}
+
+/// How a state picks its coefficients from the table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum G0Interp {
+    /// The bin that holds G0 (below the first edge the first bin, above the
+    /// last the last), as the source does.
+    Bin,
+    /// Linear in ln G0 between the bins' geometric centres (constant beyond
+    /// the outer centres).
+    Log,
+}
+
+/// The Nili per-G0-bin coefficient table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NiliTable {
+    /// Bin edges (S), ascending, one more than bins.
+    pub edges: Vec<f64>,
+    pub bins: Vec<NiliBin>,
+    pub interp: G0Interp,
+}
+
+impl NiliTable {
+    /// Index of the bin holding `g`.
+    pub fn bin_of(&self, g: f64) -> usize {
+        let n = self.bins.len();
+        (1..n)
+            .find(|&k| g < self.edges[k])
+            .unwrap_or(n)
+            .saturating_sub(1)
+    }
+
+    /// The coefficients at state `g`.
+    pub fn at(&self, g: f64) -> NiliBin {
+        match self.interp {
+            G0Interp::Bin => self.bins[self.bin_of(g)],
+            G0Interp::Log => {
+                let n = self.bins.len();
+                let centre = |k: usize| 0.5 * (self.edges[k].ln() + self.edges[k + 1].ln());
+                let x = g.max(f64::MIN_POSITIVE).ln();
+                if n == 1 || x <= centre(0) {
+                    return self.bins[0];
+                }
+                if x >= centre(n - 1) {
+                    return self.bins[n - 1];
+                }
+                let k = (0..n - 1).find(|&k| x < centre(k + 1)).unwrap_or(n - 2);
+                let t = (x - centre(k)) / (centre(k + 1) - centre(k));
+                let (a, b) = (&self.bins[k], &self.bins[k + 1]);
+                let mix = |p: &[f64; 5], q: &[f64; 5]| -> [f64; 5] {
+                    std::array::from_fn(|i| p[i] + t * (q[i] - p[i]))
+                };
+                NiliBin {
+                    cs: mix(&a.cs, &b.cs),
+                    ds: mix(&a.ds, &b.ds),
+                    cr: mix(&a.cr, &b.cr),
+                    dr: mix(&a.dr, &b.dr),
+                }
+            }
+        }
+    }
+
+    /// ΔG of one pulse of `v` (V) and ln-width `lt` (tp in s) at state `g`
+    /// for a device whose device-to-device draw is `n`.
+    pub fn delta(&self, g: f64, v: f64, lt: f64, n: f64) -> f64 {
+        if v == 0.0 || v.is_nan() {
+            return 0.0;
+        }
+        let b = self.at(g);
+        let (nominal, d) = if v > 0.0 {
+            let c = b.cs;
+            let w = 1.0 - (c[1] * (lt - c[2])).tanh();
+            (c[0] * w * ((c[3] * v - c[4]).tanh() + 1.0), b.ds)
+        } else {
+            let c = b.cr;
+            let w = -1.0 - (c[1] * (lt - c[2])).tanh();
+            (c[0] * w * ((c[3] * v - c[4]).tanh() - 1.0), b.dr)
+        };
+        if n == 0.0 {
+            return nominal;
+        }
+        let poly = d[0] + d[1] * lt * lt + d[2] * v * lt + d[3] * v * v * lt + d[4] * v * v * v;
+        nominal + n * nominal * poly
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
     Nili(Nili),
+    NiliTable(NiliTable),
     Vteam(Vteam),
     Levels(Levels),
 }
@@ -189,6 +295,8 @@ pub struct Device {
     pub vset: f64,
     pub vreset: f64,
     pub stuck: bool,
+    /// The device-to-device draw of `nili_table` (0 for the other kinds).
+    pub n: f64,
 }
 
 /// A pulse's width and the Nili factors that depend on it alone
@@ -196,6 +304,8 @@ pub struct Device {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Width {
     pub tp: f64,
+    /// ln tp (tp clamped to [`TP_MIN`]).
+    lt: f64,
     set: f64,
     reset: f64,
 }
@@ -215,6 +325,18 @@ impl Dynamics {
     /// side of zero) and the stuck fault.
     pub fn sample(&self, rng: &mut impl Rng) -> Device {
         let v = &self.var;
+        if let Kind::NiliTable(_) = self.kind {
+            // The table's own device-to-device term replaces threshold
+            // shifts: one N(0,1) per device, then the stuck fault.
+            let n: f64 = rng.sample(StandardNormal);
+            let stuck = v.stuck > 0.0 && rng.random::<f64>() < v.stuck;
+            return Device {
+                vset: self.vset,
+                vreset: self.vreset,
+                stuck,
+                n,
+            };
+        }
         let z1: f64 = rng.sample(StandardNormal);
         let z2: f64 = rng.sample(StandardNormal);
         let rho = v.corr.clamp(-1.0, 1.0);
@@ -227,6 +349,7 @@ impl Dynamics {
             vset,
             vreset,
             stuck,
+            n: 0.0,
         }
     }
 
@@ -236,6 +359,7 @@ impl Dynamics {
             vset: self.vset,
             vreset: self.vreset,
             stuck: false,
+            n: 0.0,
         }
     }
 
@@ -247,12 +371,14 @@ impl Dynamics {
                 let lt = tp.max(TP_MIN).ln();
                 Width {
                     tp,
+                    lt,
                     set: 1.0 - (p.c1 * (lt - p.c2)).tanh(),
                     reset: 1.0 + (p.c1r * (lt - p.c2r)).tanh(),
                 }
             }
             _ => Width {
                 tp,
+                lt: tp.max(TP_MIN).ln(),
                 set: 0.0,
                 reset: 0.0,
             },
@@ -289,6 +415,7 @@ impl Dynamics {
                 };
                 set - reset
             }
+            Kind::NiliTable(t) => t.delta(g, v, w.lt, d.n),
             Kind::Vteam(p) => {
                 let rate = if v > d.vset {
                     p.kset * (v / d.vset - 1.0).powf(p.aset)
@@ -378,7 +505,8 @@ impl Dynamics {
                 d.vreset + TANH_SATURATES / p.c3r,
                 d.vset - TANH_SATURATES / p.c3,
             )),
-            Kind::Nili(_) => None,
+            // Only V = 0 leaves a table device exactly as it is.
+            Kind::Nili(_) | Kind::NiliTable(_) => None,
             Kind::Vteam(_) | Kind::Levels(_) => Some((d.vreset, d.vset)),
         }
     }
@@ -424,6 +552,7 @@ mod tests {
                 vset,
                 vreset: -vset - 0.2,
                 stuck: false,
+                n: 0.0,
             };
             let (lo, hi) = dy.dead_band(&d).unwrap();
             if vset < 0.5 {
