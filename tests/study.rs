@@ -281,30 +281,57 @@ fn bad_step_cards_are_located() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A study of 300 points of a 24×24 sinh crossbar's `.op` (a second or two
+/// here): long enough to be caught running.
+fn long_study() -> String {
+    let mut net = String::from(
+        "long\n.model d memristor (level=sinh beta=2.6)\n.param vin=0.1\n\
+         .crossbar xb rows=24 cols=24 model=d rrow=2.5 rcol=2.5 g=55u\n",
+    );
+    for i in 0..24 {
+        net += &format!("vr{i} r{i} 0 {{vin}}\nrd{i} r{i} xb.w{i} 10\nrs{i} xb.s{i} 0 10\n");
+    }
+    net + ".step param vin lin 0.001 0.3 0.001\n.op\n"
+}
+
+/// Start `xbarsim run -q --jobs 1 NET -o OUT` (a study of up to 999 points)
+/// and return it, running, once `records` of its points have their record
+/// (failing after `within` seconds).
+fn start_study(net: &Path, out: &Path, records: usize, within: u64) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
+        .args(["run", "-q", "--jobs", "1"])
+        .arg(net)
+        .arg("-o")
+        .arg(out)
+        .spawn()
+        .unwrap();
+    let done = || {
+        (1..=999)
+            .filter(|k| {
+                out.join(format!("point_{k:03}"))
+                    .join("point.json")
+                    .exists()
+            })
+            .count()
+    };
+    let t = std::time::Instant::now();
+    while done() < records {
+        assert!(t.elapsed().as_secs() < within, "the study did not start");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child
+}
+
 /// A study killed by SIGKILL part way and rerun with `--resume` ends with
 /// every point equal to an uninterrupted run, and the points that had
 /// finished are not run again (their records stay byte for byte).
 #[test]
 fn resume_after_sigkill_completes_without_rerunning() {
     let dir = tmpdir("study-resume");
-    let mut net = String::from(
-        "resume\n.model d memristor (level=sinh beta=2.6)\n.param vin=0.1\n\
-         .crossbar xb rows=24 cols=24 model=d rrow=2.5 rcol=2.5 g=55u\n",
-    );
-    for i in 0..24 {
-        net += &format!("vr{i} r{i} 0 {{vin}}\nrd{i} r{i} xb.w{i} 10\n");
-        net += &format!("rs{i} xb.s{i} 0 10\n");
-    }
-    net += ".step param vin lin 0.001 0.3 0.001\n.op\n";
+    let net = long_study();
     std::fs::write(dir.join("s.cir"), &net).unwrap();
     let a = dir.join("a");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
-        .args(["run", "-q", "--jobs", "1"])
-        .arg(dir.join("s.cir"))
-        .arg("-o")
-        .arg(&a)
-        .spawn()
-        .unwrap();
+    let mut child = start_study(&dir.join("s.cir"), &a, 5, 120);
     let records = |out: &Path| -> BTreeMap<String, Vec<u8>> {
         (1..=300)
             .map(|k| format!("point_{k:03}"))
@@ -314,11 +341,6 @@ fn resume_after_sigkill_completes_without_rerunning() {
             })
             .collect()
     };
-    let t = std::time::Instant::now();
-    while records(&a).len() < 5 {
-        assert!(t.elapsed().as_secs() < 120, "the study did not start");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let resume = || {
@@ -981,28 +1003,9 @@ fn a_study_removes_an_earlier_studys_points_and_owns_its_folder() {
         .collect();
     assert_eq!(kept, ["mine.txt"]);
     // Two studies into one folder at the same time: the second is refused.
-    let mut long = String::from(
-        "long\n.model d memristor (level=sinh beta=2.6)\n.param vin=0.1\n\
-         .crossbar xb rows=24 cols=24 model=d rrow=2.5 rcol=2.5 g=55u\n",
-    );
-    for i in 0..24 {
-        long += &format!("vr{i} r{i} 0 {{vin}}\nrd{i} r{i} xb.w{i} 10\nrs{i} xb.s{i} 0 10\n");
-    }
-    long += ".step param vin lin 0.001 0.3 0.001\n.op\n";
-    std::fs::write(dir.join("long.cir"), long).unwrap();
+    std::fs::write(dir.join("long.cir"), long_study()).unwrap();
     let busy = dir.join("busy");
-    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_xbarsim"))
-        .args(["run", "-q", "--jobs", "1"])
-        .arg(dir.join("long.cir"))
-        .arg("-o")
-        .arg(&busy)
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while !busy.join("point_001").join("point.json").exists() {
-        assert!(t.elapsed().as_secs() < 60, "the first study did not start");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    let mut first = start_study(&dir.join("long.cir"), &busy, 1, 60);
     let (code, _, err) = run_to(&dir.join("small.cir"), &busy, &[]);
     let still = first.try_wait().unwrap().is_none();
     assert!(first.wait().unwrap().success());
