@@ -17,12 +17,13 @@
 #   WORKLOADS=card REPEAT=9 OLD=... NEW=... benches/ab.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 : "${OLD:?set OLD to the old binary}" "${NEW:?set NEW to the new binary}"
 OLD=$(readlink -f "$OLD"); NEW=$(readlink -f "$NEW")
 WORKLOADS=${WORKLOADS:-"card program"}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-echo "[ab] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
+machine ab
 python3 benches/card_net.py "$WORK/card.cir" 256
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # one timed run: core, binary, netlist, tag

@@ -24,6 +24,7 @@
 #   NGSPICE=$(benches/ngspice44.sh) SIZES="256 512" benches/card_vs_ngspice.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 SIZES=${SIZES:-"256 512"}
 REPEAT=${REPEAT:-5}
 NG_REPEAT=${NG_REPEAT:-3}
@@ -32,12 +33,8 @@ NGSPICE_OPTIONS=${NGSPICE_OPTIONS:-klu}
 NGSPICE_TIMEOUT=${NGSPICE_TIMEOUT:-600}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-if [ -z "${XBARSIM_BIN:-}" ]; then
-  cargo build --release -q
-  XBARSIM_BIN=target/release/xbarsim
-fi
-XBARSIM_BIN=$(readlink -f "$XBARSIM_BIN")
-echo "[card] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
+xbarsim_bin
+machine card
 if command -v "$NGSPICE" >/dev/null; then
   echo "[card] $("$NGSPICE" --version 2>/dev/null | grep -m1 -i ngspice)" >&2
 else

@@ -20,17 +20,15 @@
 #   NETLIST=netlists/tune_64x64.cir XBARSIM_BIN=target/release/xbarsim benches/program.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 NGSPICE=${NGSPICE:-ngspice}
 # shellcheck source=benches/ngspice_peer.sh
 . benches/ngspice_peer.sh
 NETLIST=${NETLIST:-netlists/tune_64x64.cir}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-if [ -z "${XBARSIM_BIN:-}" ]; then
-  cargo build --release -q
-  XBARSIM_BIN=target/release/xbarsim
-fi
-echo "[program] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
+xbarsim_bin
+machine program
 /usr/bin/time -f '%e %M' -o "$WORK/time" "$XBARSIM_BIN" run -q "$NETLIST" -o "$WORK/out" >/dev/null
 read -r SECS KB < "$WORK/time"
 read -r SOLVES PULSES READS < <(python3 -c "

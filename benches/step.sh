@@ -48,15 +48,12 @@
 #                `none` skips the ngspice column
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 POINTS=${POINTS:-1000}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-if [ -z "${XBARSIM_BIN:-}" ]; then
-  cargo build --release -q
-  XBARSIM_BIN=target/release/xbarsim
-fi
-XBARSIM_BIN=$(readlink -f "$XBARSIM_BIN")
-echo "[step] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
+xbarsim_bin
+machine step
 if [ -z "${NGSPICE:-}" ]; then
   NGSPICE=$(benches/ngspice44.sh) || {
     echo "[step] ngspice 44 could not be prepared: falling back to the system ngspice (Debian 12: ngspice 39, Sparse 1.3)" >&2

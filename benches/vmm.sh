@@ -19,6 +19,7 @@
 #   VECTORS=2000 XBARSIM_BIN=target/release/xbarsim benches/vmm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 NGSPICE=${NGSPICE:-ngspice}
 # shellcheck source=benches/ngspice_peer.sh
 . benches/ngspice_peer.sh
@@ -26,11 +27,8 @@ ROOT=$PWD
 VECTORS=${VECTORS:-10000}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-if [ -z "${XBARSIM_BIN:-}" ]; then
-  cargo build --release -q
-  XBARSIM_BIN=target/release/xbarsim
-fi
-echo "[vmm] machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" >&2
+xbarsim_bin
+machine vmm
 python3 - "$WORK" "$VECTORS" <<'PY'
 import random, sys
 work, n = sys.argv[1], int(sys.argv[2])
