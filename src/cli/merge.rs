@@ -55,6 +55,41 @@ fn gather<T>(
     Ok(found)
 }
 
+/// The shards of one splitting by index, each with the file it came from.
+type Splitting<T> = BTreeMap<usize, (PathBuf, T)>;
+
+/// Manifests grouped by splitting (`key` gives the group and the shard
+/// index); a shard index twice in one group is an error (`label` names it).
+fn by_splitting<K: Ord, T>(
+    found: Vec<(PathBuf, T)>,
+    key: impl Fn(&T) -> (K, usize),
+    label: impl Fn(&T) -> String,
+) -> Result<BTreeMap<K, Splitting<T>>, RunError> {
+    let mut groups: BTreeMap<K, Splitting<T>> = BTreeMap::new();
+    for (path, m) in found {
+        let (k, i) = key(&m);
+        let g = groups.entry(k).or_default();
+        if let Some((other, _)) = g.get(&i) {
+            return Err(input(format!(
+                "{} is found twice: {} and {}",
+                label(&m),
+                other.display(),
+                path.display()
+            )));
+        }
+        g.insert(i, (path, m));
+    }
+    Ok(groups)
+}
+
+/// The shard indices from 0 to `n` − 1 that `g` lacks.
+fn missing<T>(n: usize, g: &BTreeMap<usize, T>) -> Vec<String> {
+    (0..n)
+        .filter(|i| !g.contains_key(i))
+        .map(|i| i.to_string())
+        .collect()
+}
+
 fn input(msg: String) -> RunError {
     RunError::Input(format!("error: merge: {msg}\n"))
 }
@@ -63,11 +98,11 @@ fn merged(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
     if let Some(code) = merge_batch(dirs, out, quiet)? {
         return Ok(code);
     }
-    merged_study(dirs, out, quiet).map(|(code, _)| code)
+    merged_study(dirs, out, quiet)
 }
 
-/// The study merge (see the module doc): its exit code and point count.
-fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize), RunError> {
+/// The study merge (see the module doc): its exit code.
+fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, RunError> {
     let (t0, started_ms) = (std::time::Instant::now(), now_ms());
     let found: Vec<(PathBuf, ShardManifest)> = gather(dirs, read_shards)?;
     if found.is_empty() {
@@ -78,27 +113,14 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
         )));
     }
     // Group by (study, N); each shard index once per group.
-    let mut groups: BTreeMap<(String, usize), BTreeMap<usize, (PathBuf, ShardManifest)>> =
-        BTreeMap::new();
-    for (path, m) in found {
-        let g = groups.entry((m.study.clone(), m.shards)).or_default();
-        if let Some((other, _)) = g.get(&m.shard) {
-            return Err(input(format!(
-                "shard {} of {} of one study is found twice: {} and {}",
-                m.shard,
-                m.shards,
-                other.display(),
-                path.display()
-            )));
-        }
-        g.insert(m.shard, (path, m));
-    }
-    let describe = |(study, n): &(String, usize), g: &BTreeMap<usize, (PathBuf, ShardManifest)>| {
+    let groups = by_splitting(
+        found,
+        |m| ((m.study.clone(), m.shards), m.shard),
+        |m| format!("shard {} of {} of one study", m.shard, m.shards),
+    )?;
+    let describe = |(study, n): &(String, usize), g: &Splitting<ShardManifest>| {
         let any = &g.values().next().expect("a group has a shard").1;
-        let missing: Vec<String> = (0..*n)
-            .filter(|i| !g.contains_key(i))
-            .map(|i| i.to_string())
-            .collect();
+        let missing = missing(*n, g);
         format!(
             "{} (inputs {}…), {n} shard(s){}",
             any.netlist,
@@ -112,9 +134,8 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
     };
     let complete: Vec<_> = groups.iter().filter(|((_, n), g)| g.len() == *n).collect();
     // One study may have been split twice (another N): its newest complete set.
-    let newest = |g: &BTreeMap<usize, (PathBuf, ShardManifest)>| {
-        g.values().map(|(_, m)| m.finished_ms).max().unwrap_or(0)
-    };
+    let newest =
+        |g: &Splitting<ShardManifest>| g.values().map(|(_, m)| m.finished_ms).max().unwrap_or(0);
     let one_study = complete.windows(2).all(|w| w[0].0 .0 == w[1].0 .0);
     let (key, group) = match complete.as_slice() {
         [one] => *one,
@@ -242,10 +263,7 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
             table.display()
         );
     }
-    Ok((
-        rows.iter().map(|r| r.code).max().unwrap_or(0).min(1),
-        rows.len(),
-    ))
+    Ok(rows.iter().map(|r| r.code).max().unwrap_or(0).min(1))
 }
 
 /// A sharded batch (`batch_shard_I_of_N.json` in the folders): each study
@@ -257,20 +275,11 @@ fn merged_study(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<(u8, usize)
 fn merge_batch(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<Option<u8>, RunError> {
     use crate::report::batch::{read_shards, BatchRow, BatchShard};
     let (t0, started_ms) = (std::time::Instant::now(), now_ms());
-    let mut groups: BTreeMap<usize, BTreeMap<usize, (PathBuf, BatchShard)>> = BTreeMap::new();
-    for (path, m) in gather(dirs, read_shards)? {
-        let g = groups.entry(m.shards).or_default();
-        if let Some((other, _)) = g.get(&m.shard) {
-            return Err(input(format!(
-                "batch shard {} of {} is found twice: {} and {}",
-                m.shard,
-                m.shards,
-                other.display(),
-                path.display()
-            )));
-        }
-        g.insert(m.shard, (path, m));
-    }
+    let groups = by_splitting(
+        gather(dirs, read_shards)?,
+        |m: &BatchShard| (m.shards, m.shard),
+        |m| format!("batch shard {} of {}", m.shard, m.shards),
+    )?;
     if groups.is_empty() {
         return Ok(None);
     }
@@ -278,13 +287,7 @@ fn merge_batch(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<Option<u8>, 
     let [(_, group)] = complete.as_slice() else {
         let all: Vec<String> = groups
             .iter()
-            .map(|(n, g)| {
-                let missing: Vec<String> = (0..*n)
-                    .filter(|i| !g.contains_key(i))
-                    .map(|i| i.to_string())
-                    .collect();
-                format!("{n} shard(s), missing {}", missing.join(", "))
-            })
+            .map(|(n, g)| format!("{n} shard(s), missing {}", missing(*n, g).join(", ")))
             .collect();
         return Err(input(format!(
             "not one complete set of batch shards: {}",
