@@ -22,6 +22,7 @@ use crate::analysis::study::Study;
 use crate::analysis::Reuse;
 use crate::netlist::Deck;
 use crate::report;
+use crate::report::manifest::hex;
 use crate::report::study::{PointRecord, PointRow};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -235,11 +236,6 @@ pub(super) fn write_table(
         })?;
     }
     Ok(table)
-}
-
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One point of a study: its values, Monte Carlo sample, inputs key and folder.
