@@ -195,6 +195,12 @@ impl<'c> Engine<'c> {
         r
     }
 
+    /// True when the circuit is linear and its matrix is factored already
+    /// (every later solve needs only the triangular solves).
+    pub fn holds_linear_factor(&self) -> bool {
+        self.linear && self.factored
+    }
+
     /// Make `y` the last solution and factor the Jacobian there (sources as
     /// they are set). Later solves start from this point and this matrix.
     pub fn factor_at(&mut self, y: &[f64]) -> Result<(), SolveFailure> {

@@ -13,6 +13,7 @@
 //! Adding one (`.step`, `.tran`) means a new folder, a line in the
 //! registry, a variant of [`Outcome`] and its writer in `report`.
 
+pub mod array;
 pub mod card;
 pub mod dc;
 pub mod engine;

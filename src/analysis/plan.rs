@@ -16,6 +16,8 @@ pub struct Plan {
     pub analyses: Vec<Box<dyn Analysis>>,
     /// The `.step` cards (no steps: one point, the netlist as written).
     pub study: Study,
+    /// The `.param`s (as overridden), for callers that check a name.
+    pub params: crate::circuit::params::Params,
 }
 
 /// Directives that are not analyses (read by the circuit's elaboration).
@@ -141,10 +143,12 @@ pub fn plan_with(
         study::check_size(&mut cx, &study);
     }
     let own = analyses.is_empty() || analyses.iter().any(|a| a.solves_netlist());
+    let params = std::mem::take(&mut el.params);
     let circuit = el.finish(deck, own)?;
     Ok(Plan {
         circuit,
         analyses,
         study,
+        params,
     })
 }

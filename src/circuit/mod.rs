@@ -6,6 +6,7 @@ pub mod bias;
 pub mod budget;
 pub mod crossbar;
 pub mod elaborate;
+pub mod library;
 pub mod nodes;
 pub mod options;
 pub mod params;

@@ -9,7 +9,7 @@ pub const MIN_MAGNITUDE: f64 = 1e-30;
 pub const MAX_MAGNITUDE: f64 = 1e30;
 use std::collections::{HashMap, HashSet};
 
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Params {
     defs: HashMap<String, (Expr, Span)>,
     values: HashMap<String, f64>,

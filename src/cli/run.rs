@@ -124,9 +124,167 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
         return Ok(());
     }
     let _run = begin(out)?;
-    let res = run_in(path, &plan, out, quiet, t0.elapsed(), &mut Reuse::default()).map(|_| ());
+    let res = run_in(
+        path,
+        &plan,
+        out,
+        quiet,
+        t0.elapsed(),
+        &mut Reuse::default(),
+        &mut |_, _| {},
+    )
+    .map(|_| ());
     draft.write(out, res.as_ref().err(), 1)?;
     res
+}
+
+/// A netlist run in this process for a caller that wants the results as
+/// values (the Python package) rather than only as files.
+pub struct Embedded<'a> {
+    /// The netlist's path; with `text`, the text as if read from there
+    /// (its includes and data files resolve beside it).
+    pub path: &'a Path,
+    pub text: Option<String>,
+    /// `.param`s, independent sources or temp fixed to values, as one
+    /// point of a `.step` fixes them.
+    pub params: &'a [(String, f64)],
+    /// Where its files go, as `xbarsim run -o`.
+    pub out: &'a Path,
+    pub quiet: bool,
+    /// Draw its pictures.
+    pub plots: bool,
+}
+
+/// Why an embedded run failed: the exit code the CLI would give, the
+/// rendered message, and the first diagnostic's message and location.
+#[derive(Debug)]
+pub struct EmbeddedError {
+    pub code: u8,
+    pub rendered: String,
+    pub message: String,
+    pub location: Option<(String, usize, usize)>,
+}
+
+impl EmbeddedError {
+    fn of(e: RunError) -> EmbeddedError {
+        EmbeddedError {
+            code: e.code(),
+            message: e.message().lines().next().unwrap_or("").to_string(),
+            rendered: e.message().to_string(),
+            location: None,
+        }
+    }
+
+    fn input(deck: &Deck, d: &crate::netlist::Diagnostics) -> EmbeddedError {
+        let first = d.0.first();
+        EmbeddedError {
+            code: 2,
+            rendered: d.render(&deck.sources),
+            message: first.map_or(String::new(), |x| x.message.clone()),
+            location: first.and_then(|x| x.location(&deck.sources)),
+        }
+    }
+}
+
+/// What an embedded run leaves besides what `visit` saw.
+#[derive(Debug, Default)]
+pub struct EmbeddedRun {
+    /// A study (`.step`, `.mc`) ran: its table is `out/steps.csv`, and no
+    /// outcome went to `visit`.
+    pub study: bool,
+    /// Warnings, rendered.
+    pub warnings: Vec<String>,
+}
+
+/// Run a netlist as `xbarsim run` does, into `r.out`, handing each
+/// analysis's outcome to `visit` before its files are written. A study
+/// runs whole (its points on one thread each, up to the cores) and takes
+/// no `params`.
+pub fn run_embedded(
+    r: &Embedded,
+    visit: &mut dyn FnMut(&crate::circuit::Circuit, &Outcome),
+) -> Result<EmbeddedRun, EmbeddedError> {
+    let t0 = Instant::now();
+    let started_ms = now_ms();
+    let loaded = match &r.text {
+        Some(t) => crate::netlist::load_text(r.path, t.clone()),
+        None => load(r.path),
+    };
+    let deck = loaded.map_err(|(deck, d)| EmbeddedError::input(&deck, &d))?;
+    let mut warnings: Vec<String> = deck
+        .warnings
+        .iter()
+        .map(|w| w.render(&deck.sources))
+        .collect();
+    let plan = crate::analysis::plan_with(&deck, r.params, None)
+        .map_err(|d| EmbeddedError::input(&deck, &d))?;
+    warnings.extend(
+        plan.circuit
+            .warnings
+            .iter()
+            .map(|w| w.render(&deck.sources)),
+    );
+    for (name, _) in r.params {
+        let c = &plan.circuit;
+        let known = name == "temp"
+            || c.vsources.iter().any(|v| &v.name == name)
+            || c.isources.iter().any(|v| &v.name == name)
+            || plan.params.is_defined(name);
+        if !known {
+            return Err(EmbeddedError {
+                code: 2,
+                message: format!(
+                    "'{name}' is not a .param, an independent source or temp of this netlist"
+                ),
+                rendered: format!(
+                    "error: {}: '{name}' is not a .param, an independent source or temp of this netlist\n",
+                    r.path.display()
+                ),
+                location: None,
+            });
+        }
+    }
+    let draft = Draft::new(r.path, &deck, started_ms, t0);
+    if plan.study.is_study() {
+        if !r.params.is_empty() {
+            return Err(EmbeddedError::of(RunError::Input(format!(
+                "error: {}: params cannot be given to a study (.step, .mc): step them in the netlist\n",
+                r.path.display()
+            ))));
+        }
+        let opts = Opts {
+            quiet: r.quiet,
+            point_plots: r.plots,
+            ..Default::default()
+        };
+        super::study::run_study(r.path, &deck, plan.study, r.out, &opts, &draft)
+            .map_err(EmbeddedError::of)?;
+        return Ok(EmbeddedRun {
+            study: true,
+            warnings,
+        });
+    }
+    drop(deck);
+    let _run = begin(r.out).map_err(EmbeddedError::of)?;
+    report::files::set_plots(r.plots);
+    let res = run_in(
+        r.path,
+        &plan,
+        r.out,
+        r.quiet,
+        t0.elapsed(),
+        &mut Reuse::default(),
+        visit,
+    )
+    .map(|_| ());
+    draft
+        .write(r.out, res.as_ref().err(), 1)
+        .map_err(EmbeddedError::of)?;
+    res.map_err(EmbeddedError::of)?;
+    Ok(EmbeddedRun {
+        study: false,
+        warnings,
+    })
 }
 
 /// Milliseconds since the Unix epoch.
@@ -235,6 +393,7 @@ pub(super) fn run_in(
     quiet: bool,
     t_parse: std::time::Duration,
     reuse: &mut Reuse,
+    visit: &mut dyn FnMut(&crate::circuit::Circuit, &Outcome),
 ) -> Result<Vec<(String, f64)>, RunError> {
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
     let c = &plan.circuit;
@@ -298,6 +457,7 @@ pub(super) fn run_in(
             })?;
         bar.finish();
         drain_warnings(&mut engine, path);
+        visit(c, &outcome);
         let secs = t.elapsed().as_secs_f64();
         let tw = Instant::now();
         let file = report::outcome::write(out, c, &outcome, secs).map_err(|e| {

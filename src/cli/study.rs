@@ -267,7 +267,7 @@ fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool
         report::files::set_plots(plots);
         let res = crate::analysis::plan_with(deck, values, sample.map(|s| s.1))
             .map_err(|d| RunError::Input(d.render(&deck.sources)))
-            .and_then(|p| run_in(path, &p, dir, true, t.elapsed(), reuse));
+            .and_then(|p| run_in(path, &p, dir, true, t.elapsed(), reuse, &mut |_, _| {}));
         let (status, code, scalars) = match res {
             Ok(sc) => ("ok".to_string(), 0, sc),
             Err(e) => report_error(folder, values, e),

@@ -32,6 +32,9 @@ pub struct VmmResult {
     /// IR drop of vector 0, row-major: V_in(i) − (V(t_ij) − V(b_ij)), the
     /// part of its input each device does not see.
     pub first_drop: Vec<f64>,
+    /// Asked for by [`Prepared::run_on`]: every vector's cell voltages
+    /// V(t_ij) − V(b_ij), vector-major then row-major (else empty).
+    pub maps: Vec<f64>,
 }
 
 impl VmmResult {
@@ -103,6 +106,7 @@ struct ChunkOut {
     factorizations: usize,
     /// The vector that failed; the chunk's results stop before it.
     failure: Option<(usize, SolveFailure)>,
+    maps: Vec<f64>,
 }
 
 /// Run every input vector (`inputs`: rows voltages per vector).
@@ -123,12 +127,57 @@ pub fn run(
     rdrive: f64,
     rsense: f64,
 ) -> Result<VmmResult, SolveFailure> {
-    use rayon::prelude::*;
-    let (cc, ins, outs) = with_periphery(c, xbar, rdrive, rsense);
-    if let Err(d) = crate::circuit::validate::validate(&cc, None, true) {
-        let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
-        return Err(SolveFailure::Invalid(msgs.join("; ")));
+    let p = Prepared::new(c, xbar, rdrive, rsense)?;
+    let mut e = Engine::new(&p.cc)?;
+    Ok(p.run_on(&mut e, inputs, false))
+}
+
+/// A crossbar completed with the VMM periphery and checked, ready for
+/// engines to be built on it ([`Prepared::run_on`]); kept by callers that
+/// solve one array many times.
+pub struct Prepared {
+    /// The circuit with input and sense sources added.
+    pub cc: Circuit,
+    pub xbar: usize,
+    /// Indices of the input (per row) and sense (per column) sources.
+    pub ins: Vec<usize>,
+    pub outs: Vec<usize>,
+}
+
+impl Prepared {
+    /// Add the periphery to a copy of `c` and validate it.
+    pub fn new(
+        c: &Circuit,
+        xbar: usize,
+        rdrive: f64,
+        rsense: f64,
+    ) -> Result<Prepared, SolveFailure> {
+        let (cc, ins, outs) = with_periphery(c, xbar, rdrive, rsense);
+        if let Err(d) = crate::circuit::validate::validate(&cc, None, true) {
+            let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
+            return Err(SolveFailure::Invalid(msgs.join("; ")));
+        }
+        Ok(Prepared {
+            cc,
+            xbar,
+            ins,
+            outs,
+        })
     }
+
+    /// Run every input vector (`inputs`: rows voltages per vector) on
+    /// engine `e` built on [`Prepared::cc`]; with `maps`, keep every
+    /// vector's cell voltages ([`VmmResult::maps`]). A linear circuit's
+    /// factorization, once made, is kept in `e` and reused by later calls.
+    pub fn run_on<'a>(&'a self, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -> VmmResult {
+        run_on(self, e, inputs, maps)
+    }
+}
+
+fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -> VmmResult {
+    use rayon::prelude::*;
+    let cc = &p.cc;
+    let xbar = p.xbar;
     let xb = &cc.crossbars[xbar];
     let (rows, cols) = (xb.rows, xb.cols);
     let nvec = inputs.len() / rows;
@@ -141,24 +190,25 @@ pub fn run(
         factorizations: 0,
         failure: None,
         first_drop: Vec::new(),
+        maps: Vec::new(),
     };
     if nvec == 0 {
-        return Ok(res);
+        return res;
     }
     let job = Job {
-        cc: &cc,
+        cc,
         xbar,
         inputs,
-        ins: &ins,
-        outs: &outs,
+        ins: &p.ins,
+        outs: &p.outs,
+        maps,
     };
-    let mut e = Engine::new(&cc)?;
     let mut first = ChunkOut::default();
-    if !job.full(&mut e, 0, &mut first) {
+    if !job.full(e, 0, &mut first) {
         res.failure = first.failure;
-        return Ok(res);
+        return res;
     }
-    job.record(&mut e, 0, &mut first);
+    job.record(e, 0, &mut first);
     // After `record`, the node voltages are those of vector 0.
     res.first_drop = (0..rows * cols)
         .map(|k| inputs[k / cols] - (e.sys.v[xb.t[k].idx()] - e.sys.v[xb.b[k].idx()]))
@@ -168,12 +218,14 @@ pub fn run(
     // small-signal conductance). Measured on 10,000 random binary vectors
     // (64×64 cubic, 2.5 Ω): 5.0 iterations per vector, against 7.0 with the
     // Jacobian at vector 0's solution and 6.0 at the mean input's.
+    // (A linear circuit's matrix is the same at every point: the one
+    // factored for vector 0 serves.)
     let zero = vec![0.0; y0.len()];
     res.merge(first);
 
     let starts: Vec<usize> = (1..nvec).step_by(CHUNK).collect();
     let mut spare = Some(e);
-    let mut engines: Vec<Option<Engine>> = starts.iter().map(|_| spare.take()).collect();
+    let mut engines: Vec<Option<&mut Engine>> = starts.iter().map(|_| spare.take()).collect();
     let chunks: Vec<ChunkOut> = starts
         .par_iter()
         .zip(engines.par_iter_mut())
@@ -181,25 +233,30 @@ pub fn run(
             || None::<Engine>,
             |worker, (&k0, given)| {
                 let mut out = ChunkOut::default();
-                if let Some(e) = given.take() {
-                    *worker = Some(e);
-                } else if worker.is_none() {
-                    match Engine::new(&cc) {
-                        Ok(e) => *worker = Some(e),
-                        Err(err) => {
-                            out.failure = Some((k0, err));
-                            return out;
+                let e: &mut Engine = match given.take() {
+                    Some(e) => e,
+                    None => {
+                        if worker.is_none() {
+                            match Engine::new(cc) {
+                                Ok(e) => *worker = Some(e),
+                                Err(err) => {
+                                    out.failure = Some((k0, err));
+                                    return out;
+                                }
+                            }
                         }
+                        worker.as_mut().expect("engine made above")
                     }
-                }
-                let e = worker.as_mut().expect("engine made above");
+                };
                 // Every chunk starts from the same point and matrix.
                 job.set_inputs(e, 0);
-                if let Err(err) = e.factor_at(&zero) {
-                    out.failure = Some((k0, err));
-                    return out;
+                if !e.holds_linear_factor() {
+                    if let Err(err) = e.factor_at(&zero) {
+                        out.failure = Some((k0, err));
+                        return out;
+                    }
+                    out.factorizations += 1;
                 }
-                out.factorizations += 1;
                 e.y.copy_from_slice(&y0);
                 job.chunk(e, k0, (k0 + CHUNK).min(nvec), &mut out);
                 out
@@ -213,7 +270,7 @@ pub fn run(
             break;
         }
     }
-    Ok(res)
+    res
 }
 
 impl VmmResult {
@@ -222,6 +279,7 @@ impl VmmResult {
         self.rel_error.extend(ch.rel_error);
         self.iterations += ch.iterations;
         self.factorizations += ch.factorizations;
+        self.maps.extend(ch.maps);
         if self.failure.is_none() {
             self.failure = ch.failure;
         }
@@ -235,6 +293,8 @@ struct Job<'a> {
     inputs: &'a [f64],
     ins: &'a [usize],
     outs: &'a [usize],
+    /// Record each vector's cell voltages.
+    maps: bool,
 }
 
 impl Job<'_> {
@@ -273,6 +333,12 @@ impl Job<'_> {
         } else {
             num.sqrt()
         });
+        if self.maps {
+            // `source_currents` left the node voltages of this solution.
+            let v = &e.sys.v;
+            out.maps
+                .extend(xb.t.iter().zip(&xb.b).map(|(t, b)| v[t.idx()] - v[b.idx()]));
+        }
     }
 
     /// Vector k by the engine's full strategy (warm-started from its last
