@@ -1,4 +1,5 @@
 //! One integration-test binary; modules by topic.
+mod array;
 mod closed_forms;
 mod common;
 mod conservation;

@@ -5,6 +5,11 @@
 
 mod convert;
 
+// As the CLI (src/main.rs): building and factoring a large array is
+// allocation-heavy. Only Rust's own allocations go through it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use numpy::PyReadonlyArray2;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};

@@ -156,7 +156,7 @@ impl Array {
             .finish(&deck, false)
             .map_err(|d| ArrayError::input(&deck, &d))?;
         let clipped = set_states(&mut c, s.g)?;
-        let prepared = Prepared::new(&c, 0, s.rdrive, s.rsense)?;
+        let prepared = Prepared::owning(c, 0, s.rdrive, s.rsense)?;
         let mut reuse = Reuse::default();
         let held = Held::try_new(prepared, |p| Engine::reusing(&p.cc, &mut reuse))?;
         Ok(Array {
@@ -173,6 +173,12 @@ impl Array {
         self.held
             .as_ref()
             .expect("an array always holds its engine")
+    }
+
+    /// Engines built on the symbolic analysis kept from the first (each
+    /// [`Array::set_conductances`] builds one).
+    pub fn symbolic_reuses(&self) -> usize {
+        self.reuse.hits
     }
 
     /// The circuit solved: the crossbar with its drivers and sense.

@@ -55,7 +55,16 @@ pub fn with_periphery(
     rdrive: f64,
     rsense: f64,
 ) -> (Circuit, Vec<usize>, Vec<usize>) {
-    let mut c = c.clone();
+    add_periphery(c.clone(), xbar, rdrive, rsense)
+}
+
+/// [`with_periphery`] on a circuit given away.
+fn add_periphery(
+    mut c: Circuit,
+    xbar: usize,
+    rdrive: f64,
+    rsense: f64,
+) -> (Circuit, Vec<usize>, Vec<usize>) {
     let xb = c.crossbars[xbar].clone();
     let span = xb.span;
     let inputs = (0..xb.rows)
@@ -152,7 +161,17 @@ impl Prepared {
         rdrive: f64,
         rsense: f64,
     ) -> Result<Prepared, SolveFailure> {
-        let (cc, ins, outs) = with_periphery(c, xbar, rdrive, rsense);
+        Self::owning(c.clone(), xbar, rdrive, rsense)
+    }
+
+    /// [`Prepared::new`] on a circuit given away (no copy).
+    pub fn owning(
+        c: Circuit,
+        xbar: usize,
+        rdrive: f64,
+        rsense: f64,
+    ) -> Result<Prepared, SolveFailure> {
+        let (cc, ins, outs) = add_periphery(c, xbar, rdrive, rsense);
         if let Err(d) = crate::circuit::validate::validate(&cc, None, true) {
             let msgs: Vec<String> = d.0.iter().map(|x| x.message.clone()).collect();
             return Err(SolveFailure::Invalid(msgs.join("; ")));
@@ -204,6 +223,11 @@ fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -
         maps,
     };
     let mut first = ChunkOut::default();
+    if e.holds_linear_factor() {
+        // A kept factorization: solve from zero as a new engine would, so
+        // every call on the same inputs gives the same bits.
+        e.y.fill(0.0);
+    }
     if !job.full(e, 0, &mut first) {
         res.failure = first.failure;
         return res;
@@ -364,6 +388,9 @@ impl Job<'_> {
         let o = &self.cc.options;
         let n = e.sys.n();
         let batched = !e.solver.is_iterative();
+        // A linear circuit's chord step is its Newton step, exact: one
+        // step ends every vector (no second solve to confirm it).
+        let exact = e.holds_linear_factor();
         let mut ys = Vec::new();
         let mut rhs = Vec::new();
         let (mut prev_x, mut prev_f) = (Vec::new(), Vec::new());
@@ -460,6 +487,9 @@ impl Job<'_> {
                         y[i] = x + step;
                     }
                     have_prev[b] = true;
+                    if exact {
+                        done[b] = true;
+                    }
                 }
             }
             for b in 0..bsz {
