@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings as _warnings
-from typing import Any, Mapping, Optional, Union
+from typing import Mapping, Optional, Union
 
-from . import _xbarsim
+from . import _results, _xbarsim
 from ._crossbar import Crossbar, models
 from ._results import (
     AnalysisResult,
@@ -40,25 +40,7 @@ NetlistError = _xbarsim.NetlistError
 AnalysisError = _xbarsim.AnalysisError
 __version__ = _xbarsim.__version__
 
-__all__ = [
-    "run",
-    "Crossbar",
-    "models",
-    "NetlistError",
-    "AnalysisError",
-    "RunResult",
-    "AnalysisResult",
-    "OpResult",
-    "DcResult",
-    "VmmResult",
-    "ReadResult",
-    "SizingResult",
-    "ProgramResult",
-    "PulsesResult",
-    "ThresholdsResult",
-    "PerceptronResult",
-    "MeasResult",
-]
+__all__ = ["run", "Crossbar", "models", "NetlistError", "AnalysisError"] + _results.__all__
 
 
 def run(

@@ -66,27 +66,22 @@ class AnalysisResult:
         return f"{type(self).__name__}({parts})"
 
 
-class OpResult(AnalysisResult):
-    """``.op``: every node voltage ``v(node)`` (V) and voltage-source current
-    ``i(source)`` (A, SPICE sign: positive into the + terminal), keyed by
-    quantity; ``vcell`` maps each crossbar's name to its device voltages
-    V(top) − V(bottom) (rows × cols, V)."""
+class _ByQuantity(AnalysisResult):
+    """A result indexed by quantity name (``v(n1)``, ``i(vs0)``; any case):
+    ``r[name]``, ``name in r``, ``r.keys()``, iteration over the names."""
 
     names: List[str]
-    values: np.ndarray
-    vcell: Dict[str, np.ndarray]
-    iterations: int
-    factorizations: int
+    _what = "result"
 
     def __init__(self, **fields: Any) -> None:
         super().__init__(**fields)
         self._index = {n: k for k, n in enumerate(self.names)}
 
-    def __getitem__(self, name: str) -> float:
+    def _column(self, name: str) -> int:
         try:
-            return float(self.values[self._index[name.lower()]])
+            return self._index[name.lower()]
         except KeyError:
-            raise KeyError(f"{name!r} is not a quantity of this operating point") from None
+            raise KeyError(f"{name!r} is not a quantity of this {self._what}") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -102,6 +97,22 @@ class OpResult(AnalysisResult):
 
     def fields(self) -> List[str]:
         return [k for k in self.__dict__ if not k.startswith("_")]
+
+
+class OpResult(_ByQuantity):
+    """``.op``: every node voltage ``v(node)`` (V) and voltage-source current
+    ``i(source)`` (A, SPICE sign: positive into the + terminal), keyed by
+    quantity; ``vcell`` maps each crossbar's name to its device voltages
+    V(top) − V(bottom) (rows × cols, V)."""
+
+    values: np.ndarray
+    vcell: Dict[str, np.ndarray]
+    iterations: int
+    factorizations: int
+    _what = "operating point"
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.values[self._column(name)])
 
     def __repr__(self) -> str:
         return f"OpResult({len(self.names)} quantities, vcell={list(self.vcell)})"
@@ -113,40 +124,18 @@ class OpResult(AnalysisResult):
         return pd.Series(self.values, index=self.names, name="value")
 
 
-class DcResult(AnalysisResult):
+class DcResult(_ByQuantity):
     """``.dc``: one row per sweep point; ``table`` is points × quantities,
     ``names`` the columns (the swept source first). Indexing by a quantity
     gives its column. ``failure`` says where a sweep stopped (rows before
     it are kept)."""
 
-    names: List[str]
     table: np.ndarray
     failure: Optional[str]
-
-    def __init__(self, **fields: Any) -> None:
-        super().__init__(**fields)
-        self._index = {n: k for k, n in enumerate(self.names)}
+    _what = "sweep"
 
     def __getitem__(self, name: str) -> np.ndarray:
-        try:
-            return self.table[:, self._index[name.lower()]]
-        except KeyError:
-            raise KeyError(f"{name!r} is not a quantity of this sweep") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._index
-
-    def keys(self) -> List[str]:
-        return list(self.names)
-
-    def fields(self) -> List[str]:
-        return [k for k in self.__dict__ if not k.startswith("_")]
+        return self.table[:, self._column(name)]
 
     def __repr__(self) -> str:
         return f"DcResult({self.table.shape[0]} points x {len(self.names)} quantities)"
