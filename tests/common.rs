@@ -141,3 +141,73 @@ pub fn write_g_csv(path: &Path, n: usize, m: usize, g: impl Fn(usize, usize) -> 
         .collect();
     std::fs::write(path, csv).unwrap();
 }
+
+/// Parse an ngspice ASCII raw file (one operating point) into quantity → value.
+pub fn read_raw(path: &std::path::Path) -> HashMap<String, f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut names = Vec::new();
+    let mut lines = text.lines();
+    for l in lines.by_ref() {
+        if l.starts_with("Variables:") {
+            break;
+        }
+    }
+    for l in lines.by_ref() {
+        if l.starts_with("Values:") {
+            break;
+        }
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() >= 2 {
+            let n = f[1].to_ascii_lowercase();
+            names.push(if let Some(src) = n.strip_suffix("#branch") {
+                format!("i({src})")
+            } else if n.starts_with("v(") || n.starts_with("i(") {
+                n
+            } else {
+                format!("v({n})")
+            });
+        }
+    }
+    let vals: Vec<f64> = lines
+        .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|t| t.parse::<f64>().ok())
+        .collect();
+    // The first number is the point index.
+    names.into_iter().zip(vals.into_iter().skip(1)).collect()
+}
+
+/// Whether ngspice is installed (CI installs it; tests that need it say
+/// so and check the rest without it).
+pub fn have_ngspice() -> bool {
+    std::process::Command::new("ngspice")
+        .arg("--version")
+        .output()
+        .is_ok()
+}
+
+/// ngspice's operating point of netlist `text` (written to `dir`, run
+/// unchanged with a control block appended that writes every quantity).
+pub fn ngspice_op(dir: &Path, text: &str) -> HashMap<String, f64> {
+    let body: String = text
+        .lines()
+        .filter(|l| !l.trim().eq_ignore_ascii_case(".op") && !l.trim().eq_ignore_ascii_case(".end"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(
+        dir.join("ng.cir"),
+        format!("{body}.control\nset filetype=ascii\nop\nwrite ng.raw all\nquit\n.endc\n.end\n"),
+    )
+    .unwrap();
+    let st = std::process::Command::new("ngspice")
+        .arg("-b")
+        .arg("ng.cir")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "ngspice failed: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    read_raw(&dir.join("ng.raw"))
+}

@@ -184,40 +184,6 @@ fn conductance_file_errors_name_the_csv_position() {
     }
 }
 
-/// Parse an ngspice ASCII raw file (one operating point) into quantity → value.
-fn read_raw(path: &std::path::Path) -> HashMap<String, f64> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut names = Vec::new();
-    let mut lines = text.lines();
-    for l in lines.by_ref() {
-        if l.starts_with("Variables:") {
-            break;
-        }
-    }
-    for l in lines.by_ref() {
-        if l.starts_with("Values:") {
-            break;
-        }
-        let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() >= 2 {
-            let n = f[1].to_ascii_lowercase();
-            names.push(if let Some(src) = n.strip_suffix("#branch") {
-                format!("i({src})")
-            } else if n.starts_with("v(") || n.starts_with("i(") {
-                n
-            } else {
-                format!("v({n})")
-            });
-        }
-    }
-    let vals: Vec<f64> = lines
-        .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .filter_map(|t| t.parse::<f64>().ok())
-        .collect();
-    // The first number is the point index.
-    names.into_iter().zip(vals.into_iter().skip(1)).collect()
-}
-
 /// Export → (a) xbarsim runs the flat netlist to the same answer, (b) ngspice
 /// runs it unchanged (when installed; CI installs it) and agrees within 1e-9
 /// (linear) / 1e-6 (nonlinear) of the largest value of each kind.

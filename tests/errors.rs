@@ -129,7 +129,12 @@ fn unknown_function_and_directive() {
 }
 #[test]
 fn sources_other_than_dc() {
-    expect("t\nV1 a 0 SIN(0 1 1k)\nR1 a 0 1\n", 2, 8, "not supported");
+    expect(
+        "t\nV1 a 0 SIN(0)\nR1 a 0 1\n",
+        2,
+        11,
+        "SIN takes 2 to 6 arguments, got 1",
+    );
 }
 #[test]
 fn bsource_syntax() {

@@ -20,6 +20,7 @@ mod read;
 mod sizing;
 mod snapshots;
 mod solver;
+mod sources;
 mod study;
 mod thresholds;
 mod vmm;

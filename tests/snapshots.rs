@@ -79,7 +79,7 @@ Q1 a b c
 YFOO y1 a 0 m
 YMEMRISTOR
 YMEMRISTOR m1 a 0 m 5
-V2 a 0 SIN(0 1 1k)
+V2 a 0 SIN(0)
 V3 a 0 1 2
 R4 a 0 1 2
 I1 a 0 DC 1 AC

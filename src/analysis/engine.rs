@@ -67,6 +67,7 @@ pub fn drive_port(
         n: NodeId::GROUND,
         volts,
         span,
+        wave: None,
     });
     c.vsources.len() - 1
 }

@@ -30,7 +30,7 @@ pub struct Resistor {
     pub g: f64,
 }
 
-/// Independent DC voltage source: V(p) − V(n) = volts.
+/// Independent voltage source: V(p) − V(n) = volts in DC analyses.
 #[derive(Clone, Debug)]
 pub struct VSource {
     pub name: String,
@@ -38,9 +38,12 @@ pub struct VSource {
     pub n: NodeId,
     pub volts: f64,
     pub span: Span,
+    /// Its AC and time-domain specification, if the card gave one.
+    pub wave: Option<Box<SourceWave>>,
 }
 
-/// Independent DC current source: `amps` flows from p through the source to n.
+/// Independent current source: `amps` flows from p through the source to n
+/// in DC analyses.
 #[derive(Clone, Debug)]
 pub struct ISource {
     pub name: String,
@@ -48,6 +51,17 @@ pub struct ISource {
     pub n: NodeId,
     pub amps: f64,
     pub span: Span,
+    pub wave: Option<Box<SourceWave>>,
+}
+
+/// What a source's card says beyond its DC value, evaluated: kept for the
+/// analyses to come (AC, transient) and written back by `xbarsim export`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceWave {
+    /// `AC mag phase` (phase in degrees).
+    pub ac: Option<(f64, f64)>,
+    /// The time-domain function and its arguments.
+    pub wave: Option<(crate::netlist::WaveKind, Vec<f64>)>,
 }
 
 /// A memristor at state `g`; current flows from `a` (+) through the device to `b`.

@@ -149,21 +149,23 @@ pub fn write_flat(
     for s in &c.vsources {
         writeln!(
             w,
-            "{} {} {} DC {}",
+            "{} {} {} DC {}{}",
             s.name,
             node(s.p),
             node(s.n),
-            num(s.volts)
+            num(s.volts),
+            wave_text(s.wave.as_deref())
         )?;
     }
     for s in &c.isources {
         writeln!(
             w,
-            "{} {} {} DC {}",
+            "{} {} {} DC {}{}",
             s.name,
             node(s.p),
             node(s.n),
-            num(s.amps)
+            num(s.amps),
+            wave_text(s.wave.as_deref())
         )?;
     }
     for m in &c.memristors {
@@ -217,4 +219,21 @@ pub fn write_flat(
         writeln!(w, "{line}")?;
     }
     writeln!(w, ".end")
+}
+
+/// A source's AC and time-domain specification as card text (with a
+/// leading space), empty without one.
+fn wave_text(w: Option<&super::SourceWave>) -> String {
+    let Some(w) = w else {
+        return String::new();
+    };
+    let mut t = String::new();
+    if let Some((m, p)) = w.ac {
+        t += &format!(" AC {} {}", num(m), num(p));
+    }
+    if let Some((k, args)) = &w.wave {
+        let a: Vec<String> = args.iter().map(|x| num(*x)).collect();
+        t += &format!(" {}({})", k.name(), a.join(" "));
+    }
+    t
 }

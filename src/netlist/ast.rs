@@ -47,6 +47,105 @@ impl ArgValue {
     }
 }
 
+/// An independent source's card after its nodes: the DC value and what
+/// the later analyses (AC, transient) take, all kept as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceSpec {
+    /// `DC v`, `DC=v` or a bare value; None: not given (then the DC value
+    /// is the waveform's value at time 0, as SPICE takes it, else 0).
+    pub dc: Option<Value>,
+    /// `AC mag [phase]` (phase in degrees).
+    pub ac: Option<(Value, Option<Value>)>,
+    pub wave: Option<Wave>,
+    /// Where the card's source specification is (for messages).
+    pub span: Span,
+}
+
+/// A time-domain source function: `SIN(VO VA FREQ TD THETA PHASE)`,
+/// `PULSE(V1 V2 TD TR TF PW PER)`, `PWL(T1 V1 T2 V2 ...)`,
+/// `EXP(V1 V2 TD1 TAU1 TD2 TAU2)`, `SFFM(VO VA FC MDI FS)`, `AM(VA VO MF FC TD)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wave {
+    pub kind: WaveKind,
+    pub args: Vec<Value>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaveKind {
+    Sin,
+    Pulse,
+    Pwl,
+    Exp,
+    Sffm,
+    Am,
+}
+
+impl WaveKind {
+    pub fn parse(word: &str) -> Option<WaveKind> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "sin" => WaveKind::Sin,
+            "pulse" => WaveKind::Pulse,
+            "pwl" => WaveKind::Pwl,
+            "exp" => WaveKind::Exp,
+            "sffm" => WaveKind::Sffm,
+            "am" => WaveKind::Am,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WaveKind::Sin => "SIN",
+            WaveKind::Pulse => "PULSE",
+            WaveKind::Pwl => "PWL",
+            WaveKind::Exp => "EXP",
+            WaveKind::Sffm => "SFFM",
+            WaveKind::Am => "AM",
+        }
+    }
+
+    /// The arguments it takes at least and at most.
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            WaveKind::Sin => (2, 6),
+            WaveKind::Pulse => (2, 7),
+            WaveKind::Pwl => (2, usize::MAX),
+            WaveKind::Exp => (2, 6),
+            WaveKind::Sffm => (2, 5),
+            WaveKind::Am => (2, 5),
+        }
+    }
+
+    /// The value at time 0 of the function with arguments `a` (as ngspice
+    /// evaluates it for an operating point when no DC value is given).
+    pub fn at_zero(self, a: &[f64]) -> f64 {
+        let arg = |k: usize| a.get(k).copied().unwrap_or(0.0);
+        match self {
+            // VO + VA·sin(PHASE), the value up to the delay.
+            WaveKind::Sin => arg(0) + arg(1) * arg(5).to_radians().sin(),
+            WaveKind::Pulse | WaveKind::Exp | WaveKind::Sffm => arg(0),
+            // Modulated carrier sin(0) = 0.
+            WaveKind::Am => 0.0,
+            WaveKind::Pwl => {
+                let pts: Vec<(f64, f64)> = a.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+                match pts.iter().position(|p| p.0 >= 0.0) {
+                    None => pts.last().map_or(0.0, |p| p.1),
+                    Some(0) => pts[0].1,
+                    Some(k) => {
+                        let ((t0, v0), (t1, v1)) = (pts[k - 1], pts[k]);
+                        if t1 == t0 {
+                            v1
+                        } else {
+                            v0 + (v1 - v0) * (0.0 - t0) / (t1 - t0)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Card {
     Resistor {
@@ -54,15 +153,16 @@ pub enum Card {
         nodes: [Name; 2],
         value: Value,
     },
+    /// `Vname n+ n- [[DC] v | DC=v] [AC mag [phase]] [SIN(...) | PULSE(...) | ...]`
     VSource {
         name: Name,
         nodes: [Name; 2],
-        value: Value,
+        spec: SourceSpec,
     },
     ISource {
         name: Name,
         nodes: [Name; 2],
-        value: Value,
+        spec: SourceSpec,
     },
     /// `Bname n+ n- I={expr}`: current from n+ through the source to n-.
     BSource {

@@ -13,7 +13,7 @@ pub mod parser;
 pub mod source;
 pub mod units;
 
-pub use ast::{Arg, ArgValue, Card, Deck, Name, Value};
+pub use ast::{Arg, ArgValue, Card, Deck, Name, SourceSpec, Value, Wave, WaveKind};
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{load, load_text};
 pub use source::{FileId, Sources, Span};

@@ -17,7 +17,7 @@
 //! A bare `word` used as a value is parsed as an expression, so `1k`, `{rval}`,
 //! `rval` and `2*rval` all work.
 
-use super::ast::{Arg, ArgValue, Card, Name, Value};
+use super::ast::{Arg, ArgValue, Card, Name, SourceSpec, Value, Wave, WaveKind};
 use super::expr::{self, fail, span_at, span_between, take_bytes, Ctx, In, PErr, Res};
 use super::source::Span;
 
@@ -299,54 +299,170 @@ fn two_node_element<'a>(fs: &[Field<'a>], card: &In<'a>) -> Result<(Name, [Name;
 
 fn parse_source(fs: &[Field], card: &In, kind: char) -> Result<Card, PErr> {
     let (name, nodes) = two_node_element(fs, card)?;
-    let mut k = 3;
-    if let Some(Field {
-        key: None,
-        val: Some(v),
-        ..
-    }) = fs.get(k)
-    {
-        if v.fragment().eq_ignore_ascii_case("dc") {
-            k += 1;
-        }
-    }
-    let value = match fs.get(k) {
-        None => Value {
-            expr: expr::Expr::Num(0.0),
-            span: name.span,
-        },
-        Some(Field {
-            key: None,
-            val: Some(v),
-            ..
-        }) => {
-            let low = v.fragment().to_ascii_lowercase();
-            if ["ac", "pulse", "sin", "pwl", "exp", "sffm", "am"]
-                .iter()
-                .any(|w| low == *w || low.starts_with(&format!("{w}(")))
-            {
-                return Err(PErr {
-                    span: span_at(v, v.fragment().len()),
-                    msg: format!(
-                        "'{}' sources are not supported: xbarsim runs DC analyses only",
-                        v.fragment()
-                    )
-                    .into(),
-                    hint: Some("give a DC value, e.g. `V1 a 0 DC 1.5`".into()),
-                });
-            }
-            value_of(*v)?
-        }
-        Some(f) => return Err(too_many(f, "a source")),
+    let what = if kind == 'v' {
+        "a voltage source"
+    } else {
+        "a current source"
     };
-    if let Some(f) = fs.get(k + 1) {
-        return Err(too_many(f, "a source"));
+    let mut spec = SourceSpec {
+        dc: None,
+        ac: None,
+        wave: None,
+        span: name.span,
+    };
+    let twice = |f: &Field, what: &str| PErr {
+        span: span_at(&f.whole, f.whole.fragment().len().clamp(1, 2)),
+        msg: format!("{what} given twice").into(),
+        hint: None,
+    };
+    let mut k = 3;
+    while k < fs.len() {
+        let f = &fs[k];
+        let v = f.val.unwrap_or(f.whole);
+        if let Some(key) = f.key {
+            // HSPICE's DC=v and AC=v.
+            match key.fragment().to_ascii_lowercase().as_str() {
+                "dc" if spec.dc.is_none() => spec.dc = Some(value_of(v)?),
+                "ac" if spec.ac.is_none() => spec.ac = Some((value_of(v)?, None)),
+                "dc" => return Err(twice(f, "the DC value")),
+                "ac" => return Err(twice(f, "the AC value")),
+                _ => return Err(too_many(f, what)),
+            }
+            k += 1;
+            continue;
+        }
+        let low = v.fragment().to_ascii_lowercase();
+        if low == "dc" {
+            if spec.dc.is_some() {
+                return Err(twice(f, "the DC value"));
+            }
+            let x = expect_positional(fs, k + 1, card, "the DC value after 'DC'")?;
+            spec.dc = Some(value_of(x)?);
+            k += 2;
+            continue;
+        }
+        if low == "ac" {
+            if spec.ac.is_some() {
+                return Err(twice(f, "the AC value"));
+            }
+            let m = expect_positional(fs, k + 1, card, "the AC magnitude after 'AC'")?;
+            k += 2;
+            let mut phase = None;
+            if let Some(p) = fs.get(k).filter(|f| f.key.is_none()).and_then(|f| f.val) {
+                if !is_source_keyword(p.fragment()) {
+                    phase = Some(value_of(p)?);
+                    k += 1;
+                }
+            }
+            spec.ac = Some((value_of(m)?, phase));
+            continue;
+        }
+        let head = low.split('(').next().unwrap_or("");
+        if let Some(wk) = WaveKind::parse(head) {
+            if spec.wave.is_some() {
+                return Err(twice(f, "the time-domain function"));
+            }
+            // `SIN(...)` in one field, or `SIN (...)` in two.
+            let (group, used) = if low.len() > head.len() {
+                (take_bytes(v, head.len()).0, 1)
+            } else {
+                match fs
+                    .get(k + 1)
+                    .filter(|g| g.key.is_none())
+                    .and_then(|g| g.val)
+                {
+                    Some(g) if g.fragment().starts_with('(') => (g, 2),
+                    _ => {
+                        return Err(PErr {
+                            span: span_at(&v, v.fragment().len()),
+                            msg: format!("expected '(' and the arguments of {}", wk.name()).into(),
+                            hint: Some(wave_usage(wk).into()),
+                        })
+                    }
+                }
+            };
+            spec.wave = Some(parse_wave(wk, group)?);
+            k += used;
+            continue;
+        }
+        if k == 3 && !is_source_keyword(v.fragment()) {
+            // A bare value first: the DC value.
+            spec.dc = Some(value_of(v)?);
+            k += 1;
+            continue;
+        }
+        return Err(too_many(f, what));
     }
     Ok(if kind == 'v' {
-        Card::VSource { name, nodes, value }
+        Card::VSource { name, nodes, spec }
     } else {
-        Card::ISource { name, nodes, value }
+        Card::ISource { name, nodes, spec }
     })
+}
+
+/// `DC`, `AC` or a source function's name (with or without its arguments).
+fn is_source_keyword(word: &str) -> bool {
+    let low = word.to_ascii_lowercase();
+    let head = low.split('(').next().unwrap_or("");
+    low == "dc" || low == "ac" || WaveKind::parse(head).is_some()
+}
+
+fn wave_usage(k: WaveKind) -> &'static str {
+    match k {
+        WaveKind::Sin => "SIN(VO VA [FREQ [TD [THETA [PHASE]]]])",
+        WaveKind::Pulse => "PULSE(V1 V2 [TD [TR [TF [PW [PER]]]]])",
+        WaveKind::Pwl => "PWL(T1 V1 [T2 V2 ...])",
+        WaveKind::Exp => "EXP(V1 V2 [TD1 [TAU1 [TD2 [TAU2]]]])",
+        WaveKind::Sffm => "SFFM(VO VA [FC [MDI [FS]]])",
+        WaveKind::Am => "AM(VA VO [MF [FC [TD]]])",
+    }
+}
+
+/// The arguments of a source function: `group` is `(a b c)` (commas or
+/// spaces between them, each a number or `{expression}`).
+fn parse_wave(kind: WaveKind, group: In) -> Result<Wave, PErr> {
+    let span = span_at(&group, group.fragment().len());
+    let text = group.fragment();
+    if !(text.starts_with('(') && text.ends_with(')')) {
+        return Err(PErr {
+            span,
+            msg: format!("expected {}", wave_usage(kind)).into(),
+            hint: None,
+        });
+    }
+    let inner = take_bytes(take_bytes(group, 1).0, text.len() - 2).1;
+    let mut args = Vec::new();
+    for f in fields(inner, true)? {
+        match (f.key, f.val) {
+            (None, Some(v)) => args.push(value_of(v)?),
+            _ => {
+                return Err(PErr {
+                    span: span_at(&f.whole, 1),
+                    msg: format!("unexpected 'name=' in {}(...)", kind.name()).into(),
+                    hint: Some(wave_usage(kind).into()),
+                })
+            }
+        }
+    }
+    let (lo, hi) = kind.arity();
+    let odd = kind == WaveKind::Pwl && args.len() % 2 == 1;
+    if args.len() < lo || args.len() > hi || odd {
+        return Err(PErr {
+            span,
+            msg: format!(
+                "{} takes {}, got {}",
+                kind.name(),
+                match kind {
+                    WaveKind::Pwl => "time-value pairs".to_string(),
+                    _ => format!("{lo} to {hi} arguments"),
+                },
+                args.len()
+            )
+            .into(),
+            hint: Some(wave_usage(kind).into()),
+        });
+    }
+    Ok(Wave { kind, args, span })
 }
 
 /// `Bname n+ n- I = expr` — the expression is the rest of the card.

@@ -36,8 +36,10 @@ impl Elab {
                     g: 1.0 / r,
                 });
             }
-            Card::VSource { name, nodes, value } => {
-                let Some(v) = e.value(&value) else { return };
+            Card::VSource { name, nodes, spec } => {
+                let Some((v, wave)) = e.source(&name, &spec) else {
+                    return;
+                };
                 let (p, n) = e.two_nodes(&nodes);
                 e.c.vsources.push(VSource {
                     name: name.text,
@@ -45,10 +47,13 @@ impl Elab {
                     n,
                     volts: v,
                     span: name.span,
+                    wave,
                 });
             }
-            Card::ISource { name, nodes, value } => {
-                let Some(v) = e.value(&value) else { return };
+            Card::ISource { name, nodes, spec } => {
+                let Some((v, wave)) = e.source(&name, &spec) else {
+                    return;
+                };
                 let (p, n) = e.two_nodes(&nodes);
                 e.c.isources.push(ISource {
                     name: name.text,
@@ -56,6 +61,7 @@ impl Elab {
                     n,
                     amps: v,
                     span: name.span,
+                    wave,
                 });
             }
             Card::BSource {

@@ -306,6 +306,66 @@ impl Elab {
         self.args().value(v)
     }
 
+    /// A source's DC value and the rest of its specification, evaluated.
+    /// Without a DC value, the DC value is the time-domain function's
+    /// value at time 0, as SPICE takes it (with a warning, as ngspice
+    /// gives one), else 0.
+    fn source(
+        &mut self,
+        name: &crate::netlist::Name,
+        spec: &crate::netlist::SourceSpec,
+    ) -> Option<(f64, Option<Box<super::SourceWave>>)> {
+        let dc = match &spec.dc {
+            Some(v) => Some(self.value(v)?),
+            None => None,
+        };
+        let ac = match &spec.ac {
+            Some((m, p)) => {
+                let m = self.value(m)?;
+                let p = match p {
+                    Some(p) => self.value(p)?,
+                    None => 0.0,
+                };
+                Some((m, p))
+            }
+            None => None,
+        };
+        let wave = match &spec.wave {
+            Some(w) => {
+                let mut args = Vec::with_capacity(w.args.len());
+                for a in &w.args {
+                    args.push(self.value(a)?);
+                }
+                Some((w.kind, args))
+            }
+            None => None,
+        };
+        let volts = match (dc, &wave) {
+            (Some(v), _) => v,
+            (None, Some((k, a))) => {
+                let v = k.at_zero(a);
+                self.c.warnings.push(
+                    Diagnostic::new(
+                        name.span,
+                        format!(
+                            "'{}' has no DC value: the DC analyses use its {}'s value at time 0, {}",
+                            name.text,
+                            k.name(),
+                            super::args::show(v)
+                        ),
+                    )
+                    .with_hint("give one (`DC 0`) to set it explicitly")
+                    .warning(),
+                );
+                v
+            }
+            (None, None) => 0.0,
+        };
+        let rest =
+            (ac.is_some() || wave.is_some()).then(|| Box::new(super::SourceWave { ac, wave }));
+        Some((volts, rest))
+    }
+
     /// An argument's numeric value (see [`ArgReader::arg_value`]).
     fn arg_value(&mut self, a: &Arg) -> Option<f64> {
         self.args().arg_value(a)
