@@ -125,7 +125,7 @@ fn unknown_function_and_directive() {
         1,
         "unknown directive '.frobnicate'",
     );
-    expect("t\n.tran 1n 1u\n", 2, 1, "'.tran' is not supported");
+    expect("t\n.func f(x) {x}\n", 2, 1, "'.func' is not supported");
 }
 #[test]
 fn sources_other_than_dc() {

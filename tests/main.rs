@@ -4,6 +4,7 @@ mod closed_forms;
 mod common;
 mod conservation;
 mod crossbar;
+mod dialect;
 mod errors;
 mod hostile;
 mod include_param;

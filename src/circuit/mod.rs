@@ -54,6 +54,19 @@ pub struct ISource {
     pub wave: Option<Box<SourceWave>>,
 }
 
+/// A capacitor or an inductor: open (C) or short (L) in DC. An inductor's
+/// short is the 0 V voltage source `vsources[short]` of the same name, so
+/// its current is `i(lname)` as ngspice writes it.
+#[derive(Clone, Debug)]
+pub struct Reactive {
+    pub name: String,
+    pub a: NodeId,
+    pub b: NodeId,
+    /// Farads or henries.
+    pub value: f64,
+    pub short: Option<usize>,
+}
+
 /// What a source's card says beyond its DC value, evaluated: kept for the
 /// analyses to come (AC, transient) and written back by `xbarsim export`.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +164,8 @@ pub struct Circuit {
     pub models: Vec<MemristorModel>,
     pub branches: Vec<ExprBranch>,
     pub controlled: Vec<Controlled>,
+    /// Capacitors and inductors (open and short in DC).
+    pub reactives: Vec<Reactive>,
     pub options: Options,
     /// Circuit temperature (°C), `.temp`.
     pub temp: f64,

@@ -146,7 +146,14 @@ pub fn write_flat(
         };
         writeln!(w, "{name} {} {} {}", node(r.a), node(r.b), num(1.0 / r.g))?;
     }
-    for s in &c.vsources {
+    let shorts: HashSet<usize> = c.reactives.iter().filter_map(|r| r.short).collect();
+    for r in &c.reactives {
+        writeln!(w, "{} {} {} {}", r.name, node(r.a), node(r.b), num(r.value))?;
+    }
+    for (k, s) in c.vsources.iter().enumerate() {
+        if shorts.contains(&k) {
+            continue; // an inductor, written above
+        }
         writeln!(
             w,
             "{} {} {} DC {}{}",

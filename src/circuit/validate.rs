@@ -51,6 +51,7 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
+            | Card::Reactive { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
             _ => return None,
         };

@@ -164,6 +164,14 @@ pub enum Card {
         nodes: [Name; 2],
         spec: SourceSpec,
     },
+    /// `Cname n+ n- value [ic=v ...]` and `Lname n+ n- value [ic=i ...]`:
+    /// open and short in DC, kept for the transient analysis to come.
+    Reactive {
+        name: Name,
+        nodes: [Name; 2],
+        value: Value,
+        args: Vec<Arg>,
+    },
     /// `Bname n+ n- I={expr}`: current from n+ through the source to n-.
     BSource {
         name: Name,
@@ -224,6 +232,7 @@ impl Card {
             | Card::VSource { name, .. }
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
+            | Card::Reactive { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
         }

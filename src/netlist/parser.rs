@@ -661,8 +661,30 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
         ".save" | ".print" | ".plot" | ".probe" | ".width" | ".title" | ".global" => {
             return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (all node voltages and source currents are written); ignored").into(), hint: None }));
         }
-        ".subckt" | ".ends" | ".lib" | ".func" | ".tran" | ".ac" | ".noise" | ".tf" | ".ic"
-        | ".nodeset" => {
+        ".tran" | ".ac" | ".noise" | ".tf" | ".four" | ".fourier" | ".sens" | ".pz" | ".disto"
+        | ".ic" | ".nodeset" => {
+            // Analyses and settings that change no DC result: their numbers
+            // are still checked, so the card parses fully.
+            for f in &fs[1..] {
+                if let (None, Some(v)) = (f.key, f.val) {
+                    let w = v.fragment().to_ascii_lowercase();
+                    let word = w.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+                    let probe = w.starts_with("v(") || w.starts_with("i(");
+                    if !word && !probe {
+                        value_of(v)?;
+                    }
+                }
+            }
+            return Ok(Parsed::Ignored(PErr {
+                span: hspan,
+                msg: format!(
+                    "'{kind}' changes no DC result and xbarsim runs DC analyses only; ignored"
+                )
+                .into(),
+                hint: None,
+            }));
+        }
+        ".subckt" | ".ends" | ".lib" | ".func" => {
             return Err(PErr { span: hspan, msg: format!("'{kind}' is not supported").into(), hint: Some("xbarsim supports .param .include .model .options .temp .op .dc .crossbar and the crossbar analyses".into()) });
         }
         _ => {
@@ -723,6 +745,37 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             }
             Ok(Parsed::Card(Card::Resistor { name, nodes, value }))
         }
+        Some('c') | Some('l') => {
+            let (name, nodes) = two_node_element(&fs, &card)?;
+            let what = if first == Some('c') {
+                "a capacitance"
+            } else {
+                "an inductance"
+            };
+            let v = expect_positional(&fs, 3, &card, what)?;
+            let value = value_of(v)?;
+            // ic=, m=, tc1= ...: kept (they change no DC result).
+            let mut args = Vec::new();
+            for f in &fs[4..] {
+                if f.key.is_none() {
+                    return Err(too_many(
+                        f,
+                        if first == Some('c') {
+                            "a capacitor"
+                        } else {
+                            "an inductor"
+                        },
+                    ));
+                }
+                args.push(arg_of(f)?);
+            }
+            Ok(Parsed::Card(Card::Reactive {
+                name,
+                nodes,
+                value,
+                args,
+            }))
+        }
         Some('v') => parse_source(&fs, &card, 'v').map(Parsed::Card),
         Some('i') => parse_source(&fs, &card, 'i').map(Parsed::Card),
         Some('y') => parse_memristor(&fs, &card).map(Parsed::Card),
@@ -737,7 +790,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), V and I (DC sources), B (behavioural current source), YMEMRISTOR (memristor)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), B (behavioural current source), YMEMRISTOR (memristor)".into()),
             })
         }
     }

@@ -64,6 +64,41 @@ impl Elab {
                     wave,
                 });
             }
+            Card::Reactive {
+                name,
+                nodes,
+                value,
+                args: _,
+            } => {
+                let Some(x) = e.value(&value) else { return };
+                if !x.is_finite() {
+                    e.errors.push(Diagnostic::new(
+                        value.span,
+                        format!("'{}' must be a finite number, got {x}", name.text),
+                    ));
+                    return;
+                }
+                let (a, b) = e.two_nodes(&nodes);
+                let inductor = name.text.starts_with('l');
+                let short = inductor.then(|| {
+                    e.c.vsources.push(VSource {
+                        name: name.text.clone(),
+                        p: a,
+                        n: b,
+                        volts: 0.0,
+                        span: name.span,
+                        wave: None,
+                    });
+                    e.c.vsources.len() - 1
+                });
+                e.c.reactives.push(super::super::Reactive {
+                    name: name.text,
+                    a,
+                    b,
+                    value: x,
+                    short,
+                });
+            }
             Card::BSource {
                 name,
                 nodes,

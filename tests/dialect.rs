@@ -1,0 +1,122 @@
+//! Cards of the field's SPICE netlists that change no DC result: capacitors
+//! (open), inductors (short, with their current), transient/AC analyses and
+//! output cards (warnings, not errors, their numbers still checked).
+
+use crate::common::*;
+
+const REACTIVE: &str = "C and L in DC
+V1 a 0 1
+R1 a b 1k
+R2 b 0 1k
+C1 b 0 1p IC=0.5
+L1 a d 1u ic=1m
+R3 d 0 2k
+C2 d b {2*1p}
+.op
+.end
+";
+
+#[test]
+fn capacitors_open_inductors_short_as_ngspice() {
+    let got = op_map(REACTIVE);
+    for (q, want) in [
+        ("v(a)", 1.0),
+        ("v(b)", 0.5),
+        ("v(d)", 1.0),
+        ("i(l1)", 5e-4),
+        ("i(v1)", -1e-3),
+    ] {
+        assert!(
+            close(got[q], want, 1e-12, 1e-18),
+            "{q}: {} vs {want}",
+            got[q]
+        );
+    }
+    if !have_ngspice() {
+        eprintln!("ngspice not installed: C and L checked against hand values only");
+        return;
+    }
+    let ng = ngspice_op(&tmpdir("xb-dialect-cl"), REACTIVE);
+    for (q, v) in &ng {
+        let w = got
+            .get(q)
+            .unwrap_or_else(|| panic!("{q} from ngspice not in xbarsim's"));
+        assert!(
+            (v - w).abs() <= 1e-9 * v.abs().max(1e-6),
+            "{q}: ngspice {v}, xbarsim {w}"
+        );
+    }
+    assert_eq!(ng.len(), got.len());
+}
+
+#[test]
+fn export_writes_capacitors_and_inductors() {
+    let dir = tmpdir("xb-dialect-export");
+    let net = dir.join("cl.cir");
+    std::fs::write(&net, REACTIVE).unwrap();
+    let flat = dir.join("flat.cir");
+    let (code, _, err) = run_bin(&[
+        "export",
+        net.to_str().unwrap(),
+        "-o",
+        flat.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&flat).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("l1 a d 9.99")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("c2 d b 1.999")),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("l1 a d DC")), "{text}");
+    assert_eq!(op_map(&text)["i(l1)"], op_map(REACTIVE)["i(l1)"]);
+}
+
+#[test]
+fn transient_and_output_cards_warn_and_change_nothing() {
+    let plain = "t\nV1 a 0 1\nR1 a b 1k\nR2 b 0 3k\n.op\n.end\n";
+    let full = "t
+V1 a 0 1
+R1 a b 1k
+R2 b 0 3k
+C1 b 0 10p
+.tran 1n 10n 0 1p uic
+.tran 1n {2*5n}
+.ac dec 10 1 1k
+.noise v(b) v1 dec 10 1 1k
+.ic v(b)=0.5
+.nodeset v(b)=1
+.four 1k v(b)
+.print tran v(b)
+.plot dc v(b)
+.probe v(b)
+.save all
+.op
+.end
+";
+    assert_eq!(op_map(plain), op_map(full));
+    let c = circuit(full);
+    let warned: Vec<&str> = c.warnings.iter().map(|d| d.message.as_str()).collect();
+    for card in [".tran", ".ac", ".noise", ".ic", ".nodeset", ".four"] {
+        assert!(
+            warned
+                .iter()
+                .any(|m| m.contains(&format!("'{card}' changes no DC result"))),
+            "{card}: {warned:?}"
+        );
+    }
+    // Their numbers are checked all the same.
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.tran 1n 10x1\n.op\n");
+    assert!(e.contains("inline.cir:4:13: error:"), "{e}");
+}
+
+#[test]
+fn a_node_reached_only_through_a_capacitor_is_located() {
+    let e = errors("t\nV1 a 0 1\nR1 a b 1k\nR2 b 0 1k\nC1 b c 1p\n.op\n");
+    assert!(
+        e.contains("inline.cir:5:6: error: node 'c' has no DC path to ground"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\nL1 a 0 {1/0}\n.op\n");
+    assert!(e.contains("inline.cir:4:"), "{e}");
+}
