@@ -120,3 +120,69 @@ fn a_node_reached_only_through_a_capacitor_is_located() {
     let e = errors("t\nV1 a 0 1\nR1 a 0 1k\nL1 a 0 {1/0}\n.op\n");
     assert!(e.contains("inline.cir:4:"), "{e}");
 }
+
+const RESISTOR_FORMS: &str = "resistor instance parameters and quoted expressions
+.param r0=1k
+.temp 50
+V1 a 0 '1+0.5'
+R1 a b R=2k
+R2 b 0 1k m=2
+R3 b c 1k tc1=0.01 tc2=1e-4
+R4 c 0 '2*r0'
+R5 c 0 3k scale=2
+R6 c 0 R='3*r0' m=0.5
+.op
+.end
+";
+
+#[test]
+fn resistor_parameters_and_quoted_expressions_as_ngspice() {
+    let got = op_map(RESISTOR_FORMS);
+    // By hand: R1 2k, R2 500, R3 1k·(1 + 0.01·23 + 1e-4·23²), R4 2k, R5 6k, R6 6k.
+    let r3 = 1000.0 * (1.0 + 0.01 * 23.0 + 1e-4 * 23.0 * 23.0);
+    let rc = 1.0 / (1.0 / 2000.0 + 1.0 / 6000.0 + 1.0 / 6000.0);
+    let rb = 1.0 / (1.0 / 500.0 + 1.0 / (r3 + rc));
+    let vb = 1.5 * rb / (2000.0 + rb);
+    let vc = vb * rc / (r3 + rc);
+    assert!(
+        close(got["v(b)"], vb, 1e-12, 0.0),
+        "{} vs {vb}",
+        got["v(b)"]
+    );
+    assert!(
+        close(got["v(c)"], vc, 1e-12, 0.0),
+        "{} vs {vc}",
+        got["v(c)"]
+    );
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-dialect-r"), RESISTOR_FORMS);
+        for (q, v) in &ng {
+            let w = got[q];
+            assert!(
+                (v - w).abs() <= 1e-9 * v.abs(),
+                "{q}: ngspice {v}, xbarsim {w}"
+            );
+        }
+    }
+}
+
+#[test]
+fn resistor_parameters_refused_or_warned_with_their_place() {
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k m=0\n.op\n");
+    assert!(
+        e.contains("inline.cir:3:13: error: m (devices in parallel) must be > 0, got 0"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 m=2\n.op\n");
+    assert!(
+        e.contains("inline.cir:3:8: error: expected a resistance, found 'm='"),
+        "{e}"
+    );
+    let e = errors("t\nV1 a 0 1\nR1 a 0 '2*\n.op\n");
+    assert!(e.contains("inline.cir:3:8: error: unclosed '''"), "{e}");
+    let c = circuit("t\nV1 a 0 1\nR1 a 0 1k w=1u\n.op\n");
+    assert!(c
+        .warnings
+        .iter()
+        .any(|d| d.message == "resistor parameter 'w' changes no DC result here; ignored"));
+}

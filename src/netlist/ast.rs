@@ -148,10 +148,12 @@ impl WaveKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Card {
+    /// `Rname n+ n- value [m=.. tc1=.. tc2=.. scale=..]` (or `R=value`).
     Resistor {
         name: Name,
         nodes: [Name; 2],
         value: Value,
+        args: Vec<Arg>,
     },
     /// `Vname n+ n- [[DC] v | DC=v] [AC mag [phase]] [SIN(...) | PULSE(...) | ...]`
     VSource {

@@ -7,7 +7,7 @@
 //! term   := unary (('*' | '/') unary)*
 //! unary  := ('-' | '+') unary | power
 //! power  := atom (('^' | '**') unary)?          right-associative, binds tighter than unary minus
-//! atom   := number | '(' expr ')' | '{' expr '}' | vprobe | call | ident
+//! atom   := number | '(' expr ')' | '{' expr '}' | "'" expr "'" | vprobe | call | ident
 //! vprobe := 'V' '(' node (',' node)? ')'
 //! call   := func '(' expr (',' expr)* ')'       func: exp log ln log10 sqrt sinh cosh tanh abs min max pow
 //! ```
@@ -393,6 +393,8 @@ fn atom(i: In, depth: usize) -> Res<Tall> {
     match c {
         Some('(') => group(i, depth, '(', ')'),
         Some('{') => group(i, depth, '{', '}'),
+        // HSPICE writes expressions in single quotes.
+        Some('\'') => group(i, depth, '\'', '\''),
         Some('v') | Some('V') => {
             // V( is a probe unless followed by an identifier continuing the name.
             let frag = i.fragment();

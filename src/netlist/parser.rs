@@ -85,6 +85,11 @@ fn value_token(i: In, parens_as_space: bool) -> Res<In> {
             Some(k) => k + 2,
             None => return fail(i, 1, "unclosed '\"'"),
         },
+        // HSPICE's single-quoted expression, as {...}.
+        Some(b'\'') => match s[1..].find('\'') {
+            Some(k) => k + 2,
+            None => return fail(i, 1, "unclosed '\''"),
+        },
         _ => {
             // A word; parentheses inside it must balance (file("x"), V(a,b), 2*(x+1)).
             let b = s.as_bytes();
@@ -738,12 +743,42 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
     match first {
         Some('r') => {
             let (name, nodes) = two_node_element(&fs, &card)?;
-            let v = expect_positional(&fs, 3, &card, "a resistance")?;
-            let value = value_of(v)?;
-            if let Some(f) = fs.get(4) {
-                return Err(too_many(f, "a resistor"));
+            let mut value = None;
+            let mut k = 3;
+            if let Some(Field {
+                key: None,
+                val: Some(v),
+                ..
+            }) = fs.get(3)
+            {
+                value = Some(value_of(*v)?);
+                k = 4;
             }
-            Ok(Parsed::Card(Card::Resistor { name, nodes, value }))
+            // HSPICE and ngspice instance parameters: R=value, m=, tc1= ...
+            let mut args = Vec::new();
+            for f in fs.get(k..).unwrap_or(&[]) {
+                if f.key.is_none() {
+                    return Err(too_many(f, "a resistor"));
+                }
+                let a = arg_of(f)?;
+                match (&a.value, a.key.text.as_str()) {
+                    (ArgValue::Value(v), "r" | "resistance") if value.is_none() => {
+                        value = Some(v.clone())
+                    }
+                    _ => args.push(a),
+                }
+            }
+            let Some(value) = value else {
+                return Err(expect_positional(&fs, 3, &card, "a resistance")
+                    .err()
+                    .unwrap_or_else(|| too_many(&fs[3], "a resistor")));
+            };
+            Ok(Parsed::Card(Card::Resistor {
+                name,
+                nodes,
+                value,
+                args,
+            }))
         }
         Some('c') | Some('l') => {
             let (name, nodes) = two_node_element(&fs, &card)?;

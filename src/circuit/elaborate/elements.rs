@@ -13,8 +13,19 @@ impl Elab {
     ) {
         let e = self;
         match card {
-            Card::Resistor { name, nodes, value } => {
-                let Some(r) = e.value(&value) else { return };
+            Card::Resistor {
+                name,
+                nodes,
+                value,
+                args,
+            } => {
+                let Some(mut r) = e.value(&value) else { return };
+                if !args.is_empty() {
+                    let Some(f) = e.resistor_factor(&args) else {
+                        return;
+                    };
+                    r *= f;
+                }
                 if !resistance_ok(r) {
                     e.errors.push(
                         Diagnostic::new(

@@ -306,6 +306,44 @@ impl Elab {
         self.args().value(v)
     }
 
+    /// The factor a resistor's instance parameters put on its value, as
+    /// ngspice applies them: scale·(1 + tc1·ΔT + tc2·ΔT²)/m with ΔT the
+    /// circuit temperature less the nominal 27 °C. Others (w=, l=, ac=,
+    /// noisy= ...) change no DC result: a warning each.
+    fn resistor_factor(&mut self, args: &[Arg]) -> Option<f64> {
+        let (mut m, mut tc1, mut tc2, mut scale) = (1.0, 0.0, 0.0, 1.0);
+        for a in args {
+            let key = a.key.text.as_str();
+            match key {
+                "m" | "tc1" | "tc2" | "scale" => {
+                    let x = self.arg_value(a)?;
+                    match key {
+                        "m" if x > 0.0 && x.is_finite() => m = x,
+                        "m" => {
+                            self.errors.push(Diagnostic::new(
+                                a.value.span(&a.key),
+                                format!("m (devices in parallel) must be > 0, got {x}"),
+                            ));
+                            return None;
+                        }
+                        "tc1" => tc1 = x,
+                        "tc2" => tc2 = x,
+                        _ => scale = x,
+                    }
+                }
+                _ => self.c.warnings.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!("resistor parameter '{key}' changes no DC result here; ignored"),
+                    )
+                    .warning(),
+                ),
+            }
+        }
+        let dt = self.c.temp - 27.0;
+        Some(scale * (1.0 + tc1 * dt + tc2 * dt * dt) / m)
+    }
+
     /// A source's DC value and the rest of its specification, evaluated.
     /// Without a DC value, the DC value is the time-domain function's
     /// value at time 0, as SPICE takes it (with a warning, as ngspice
