@@ -186,3 +186,89 @@ fn resistor_parameters_refused_or_warned_with_their_place() {
         .iter()
         .any(|d| d.message == "resistor parameter 'w' changes no DC result here; ignored"));
 }
+
+const PRINTED: &str = "t
+V1 a 0 1.5
+R1 a b 2k
+R2 b 0 1k
+L1 b c 1u
+R3 c 0 3k
+C1 c 0 1p
+I1 0 b 1m
+.print dc v(b) v(a,b) i(r1) @r2[i] i(v1)
+.save i(l1) i(c1) i(i1)
+.dc v1 0 1.5 0.5
+.op
+.end
+";
+
+#[test]
+fn print_and_save_choose_the_quantities_and_their_order() {
+    let p = planned(PRINTED);
+    let c = &p.circuit;
+    let mut e = xbarsim::analysis::Engine::new(c).unwrap();
+    let r = xbarsim::analysis::op::run(&mut e).unwrap();
+    assert_eq!(
+        r.names,
+        ["v(b)", "v(a,b)", "i(r1)", "@r2[i]", "i(v1)", "i(l1)", "i(c1)", "i(i1)"]
+    );
+    // By hand: b = (1.5/2k + 1m)/(1/2k + 1/1k + 1/3k), c = b.
+    let vb = (1.5 / 2000.0 + 1e-3) / (1.0 / 2000.0 + 1.0 / 1000.0 + 1.0 / 3000.0);
+    let want = [
+        vb,
+        1.5 - vb,
+        (1.5 - vb) / 2000.0,
+        vb / 1000.0,
+        -(1.5 - vb) / 2000.0,
+        vb / 3000.0,
+        0.0,
+        1e-3,
+    ];
+    for ((n, got), w) in r.names.iter().zip(&r.values).zip(want) {
+        assert!(close(*got, w, 1e-12, 1e-18), "{n}: {got} vs {w}");
+    }
+    // The same list heads every .dc row, after the swept source.
+    let dir = tmpdir("xb-dialect-print");
+    let net = dir.join("p.cir");
+    std::fs::write(&net, PRINTED).unwrap();
+    let (code, _, err) = run_to(&net, &dir.join("out"), &[]);
+    assert_eq!(code, 0, "{err}");
+    let dc = std::fs::read_to_string(dir.join("out/dc.csv")).unwrap();
+    assert!(
+        dc.starts_with("v1,v(b),\"v(a,b)\",i(r1),@r2[i],i(v1),i(l1),i(c1),i(i1)\n"),
+        "{dc}"
+    );
+    assert_eq!(dc.lines().count(), 5);
+}
+
+#[test]
+fn output_cards_all_other_analyses_and_unknown_names() {
+    // `all`, or a list for another analysis only: every quantity, as without.
+    let plain = "t\nV1 a 0 1\nR1 a b 1k\nR2 b 0 1k\n.op\n.end\n";
+    for extra in [".save all\n", ".print tran v(b)\n", ".probe\n"] {
+        let text = plain.replace(".op", &format!("{extra}.op"));
+        assert_eq!(op_map(&text), op_map(plain), "{extra}");
+    }
+    let c = circuit(&plain.replace(".op", ".print tran v(b)\n.op"));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|d| d.message == "'.print tran': xbarsim runs DC analyses only; ignored"));
+    for (card, col, msg) in [
+        (".print dc v(zz)", 11, "'zz' is not a node of this circuit"),
+        (
+            ".save i(r9)",
+            7,
+            "'r9' is not an element whose current xbarsim writes",
+        ),
+        (
+            ".probe vdb(b)",
+            8,
+            "'vdb(b)' is not an output xbarsim writes",
+        ),
+    ] {
+        let e = errors(&plain.replace(".op", &format!("{card}\n.op")));
+        let loc = format!("inline.cir:5:{col}: error: {msg}");
+        assert!(e.contains(&loc), "{card}: expected {loc} in\n{e}");
+    }
+}

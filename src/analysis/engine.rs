@@ -221,12 +221,42 @@ impl<'c> Engine<'c> {
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
         let cur = self.sys.map.source_currents(self.c, &leaving);
+        if let Some(list) = &self.c.outputs {
+            return self.selected(list, &cur);
+        }
         let aliases = self.c.nodes.aliases();
         let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
         out.extend_from_slice(&self.sys.v[1..]);
         out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
         out
+    }
+
+    /// The `.print`/`.save` selection at the last solution (node voltages
+    /// already in `sys.v`; `cur` the voltage-source currents).
+    fn selected(&self, list: &[crate::circuit::outputs::Probe], cur: &[f64]) -> Vec<f64> {
+        use crate::circuit::outputs::ProbeOf;
+        let c = self.c;
+        let v = &self.sys.v;
+        list.iter()
+            .map(|p| match p.of {
+                ProbeOf::Node(n) => v[n.idx()],
+                ProbeOf::Diff(a, b) => v[a.idx()] - v[b.idx()],
+                ProbeOf::VSource(k) => cur[k],
+                ProbeOf::ISource(k) => c.isources[k].amps,
+                ProbeOf::Resistor(k) => {
+                    let r = &c.resistors[k];
+                    r.g * (v[r.a.idx()] - v[r.b.idx()])
+                }
+                ProbeOf::Memristor(k) => {
+                    let m = &c.memristors[k];
+                    c.models[m.model as usize]
+                        .law
+                        .current(m.g, v[m.a.idx()] - v[m.b.idx()])
+                }
+                ProbeOf::Zero => 0.0,
+            })
+            .collect()
     }
 
     /// Voltage-source currents at the last solution (SPICE sign).
@@ -241,6 +271,9 @@ impl<'c> Engine<'c> {
     /// Names matching [`Engine::quantities`].
     pub fn quantity_names(&self) -> Vec<String> {
         let c = self.c;
+        if let Some(list) = &c.outputs {
+            return list.iter().map(|p| p.label.clone()).collect();
+        }
         (1..c.nodes.len())
             .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
             .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))

@@ -9,6 +9,7 @@ pub mod elaborate;
 pub mod library;
 pub mod nodes;
 pub mod options;
+pub mod outputs;
 pub mod params;
 pub mod spice;
 pub mod validate;
@@ -166,6 +167,9 @@ pub struct Circuit {
     pub controlled: Vec<Controlled>,
     /// Capacitors and inductors (open and short in DC).
     pub reactives: Vec<Reactive>,
+    /// What `.print`/`.save`/`.probe` select for the DC analyses to write
+    /// (None: every node voltage and source current).
+    pub outputs: Option<Vec<outputs::Probe>>,
     pub options: Options,
     /// Circuit temperature (°C), `.temp`.
     pub temp: f64,

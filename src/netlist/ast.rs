@@ -210,6 +210,14 @@ pub enum Card {
         stop: Value,
         step: Value,
     },
+    /// `.print [op|dc|...] item...`, `.save item...`, `.probe item...`:
+    /// what the DC analyses write (`v(a)`, `v(a,b)`, `i(x)`, `@x[i]`,
+    /// `all`); `analysis` is the analysis word, if given.
+    Output {
+        kind: Name,
+        analysis: Option<Name>,
+        items: Vec<Name>,
+    },
     /// `.crossbar XB rows=.. cols=.. model=.. ...`
     Crossbar {
         name: Name,

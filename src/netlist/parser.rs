@@ -663,8 +663,42 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 span: hspan,
             }
         }
-        ".save" | ".print" | ".plot" | ".probe" | ".width" | ".title" | ".global" => {
-            return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (all node voltages and source currents are written); ignored").into(), hint: None }));
+        ".save" | ".print" | ".probe" => {
+            let mut analysis = None;
+            let mut items = Vec::new();
+            for (k, f) in fs[1..].iter().enumerate() {
+                let v = f.val.unwrap_or(f.whole);
+                if f.key.is_some() {
+                    return Err(PErr {
+                        span: span_at(&f.whole, 1),
+                        msg: format!("unexpected 'name=' in {kind}").into(),
+                        hint: Some(format!(
+                            "{kind} [dc|op] v(node) v(a,b) i(element) @element[i] all"
+                        )),
+                    });
+                }
+                let low = v.fragment().to_ascii_lowercase();
+                let is_analysis = matches!(
+                    low.as_str(),
+                    "op" | "dc" | "tran" | "ac" | "noise" | "tf" | "sens"
+                );
+                if k == 0 && kind != ".save" && is_analysis {
+                    analysis = Some(name_of(&v));
+                } else {
+                    items.push(name_of(&v));
+                }
+            }
+            Card::Output {
+                kind: Name {
+                    text: kind.to_string(),
+                    span: hspan,
+                },
+                analysis,
+                items,
+            }
+        }
+        ".plot" | ".width" | ".title" | ".global" => {
+            return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (.print, .save and .probe choose what is written); ignored").into(), hint: None }));
         }
         ".tran" | ".ac" | ".noise" | ".tf" | ".four" | ".fourier" | ".sens" | ".pz" | ".disto"
         | ".ic" | ".nodeset" => {

@@ -190,6 +190,10 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         }
     }
 
+    let mut warnings = Vec::new();
+    e.c.outputs = super::outputs::resolve(&e.c, &directives, &mut e.errors, &mut warnings);
+    e.c.warnings.extend(warnings);
+
     // Stepped source values.
     for (name, x) in overrides {
         if e.params.is_defined(name) {

@@ -1,0 +1,144 @@
+//! `.print`, `.save` and `.probe`: the quantities the DC analyses write.
+//! Without such cards (or with `all`) they write every node voltage and
+//! voltage-source current; with them, exactly the listed quantities in the
+//! order listed: `v(a)`, `v(a,b)`, `i(x)` or `@x[i]` for a voltage or
+//! current source, resistor, memristor (crossbar devices by name,
+//! `i(xb.m3.4)`), inductor (its short) or capacitor (0 in DC).
+
+use super::{Circuit, NodeId};
+use crate::netlist::{Card, Diagnostic, Name};
+use std::collections::HashMap;
+
+/// One written quantity: its column name and what it reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    pub label: String,
+    pub of: ProbeOf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProbeOf {
+    Node(NodeId),
+    Diff(NodeId, NodeId),
+    /// The current of `vsources[k]` (SPICE sign: into its + terminal).
+    VSource(usize),
+    /// `isources[k]`'s value: from + through the source to −.
+    ISource(usize),
+    /// `resistors[k]`'s current from its first node to its second.
+    Resistor(usize),
+    /// `memristors[k]`'s current from + to −.
+    Memristor(usize),
+    /// A capacitor: no current in DC.
+    Zero,
+}
+
+/// Resolve the output cards among `cards` against the elaborated circuit:
+/// None when there are none (or one says `all`). Unknown names are located
+/// errors; cards for other analyses (`.print tran ...`) are warnings.
+pub fn resolve(
+    c: &Circuit,
+    cards: &[Card],
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<Vec<Probe>> {
+    let mut items: Vec<&Name> = Vec::new();
+    let mut all = false;
+    let mut any = false;
+    for card in cards {
+        let Card::Output {
+            kind,
+            analysis,
+            items: list,
+        } = card
+        else {
+            continue;
+        };
+        if let Some(a) = analysis
+            .as_ref()
+            .filter(|a| !matches!(a.text.as_str(), "op" | "dc"))
+        {
+            warnings.push(
+                Diagnostic::new(
+                    a.span,
+                    format!(
+                        "'{} {}': xbarsim runs DC analyses only; ignored",
+                        kind.text, a.text
+                    ),
+                )
+                .warning(),
+            );
+            continue;
+        }
+        any = true;
+        for it in list {
+            if it.text == "all" {
+                all = true;
+            } else {
+                items.push(it);
+            }
+        }
+    }
+    if !any || all || items.is_empty() {
+        return None;
+    }
+    let mut by_name: HashMap<&str, ProbeOf> = HashMap::new();
+    for (k, r) in c.resistors.iter().enumerate() {
+        if !r.name.is_empty() {
+            by_name.insert(&r.name, ProbeOf::Resistor(k));
+        }
+    }
+    for (k, m) in c.memristors.iter().enumerate() {
+        by_name.insert(&m.name, ProbeOf::Memristor(k));
+    }
+    for (k, s) in c.isources.iter().enumerate() {
+        by_name.insert(&s.name, ProbeOf::ISource(k));
+    }
+    for (k, s) in c.vsources.iter().enumerate() {
+        by_name.insert(&s.name, ProbeOf::VSource(k));
+    }
+    for r in &c.reactives {
+        if r.short.is_none() {
+            by_name.insert(&r.name, ProbeOf::Zero);
+        }
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        match probe(c, &by_name, &it.text) {
+            Ok(of) => out.push(Probe {
+                label: it.text.split_whitespace().collect(),
+                of,
+            }),
+            Err(m) => errors.push(Diagnostic::new(it.span, m).with_hint(
+                "v(node), v(a,b), i(element) or @element[i]: voltage or current sources, resistors, memristors, L, C",
+            )),
+        }
+    }
+    Some(out)
+}
+
+fn probe(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str) -> Result<ProbeOf, String> {
+    let t: String = text.split_whitespace().collect();
+    let node = |n: &str| {
+        if n == "0" || n == "gnd" {
+            return Ok(NodeId::GROUND);
+        }
+        c.nodes
+            .get(n)
+            .ok_or_else(|| format!("'{n}' is not a node of this circuit"))
+    };
+    let inner = |open: &str, close: char| t.strip_prefix(open).and_then(|r| r.strip_suffix(close));
+    if let Some(args) = inner("v(", ')') {
+        return match args.split_once(',') {
+            Some((a, b)) => Ok(ProbeOf::Diff(node(a)?, node(b)?)),
+            None => Ok(ProbeOf::Node(node(args)?)),
+        };
+    }
+    let element = inner("i(", ')').or_else(|| inner("@", ']').and_then(|r| r.strip_suffix("[i")));
+    if let Some(name) = element {
+        return by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("'{name}' is not an element whose current xbarsim writes"));
+    }
+    Err(format!("'{text}' is not an output xbarsim writes"))
+}
