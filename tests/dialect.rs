@@ -272,3 +272,16 @@ fn output_cards_all_other_analyses_and_unknown_names() {
         assert!(e.contains(&loc), "{card}: expected {loc} in\n{e}");
     }
 }
+
+#[test]
+fn csparam_is_a_param() {
+    let a = op_map("t\n.param r=2k\nV1 a 0 1\nR1 a 0 {r}\n.op\n.end\n");
+    let b = op_map("t\n.csparam r=2k\nV1 a 0 1\nR1 a 0 {r}\n.op\n.end\n");
+    assert_eq!(a, b);
+    assert!(close(b["i(v1)"], -0.5e-3, 1e-15, 0.0));
+    let e = errors("t\n.csparam r\nV1 a 0 1\nR1 a 0 1k\n.op\n");
+    assert!(
+        e.contains("inline.cir:2:10: error: expected name=value in .csparam"),
+        "{e}"
+    );
+}

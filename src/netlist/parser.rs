@@ -607,7 +607,8 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 step,
             }
         }
-        ".param" => {
+        // Xyce's .csparam (parameters changeable in a study) is a .param here.
+        ".param" | ".csparam" => {
             let mut ps = Vec::new();
             for f in &fs[1..] {
                 match (f.key, f.val) {
@@ -615,7 +616,7 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                     _ => {
                         return Err(PErr {
                             span: span_at(&f.whole, 1),
-                            msg: "expected name=value in .param".into(),
+                            msg: format!("expected name=value in {kind}").into(),
                             hint: None,
                         })
                     }
@@ -624,7 +625,7 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
             if ps.is_empty() {
                 return Err(PErr {
                     span: hspan,
-                    msg: ".param needs at least one name=value".into(),
+                    msg: format!("{kind} needs at least one name=value").into(),
                     hint: None,
                 });
             }
