@@ -285,3 +285,49 @@ fn csparam_is_a_param() {
         "{e}"
     );
 }
+
+const VCCS: &str = "vccs
+.param gm=2m
+V1 a 0 1.5
+R1 a b 1k
+R2 b 0 2k
+G1 c 0 b 0 {gm}
+R3 c 0 1k
+G2 0 d a b 0.5m
+R4 d 0 3k
+Gself e 0 e 0 1m
+V2 f 0 1
+R5 f e 1k
+.op
+.end
+";
+
+#[test]
+fn voltage_controlled_current_sources_as_ngspice() {
+    let got = op_map(VCCS);
+    // By hand: b = 1 V; G1 pushes 2 mA·1 V from c to ground: c = −2 V;
+    // G2 pulls 0.5 mA·0.5 V out of ground into d: d = 0.75 V; Gself is a
+    // 1 mS conductance: e = 1·1k⁻¹/(1k⁻¹ + 1m) = 0.5 V.
+    for (q, want) in [("v(b)", 1.0), ("v(c)", -2.0), ("v(d)", 0.75), ("v(e)", 0.5)] {
+        assert!(
+            close(got[q], want, 1e-12, 1e-15),
+            "{q}: {} vs {want}",
+            got[q]
+        );
+    }
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-dialect-g"), VCCS);
+        for (q, v) in &ng {
+            assert!(
+                (v - got[q]).abs() <= 1e-9 * v.abs().max(1e-6),
+                "{q}: ngspice {v}, xbarsim {}",
+                got[q]
+            );
+        }
+    }
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\nG1 a 0 a\n.op\n");
+    assert!(
+        e.contains("inline.cir:4:9: error: expected the controlling - node"),
+        "{e}"
+    );
+}

@@ -815,6 +815,29 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 args,
             }))
         }
+        Some('g') => {
+            // Voltage-controlled current source, gain·V(nc+, nc−) from n+
+            // through the source to n−: a B-source with that expression.
+            let (name, nodes) = two_node_element(&fs, &card)?;
+            let cp = expect_positional(&fs, 3, &card, "the controlling + node")?;
+            let cn = expect_positional(&fs, 4, &card, "the controlling - node")?;
+            let gain = value_of(expect_positional(&fs, 5, &card, "a transconductance (S)")?)?;
+            if let Some(f) = fs.get(6) {
+                return Err(too_many(f, "a voltage-controlled current source"));
+            }
+            let span = gain.span;
+            let probe = expr::Expr::Volt(
+                cp.fragment().to_ascii_lowercase(),
+                Some(cn.fragment().to_ascii_lowercase()),
+                span_at(&cp, cp.fragment().len()),
+            );
+            Ok(Parsed::Card(Card::BSource {
+                name,
+                nodes,
+                expr: expr::Expr::Bin(expr::BinOp::Mul, Box::new(gain.expr), Box::new(probe)),
+                span,
+            }))
+        }
         Some('c') | Some('l') => {
             let (name, nodes) = two_node_element(&fs, &card)?;
             let what = if first == Some('c') {
@@ -860,7 +883,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), B (behavioural current source), YMEMRISTOR (memristor)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), YMEMRISTOR (memristor)".into()),
             })
         }
     }
