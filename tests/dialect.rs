@@ -331,3 +331,80 @@ fn voltage_controlled_current_sources_as_ngspice() {
         "{e}"
     );
 }
+
+const LOGIC: &str = "conditional and logical expressions
+.param k=2
+.param t={k > 1 ? 3k : 1k}
+V1 a 0 0.7
+R1 a 0 {t}
+B1 0 n1 I={V(a) > 0.5 ? 1m : 2m}
+R2 n1 0 1k
+B2 0 n2 I={(V(a) >= 0.7 && V(a) < 1) ? 1m : 0}
+R3 n2 0 1k
+B3 0 n3 I={(V(a) < 0.1 || k == 2) ? 0.5m : 0}
+R4 n3 0 1k
+B4 0 n4 I={u(V(a)-0.5)*1m + uramp(V(a)-0.2)*1m}
+R5 n4 0 1k
+B5 0 n5 I={!(V(a) > 1) ? 0.25m : 0}
+R6 n5 0 1k
+B6 n6 0 I={V(n6) > 0 ? 1m*V(n6) + 1u*V(n6)*V(n6)*V(n6) : 1m*V(n6)}
+V2 n7 0 1
+R7 n7 n6 1k
+.op
+.end
+";
+
+#[test]
+fn conditional_and_logical_expressions_as_ngspice() {
+    let got = op_map(LOGIC);
+    for (q, want) in [
+        ("v(n1)", 1.0),
+        ("v(n2)", 1.0),
+        ("v(n3)", 0.5),
+        ("v(n4)", 1.5),
+        ("v(n5)", 0.25),
+        ("i(v1)", -0.7 / 3000.0),
+    ] {
+        assert!(
+            close(got[q], want, 1e-12, 1e-18),
+            "{q}: {} vs {want}",
+            got[q]
+        );
+    }
+    // n6: 1 V through 1 kΩ into 1 mS + 1 µS·v³ (Newton through the conditional).
+    let v6 = got["v(n6)"];
+    let residual = (1.0 - v6) / 1000.0 - (1e-3 * v6 + 1e-6 * v6 * v6 * v6);
+    assert!(residual.abs() < 1e-15, "{v6}: {residual}");
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-dialect-logic"), LOGIC);
+        for (q, v) in &ng {
+            assert!(
+                (v - got[q]).abs() <= 1e-9 * v.abs().max(1e-6),
+                "{q}: ngspice {v}, xbarsim {}",
+                got[q]
+            );
+        }
+    }
+}
+
+#[test]
+fn if_limit_and_their_errors() {
+    let got = op_map(
+        "t\n.param k=2 a={if(k-2, 1, 4)} b={limit(5, 0, 2)} c={limit(-1, 0, 2)}\nV1 n 0 {a+b+c}\nR1 n 0 1k\nB1 0 m I={limit(V(n), 0, 2.5)*1m}\nR2 m 0 1k\n.op\n.end\n",
+    );
+    assert_eq!(got["v(n)"], 6.0);
+    assert!(close(got["v(m)"], 2.5, 1e-12, 0.0), "{}", got["v(m)"]);
+    for (text, col, msg) in [
+        ("{k > 1 ? 2}", 24, "expected ':' of 'cond ? a : b'"),
+        ("{if(k, 1)}", 15, "if() takes 3 argument"),
+        ("{k >}", 18, "expected a value"),
+    ] {
+        let e = errors(&format!(
+            "t\n.param k=1 x={text}\nV1 a 0 {{x}}\nR1 a 0 1k\n.op\n"
+        ));
+        assert!(
+            e.contains(&format!("inline.cir:2:{col}: error: {msg}")),
+            "{text}: {e}"
+        );
+    }
+}

@@ -166,13 +166,13 @@ impl Params {
                 self.draw(*f, a, *s)?
             }
             Expr::Call(f, args, s) => {
-                let x = self.eval_in(&args[0])?;
-                let y = match args.get(1) {
-                    Some(a) => self.eval_in(a)?,
-                    None => 0.0,
-                };
-                let r = apply_func(*f, x, y);
-                if !r.is_finite() && x.is_finite() && y.is_finite() {
+                let mut a = [0.0; 3];
+                for (k, e) in args.iter().enumerate().take(3) {
+                    a[k] = self.eval_in(e)?;
+                }
+                let x = a[0];
+                let r = apply_func(*f, &a[..args.len().min(3)]);
+                if !r.is_finite() && a.iter().all(|v| v.is_finite()) {
                     return Err(Diagnostic::new(
                         *s,
                         format!("{}() is undefined here (argument {x})", f.name()),

@@ -41,6 +41,7 @@ pub fn program_text(prog: &Program, probe: &dyn Fn(usize) -> String) -> String {
                     BinOp::Mul => format!("({x}*{y})"),
                     BinOp::Div => format!("({x}/{y})"),
                     BinOp::Pow => power(&x, &y),
+                    b => format!("({x}{}{y})", b.symbol()),
                 });
             }
             Op::Call1(f) => {
@@ -53,6 +54,15 @@ pub fn program_text(prog: &Program, probe: &dyn Fn(usize) -> String) -> String {
                 st.push(match f {
                     Func::Pow => power(&x, &y),
                     _ => format!("{}({x},{y})", func_name(f)),
+                });
+            }
+            Op::Call3(f) => {
+                let c = pop(&mut st);
+                let b = pop(&mut st);
+                let a = pop(&mut st);
+                st.push(match f {
+                    Func::If => format!("(({a})!=0?({b}):({c}))"),
+                    _ => format!("min(max({a},{b}),{c})"),
                 });
             }
         }

@@ -14,6 +14,7 @@ pub enum Op {
     Bin(BinOp),
     Call1(Func),
     Call2(Func),
+    Call3(Func),
 }
 
 /// A compiled expression.
@@ -63,6 +64,12 @@ impl Program {
                     let r = call2(f, Dual { v: x, d: dx }, Dual { v: y, d: dy });
                     stack.push((r.v, r.d));
                 }
+                Op::Call3(f) => {
+                    let c = stack.pop().unwrap_or_default();
+                    let b = stack.pop().unwrap_or_default();
+                    let a = stack.pop().unwrap_or_default();
+                    stack.push(call3(f, a, b, c));
+                }
             }
         }
         stack.pop().unwrap_or_default()
@@ -89,6 +96,8 @@ fn bin(op: BinOp, x: Dual, y: Dual) -> Dual {
             d: (x.d * y.v - x.v * y.d) / (y.v * y.v),
         },
         BinOp::Pow => pow(x, y),
+        // Comparisons and logic: piecewise constant.
+        _ => bin_logic(op, x, y),
     }
 }
 
@@ -109,7 +118,7 @@ fn pow(x: Dual, y: Dual) -> Dual {
 
 #[inline]
 fn call1(f: Func, x: Dual) -> Dual {
-    let v = apply_func(f, x.v, 0.0);
+    let v = apply_func(f, &[x.v]);
     let dfdx = match f {
         Func::Exp => v,
         Func::Log => 1.0 / x.v,
@@ -125,14 +134,48 @@ fn call1(f: Func, x: Dual) -> Dual {
                 -1.0
             }
         }
-        // Two-argument functions are differentiated below; the Monte Carlo
-        // draws never reach a program (they are folded to numbers first).
-        Func::Min | Func::Max | Func::Pow => 0.0,
+        Func::U => 0.0,
+        Func::Uramp => f64::from(x.v > 0.0),
+        // Two- and three-argument functions are differentiated below; the
+        // Monte Carlo draws never reach a program (they are folded first).
+        Func::Min | Func::Max | Func::Pow | Func::If | Func::Limit => 0.0,
         Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => 0.0,
     };
     Dual {
         v,
         d: if x.d == 0.0 { 0.0 } else { dfdx * x.d },
+    }
+}
+
+/// `if(c, a, b)`: the chosen branch with its derivative; `limit(x, lo,
+/// hi)`: x where inside, else the bound it meets (their value and slope).
+#[inline]
+fn call3(f: Func, a: (f64, f64), b: (f64, f64), c: (f64, f64)) -> (f64, f64) {
+    match f {
+        Func::If => {
+            if a.0 != 0.0 {
+                b
+            } else {
+                c
+            }
+        }
+        _ => {
+            if a.0 < b.0 {
+                b
+            } else if a.0 > c.0 {
+                c
+            } else {
+                a
+            }
+        }
+    }
+}
+
+#[inline]
+fn bin_logic(op: BinOp, x: Dual, y: Dual) -> Dual {
+    Dual {
+        v: op.apply(x.v, y.v),
+        d: 0.0,
     }
 }
 

@@ -3,13 +3,18 @@
 //!
 //! Grammar (each rule is one parser function below; whitespace allowed between tokens):
 //! ```text
-//! expr   := term (('+' | '-') term)*
+//! expr   := or ('?' expr ':' expr)?             the conditional (as if(c, a, b))
+//! or     := and ('||' and)*
+//! and    := cmp ('&&' cmp)*
+//! cmp    := sum (('<' | '<=' | '>' | '>=' | '==' | '!=') sum)?   1 when true, else 0
+//! sum    := term (('+' | '-') term)*
 //! term   := unary (('*' | '/') unary)*
-//! unary  := ('-' | '+') unary | power
+//! unary  := ('-' | '+' | '!') unary | power
 //! power  := atom (('^' | '**') unary)?          right-associative, binds tighter than unary minus
 //! atom   := number | '(' expr ')' | '{' expr '}' | "'" expr "'" | vprobe | call | ident
 //! vprobe := 'V' '(' node (',' node)? ')'
 //! call   := func '(' expr (',' expr)* ')'       func: exp log ln log10 sqrt sinh cosh tanh abs min max pow
+//!                                                if limit u uramp (and the Monte Carlo draws)
 //! ```
 //! So `-2^2` is −4. `x^y` is the real power: for a negative base and an integer
 //! exponent it keeps the sign (`V(a)^3` is negative when `V(a)` is); a negative
@@ -115,11 +120,19 @@ pub enum Func {
     Aunif,
     /// `unif(nom, rel)`: nom·(1 + U(−rel, rel)).
     Unif,
+    /// `if(c, a, b)` and `c ? a : b`: a where c ≠ 0, else b.
+    If,
+    /// `limit(x, lo, hi)`: x clamped into [lo, hi].
+    Limit,
+    /// `u(x)`: the unit step, 1 for x > 0, else 0.
+    U,
+    /// `uramp(x)`: x for x > 0, else 0.
+    Uramp,
 }
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        const NAMES: [(&str, Func); 17] = [
+        const NAMES: [(&str, Func); 21] = [
             ("exp", Func::Exp),
             ("log", Func::Log),
             ("ln", Func::Log),
@@ -137,6 +150,10 @@ impl Func {
             ("gauss", Func::Gauss),
             ("aunif", Func::Aunif),
             ("unif", Func::Unif),
+            ("if", Func::If),
+            ("limit", Func::Limit),
+            ("u", Func::U),
+            ("uramp", Func::Uramp),
         ];
         NAMES
             .iter()
@@ -146,7 +163,7 @@ impl Func {
     pub fn arity(self) -> usize {
         match self {
             Func::Min | Func::Max | Func::Pow | Func::Aunif | Func::Unif => 2,
-            Func::Agauss | Func::Gauss => 3,
+            Func::Agauss | Func::Gauss | Func::If | Func::Limit => 3,
             _ => 1,
         }
     }
@@ -171,6 +188,10 @@ impl Func {
             Func::Gauss => "gauss",
             Func::Aunif => "aunif",
             Func::Unif => "unif",
+            Func::If => "if",
+            Func::Limit => "limit",
+            Func::U => "u",
+            Func::Uramp => "uramp",
         }
     }
 }
@@ -182,6 +203,15 @@ pub enum BinOp {
     Mul,
     Div,
     Pow,
+    /// Comparisons and logic: 1 when true, 0 when false.
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
 }
 
 impl BinOp {
@@ -193,6 +223,33 @@ impl BinOp {
             BinOp::Mul => a * b,
             BinOp::Div => a / b,
             BinOp::Pow => a.powf(b),
+            BinOp::Lt => f64::from(a < b),
+            BinOp::Le => f64::from(a <= b),
+            BinOp::Gt => f64::from(a > b),
+            BinOp::Ge => f64::from(a >= b),
+            BinOp::Eq => f64::from(a == b),
+            BinOp::Ne => f64::from(a != b),
+            BinOp::And => f64::from(a != 0.0 && b != 0.0),
+            BinOp::Or => f64::from(a != 0.0 || b != 0.0),
+        }
+    }
+
+    /// Its SPICE spelling.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
         }
     }
 }
@@ -431,6 +488,21 @@ fn power(i: In, depth: usize) -> Res<Tall> {
 /// unary := ('-' | '+') unary | power
 fn unary(i: In, depth: usize) -> Res<Tall> {
     let (i, _) = space0(i)?;
+    if i.fragment().starts_with('!') && !i.fragment().starts_with("!=") {
+        // Logical not: x == 0.
+        if depth >= MAX_NESTING {
+            return too_deep(i);
+        }
+        let (j, _) = take_bytes(i, 1);
+        let (j, (e, h)) = unary(j, depth + 1)?;
+        return Ok((
+            j,
+            (
+                Expr::Bin(BinOp::Eq, Box::new(e), Box::new(Expr::Num(0.0))),
+                h + 1,
+            ),
+        ));
+    }
     let sign = match i.fragment().as_bytes().first() {
         Some(b'-') => Some(true),
         Some(b'+') => Some(false),
@@ -484,7 +556,73 @@ pub fn expr(i: In) -> Res<Expr> {
     expr_at(i, 0).map(|(r, (e, _))| (r, e))
 }
 
+/// expr := or ('?' expr ':' expr)?   (the conditional, right-associative)
 fn expr_at(i: In, depth: usize) -> Res<Tall> {
+    let (i, cond) = logic(i, depth, 0)?;
+    let (j, _) = space0(i)?;
+    if !j.fragment().starts_with('?') {
+        return Ok((i, cond));
+    }
+    if depth >= MAX_NESTING {
+        return too_deep(j);
+    }
+    let (k, _) = take_bytes(j, 1);
+    let (k, (a, ha)) = expr_at(k, depth + 1)?;
+    let (k, _) = space0(k)?;
+    if !k.fragment().starts_with(':') {
+        return fail(k, 1, "expected ':' of 'cond ? a : b'");
+    }
+    let (k, _) = take_bytes(k, 1);
+    let (k, (b, hb)) = expr_at(k, depth + 1)?;
+    let h = cond.1.max(ha).max(hb) + 1;
+    let span = span_at(&j, 1);
+    Ok((k, (Expr::Call(Func::If, vec![cond.0, a, b], span), h)))
+}
+
+/// The binary operators below `+`/`-`, loosest first: `||`, `&&`, then the
+/// comparisons (not chained).
+const LEVELS: [&[(&str, BinOp)]; 3] = [
+    &[("||", BinOp::Or)],
+    &[("&&", BinOp::And)],
+    &[
+        ("<=", BinOp::Le),
+        (">=", BinOp::Ge),
+        ("==", BinOp::Eq),
+        ("!=", BinOp::Ne),
+        ("<", BinOp::Lt),
+        (">", BinOp::Gt),
+    ],
+];
+
+fn logic(i: In, depth: usize, level: usize) -> Res<Tall> {
+    fn next(i: In, depth: usize, level: usize) -> Res<Tall> {
+        if level + 1 < LEVELS.len() {
+            logic(i, depth, level + 1)
+        } else {
+            sum(i, depth)
+        }
+    }
+    let (mut i, mut acc) = next(i, depth, level)?;
+    loop {
+        let (j, _) = space0(i)?;
+        let Some(&(sym, op)) = LEVELS[level]
+            .iter()
+            .find(|(s, _)| j.fragment().starts_with(s))
+        else {
+            return Ok((i, acc));
+        };
+        let (k, _) = take_bytes(j, sym.len());
+        let (k, rhs) = next(k, depth, level)?;
+        acc = join(j, op, acc, rhs)?;
+        i = k;
+        if level == 2 {
+            return Ok((i, acc));
+        }
+    }
+}
+
+/// sum := term (('+' | '-') term)*
+fn sum(i: In, depth: usize) -> Res<Tall> {
     let (mut i, mut acc) = term(i, depth)?;
     loop {
         let (j, _) = space0(i)?;
@@ -542,7 +680,9 @@ pub fn parse_full(text: In) -> Result<Expr, PErr> {
 }
 
 /// Evaluate a function on real arguments. Errors are messages for the caller to locate.
-pub fn apply_func(f: Func, a: f64, b: f64) -> f64 {
+pub fn apply_func(f: Func, args: &[f64]) -> f64 {
+    let arg = |k: usize| args.get(k).copied().unwrap_or(0.0);
+    let (a, b) = (arg(0), arg(1));
     match f {
         Func::Exp => a.exp(),
         Func::Log => a.ln(),
@@ -555,6 +695,16 @@ pub fn apply_func(f: Func, a: f64, b: f64) -> f64 {
         Func::Min => a.min(b),
         Func::Max => a.max(b),
         Func::Pow => a.powf(b),
+        Func::If => {
+            if a != 0.0 {
+                b
+            } else {
+                arg(2)
+            }
+        }
+        Func::Limit => a.max(b).min(arg(2)),
+        Func::U => f64::from(a > 0.0),
+        Func::Uramp => a.max(0.0),
         // The nominal value: draws happen where parameters are evaluated.
         Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => a,
     }
@@ -630,9 +780,7 @@ mod tests {
             Expr::Num(v) => *v,
             Expr::Neg(e) => -ev(e),
             Expr::Bin(op, a, b) => op.apply(ev(a), ev(b)),
-            Expr::Call(f, args, _) => {
-                apply_func(*f, ev(&args[0]), args.get(1).map(ev).unwrap_or(0.0))
-            }
+            Expr::Call(f, args, _) => apply_func(*f, &args.iter().map(ev).collect::<Vec<_>>()),
             _ => f64::NAN,
         }
     }

@@ -598,12 +598,11 @@ fn eval(e: &Expr, done: &[(String, Result<f64, String>)]) -> Result<f64, String>
         Expr::Neg(a) => -eval(a, done)?,
         Expr::Bin(op, a, b) => op.apply(eval(a, done)?, eval(b, done)?),
         Expr::Call(f, args, _) => {
-            let x = eval(&args[0], done)?;
-            let y = match args.get(1) {
-                Some(a) => eval(a, done)?,
-                None => 0.0,
-            };
-            crate::netlist::expr::apply_func(*f, x, y)
+            let mut a = Vec::with_capacity(args.len());
+            for e in args {
+                a.push(eval(e, done)?);
+            }
+            crate::netlist::expr::apply_func(*f, &a)
         }
         Expr::Volt(..) => return Err("V(...) is not allowed in param=; use find".into()),
     })

@@ -129,10 +129,10 @@ fn compile(
             for a in args {
                 compile(a, nodes, probes, ops, cur, depth);
             }
-            if args.len() == 2 {
-                push(ops, Op::Call2(*f), cur, depth, -1)
-            } else {
-                push(ops, Op::Call1(*f), cur, depth, 0)
+            match args.len() {
+                3 => push(ops, Op::Call3(*f), cur, depth, -2),
+                2 => push(ops, Op::Call2(*f), cur, depth, -1),
+                _ => push(ops, Op::Call1(*f), cur, depth, 0),
             }
         }
     }
