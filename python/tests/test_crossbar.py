@@ -2,6 +2,7 @@
 under hostile input; `xbarsim.run` errors and parameters."""
 
 import logging
+import os
 import threading
 import warnings
 
@@ -295,3 +296,27 @@ def test_study_table(root):
     assert r.steps is not None and len(r.steps["point"]) == 16
     assert r.to_pandas().shape[0] == 16
     assert np.isfinite(r.steps["read.margin_pct"]).all()
+
+
+def test_each_run_lists_only_its_own_inputs(tmp_path):
+    """A long-lived process runs many netlists: each manifest lists the
+    files that run read, not every file the process ever read."""
+    import json
+
+    np.savetxt(tmp_path / "g.csv", np.full((2, 2), 1e-5), delimiter=",")
+    a = tmp_path / "a.cir"
+    a.write_text(
+        "a\n.model m memristor (level=linear)\n"
+        '.crossbar xb rows=2 cols=2 model=m rrow=1 rcol=1 g=file("g.csv")\n'
+        "V1 xb.w0 0 1\nV2 xb.s0 0 0\n.op\n.end\n"
+    )
+    b = tmp_path / "b.cir"
+    b.write_text("b\nV1 n 0 1\nR1 n 0 1k\n.op\n.end\n")
+    for net, out in ((a, "oa"), (b, "ob"), (a, "oa2")):
+        xbarsim.run(net, out=tmp_path / out)
+    names = lambda out: sorted(
+        os.path.basename(i["path"]) for i in json.loads((tmp_path / out / "manifest.json").read_text())["inputs"]
+    )
+    assert names("oa") == ["a.cir", "g.csv"]
+    assert names("ob") == ["b.cir"]
+    assert names("oa2") == ["a.cir", "g.csv"]

@@ -94,7 +94,7 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
     let t0 = Instant::now();
     let started_ms = now_ms();
     let (deck, plan) = prepare(path)?;
-    let draft = Draft::new(path, &deck, started_ms, t0);
+    let draft = Draft::new(path, &deck, started_ms, t0, 0);
     if plan.study.is_study() {
         return super::study::run_study(path, &deck, plan.study, out, opts, &draft);
     }
@@ -206,6 +206,9 @@ pub fn run_embedded(
 ) -> Result<EmbeddedRun, EmbeddedError> {
     let t0 = Instant::now();
     let started_ms = now_ms();
+    // A long-lived process (Python) reads many netlists: this run's data
+    // files are the ones read from here on.
+    let read_before = crate::netlist::source::inputs().len();
     let loaded = match &r.text {
         Some(t) => crate::netlist::load_text(r.path, t.clone()),
         None => load(r.path),
@@ -244,7 +247,7 @@ pub fn run_embedded(
             });
         }
     }
-    let draft = Draft::new(r.path, &deck, started_ms, t0);
+    let draft = Draft::new(r.path, &deck, started_ms, t0, read_before);
     if plan.study.is_study() {
         if !r.params.is_empty() {
             return Err(EmbeddedError::of(RunError::Input(format!(
@@ -305,8 +308,15 @@ pub(super) struct Draft {
 
 impl Draft {
     /// The inputs of `deck`: the netlist and its includes (as read), and
-    /// every other file read so far (data files), by content.
-    pub(super) fn new(path: &Path, deck: &Deck, started_ms: u64, t0: Instant) -> Draft {
+    /// every other file this process read after its first `since` (data
+    /// files), by content.
+    pub(super) fn new(
+        path: &Path,
+        deck: &Deck,
+        started_ms: u64,
+        t0: Instant,
+        since: usize,
+    ) -> Draft {
         use report::manifest::InputFile;
         let mut inputs = Vec::new();
         let mut seen = Vec::new();
@@ -318,9 +328,11 @@ impl Draft {
         }
         let mut others: Vec<_> = crate::netlist::source::inputs()
             .into_iter()
+            .skip(since)
             .filter(|p| !seen.contains(p))
             .collect();
         others.sort();
+        others.dedup();
         inputs.extend(others.iter().map(|p| InputFile::read(p)));
         Draft {
             netlist: path.display().to_string(),

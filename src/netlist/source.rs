@@ -123,7 +123,8 @@ impl Sources {
 static INPUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 /// True when `canonical` was read as an input by this process.
-/// Every file read through [`read_input`] so far (canonical paths).
+/// Every file read through [`read_input`] so far (canonical paths, in
+/// reading order, once per read).
 pub fn inputs() -> Vec<PathBuf> {
     INPUTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
@@ -172,10 +173,9 @@ pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize
         source,
     };
     if let Ok(canon) = std::fs::canonicalize(path) {
-        let mut v = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
-        if !v.contains(&canon) {
-            v.push(canon);
-        }
+        // In reading order, a file read again listed again (a long-lived
+        // process's later run finds its own reads at the end).
+        INPUTS.lock().unwrap_or_else(|e| e.into_inner()).push(canon);
     }
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
