@@ -211,3 +211,20 @@ pub fn ngspice_op(dir: &Path, text: &str) -> HashMap<String, f64> {
     );
     read_raw(&dir.join("ng.raw"))
 }
+
+/// `xbarsim export` of netlist `text` (written to a fresh folder named
+/// after `tag`): the flat netlist's text and its folder.
+pub fn exported(tag: &str, text: &str) -> (String, PathBuf) {
+    let dir = tmpdir(tag);
+    let net = dir.join("in.cir");
+    std::fs::write(&net, text).unwrap();
+    let flat = dir.join("flat.cir");
+    let (code, _, err) = run_bin(&[
+        "export",
+        net.to_str().unwrap(),
+        "-o",
+        flat.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    (std::fs::read_to_string(&flat).unwrap(), dir)
+}

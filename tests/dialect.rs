@@ -51,18 +51,7 @@ fn capacitors_open_inductors_short_as_ngspice() {
 
 #[test]
 fn export_writes_capacitors_and_inductors() {
-    let dir = tmpdir("xb-dialect-export");
-    let net = dir.join("cl.cir");
-    std::fs::write(&net, REACTIVE).unwrap();
-    let flat = dir.join("flat.cir");
-    let (code, _, err) = run_bin(&[
-        "export",
-        net.to_str().unwrap(),
-        "-o",
-        flat.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let text = std::fs::read_to_string(&flat).unwrap();
+    let (text, _) = exported("xb-dialect-export", REACTIVE);
     assert!(text.lines().any(|l| l.starts_with("l1 a d 9.99")), "{text}");
     assert!(
         text.lines().any(|l| l.starts_with("c2 d b 1.999")),

@@ -165,18 +165,7 @@ fn the_specification_is_kept_and_the_time_zero_choice_warned() {
 
 #[test]
 fn export_writes_the_specification_back() {
-    let dir = tmpdir("xb-sources-export");
-    let net = dir.join("s.cir");
-    std::fs::write(&net, NGSPICE_FORMS).unwrap();
-    let flat = dir.join("flat.cir");
-    let (code, _, err) = run_bin(&[
-        "export",
-        net.to_str().unwrap(),
-        "-o",
-        flat.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let text = std::fs::read_to_string(&flat).unwrap();
+    let (text, dir) = exported("xb-sources-export", NGSPICE_FORMS);
     let line = |name: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("{name} ")))
