@@ -73,11 +73,11 @@ pub enum ArrayError {
 
 impl ArrayError {
     fn input(deck: &Deck, d: &Diagnostics) -> ArrayError {
-        let first = d.0.first();
+        let (rendered, message, location) = d.summary(&deck.sources);
         ArrayError::Input {
-            rendered: d.render(&deck.sources),
-            message: first.map_or(String::new(), |x| x.message.clone()),
-            location: first.and_then(|x| x.location(&deck.sources)),
+            rendered,
+            message,
+            location,
         }
     }
 }

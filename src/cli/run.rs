@@ -176,12 +176,12 @@ impl EmbeddedError {
     }
 
     fn input(deck: &Deck, d: &crate::netlist::Diagnostics) -> EmbeddedError {
-        let first = d.0.first();
+        let (rendered, message, location) = d.summary(&deck.sources);
         EmbeddedError {
             code: 2,
-            rendered: d.render(&deck.sources),
-            message: first.map_or(String::new(), |x| x.message.clone()),
-            location: first.and_then(|x| x.location(&deck.sources)),
+            rendered,
+            message,
+            location,
         }
     }
 }

@@ -153,6 +153,18 @@ impl Diagnostics {
     pub fn render(&self, sources: &Sources) -> String {
         self.0.iter().map(|d| d.render(sources)).collect()
     }
+
+    /// What a caller that reports one error takes from them (the Python
+    /// package's exceptions): all of them rendered, and the first one's
+    /// message and `file:line:col`.
+    pub fn summary(&self, sources: &Sources) -> (String, String, Option<(String, usize, usize)>) {
+        let first = self.0.first();
+        (
+            self.render(sources),
+            first.map_or(String::new(), |x| x.message.clone()),
+            first.and_then(|x| x.location(sources)),
+        )
+    }
 }
 
 impl From<Diagnostic> for Diagnostics {
