@@ -228,12 +228,7 @@ pub fn run_embedded(
             .map(|w| w.render(&deck.sources)),
     );
     for (name, _) in r.params {
-        let c = &plan.circuit;
-        let known = name == "temp"
-            || c.vsources.iter().any(|v| &v.name == name)
-            || c.isources.iter().any(|v| &v.name == name)
-            || plan.params.is_defined(name);
-        if !known {
+        if !crate::analysis::study::steppable(&plan.circuit, &plan.params, name) {
             return Err(EmbeddedError {
                 code: 2,
                 message: format!(

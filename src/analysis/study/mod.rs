@@ -104,6 +104,19 @@ impl Study {
     }
 }
 
+/// Whether `name` is what a study point may fix: a `.param`, an
+/// independent source, or `temp`.
+pub fn steppable(
+    c: &crate::circuit::Circuit,
+    params: &crate::circuit::params::Params,
+    name: &str,
+) -> bool {
+    params.is_defined(name)
+        || name == "temp"
+        || c.vsources.iter().any(|v| v.name == name)
+        || c.isources.iter().any(|v| v.name == name)
+}
+
 /// Read a `.step` card (`kind` is its directive, `words` what follows).
 pub fn read(cx: &mut CardCtx, kind: &Name, words: &[Name]) -> Option<Step> {
     let usage = ".step param NAME [lin] START STOP STEP | dec START STOP N | oct START STOP N | list V1 V2 ...";
@@ -122,12 +135,7 @@ pub fn read(cx: &mut CardCtx, kind: &Name, words: &[Name]) -> Option<Step> {
         None
     };
     let t = name.text.as_str();
-    let source = |v: &str| v == t;
-    let known = cx.params.is_defined(t)
-        || t == "temp"
-        || cx.c.vsources.iter().any(|v| source(&v.name))
-        || cx.c.isources.iter().any(|v| source(&v.name));
-    if !known {
+    if !steppable(cx.c, cx.params, t) {
         return bad(
             cx,
             name.span,
