@@ -281,13 +281,9 @@ fn set_states(c: &mut Circuit, g: &[f64]) -> Result<usize, ArrayError> {
     let first = xb.first_device;
     let mut clipped = 0;
     for (m, &x) in c.memristors[first..first + n].iter_mut().zip(g) {
-        m.g = match window {
-            Some((lo, hi)) if x < lo || x > hi => {
-                clipped += 1;
-                x.clamp(lo, hi)
-            }
-            _ => x,
-        };
+        let (x, moved) = crate::circuit::crossbar::clip(window, x);
+        m.g = x;
+        clipped += usize::from(moved);
     }
     Ok(clipped)
 }

@@ -439,13 +439,8 @@ pub fn build(
     c.memristors.reserve(nr * nc);
     for i in 0..nr {
         for j in 0..nc {
-            let mut gij = g[(i * nc + j) % g.len()];
-            if let Some((lo, hi)) = window {
-                if gij < lo || gij > hi {
-                    gij = gij.clamp(lo, hi);
-                    clipped += 1;
-                }
-            }
+            let (gij, moved) = clip(window, g[(i * nc + j) % g.len()]);
+            clipped += usize::from(moved);
             c.memristors.push(Memristor {
                 name: format!("{name}.m{i}.{j}"),
                 a: t[i * nc + j],
@@ -478,6 +473,15 @@ pub fn build(
         span,
     };
     (xb, warnings)
+}
+
+/// A device state clipped into the model's conductance window, and
+/// whether it had to be.
+pub fn clip(window: Option<(f64, f64)>, g: f64) -> (f64, bool) {
+    match window {
+        Some((lo, hi)) if g < lo || g > hi => (g.clamp(lo, hi), true),
+        _ => (g, false),
+    }
 }
 
 /// One line: `first`–`mid`…–`last`, a resistor of conductance `g` per link.
