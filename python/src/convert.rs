@@ -222,12 +222,8 @@ pub fn outcome<'py>(py: Python<'py>, c: &Circuit, o: &Outcome) -> PyResult<Dict<
     Ok(d)
 }
 
-/// A `.vmm` result's fields (the card's and `Crossbar.vmm`'s).
-pub fn vmm_fields(
-    py: Python<'_>,
-    d: &Dict<'_>,
-    r: &xbarsim::analysis::vmm::VmmResult,
-) -> PyResult<()> {
+/// A `.vmm` result's fields.
+fn vmm_fields(py: Python<'_>, d: &Dict<'_>, r: &xbarsim::analysis::vmm::VmmResult) -> PyResult<()> {
     let cols = r.cols;
     d.set_item(
         "currents",

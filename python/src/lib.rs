@@ -316,16 +316,19 @@ impl NativeArray {
         let flat: Vec<f64> = view.iter().copied().collect();
         let a = &mut self.a;
         let r = detached(py, || a.solve(&flat, false));
-        let d = PyDict::new(py);
-        d.set_item("kind", "vmm")?;
-        d.set_item("crossbar", "xb")?;
-        let (mean, max) = r.error_stats();
-        let scalars = PyDict::new(py);
-        scalars.set_item("vmm.mean_error_pct", 100.0 * mean)?;
-        scalars.set_item("vmm.max_error_pct", 100.0 * max)?;
-        d.set_item("scalars", scalars)?;
-        convert::vmm_fields(py, &d, &r)?;
-        Ok(d)
+        // As the `.vmm` card's outcome, so its dict (scalars included) is
+        // the card's.
+        let spec = xbarsim::analysis::vmm::VmmSpec {
+            xbar: 0,
+            inputs: Vec::new(),
+            rdrive: 0.0,
+            rsense: 0.0,
+        };
+        convert::outcome(
+            py,
+            self.a.circuit(),
+            &xbarsim::analysis::Outcome::Vmm(&spec, r),
+        )
     }
 
     /// Run one analysis card on crossbar `xb` as the array is now.

@@ -49,7 +49,7 @@ impl ArgValue {
 
 /// An independent source's card after its nodes: the DC value and what
 /// the later analyses (AC, transient) take, all kept as written.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SourceSpec {
     /// `DC v`, `DC=v` or a bare value; None: not given (then the DC value
     /// is the waveform's value at time 0, as SPICE takes it, else 0).
@@ -57,8 +57,6 @@ pub struct SourceSpec {
     /// `AC mag [phase]` (phase in degrees).
     pub ac: Option<(Value, Option<Value>)>,
     pub wave: Option<Wave>,
-    /// Where the card's source specification is (for messages).
-    pub span: Span,
 }
 
 /// A time-domain source function: `SIN(VO VA FREQ TD THETA PHASE)`,
@@ -68,7 +66,6 @@ pub struct SourceSpec {
 pub struct Wave {
     pub kind: WaveKind,
     pub args: Vec<Value>,
-    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -309,12 +309,7 @@ fn parse_source(fs: &[Field], card: &In, kind: char) -> Result<Card, PErr> {
     } else {
         "a current source"
     };
-    let mut spec = SourceSpec {
-        dc: None,
-        ac: None,
-        wave: None,
-        span: name.span,
-    };
+    let mut spec = SourceSpec::default();
     let twice = |f: &Field, what: &str| PErr {
         span: span_at(&f.whole, f.whole.fragment().len().clamp(1, 2)),
         msg: format!("{what} given twice").into(),
@@ -467,7 +462,7 @@ fn parse_wave(kind: WaveKind, group: In) -> Result<Wave, PErr> {
             hint: Some(wave_usage(kind).into()),
         });
     }
-    Ok(Wave { kind, args, span })
+    Ok(Wave { kind, args })
 }
 
 /// `Bname n+ n- I = expr` — the expression is the rest of the card.
