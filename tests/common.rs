@@ -228,3 +228,22 @@ pub fn exported(tag: &str, text: &str) -> (String, PathBuf) {
     assert_eq!(code, 0, "{err}");
     (std::fs::read_to_string(&flat).unwrap(), dir)
 }
+
+/// Every quantity ngspice gave (`ng`) is in xbarsim's (`got`) and within
+/// 1e-9 of max(|ngspice's value|, `floor`).
+#[track_caller]
+pub fn assert_agrees_with_ngspice(
+    got: &HashMap<String, f64>,
+    ng: &HashMap<String, f64>,
+    floor: f64,
+) {
+    for (q, v) in ng {
+        let w = got
+            .get(q)
+            .unwrap_or_else(|| panic!("{q} from ngspice not in xbarsim's output"));
+        assert!(
+            (v - w).abs() <= 1e-9 * v.abs().max(floor),
+            "{q}: ngspice {v}, xbarsim {w}"
+        );
+    }
+}

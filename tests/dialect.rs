@@ -37,15 +37,7 @@ fn capacitors_open_inductors_short_as_ngspice() {
         return;
     }
     let ng = ngspice_op(&tmpdir("xb-dialect-cl"), REACTIVE);
-    for (q, v) in &ng {
-        let w = got
-            .get(q)
-            .unwrap_or_else(|| panic!("{q} from ngspice not in xbarsim's"));
-        assert!(
-            (v - w).abs() <= 1e-9 * v.abs().max(1e-6),
-            "{q}: ngspice {v}, xbarsim {w}"
-        );
-    }
+    assert_agrees_with_ngspice(&got, &ng, 1e-6);
     assert_eq!(ng.len(), got.len());
 }
 
@@ -145,13 +137,7 @@ fn resistor_parameters_and_quoted_expressions_as_ngspice() {
     );
     if have_ngspice() {
         let ng = ngspice_op(&tmpdir("xb-dialect-r"), RESISTOR_FORMS);
-        for (q, v) in &ng {
-            let w = got[q];
-            assert!(
-                (v - w).abs() <= 1e-9 * v.abs(),
-                "{q}: ngspice {v}, xbarsim {w}"
-            );
-        }
+        assert_agrees_with_ngspice(&got, &ng, 0.0);
     }
 }
 
@@ -306,13 +292,7 @@ fn voltage_controlled_current_sources_as_ngspice() {
     }
     if have_ngspice() {
         let ng = ngspice_op(&tmpdir("xb-dialect-g"), VCCS);
-        for (q, v) in &ng {
-            assert!(
-                (v - got[q]).abs() <= 1e-9 * v.abs().max(1e-6),
-                "{q}: ngspice {v}, xbarsim {}",
-                got[q]
-            );
-        }
+        assert_agrees_with_ngspice(&got, &ng, 1e-6);
     }
     let e = errors("t\nV1 a 0 1\nR1 a 0 1k\nG1 a 0 a\n.op\n");
     assert!(
@@ -366,13 +346,7 @@ fn conditional_and_logical_expressions_as_ngspice() {
     assert!(residual.abs() < 1e-15, "{v6}: {residual}");
     if have_ngspice() {
         let ng = ngspice_op(&tmpdir("xb-dialect-logic"), LOGIC);
-        for (q, v) in &ng {
-            assert!(
-                (v - got[q]).abs() <= 1e-9 * v.abs().max(1e-6),
-                "{q}: ngspice {v}, xbarsim {}",
-                got[q]
-            );
-        }
+        assert_agrees_with_ngspice(&got, &ng, 1e-6);
     }
 }
 

@@ -80,19 +80,9 @@ fn dc_values_and_time_zero_values_agree_with_hand_and_ngspice() {
         return;
     }
     let dir = tmpdir("xb-sources-ngspice");
+    // (read_raw names every quantity v(...) or i(...).)
     let ng = ngspice_op(&dir, NGSPICE_FORMS);
-    for (q, v) in ng
-        .iter()
-        .filter(|(k, _)| k.starts_with("v(") || k.starts_with("i("))
-    {
-        let w = got
-            .get(q)
-            .unwrap_or_else(|| panic!("{q} from ngspice not in xbarsim's output"));
-        assert!(
-            (v - w).abs() <= 1e-9 * v.abs().max(1e-3),
-            "{q}: ngspice {v}, xbarsim {w}"
-        );
-    }
+    assert_agrees_with_ngspice(&got, &ng, 1e-3);
     assert!(ng.len() >= 29, "ngspice gave {} quantities", ng.len());
 }
 
