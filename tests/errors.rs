@@ -125,7 +125,13 @@ fn unknown_function_and_directive() {
         1,
         "unknown directive '.frobnicate'",
     );
-    expect("t\n.func f(x) {x}\n", 2, 1, "'.func' is not supported");
+    expect(
+        "t\n.func f(x\nV1 a 0 1\n",
+        2,
+        10,
+        "expected an argument name or ')'",
+    );
+    expect("t\n.func f(x) {x+}\n", 2, 15, "expected a value, found '}'");
 }
 #[test]
 fn sources_other_than_dc() {

@@ -23,5 +23,6 @@ mod snapshots;
 mod solver;
 mod sources;
 mod study;
+mod subckt;
 mod thresholds;
 mod vmm;

@@ -158,6 +158,7 @@ impl Params {
                 let (x, y) = (self.eval_in(a)?, self.eval_in(b)?);
                 op.apply(x, y)
             }
+            Expr::User(n, _, s) => return Err(unknown_function(n, *s)),
             Expr::Call(f, args, s) if f.is_random() => {
                 let mut a = [0.0; 3];
                 for (k, e) in args.iter().enumerate().take(3) {
@@ -244,9 +245,17 @@ impl Params {
                     .collect::<Result<_, _>>()?,
                 *s,
             ),
+            Expr::User(n, _, s) => return Err(unknown_function(n, *s)),
             other => other.clone(),
         })
     }
+}
+
+/// A call of a function that is neither built in nor a `.func`.
+pub fn unknown_function(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(span, format!("unknown function '{name}'")).with_hint(
+        "built in: exp log ln log10 sqrt sinh cosh tanh abs min max pow pwr if limit u uramp agauss gauss aunif unif; or define it with .func name(args) = expr",
+    )
 }
 
 fn undefined(name: &str, span: Span) -> Diagnostic {

@@ -221,6 +221,28 @@ pub enum Card {
         args: Vec<Arg>,
         span: Span,
     },
+    /// `.subckt NAME port... [params:] [k=v ...]`: a subcircuit definition
+    /// starts; its default parameter values.
+    Subckt {
+        name: Name,
+        ports: Vec<Name>,
+        params: Vec<(Name, Value)>,
+    },
+    /// `.ends [NAME]`
+    Ends(Option<Name>, Span),
+    /// `Xname node... SUBCKT [params:] [k=v ...]`: an instance of a subcircuit.
+    Instance {
+        name: Name,
+        nodes: Vec<Name>,
+        subckt: Name,
+        params: Vec<(Name, Value)>,
+    },
+    /// `.func name(a, b) = expr` (or `{expr}`): a user function.
+    Func {
+        name: Name,
+        args: Vec<Name>,
+        body: Expr,
+    },
     /// Any other analysis/directive card with `key=value` arguments, whose
     /// meaning an analysis module gives (e.g. `.vmm`, `.read`): the directive
     /// name (without dot), its positional words, and its arguments.
@@ -240,8 +262,89 @@ impl Card {
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
             | Card::Reactive { name, .. }
+            | Card::Instance { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
+        }
+    }
+
+    /// The element name, mutable (for renaming inside subcircuit instances).
+    pub fn element_name_mut(&mut self) -> Option<&mut Name> {
+        match self {
+            Card::Resistor { name, .. }
+            | Card::VSource { name, .. }
+            | Card::ISource { name, .. }
+            | Card::BSource { name, .. }
+            | Card::Reactive { name, .. }
+            | Card::Instance { name, .. }
+            | Card::Memristor { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The nodes an element card connects (an instance's ports in order).
+    pub fn nodes_mut(&mut self) -> &mut [Name] {
+        match self {
+            Card::Resistor { nodes, .. }
+            | Card::VSource { nodes, .. }
+            | Card::ISource { nodes, .. }
+            | Card::BSource { nodes, .. }
+            | Card::Reactive { nodes, .. }
+            | Card::Memristor { nodes, .. } => nodes,
+            Card::Instance { nodes, .. } => nodes,
+            _ => &mut [],
+        }
+    }
+
+    /// Visit every expression the card holds (values, arguments, source
+    /// specifications, B-source laws, parameter definitions).
+    pub fn exprs_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        fn args(a: &mut [Arg], f: &mut dyn FnMut(&mut Expr)) {
+            for a in a {
+                if let ArgValue::Value(v) = &mut a.value {
+                    f(&mut v.expr);
+                }
+            }
+        }
+        fn spec(s: &mut SourceSpec, f: &mut dyn FnMut(&mut Expr)) {
+            if let Some(v) = &mut s.dc {
+                f(&mut v.expr);
+            }
+            if let Some((m, p)) = &mut s.ac {
+                f(&mut m.expr);
+                if let Some(p) = p {
+                    f(&mut p.expr);
+                }
+            }
+            if let Some(w) = &mut s.wave {
+                w.args.iter_mut().for_each(|v| f(&mut v.expr));
+            }
+        }
+        match self {
+            Card::Resistor { value, args: a, .. } | Card::Reactive { value, args: a, .. } => {
+                f(&mut value.expr);
+                args(a, f);
+            }
+            Card::VSource { spec: s, .. } | Card::ISource { spec: s, .. } => spec(s, f),
+            Card::BSource { expr, .. } => f(expr),
+            Card::Memristor { args: a, .. }
+            | Card::Model { args: a, .. }
+            | Card::Options(a)
+            | Card::Crossbar { args: a, .. }
+            | Card::Directive { args: a, .. } => args(a, f),
+            Card::Param(ps)
+            | Card::Subckt { params: ps, .. }
+            | Card::Instance { params: ps, .. } => ps.iter_mut().for_each(|(_, v)| f(&mut v.expr)),
+            Card::Temp(v) => f(&mut v.expr),
+            Card::Dc {
+                start, stop, step, ..
+            } => {
+                for v in [start, stop, step] {
+                    f(&mut v.expr);
+                }
+            }
+            Card::Func { body, .. } => f(body),
+            Card::Op(_) | Card::Output { .. } | Card::Ends(..) => {}
         }
     }
 }

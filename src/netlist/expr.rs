@@ -264,6 +264,9 @@ pub enum Expr {
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Vec<Expr>, Span),
+    /// A call of a function that is not built in: a `.func` the
+    /// elaboration expands in place (an error if none is defined).
+    User(String, Vec<Expr>, Span),
 }
 
 fn ws<'a, O>(
@@ -384,13 +387,7 @@ fn call_or_param(i: In, depth: usize) -> Res<Tall> {
             ),
         ));
     }
-    let Some(f) = Func::from_name(name.fragment()) else {
-        return Err(nom::Err::Failure(PErr {
-            span: name_span,
-            msg: format!("unknown function '{}'", name.fragment()).into(),
-            hint: Some("functions: exp log log10 sqrt sinh cosh tanh abs min max pow".into()),
-        }));
-    };
+    let f = Func::from_name(name.fragment());
     if depth >= MAX_NESTING {
         return too_deep(start);
     }
@@ -412,6 +409,11 @@ fn call_or_param(i: In, depth: usize) -> Res<Tall> {
     let (i, _) = ws(char(')'))
         .parse(i)
         .or_else(|_: nom::Err<PErr>| fail(i, 1, "expected ')' or ',' in function call"))?;
+    let Some(f) = f else {
+        // Not built in: a `.func`, checked when the elaboration expands it.
+        let user = Expr::User(name.fragment().to_ascii_lowercase(), args, name_span);
+        return Ok((i, (user, height)));
+    };
     if args.len() != f.arity() {
         return Err(nom::Err::Failure(PErr {
             span: name_span,
@@ -720,7 +722,9 @@ impl Expr {
                 a.probes(out);
                 b.probes(out);
             }
-            Expr::Call(_, args, _) => args.iter().for_each(|a| a.probes(out)),
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => {
+                args.iter().for_each(|a| a.probes(out))
+            }
             Expr::Num(_) | Expr::Param(..) => {}
         }
     }
@@ -728,6 +732,7 @@ impl Expr {
     pub fn has_random(&self) -> bool {
         match self {
             Expr::Call(f, args, _) => f.is_random() || args.iter().any(Expr::has_random),
+            Expr::User(_, args, _) => args.iter().any(Expr::has_random),
             Expr::Neg(e) => e.has_random(),
             Expr::Bin(_, a, b) => a.has_random() || b.has_random(),
             Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => false,
@@ -739,7 +744,7 @@ impl Expr {
             Expr::Param(..) => true,
             Expr::Neg(e) => e.has_param(),
             Expr::Bin(_, a, b) => a.has_param() || b.has_param(),
-            Expr::Call(_, args, _) => args.iter().any(Expr::has_param),
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_param),
             Expr::Num(_) | Expr::Volt(..) => false,
         }
     }
@@ -749,7 +754,7 @@ impl Expr {
             Expr::Volt(..) => true,
             Expr::Neg(e) => e.has_probe(),
             Expr::Bin(_, a, b) => a.has_probe() || b.has_probe(),
-            Expr::Call(_, args, _) => args.iter().any(Expr::has_probe),
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_probe),
             Expr::Num(_) | Expr::Param(..) => false,
         }
     }
@@ -762,8 +767,36 @@ impl Expr {
                 a.params(out);
                 b.params(out);
             }
-            Expr::Call(_, args, _) => args.iter().for_each(|a| a.params(out)),
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => {
+                args.iter().for_each(|a| a.params(out))
+            }
             Expr::Num(_) | Expr::Volt(..) => {}
+        }
+    }
+    /// Visit every sub-expression, parents before children (a visitor that
+    /// replaces a node sees the replacement's children next).
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(e) => e.visit_mut(f),
+            Expr::Bin(_, a, b) => {
+                a.visit_mut(f);
+                b.visit_mut(f);
+            }
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => {
+                args.iter_mut().for_each(|a| a.visit_mut(f))
+            }
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => {}
+        }
+    }
+    /// The first call of a function that is not built in, if any.
+    pub fn first_user(&self) -> Option<(&str, Span)> {
+        match self {
+            Expr::User(n, _, s) => Some((n, *s)),
+            Expr::Neg(e) => e.first_user(),
+            Expr::Bin(_, a, b) => a.first_user().or_else(|| b.first_user()),
+            Expr::Call(_, args, _) => args.iter().find_map(Expr::first_user),
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => None,
         }
     }
 }
@@ -813,9 +846,12 @@ mod tests {
         assert_eq!(pr[0].0, "xb.t0.0");
         assert_eq!(pr[0].1, Some("xb.b0.0"));
         assert_eq!(pr[1], ("n1", None, pr[1].2));
-        let err = parse_full(In::new_extra("1 + foo(2)", Ctx::default())).unwrap_err();
-        assert!(err.msg.contains("unknown function"), "{err:?}");
-        assert_eq!(err.span.start, 4);
+        // An unknown name is parsed as a call of a user function (.func); it is
+        // an error only at elaboration, where the .func definitions are known.
+        let e = parse_full(In::new_extra("1 + foo(2)", Ctx::default())).unwrap();
+        let (name, span) = e.first_user().expect("foo is a user call");
+        assert_eq!(name, "foo");
+        assert_eq!(span.start, 4);
         let err = parse_full(In::new_extra("(1+2", Ctx::default())).unwrap_err();
         assert!(err.msg.contains("')'"), "{err:?}");
         let err = parse_full(In::new_extra("1 +", Ctx::default())).unwrap_err();

@@ -1,5 +1,7 @@
 //! Reading a netlist from disk: the top file, then every `.include` (paths
-//! relative to the including file), spliced in place. Include cycles and
+//! relative to the including file), spliced in place, and every `.lib FILE
+//! SECTION` (the cards between `.lib SECTION` and `.endl` in FILE; sections
+//! are skipped where a file is read whole). Include cycles and
 //! unreadable files are errors located at the `.include` card. Other cards
 //! are only located here; elaboration parses them.
 //!
@@ -20,6 +22,46 @@ use super::parser::{parse_card, Parsed};
 fn is_include(text: &str) -> bool {
     let w = text.split(|c: char| c.is_whitespace()).next().unwrap_or("");
     w.eq_ignore_ascii_case(".include") || w.eq_ignore_ascii_case(".inc")
+}
+
+/// A library card: `.lib FILE SECTION` (read SECTION of FILE), `.lib
+/// SECTION` (a section of this file begins) or `.endl [SECTION]` (it ends).
+enum LibCard {
+    Read {
+        file: String,
+        section: String,
+        span: Span,
+    },
+    Begin(String),
+    End,
+}
+
+/// The library card `text` (at `base` of file `id`) is, if it is one.
+fn lib_card(text: &str, id: FileId, base: usize) -> Option<Result<LibCard, Diagnostic>> {
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let head = words.first()?.1;
+    let unquote = |w: &str| w.trim_matches(|c| c == '"' || c == '\'').to_string();
+    if head.eq_ignore_ascii_case(".endl") {
+        return Some(Ok(LibCard::End));
+    }
+    if !head.eq_ignore_ascii_case(".lib") {
+        return None;
+    }
+    Some(match words.as_slice() {
+        [_, (_, sec)] => Ok(LibCard::Begin(unquote(sec).to_ascii_lowercase())),
+        [_, (at, file), (_, sec)] => Ok(LibCard::Read {
+            file: unquote(file),
+            section: unquote(sec).to_ascii_lowercase(),
+            span: Span::new(id, base + at, base + at + file.len()),
+        }),
+        _ => Err(Diagnostic::new(
+            Span::new(id, base, base + head.len()),
+            "expected `.lib FILE SECTION` (read a section) or `.lib SECTION` (begin one)",
+        )),
+    })
 }
 use super::source::{read_input, FileId, Span};
 
@@ -66,10 +108,10 @@ pub fn load_text(path: &Path, text: String) -> Result<Deck, (Box<Deck>, Diagnost
     let id = deck.sources.add(path.to_path_buf(), text);
     let mut errors = Vec::new();
     let mut walk = Walk {
-        stack: vec![canonical(path)],
+        stack: vec![(canonical(path), None)],
         bytes: deck.sources.text(id).len(),
     };
-    parse_file(&mut deck, id, true, &mut walk, &mut errors);
+    parse_file(&mut deck, id, true, None, &mut walk, &mut errors);
     if errors.is_empty() {
         Ok(deck)
     } else {
@@ -80,7 +122,8 @@ pub fn load_text(path: &Path, text: String) -> Result<Deck, (Box<Deck>, Diagnost
 /// Where the include walk is: the chain of files being read (for cycles and
 /// depth) and the bytes read so far.
 struct Walk {
-    stack: Vec<PathBuf>,
+    /// Each file being read, and the library section read of it.
+    stack: Vec<(PathBuf, Option<String>)>,
     bytes: usize,
 }
 
@@ -88,13 +131,18 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// Read file `id`'s cards into the deck. `section`: read only that library
+/// section of it (`.lib SECTION` … `.endl`); otherwise library sections
+/// are skipped (they are read where a `.lib FILE SECTION` names them).
+/// Returns whether `section` was found.
 fn parse_file(
     deck: &mut Deck,
     id: FileId,
     top: bool,
+    section: Option<&str>,
     walk: &mut Walk,
     errors: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     // The text is moved out while its cards borrow it (includes add files to
     // `deck.sources` meanwhile), and put back at the end.
     let text = std::mem::take(deck.sources.text_mut(id));
@@ -102,7 +150,45 @@ fn parse_file(
     if top {
         deck.title = title;
     }
+    // The library section the cards are in, if any, and whether it is read.
+    let mut in_section: Option<bool> = None;
+    let mut found = false;
     for rc in raw {
+        match lib_card(&rc.text, id, rc.start) {
+            Some(Ok(LibCard::Begin(name))) => {
+                let wanted = section == Some(name.as_str());
+                found |= wanted;
+                in_section = Some(wanted);
+                continue;
+            }
+            Some(Ok(LibCard::End)) => {
+                in_section = None;
+                continue;
+            }
+            _ => {}
+        }
+        let reading = match section {
+            Some(_) => in_section == Some(true),
+            None => in_section.is_none(),
+        };
+        if !reading {
+            continue;
+        }
+        match lib_card(&rc.text, id, rc.start) {
+            Some(Ok(LibCard::Read {
+                file,
+                section,
+                span,
+            })) => {
+                include(deck, id, &file, Some(&section), span, walk, errors);
+                continue;
+            }
+            Some(Err(d)) => {
+                errors.push(d);
+                continue;
+            }
+            _ => {}
+        }
         if !is_include(&rc.text) {
             deck.push_card(id, rc);
             continue;
@@ -114,18 +200,22 @@ fn parse_file(
                 base: rc.start,
             },
         ) {
-            Ok(Parsed::Include(p, span)) => include(deck, id, &p, span, walk, errors),
+            Ok(Parsed::Include(p, span)) => include(deck, id, &p, None, span, walk, errors),
             Ok(_) => {}
             Err(e) => errors.push(e.into()),
         }
     }
     *deck.sources.text_mut(id) = text;
+    found
 }
 
+/// Read file `p` (relative to file `from`) in place: all of it, or only
+/// library section `section`.
 fn include(
     deck: &mut Deck,
     from: FileId,
     p: &str,
+    section: Option<&str>,
     span: Span,
     walk: &mut Walk,
     errors: &mut Vec<Diagnostic>,
@@ -137,7 +227,7 @@ fn include(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let path = base.join(p);
-    let canon = canonical(&path);
+    let canon = (canonical(&path), section.map(str::to_string));
     if walk.stack.contains(&canon) {
         errors.push(
             Diagnostic::new(
@@ -183,12 +273,21 @@ fn include(
         ));
         return;
     }
-    let id = deck.sources.add(path, text);
+    let id = deck.sources.add(path.clone(), text);
     if let Some(line) = lossy {
         let w = not_utf8(deck, id, line);
         deck.warnings.push(w);
     }
     walk.stack.push(canon);
-    parse_file(deck, id, false, walk, errors);
+    let found = parse_file(deck, id, false, section, walk, errors);
     walk.stack.pop();
+    if let (Some(sec), false) = (section, found) {
+        errors.push(
+            Diagnostic::new(
+                span,
+                format!("'{}' has no library section '{sec}'", path.display()),
+            )
+            .with_hint("a section is `.lib SECTION` ... `.endl` in that file"),
+        );
+    }
 }

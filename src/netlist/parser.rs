@@ -8,6 +8,7 @@
 //!           | Iname n+ n- [DC] [value]
 //!           | Bname n+ n- I '=' expr          (the rest of the card is the expression)
 //!           | YMEMRISTOR name n+ n- model [key=value]*
+//!           | Xname node* subckt [params:] [key=value]*
 //! directive:= '.' word field*
 //! field    := key '=' value | value
 //! value    := '{' expr '}' | '"' text '"' | file '(' '"' path '"' ')' | word
@@ -719,8 +720,41 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 hint: None,
             }));
         }
-        ".subckt" | ".ends" | ".lib" | ".func" => {
-            return Err(PErr { span: hspan, msg: format!("'{kind}' is not supported").into(), hint: Some("xbarsim supports .param .include .model .options .temp .op .dc .crossbar and the crossbar analyses".into()) });
+        ".subckt" => {
+            let name = expect_positional(fs, 1, &card, "the subcircuit's name")?;
+            let (ports, params) = words_then_params(&fs[2..], ".subckt")?;
+            Card::Subckt {
+                name: name_of(&name),
+                ports,
+                params,
+            }
+        }
+        ".ends" => {
+            let name = match fs.get(1) {
+                Some(Field {
+                    key: None,
+                    val: Some(v),
+                    ..
+                }) => Some(name_of(v)),
+                None => None,
+                Some(f) => return Err(too_many(f, ".ends")),
+            };
+            if let Some(f) = fs.get(2) {
+                return Err(too_many(f, ".ends"));
+            }
+            Card::Ends(name, hspan)
+        }
+        ".lib" | ".endl" => {
+            // Sections are cut out while the files are read (see `load`);
+            // one that reaches here is a `.lib` card with no file.
+            return Err(PErr {
+                span: hspan,
+                msg: format!("'{kind}' outside a library file's section").into(),
+                hint: Some(
+                    ".lib \"file\" SECTION reads SECTION (`.lib SECTION` ... `.endl`) of file"
+                        .into(),
+                ),
+            });
         }
         _ => {
             // Analysis directives defined by analysis modules (.vmm, .read, ...).
@@ -744,6 +778,110 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
     }))
 }
 
+/// Positional words, then (after an optional `params:`) `key=value`
+/// parameters: a `.subckt`'s ports and defaults, an `X` card's nodes and
+/// overrides.
+#[allow(clippy::type_complexity)]
+fn words_then_params(fs: &[Field], what: &str) -> Result<(Vec<Name>, Vec<(Name, Value)>), PErr> {
+    let mut words = Vec::new();
+    let mut params = Vec::new();
+    for f in fs {
+        match (f.key, f.val) {
+            (None, Some(v)) if v.fragment().eq_ignore_ascii_case("params:") => {}
+            (None, Some(v)) if params.is_empty() => words.push(name_of(&v)),
+            (Some(k), Some(v)) => {
+                let mut key = name_of(&k);
+                // `params:r=1k` written without a space.
+                if let Some(rest) = key.text.strip_prefix("params:") {
+                    key.text = rest.to_string();
+                }
+                params.push((key, value_of(v)?));
+            }
+            _ => {
+                return Err(PErr {
+                    span: span_at(&f.whole, 1),
+                    msg: format!("expected name=value after the parameters began in {what}").into(),
+                    hint: None,
+                })
+            }
+        }
+    }
+    Ok((words, params))
+}
+
+/// `Xname node... SUBCKT [params:] [k=v ...]`
+fn parse_instance(fs: &[Field], card: &In) -> Result<Card, PErr> {
+    let name = name_of(&fs[0].val.unwrap_or(fs[0].whole));
+    let (mut words, params) = words_then_params(&fs[1..], "a subcircuit instance")?;
+    let Some(subckt) = words.pop() else {
+        return Err(expect_positional(fs, 1, card, "the subcircuit's name")
+            .err()
+            .unwrap_or_else(|| too_many(&fs[1], "a subcircuit instance")));
+    };
+    Ok(Card::Instance {
+        name,
+        nodes: words,
+        subckt,
+        params,
+    })
+}
+
+/// `.func name(a, b) = expr`, `.func name(a, b) {expr}` or `'expr'`.
+fn parse_func(card: In) -> Result<Card, PErr> {
+    let i = skip_ws(card, false);
+    let (i, _) = take_bytes(i, ".func".len());
+    let i = skip_ws(i, false);
+    let (i, name) = expr::ident(i).map_err(|_| PErr {
+        span: span_at(&i, 1),
+        msg: "expected the function's name".into(),
+        hint: Some(".func name(a, b) = expr".into()),
+    })?;
+    let mut i = skip_ws(i, false);
+    if !i.fragment().starts_with('(') {
+        return Err(PErr {
+            span: span_at(&i, 1),
+            msg: "expected '(' and the function's arguments".into(),
+            hint: Some(".func name(a, b) = expr".into()),
+        });
+    }
+    i = take_bytes(i, 1).0;
+    let mut args = Vec::new();
+    loop {
+        i = skip_ws(i, false);
+        if let Some(rest) = i.fragment().strip_prefix(')') {
+            let n = i.fragment().len() - rest.len();
+            i = take_bytes(i, n).0;
+            break;
+        }
+        let (j, a) = expr::ident(i).map_err(|_| PErr {
+            span: span_at(&i, 1),
+            msg: "expected an argument name or ')'".into(),
+            hint: None,
+        })?;
+        args.push(name_of(&a));
+        i = skip_ws(j, false);
+        if i.fragment().starts_with(',') {
+            i = take_bytes(i, 1).0;
+        }
+    }
+    let mut body = skip_ws(i, false);
+    if body.fragment().starts_with('=') {
+        body = skip_ws(take_bytes(body, 1).0, false);
+    }
+    if body.fragment().trim().is_empty() {
+        return Err(PErr {
+            span: span_at(&body, 1),
+            msg: "expected the function's expression".into(),
+            hint: None,
+        });
+    }
+    Ok(Card::Func {
+        name: name_of(&name),
+        args,
+        body: expr::parse_full(body)?,
+    })
+}
+
 /// Parse one card's text, located at `ctx`.
 pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
     let card = In::new_extra(text, ctx);
@@ -754,6 +892,10 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
         .map(|c| c.to_ascii_lowercase());
     if first == Some('b') {
         return parse_bsource(card).map(Parsed::Card);
+    }
+    let head = text.trim_start().split(|c: char| c.is_whitespace()).next();
+    if head.is_some_and(|h| h.eq_ignore_ascii_case(".func")) {
+        return parse_func(card).map(Parsed::Card);
     }
     let fs = fields(card, false)?;
     let Some(f0) = fs.first() else {
@@ -867,6 +1009,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
         Some('v') => parse_source(&fs, &card, 'v').map(Parsed::Card),
         Some('i') => parse_source(&fs, &card, 'i').map(Parsed::Card),
         Some('y') => parse_memristor(&fs, &card).map(Parsed::Card),
+        Some('x') => parse_instance(&fs, &card).map(Parsed::Card),
         Some('.') => parse_directive(&fs, card),
         Some('+') => Err(PErr {
             span: span_at(&card, 1),
@@ -878,7 +1021,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), YMEMRISTOR (memristor)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
             })
         }
     }

@@ -346,6 +346,9 @@ fn resolve(cx: &mut CardCtx, e: &Expr) -> Expr {
         Expr::Neg(a) => Expr::Neg(Box::new(resolve(cx, a))),
         Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(resolve(cx, a)), Box::new(resolve(cx, b))),
         Expr::Call(f, args, s) => Expr::Call(*f, args.iter().map(|a| resolve(cx, a)).collect(), *s),
+        Expr::User(n, args, s) => {
+            Expr::User(n.clone(), args.iter().map(|a| resolve(cx, a)).collect(), *s)
+        }
         other => other.clone(),
     }
 }
@@ -605,6 +608,7 @@ fn eval(e: &Expr, done: &[(String, Result<f64, String>)]) -> Result<f64, String>
             crate::netlist::expr::apply_func(*f, &a)
         }
         Expr::Volt(..) => return Err("V(...) is not allowed in param=; use find".into()),
+        Expr::User(n, ..) => return Err(format!("unknown function '{n}'")),
     })
 }
 

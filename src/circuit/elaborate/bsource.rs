@@ -100,7 +100,8 @@ fn compile(
     };
     match e {
         E::Num(v) => push(ops, Op::Const(*v), cur, depth, 1),
-        E::Param(..) => push(ops, Op::Const(f64::NAN), cur, depth, 1), // folded away before compile
+        // Folded away (or refused, for an unknown function) before compile.
+        E::Param(..) | E::User(..) => push(ops, Op::Const(f64::NAN), cur, depth, 1),
         E::Volt(p, q, _) => {
             let p = nodes.intern(p);
             let q = q

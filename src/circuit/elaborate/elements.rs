@@ -185,7 +185,9 @@ impl Elab {
         }
     }
 
-    /// One `.crossbar` card into the element arrays.
+    /// One `.crossbar` card into the element arrays (`path`: the
+    /// subcircuit instance it is in, empty at the top level).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn crossbar(
         &mut self,
         deck: &Deck,
@@ -194,6 +196,7 @@ impl Elab {
         span: crate::netlist::Span,
         model_index: &HashMap<String, u32>,
         model_cards: &HashMap<&str, (&Name, &Name, &Vec<Arg>)>,
+        path: &str,
     ) {
         if !name
             .text
@@ -242,7 +245,13 @@ impl Elab {
                 return;
             }
         };
-        let (xb, warnings) = super::crossbar::build(&mut self.c, &name.text, &sp, mi, &g, span);
+        // Inside a subcircuit instance the array is `x1.xb` (nodes `x1.xb.t0.0`).
+        let full = if path.is_empty() {
+            name.text.clone()
+        } else {
+            format!("{path}.{}", name.text)
+        };
+        let (xb, warnings) = super::crossbar::build(&mut self.c, &full, &sp, mi, &g, span);
         self.c.warnings.extend(warnings);
         self.c.crossbars.push(xb);
     }

@@ -6,12 +6,14 @@
 //! - `elements.rs`: element cards and `.crossbar` blocks;
 //! - `models.rs`: `.model` cards (I–V law, switching dynamics);
 //! - `bsource.rs`: B-source expressions compiled to stack programs;
-//! - `options.rs`: the `.options` card.
+//! - `options.rs`: the `.options` card;
+//! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion.
 
 mod bsource;
 mod elements;
 mod models;
 mod options;
+mod subckt;
 
 use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
 use super::params::Params;
@@ -50,17 +52,126 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
 
-    // Pass 1: directives.
+    // Pass 1: directives, and the bodies of subcircuit definitions.
     let mut directives: Vec<Card> = Vec::new();
     let mut elements: Vec<usize> = Vec::with_capacity(deck.cards.len());
     let mut count = [0usize; 4]; // R, B, Y, other
+    let mut open: Vec<(Card, Vec<usize>)> = Vec::new();
+    let mut defs: HashMap<String, subckt::SubDef> = HashMap::new();
+    let mut def_cards: Vec<(Card, Vec<usize>)> = Vec::new();
+    let word_of = |k: usize| {
+        let text = deck.card_text(k).trim_start();
+        let first = text.as_bytes().first().map(u8::to_ascii_lowercase);
+        let word = if first == Some(b'.') {
+            text.split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        } else {
+            String::new()
+        };
+        (first, word)
+    };
+    // A .subckt that no .ends closes is reported and does not open a body:
+    // the cards after it stay top-level cards (and report their own errors).
+    let mut unclosed: Vec<usize> = Vec::new();
     for k in 0..deck.cards.len() {
-        let first = deck
-            .card_text(k)
-            .trim_start()
-            .as_bytes()
-            .first()
-            .map(u8::to_ascii_lowercase);
+        match word_of(k).1.as_str() {
+            ".subckt" => unclosed.push(k),
+            ".ends" => {
+                unclosed.pop();
+            }
+            _ => {}
+        }
+    }
+    for k in 0..deck.cards.len() {
+        let (first, word) = word_of(k);
+        if word == ".subckt" && unclosed.contains(&k) {
+            match deck.parse(k) {
+                Ok(Parsed::Card(Card::Subckt { name, .. })) => e.errors.push(
+                    Diagnostic::new(
+                        name.span,
+                        format!("subcircuit '{}' has no .ends", name.text),
+                    )
+                    .with_hint("end the definition with .ends"),
+                ),
+                Ok(_) => {}
+                Err(err) => e.errors.push(err.into()),
+            }
+            continue;
+        }
+        if word == ".subckt" || word == ".ends" {
+            match deck.parse(k) {
+                Ok(Parsed::Card(c @ Card::Subckt { .. })) => open.push((c, Vec::new())),
+                Ok(Parsed::Card(Card::Ends(name, span))) => match open.pop() {
+                    Some(def) => {
+                        if let (Some(n), Card::Subckt { name: d, .. }) = (&name, &def.0) {
+                            if n.text != d.text {
+                                e.errors.push(
+                                    Diagnostic::new(
+                                        n.span,
+                                        format!(
+                                            "'.ends {}' closes subcircuit '{}'",
+                                            n.text, d.text
+                                        ),
+                                    )
+                                    .with_note(d.span, "which starts here"),
+                                );
+                            }
+                        }
+                        def_cards.push(def);
+                    }
+                    None => e
+                        .errors
+                        .push(Diagnostic::new(span, ".ends without a .subckt")),
+                },
+                Ok(_) => {}
+                Err(err) => e.errors.push(err.into()),
+            }
+            continue;
+        }
+        if let Some((_, body)) = open.last_mut() {
+            // Inside a definition: elements, .param and .crossbar belong to
+            // it; .model and .func are global; other cards do nothing there.
+            match word.as_str() {
+                "" | ".param" | ".csparam" | ".crossbar" => {
+                    body.push(k);
+                    continue;
+                }
+                ".model" | ".func" => {}
+                _ => {
+                    let parsed = match deck.parse(k) {
+                        Ok(Parsed::Card(c)) => Some(c),
+                        Ok(Parsed::Ignored(w)) => {
+                            e.c.warnings.push(Diagnostic::from(w).warning());
+                            None
+                        }
+                        Ok(Parsed::Include(..)) => None,
+                        Err(err) => {
+                            e.errors.push(err.into());
+                            None
+                        }
+                    };
+                    if let Some(c) = parsed {
+                        let span = match &c {
+                            Card::Op(s) => Some(*s),
+                            Card::Directive { kind, .. } | Card::Output { kind, .. } => {
+                                Some(kind.span)
+                            }
+                            _ => None,
+                        };
+                        if let Some(span) = span {
+                            e.c.warnings.push(
+                                Diagnostic::new(span, format!("'{word}' inside a subcircuit definition does nothing; ignored"))
+                                    .with_hint("write analysis and output cards at the top level")
+                                    .warning(),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            }
+        }
         if first != Some(b'.') {
             elements.push(k);
             count[match first {
@@ -77,6 +188,93 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             Ok(Parsed::Include(..)) => {}
             Err(err) => e.errors.push(err.into()),
         }
+    }
+    debug_assert!(open.is_empty(), "every opened body is closed");
+    // User functions, expanded wherever an expression is written.
+    let mut funcs: subckt::Funcs = HashMap::new();
+    for card in &directives {
+        if let Card::Func { name, args, body } = card {
+            let formals = args.iter().map(|a| a.text.clone()).collect();
+            if let Some(prev) = funcs.insert(name.text.clone(), (formals, body.clone(), name.span))
+            {
+                e.errors.push(
+                    Diagnostic::new(
+                        name.span,
+                        format!("function '{}' is defined twice", name.text),
+                    )
+                    .with_note(prev.2, "first defined here"),
+                );
+            }
+        }
+    }
+    for card in &mut directives {
+        if let Err(d) = subckt::expand_card(card, &funcs) {
+            e.errors.push(d);
+        }
+    }
+    // Subcircuit definitions, their bodies parsed once.
+    for (def, body) in def_cards {
+        let Card::Subckt {
+            name,
+            ports,
+            mut params,
+        } = def
+        else {
+            continue;
+        };
+        for (_, v) in &mut params {
+            let mut budget = usize::MAX;
+            if let Err(d) = subckt::expand(&mut v.expr, &funcs, 0, &mut budget) {
+                e.errors.push(d);
+            }
+        }
+        let mut cards = Vec::with_capacity(body.len());
+        let mut seen: HashMap<String, crate::netlist::Span> = HashMap::new();
+        for k in body {
+            match deck.parse(k) {
+                Ok(Parsed::Card(mut c)) => {
+                    if let Err(d) = subckt::expand_card(&mut c, &funcs) {
+                        e.errors.push(d);
+                        continue;
+                    }
+                    if let Some(n) = c.element_name() {
+                        if let Some(prev) = seen.insert(n.text.clone(), n.span) {
+                            e.errors.push(
+                                Diagnostic::new(
+                                    n.span,
+                                    format!("duplicate element name '{}'", n.text),
+                                )
+                                .with_note(prev, "first defined here"),
+                            );
+                            continue;
+                        }
+                    }
+                    cards.push((k, c));
+                }
+                Ok(Parsed::Ignored(w)) => e.c.warnings.push(Diagnostic::from(w).warning()),
+                Ok(Parsed::Include(..)) => {}
+                Err(err) => e.errors.push(err.into()),
+            }
+        }
+        if let Some(prev) = defs.get(&name.text) {
+            e.errors.push(
+                Diagnostic::new(
+                    name.span,
+                    format!("subcircuit '{}' is defined twice", name.text),
+                )
+                .with_note(prev.name.span, "first defined here"),
+            );
+            continue;
+        }
+        defs.insert(
+            name.text.clone(),
+            subckt::SubDef {
+                name,
+                ports,
+                params,
+                body: cards,
+            },
+        );
     }
     for card in &directives {
         if let Card::Param(ps) = card {
@@ -150,7 +348,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
                 );
                 continue;
             }
-            e.crossbar(deck, name, args, *span, &model_index, &model_cards);
+            e.crossbar(deck, name, args, *span, &model_index, &model_cards, "");
         }
     }
 
@@ -164,11 +362,18 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     // Pass 2: elements. Cards are parsed in parallel chunks (parsing is pure),
     // then interned and appended in order.
     let mut names = NameSet::default();
+    let inst = subckt::InstCx {
+        deck,
+        defs: &defs,
+        model_index: &model_index,
+        model_cards: &model_cards,
+    };
+    let mut instances = 0usize;
     for chunk in elements.chunks(PARSE_CHUNK) {
         use rayon::prelude::*;
         let parsed: Vec<_> = chunk.par_iter().map(|&k| deck.parse(k)).collect();
         for (&k, p) in chunk.iter().zip(parsed) {
-            let card = match p {
+            let mut card = match p {
                 Ok(Parsed::Card(c)) => c,
                 Ok(_) => continue,
                 Err(err) => {
@@ -176,6 +381,10 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
                     continue;
                 }
             };
+            if let Err(d) = subckt::expand_card(&mut card, &funcs) {
+                e.errors.push(d);
+                continue;
+            }
             e.c.nodes.set_card(k as u32);
             if let Some(n) = card.element_name() {
                 if let Some(prev) = names.insert(deck, &n.text, k) {
@@ -186,7 +395,17 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
                     continue;
                 }
             }
-            e.element(card, &model_index, &model_cards);
+            if matches!(card, Card::Instance { .. }) {
+                e.instance(
+                    &inst,
+                    card,
+                    &HashMap::new(),
+                    &mut Vec::new(),
+                    &mut instances,
+                );
+            } else {
+                e.element(card, &model_index, &model_cards);
+            }
         }
     }
 
