@@ -35,7 +35,7 @@ use crate::solve::SolveFailure;
 use std::any::Any;
 
 pub use engine::{drive_port, Engine, Reuse};
-pub use plan::{plan, plan_with, Plan};
+pub use plan::{plan, plan_with, rebuilder, Plan};
 
 /// One planned analysis: a checked card, ready to run.
 pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
@@ -124,7 +124,14 @@ pub struct Ctx<'a, 'c> {
     pub progress: &'a mut dyn FnMut(Progress),
     /// The results of the analyses run so far (for `.meas`).
     pub results: &'a meas::Results,
+    /// Elaborates the netlist again (a `.dc` over `temp` or a `.param`);
+    /// None where no netlist is at hand.
+    pub rebuild: Option<&'a Rebuild<'a>>,
 }
+
+/// The netlist elaborated again with more `(name, value)` overrides (a
+/// `.param`, `temp`, a source's value): the circuit, or the rendered errors.
+pub type Rebuild<'a> = dyn Fn(&[(String, f64)]) -> Result<Circuit, String> + 'a;
 
 /// How far a device-by-device analysis is.
 #[derive(Clone, Copy, Debug)]

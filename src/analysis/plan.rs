@@ -29,6 +29,27 @@ pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
     plan_with(deck, &[], None)
 }
 
+/// The netlist `deck` elaborated again at one study point (`base`,
+/// `sample`) with more overrides, which win over `base`'s (a `.dc` over
+/// `temp` or a `.param`; see [`super::Rebuild`]).
+pub fn rebuilder<'d>(
+    deck: &'d Deck,
+    base: &'d [(String, f64)],
+    sample: Option<u64>,
+) -> impl Fn(&[(String, f64)]) -> Result<Circuit, String> + 'd {
+    move |more| {
+        let mut all: Vec<(String, f64)> = base
+            .iter()
+            .filter(|(n, _)| !more.iter().any(|m| &m.0 == n))
+            .cloned()
+            .collect();
+        all.extend_from_slice(more);
+        plan_with(deck, &all, sample)
+            .map(|p| p.circuit)
+            .map_err(|d| d.render(&deck.sources))
+    }
+}
+
 /// [`plan`] at one point of a study: the named `.param`s (sources, temp)
 /// fixed to values, and `sample` the seed of a Monte Carlo sample.
 pub fn plan_with(

@@ -148,9 +148,12 @@ fn sizing_criterion(spec: &sizing::SizingSpec) -> (&'static str, String) {
 pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
     match o {
         Outcome::Dc(r) => r.failure.as_ref().map(|(x, err)| {
+            let at: Vec<String> = (r.names.iter().zip(x))
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect();
             format!(
-                ".dc failed at {} = {x}: {err}\n  ({} completed point(s) written to {})",
-                r.names[0],
+                ".dc failed at {}: {err}\n  ({} completed point(s) written to {})",
+                at.join(", "),
                 r.rows.len(),
                 file.display()
             )
@@ -212,7 +215,7 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
         ),
         Outcome::Dc(r) => format!(
             "  .dc {}: {} point(s), {} iteration(s), {} factorization(s), {secs:.3} s -> {}",
-            r.names[0],
+            r.names[..r.swept].join(" "),
             r.rows.len(),
             r.stats.iterations,
             r.stats.factorizations,
