@@ -221,6 +221,11 @@ pub fn outcome<'py>(py: Python<'py>, c: &Circuit, o: &Outcome) -> PyResult<Dict<
             d.set_item("values", values)?;
             d.set_item("errors", errors)?;
         }
+        Outcome::WrData(s, rows) => {
+            d.set_item("kind", "wrdata")?;
+            d.set_item("file", s.file.clone())?;
+            d.set_item("rows", rows.len())?;
+        }
     }
     Ok(d)
 }

@@ -15,6 +15,7 @@
 
 pub mod array;
 pub mod card;
+pub mod control;
 pub mod dc;
 pub mod engine;
 pub mod meas;
@@ -157,6 +158,8 @@ pub enum Outcome<'s> {
     Thresholds(&'s thresholds::ThresholdSpec, thresholds::ThresholdResult),
     Perceptron(&'s perceptron::PerceptronSpec, perceptron::PerceptronResult),
     Meas(&'s meas::MeasSet, meas::MeasResult),
+    /// A `.control` block's `wrdata`: rows of [scale, vectors...].
+    WrData(&'s control::WrData, Vec<Vec<f64>>),
 }
 
 /// The analysis of `planned` as its concrete type, if it is one.

@@ -131,6 +131,12 @@ pub fn write(out: &Path, c: &Circuit, o: &Outcome, secs: f64) -> Result<PathBuf,
             .map_err(|e| WriteError::new("meas.csv", e))?;
             Ok(out.join("meas.csv"))
         }
+        Outcome::WrData(spec, rows) => {
+            let text = crate::analysis::control::text(spec, rows);
+            write_atomic(&out.join(&spec.file), |w| w.write_all(text.as_bytes()))
+                .map_err(|e| WriteError::new(&spec.file, e))?;
+            Ok(out.join(&spec.file))
+        }
     }
 }
 
@@ -180,7 +186,8 @@ pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
         | Outcome::Read(..)
         | Outcome::Sizing(..)
         | Outcome::Perceptron(..)
-        | Outcome::Meas(..) => None,
+        | Outcome::Meas(..)
+        | Outcome::WrData(..) => None,
     }
 }
 
@@ -338,6 +345,9 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
                 file.display()
             )
         }
+        Outcome::WrData(_, rows) => {
+            format!("  wrdata: {} row(s) -> {}", rows.len(), file.display())
+        }
     };
     vec![line]
 }
@@ -432,6 +442,7 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
             .iter()
             .filter_map(|(k, v)| Some((format!("meas.{k}"), *v.as_ref().ok()?)))
             .collect(),
+        Outcome::WrData(..) => Vec::new(),
         Outcome::Perceptron(_, r) => named(
             "perceptron",
             &[
