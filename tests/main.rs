@@ -4,6 +4,7 @@ mod closed_forms;
 mod common;
 mod conservation;
 mod crossbar;
+mod dc_forms;
 mod dialect;
 mod errors;
 mod hostile;

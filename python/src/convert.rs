@@ -62,7 +62,10 @@ pub fn outcome<'py>(py: Python<'py>, c: &Circuit, o: &Outcome) -> PyResult<Dict<
             d.set_item("table", mat(py, flat, r.names.len()))?;
             d.set_item(
                 "failure",
-                r.failure.as_ref().map(|(x, e)| format!("at {x}: {e}")),
+                r.failure.as_ref().map(|(x, e)| {
+                    let x: Vec<String> = x.iter().map(f64::to_string).collect();
+                    format!("at {}: {e}", x.join(", "))
+                }),
             )?;
         }
         Outcome::Vmm(s, r) => {
@@ -217,6 +220,11 @@ pub fn outcome<'py>(py: Python<'py>, c: &Circuit, o: &Outcome) -> PyResult<Dict<
             }
             d.set_item("values", values)?;
             d.set_item("errors", errors)?;
+        }
+        Outcome::WrData(s, rows) => {
+            d.set_item("kind", "wrdata")?;
+            d.set_item("file", s.file.clone())?;
+            d.set_item("rows", rows.len())?;
         }
     }
     Ok(d)

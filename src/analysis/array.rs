@@ -250,6 +250,7 @@ impl Array {
             engine: &mut engine,
             progress: &mut |_| {},
             results: &results,
+            rebuild: None,
         })?;
         let after = match &outcome {
             Outcome::Program(_, r) => Some(r.g_state_final.clone()),

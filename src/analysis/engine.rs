@@ -270,14 +270,18 @@ impl<'c> Engine<'c> {
 
     /// Names matching [`Engine::quantities`].
     pub fn quantity_names(&self) -> Vec<String> {
-        let c = self.c;
-        if let Some(list) = &c.outputs {
-            return list.iter().map(|p| p.label.clone()).collect();
-        }
-        (1..c.nodes.len())
-            .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
-            .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
-            .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
-            .collect()
+        quantity_names(self.c)
     }
+}
+
+/// The names of the quantities an engine on `c` gives ([`Engine::quantities`]).
+pub fn quantity_names(c: &Circuit) -> Vec<String> {
+    if let Some(list) = &c.outputs {
+        return list.iter().map(|p| p.label.clone()).collect();
+    }
+    (1..c.nodes.len())
+        .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
+        .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
+        .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
+        .collect()
 }

@@ -15,6 +15,7 @@
 
 pub mod array;
 pub mod card;
+pub mod control;
 pub mod dc;
 pub mod engine;
 pub mod meas;
@@ -35,7 +36,7 @@ use crate::solve::SolveFailure;
 use std::any::Any;
 
 pub use engine::{drive_port, Engine, Reuse};
-pub use plan::{plan, plan_with, Plan};
+pub use plan::{plan, plan_with, rebuilder, Plan};
 
 /// One planned analysis: a checked card, ready to run.
 pub trait Analysis: Any + std::fmt::Debug + Send + Sync {
@@ -124,7 +125,14 @@ pub struct Ctx<'a, 'c> {
     pub progress: &'a mut dyn FnMut(Progress),
     /// The results of the analyses run so far (for `.meas`).
     pub results: &'a meas::Results,
+    /// Elaborates the netlist again (a `.dc` over `temp` or a `.param`);
+    /// None where no netlist is at hand.
+    pub rebuild: Option<&'a Rebuild<'a>>,
 }
+
+/// The netlist elaborated again with more `(name, value)` overrides (a
+/// `.param`, `temp`, a source's value): the circuit, or the rendered errors.
+pub type Rebuild<'a> = dyn Fn(&[(String, f64)]) -> Result<Circuit, String> + 'a;
 
 /// How far a device-by-device analysis is.
 #[derive(Clone, Copy, Debug)]
@@ -150,6 +158,8 @@ pub enum Outcome<'s> {
     Thresholds(&'s thresholds::ThresholdSpec, thresholds::ThresholdResult),
     Perceptron(&'s perceptron::PerceptronSpec, perceptron::PerceptronResult),
     Meas(&'s meas::MeasSet, meas::MeasResult),
+    /// A `.control` block's `wrdata`: rows of [scale, vectors...].
+    WrData(&'s control::WrData, Vec<Vec<f64>>),
 }
 
 /// The analysis of `planned` as its concrete type, if it is one.

@@ -29,6 +29,27 @@ pub fn plan(deck: &Deck) -> Result<Plan, Diagnostics> {
     plan_with(deck, &[], None)
 }
 
+/// The netlist `deck` elaborated again at one study point (`base`,
+/// `sample`) with more overrides, which win over `base`'s (a `.dc` over
+/// `temp` or a `.param`; see [`super::Rebuild`]).
+pub fn rebuilder<'d>(
+    deck: &'d Deck,
+    base: &'d [(String, f64)],
+    sample: Option<u64>,
+) -> impl Fn(&[(String, f64)]) -> Result<Circuit, String> + 'd {
+    move |more| {
+        let mut all: Vec<(String, f64)> = base
+            .iter()
+            .filter(|(n, _)| !more.iter().any(|m| &m.0 == n))
+            .cloned()
+            .collect();
+        all.extend_from_slice(more);
+        plan_with(deck, &all, sample)
+            .map(|p| p.circuit)
+            .map_err(|d| d.render(&deck.sources))
+    }
+}
+
 /// [`plan`] at one point of a study: the named `.param`s (sources, temp)
 /// fixed to values, and `sample` the seed of a Monte Carlo sample.
 pub fn plan_with(
@@ -41,6 +62,8 @@ pub fn plan_with(
     let mut steps = Vec::new();
     let mut analyses: Vec<Box<dyn Analysis>> = Vec::new();
     let mut outputs: HashMap<String, Span> = HashMap::new();
+    let mut control_vars = super::control::Vars::default();
+    let mut warnings = Vec::new();
     let cards = std::mem::take(&mut el.cards);
     for card in &cards {
         let Some((name, span)) = directive(card) else {
@@ -85,7 +108,22 @@ pub fn plan_with(
             }
             continue;
         }
-        let Some(entry) = registry::find(name) else {
+        let before = analyses.len();
+        if name == "control" {
+            // A `.control` block's command (netlist::lines made it a card).
+            if let Some((_, words, args)) = parts(card) {
+                super::control::read(
+                    &mut cx,
+                    words,
+                    args,
+                    &mut control_vars,
+                    &mut analyses,
+                    &mut warnings,
+                );
+            }
+        } else if let Some(entry) = registry::find(name) {
+            (entry.read)(&mut cx, card, &mut analyses);
+        } else {
             let names: Vec<String> = registry::ANALYSES
                 .iter()
                 .map(|e| format!(".{}", e.name))
@@ -98,9 +136,7 @@ pub fn plan_with(
                 )),
             );
             continue;
-        };
-        let before = analyses.len();
-        (entry.read)(&mut cx, card, &mut analyses);
+        }
         if analyses.len() == before + 1 {
             let key = analyses[before].output(&el.circuit);
             // `.perceptron out=program` writes program.json too: one namespace.
@@ -124,6 +160,7 @@ pub fn plan_with(
             }
         }
     }
+    super::control::finish(&el.circuit, &mut analyses, &mut el.errors);
     // `.meas` reads the other analyses' results: it runs last.
     if let Some(k) = analyses
         .iter()
@@ -144,7 +181,8 @@ pub fn plan_with(
     }
     let own = analyses.is_empty() || analyses.iter().any(|a| a.solves_netlist());
     let params = std::mem::take(&mut el.params);
-    let circuit = el.finish(deck, own)?;
+    let mut circuit = el.finish(deck, own)?;
+    circuit.warnings.extend(warnings);
     Ok(Plan {
         circuit,
         analyses,

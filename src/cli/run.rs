@@ -111,7 +111,12 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
         }
         return Ok(());
     }
-    drop(deck); // the source text is not needed once elaborated
+    // The source text is not needed once elaborated, unless a `.dc` over
+    // temp or a .param elaborates it again.
+    let deck = crate::analysis::dc::needs_deck(&plan.analyses).then_some(deck);
+    let rebuild = deck
+        .as_ref()
+        .map(|d| crate::analysis::rebuilder(d, &[], None));
     if opts.resume && draft.done_in(out) {
         if !quiet {
             println!(
@@ -131,6 +136,7 @@ pub fn run_one(path: &Path, out: &Path, opts: &Opts) -> Result<(), RunError> {
         quiet,
         t0.elapsed(),
         &mut Reuse::default(),
+        rebuild.as_ref().map(|f| f as &crate::analysis::Rebuild),
         &mut |_, _| {},
     )
     .map(|_| ());
@@ -262,7 +268,10 @@ pub fn run_embedded(
             warnings,
         });
     }
-    drop(deck);
+    let deck = crate::analysis::dc::needs_deck(&plan.analyses).then_some(deck);
+    let rebuild = deck
+        .as_ref()
+        .map(|d| crate::analysis::rebuilder(d, r.params, None));
     let _run = begin(r.out).map_err(EmbeddedError::of)?;
     report::files::set_plots(r.plots);
     let res = run_in(
@@ -272,6 +281,7 @@ pub fn run_embedded(
         r.quiet,
         t0.elapsed(),
         &mut Reuse::default(),
+        rebuild.as_ref().map(|f| f as &crate::analysis::Rebuild),
         visit,
     )
     .map(|_| ());
@@ -393,6 +403,7 @@ impl Draft {
 /// already begun ([`begin`]); returns their headline numbers
 /// ([`report::outcome::scalars`]). The engine is built on the symbolic
 /// analysis `reuse` kept from an earlier circuit of the same structure.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run_in(
     path: &Path,
     plan: &Plan,
@@ -400,6 +411,7 @@ pub(super) fn run_in(
     quiet: bool,
     t_parse: std::time::Duration,
     reuse: &mut Reuse,
+    rebuild: Option<&crate::analysis::Rebuild>,
     visit: &mut dyn FnMut(&crate::circuit::Circuit, &Outcome),
 ) -> Result<Vec<(String, f64)>, RunError> {
     let timing = std::env::var_os("XBARSIM_TIMING").is_some();
@@ -458,6 +470,7 @@ pub(super) fn run_in(
                 engine: &mut engine,
                 progress: &mut progress,
                 results: &results,
+                rebuild,
             })
             .map_err(|e| {
                 RunError::Analysis(format!("error: {}: {label}: {e}\n", path.display()))

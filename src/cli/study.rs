@@ -267,7 +267,19 @@ fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool
         report::files::set_plots(plots);
         let res = crate::analysis::plan_with(deck, values, sample.map(|s| s.1))
             .map_err(|d| RunError::Input(d.render(&deck.sources)))
-            .and_then(|p| run_in(path, &p, dir, true, t.elapsed(), reuse, &mut |_, _| {}));
+            .and_then(|p| {
+                let rebuild = crate::analysis::rebuilder(deck, values, sample.map(|s| s.1));
+                run_in(
+                    path,
+                    &p,
+                    dir,
+                    true,
+                    t.elapsed(),
+                    reuse,
+                    Some(&rebuild),
+                    &mut |_, _| {},
+                )
+            });
         let (status, code, scalars) = match res {
             Ok(sc) => ("ok".to_string(), 0, sc),
             Err(e) => report_error(folder, values, e),

@@ -199,14 +199,8 @@ pub enum Card {
     Temp(Value),
     /// `.op`
     Op(Span),
-    /// `.dc src start stop step`
-    Dc {
-        span: Span,
-        source: Name,
-        start: Value,
-        stop: Value,
-        step: Value,
-    },
+    /// `.dc` with one or more sweeps, the first the innermost (fastest).
+    Dc { span: Span, sweeps: Vec<DcSweep> },
     /// `.print [op|dc|...] item...`, `.save item...`, `.probe item...`:
     /// what the DC analyses write (`v(a)`, `v(a,b)`, `i(x)`, `@x[i]`,
     /// `all`); `analysis` is the analysis word, if given.
@@ -336,17 +330,40 @@ impl Card {
             | Card::Subckt { params: ps, .. }
             | Card::Instance { params: ps, .. } => ps.iter_mut().for_each(|(_, v)| f(&mut v.expr)),
             Card::Temp(v) => f(&mut v.expr),
-            Card::Dc {
-                start, stop, step, ..
-            } => {
-                for v in [start, stop, step] {
-                    f(&mut v.expr);
-                }
-            }
+            Card::Dc { sweeps, .. } => sweeps
+                .iter_mut()
+                .flat_map(|s| s.nums.iter_mut())
+                .for_each(|v| f(&mut v.expr)),
             Card::Func { body, .. } => f(body),
             Card::Op(_) | Card::Output { .. } | Card::Ends(..) => {}
         }
     }
+}
+
+/// One swept variable of a `.dc` card: a source, resistor, `temp` or
+/// `.param` name, and how its values go.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DcSweep {
+    pub name: Name,
+    /// Written `param NAME`: the name must be a `.param`.
+    pub param: bool,
+    pub mode: DcMode,
+    /// `Step`, `Points`, `Dec`, `Oct`: start, stop and the third number
+    /// (step, number of points, points per decade or octave); `List`: the values.
+    pub nums: Vec<Value>,
+}
+
+/// How a `.dc` sweep's values go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DcMode {
+    /// start, start+step, ... up to stop (SPICE; Xyce `lin`).
+    Step,
+    /// n points evenly from start to stop (HSPICE `lin n start stop`).
+    Points,
+    Dec,
+    Oct,
+    /// The values as listed (Xyce `list`, HSPICE `poi n ...`).
+    List,
 }
 
 /// Where one logical card's text is: a range of its file, or (for cards

@@ -5,8 +5,9 @@
 //! - `;` anywhere, or `$` at the start or after white space: comment to end of line
 //!   (not inside quotes or braces);
 //! - `+` as the first non-blank character continues the previous card;
-//! - `.control` … `.endc` (ngspice's script block) is skipped, except its
-//!   `op` and `dc` commands, which become `.op` / `.dc` cards;
+//! - `.control` … `.endc` (ngspice's script block): its `op`, `dc` and
+//!   `print` commands become `.op` / `.dc` / `.print` cards, its other
+//!   commands `.control …` cards (`analysis::control` runs them);
 //! - `.end` ends the netlist.
 //!
 //! A card's text keeps every byte at its file offset (comment and continuation
@@ -46,6 +47,48 @@ fn directive_is(line: &str, word: &str) -> bool {
     let t = line.trim_start();
     let first = t.split(|c: char| c.is_whitespace()).next().unwrap_or("");
     first.eq_ignore_ascii_case(word)
+}
+
+/// The card of one `.control` line (see `analysis::control`), at file
+/// offset `line_start`: `op`, `dc …`, `print …` become `.op`, `.dc …`,
+/// `.print …` (a leading '.', the start one byte back so offsets still
+/// map); `run`, `quit`, `exit`, comments and blank lines none; `wrdata`,
+/// `set`, `unset` a `.control <line>` card and any other command
+/// `.control <command word>` (its arguments, ngspice's own script
+/// language, are not read), the start nine bytes back (the `.control`
+/// line itself is at least that far back).
+fn control_card<'a>(
+    text: &str,
+    line: &str,
+    line_start: usize,
+    line_end: usize,
+) -> Option<RawCard<'a>> {
+    let trimmed = line.trim_start();
+    if trimmed.is_empty() || trimmed.starts_with(['*', '#']) {
+        return None;
+    }
+    let lead = line.len() - trimmed.len();
+    let end = match comment_start(line) {
+        Some(c) => line_start + c,
+        None => line_end,
+    };
+    let at = line_start + lead;
+    let body = text.get(at..end.max(at))?.trim_end();
+    let word: String = body
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let (text, start) = match word.as_str() {
+        "" | "run" | "quit" | "exit" => return None,
+        "op" | "dc" | "print" => (format!(".{body}"), at.saturating_sub(1)),
+        "wrdata" | "set" | "unset" => (format!(".control {body}"), at.saturating_sub(9)),
+        _ => (format!(".control {word}"), at.saturating_sub(9)),
+    };
+    Some(RawCard {
+        text: Cow::Owned(text),
+        start,
+    })
 }
 
 /// Split `text` into cards. `has_title`: skip the first line (top-level file).
@@ -103,20 +146,8 @@ pub fn split<'a>(text: &'a str, has_title: bool) -> (String, Vec<RawCard<'a>>) {
         if in_control {
             if directive_is(line, ".endc") {
                 in_control = false;
-            } else if directive_is(line, "op") || directive_is(line, "dc") {
-                // ngspice's script commands `op` / `dc src a b s` run as the
-                // corresponding analysis cards. The card text gets a leading
-                // '.', and its start moves back one byte so offsets still map.
-                let lead = line.len() - line.trim_start().len();
-                let end = match comment_start(line) {
-                    Some(c) => line_start + c,
-                    None => line_end,
-                };
-                let body = text[line_start + lead..end].trim_end();
-                cards.push(RawCard {
-                    text: Cow::Owned(format!(".{body}")),
-                    start: (line_start + lead).saturating_sub(1),
-                });
+            } else if let Some(card) = control_card(text, line, line_start, line_end) {
+                cards.push(card);
             }
             continue;
         }

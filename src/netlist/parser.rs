@@ -19,6 +19,7 @@
 //! `rval` and `2*rval` all work.
 
 use super::ast::{Arg, ArgValue, Card, Name, SourceSpec, Value, Wave, WaveKind};
+use super::ast::{DcMode, DcSweep};
 use super::expr::{self, fail, span_at, span_between, take_bytes, Ctx, In, PErr, Res};
 use super::source::Span;
 
@@ -567,6 +568,151 @@ fn parse_memristor(fs: &[Field], card: &In) -> Result<Card, PErr> {
     })
 }
 
+/// The sweeps of a `.dc` card (fields after the directive), innermost first:
+/// ```text
+/// sweep := [lin|dec|oct] ['param'] NAME start stop (step|points)   SPICE, Xyce
+///        | ['param'] NAME list v1 v2 ...                            Xyce
+///        | ['param'] NAME (lin|dec|oct) n start stop                HSPICE
+///        | ['param'] NAME poi n v1 ... vn                           HSPICE
+///        | ['param'] NAME start=a stop=b step=s                     HSPICE
+/// dc    := sweep ([sweep] sweep)*                                   (HSPICE's `sweep` word between them)
+/// ```
+/// A `list` ends at the first field that is not a number or `{expression}`.
+fn dc_sweeps<'a>(fs: &[Field<'a>], card: &In<'a>) -> Result<Vec<DcSweep>, PErr> {
+    let word = |k: usize| match fs.get(k) {
+        Some(Field {
+            key: None,
+            val: Some(v),
+            ..
+        }) => v.fragment().to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    let numeric = |k: usize| {
+        let w = word(k);
+        w.starts_with(|c: char| c.is_ascii_digit() || "{'.+-".contains(c))
+    };
+    let value = |k: usize, what: &str| value_of(expect_positional(fs, k, card, what)?);
+    let mut sweeps = Vec::new();
+    let mut k = 1;
+    loop {
+        if !sweeps.is_empty() && word(k) == "sweep" {
+            k += 1;
+        }
+        let mut mode = match word(k).as_str() {
+            "lin" if fs.len() > k + 1 => Some(DcMode::Step),
+            "dec" if fs.len() > k + 1 => Some(DcMode::Dec),
+            "oct" if fs.len() > k + 1 => Some(DcMode::Oct),
+            _ => None,
+        };
+        if mode.is_some() {
+            k += 1;
+        }
+        let param = word(k) == "param" && fs.get(k + 1).is_some_and(|f| f.key.is_none());
+        if param {
+            k += 1;
+        }
+        let name = name_of(&expect_positional(fs, k, card, "the swept source's name")?);
+        k += 1;
+        let mut nums = Vec::new();
+        match (mode, word(k).as_str()) {
+            (None, "list") => {
+                k += 1;
+                while numeric(k) {
+                    nums.push(value(k, "a value")?);
+                    k += 1;
+                }
+                if nums.is_empty() {
+                    return Err(PErr {
+                        span: span_at(&fs[k - 1].whole, fs[k - 1].whole.fragment().len()),
+                        msg: "expected the values of the list".into(),
+                        hint: Some(".dc NAME list V1 V2 ...".into()),
+                    });
+                }
+                mode = Some(DcMode::List);
+            }
+            (None, "poi") => {
+                let n = expect_positional(fs, k + 1, card, "the number of points")?;
+                let count = match super::units::parse_number(n.fragment()) {
+                    Some(x) if x >= 1.0 && x.fract() == 0.0 && x <= 1e6 => x as usize,
+                    _ => {
+                        return Err(PErr {
+                            span: span_at(&n, n.fragment().len()),
+                            msg: "the number of points must be a whole number 1..1e6".into(),
+                            hint: Some(".dc NAME poi N V1 ... VN".into()),
+                        })
+                    }
+                };
+                k += 2;
+                for _ in 0..count {
+                    nums.push(value(k, "another value (poi N lists N values)")?);
+                    k += 1;
+                }
+                mode = Some(DcMode::List);
+            }
+            (None, m @ ("lin" | "dec" | "oct")) => {
+                let n = value(k + 1, "a number of points")?;
+                nums.push(value(k + 2, "a start value")?);
+                nums.push(value(k + 3, "a stop value")?);
+                nums.push(n);
+                k += 4;
+                mode = Some(match m {
+                    "lin" => DcMode::Points,
+                    "dec" => DcMode::Dec,
+                    _ => DcMode::Oct,
+                });
+            }
+            _ if mode.is_none() && fs.get(k).is_some_and(|f| f.key.is_some()) => {
+                // HSPICE's START= STOP= STEP=, in any order.
+                let mut got: [Option<Value>; 3] = [None, None, None];
+                while let Some(f) = fs.get(k) {
+                    let (Some(key), Some(v)) = (f.key, f.val) else {
+                        break;
+                    };
+                    let at = match key.fragment().to_ascii_lowercase().as_str() {
+                        "start" => 0,
+                        "stop" => 1,
+                        "step" => 2,
+                        _ => break,
+                    };
+                    got[at] = Some(value_of(v)?);
+                    k += 1;
+                }
+                for (slot, what) in got.into_iter().zip(["START=", "STOP=", "STEP="]) {
+                    match slot {
+                        Some(v) => nums.push(v),
+                        None => {
+                            return Err(PErr {
+                                span: name.span,
+                                msg: format!("this sweep needs {what}").into(),
+                                hint: Some(".dc NAME START=a STOP=b STEP=s".into()),
+                            })
+                        }
+                    }
+                }
+                mode = Some(DcMode::Step);
+            }
+            _ => {
+                for what in ["a start value", "a stop value", "a step"] {
+                    nums.push(value(k, what)?);
+                    k += 1;
+                }
+            }
+        }
+        sweeps.push(DcSweep {
+            name,
+            param,
+            mode: mode.unwrap_or(DcMode::Step),
+            nums,
+        });
+        if k >= fs.len() {
+            return Ok(sweeps);
+        }
+        if fs[k].key.is_some() {
+            return Err(too_many(&fs[k], ".dc"));
+        }
+    }
+}
+
 fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
     let head = fs[0].val.unwrap_or(fs[0].whole);
     let kind = head.fragment().to_ascii_lowercase();
@@ -579,30 +725,10 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
             }
             Card::Op(hspan)
         }
-        ".dc" => {
-            let src = expect_positional(fs, 1, &card, "the swept source's name")?;
-            let mut vals = Vec::new();
-            for (k, what) in [(2, "a start value"), (3, "a stop value"), (4, "a step")] {
-                vals.push(value_of(expect_positional(fs, k, &card, what)?)?);
-            }
-            if let Some(f) = fs.get(5) {
-                return Err(PErr {
-                    span: span_at(&f.whole, 1),
-                    msg: "only one swept source is supported".into(),
-                    hint: Some("run nested sweeps as separate netlists or use .param".into()),
-                });
-            }
-            let step = vals.pop().unwrap_or_else(|| unreachable!());
-            let stop = vals.pop().unwrap_or_else(|| unreachable!());
-            let start = vals.pop().unwrap_or_else(|| unreachable!());
-            Card::Dc {
-                span: hspan,
-                source: name_of(&src),
-                start,
-                stop,
-                step,
-            }
-        }
+        ".dc" => Card::Dc {
+            span: hspan,
+            sweeps: dc_sweeps(fs, &card)?,
+        },
         // Xyce's .csparam (parameters changeable in a study) is a .param here.
         ".param" | ".csparam" => {
             let mut ps = Vec::new();

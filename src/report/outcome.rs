@@ -131,6 +131,12 @@ pub fn write(out: &Path, c: &Circuit, o: &Outcome, secs: f64) -> Result<PathBuf,
             .map_err(|e| WriteError::new("meas.csv", e))?;
             Ok(out.join("meas.csv"))
         }
+        Outcome::WrData(spec, rows) => {
+            let text = crate::analysis::control::text(spec, rows);
+            write_atomic(&out.join(&spec.file), |w| w.write_all(text.as_bytes()))
+                .map_err(|e| WriteError::new(&spec.file, e))?;
+            Ok(out.join(&spec.file))
+        }
     }
 }
 
@@ -148,9 +154,12 @@ fn sizing_criterion(spec: &sizing::SizingSpec) -> (&'static str, String) {
 pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
     match o {
         Outcome::Dc(r) => r.failure.as_ref().map(|(x, err)| {
+            let at: Vec<String> = (r.names.iter().zip(x))
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect();
             format!(
-                ".dc failed at {} = {x}: {err}\n  ({} completed point(s) written to {})",
-                r.names[0],
+                ".dc failed at {}: {err}\n  ({} completed point(s) written to {})",
+                at.join(", "),
                 r.rows.len(),
                 file.display()
             )
@@ -177,7 +186,8 @@ pub fn failure(c: &Circuit, o: &Outcome, file: &Path) -> Option<String> {
         | Outcome::Read(..)
         | Outcome::Sizing(..)
         | Outcome::Perceptron(..)
-        | Outcome::Meas(..) => None,
+        | Outcome::Meas(..)
+        | Outcome::WrData(..) => None,
     }
 }
 
@@ -212,7 +222,7 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
         ),
         Outcome::Dc(r) => format!(
             "  .dc {}: {} point(s), {} iteration(s), {} factorization(s), {secs:.3} s -> {}",
-            r.names[0],
+            r.names[..r.swept].join(" "),
             r.rows.len(),
             r.stats.iterations,
             r.stats.factorizations,
@@ -335,6 +345,9 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
                 file.display()
             )
         }
+        Outcome::WrData(_, rows) => {
+            format!("  wrdata: {} row(s) -> {}", rows.len(), file.display())
+        }
     };
     vec![line]
 }
@@ -429,6 +442,7 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
             .iter()
             .filter_map(|(k, v)| Some((format!("meas.{k}"), *v.as_ref().ok()?)))
             .collect(),
+        Outcome::WrData(..) => Vec::new(),
         Outcome::Perceptron(_, r) => named(
             "perceptron",
             &[
