@@ -6,6 +6,7 @@ mod conservation;
 mod crossbar;
 mod dc_forms;
 mod dialect;
+mod diode;
 mod errors;
 mod hostile;
 mod include_param;

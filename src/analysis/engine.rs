@@ -254,6 +254,26 @@ impl<'c> Engine<'c> {
                         .law
                         .current(m.g, v[m.a.idx()] - v[m.b.idx()])
                 }
+                ProbeOf::Branch(k) => {
+                    let b = &c.branches[k];
+                    let n = match &b.law {
+                        crate::circuit::BranchLaw::Program { signs, .. } => signs.len(),
+                        _ => 0,
+                    };
+                    let (mut p, mut s) = (vec![0.0; n], vec![0.0; n]);
+                    let vab = v[b.a.idx()] - v[b.b.idx()];
+                    crate::mna::system::branch_eval(&b.law, vab, &mut p, &mut s, &mut Vec::new()).0
+                }
+                ProbeOf::Controlled(k) => {
+                    let b = &c.controlled[k];
+                    let p: Vec<f64> = b
+                        .probes
+                        .iter()
+                        .map(|&(x, y)| v[x.idx()] - v[y.idx()])
+                        .collect();
+                    let s = vec![0.0; p.len()];
+                    b.prog.eval_dual(&p, &s, &mut Vec::new()).0
+                }
                 ProbeOf::Zero => 0.0,
             })
             .collect()

@@ -111,6 +111,12 @@ pub enum BranchLaw {
     Cubic { c1: f64, c3: f64 },
     /// General: probe j reads `signs[j]`·v.
     Program { prog: Program, signs: Vec<f64> },
+    /// A junction diode (SPICE level 1); its model card is kept for
+    /// `xbarsim export`.
+    Diode {
+        law: crate::devices::diode::DiodeLaw,
+        model: Box<crate::devices::diode::DiodeModel>,
+    },
 }
 
 impl BranchLaw {

@@ -28,6 +28,11 @@ pub enum ProbeOf {
     Resistor(usize),
     /// `memristors[k]`'s current from + to −.
     Memristor(usize),
+    /// `branches[k]`'s current (a two-terminal B-source or a diode), from
+    /// its first node through it to its second.
+    Branch(usize),
+    /// `controlled[k]`'s current (a B-source reading other nodes).
+    Controlled(usize),
     /// A capacitor: no current in DC.
     Zero,
 }
@@ -90,6 +95,12 @@ pub fn resolve(
     for (k, m) in c.memristors.iter().enumerate() {
         by_name.insert(&m.name, ProbeOf::Memristor(k));
     }
+    for (k, b) in c.branches.iter().enumerate() {
+        by_name.insert(&b.name, ProbeOf::Branch(k));
+    }
+    for (k, b) in c.controlled.iter().enumerate() {
+        by_name.insert(&b.name, ProbeOf::Controlled(k));
+    }
     for (k, s) in c.isources.iter().enumerate() {
         by_name.insert(&s.name, ProbeOf::ISource(k));
     }
@@ -109,7 +120,7 @@ pub fn resolve(
                 of,
             }),
             Err(m) => errors.push(Diagnostic::new(it.span, m).with_hint(
-                "v(node), v(a,b), i(element) or @element[i]: voltage or current sources, resistors, memristors, L, C",
+                "v(node), v(a,b), i(element) or @element[i]: voltage or current sources, resistors, memristors, B-sources, diodes, L, C",
             )),
         }
     }
@@ -133,7 +144,14 @@ fn probe(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str) -> Result<Pr
             None => Ok(ProbeOf::Node(node(args)?)),
         };
     }
-    let element = inner("i(", ')').or_else(|| inner("@", ']').and_then(|r| r.strip_suffix("[i")));
+    // ngspice also names a diode's current @d1[id] (and @d1[c]).
+    let element = inner("i(", ')').or_else(|| {
+        inner("@", ']').and_then(|r| {
+            r.strip_suffix("[i")
+                .or_else(|| r.strip_suffix("[id"))
+                .or_else(|| r.strip_suffix("[c"))
+        })
+    });
     if let Some(name) = element {
         return by_name
             .get(name)

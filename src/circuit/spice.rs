@@ -210,6 +210,24 @@ pub fn write_flat(
             BranchLaw::Cubic { c1, c3 } => {
                 format!("{}*{vab}+{}*{vab}*{vab}*{vab}", num(*c1), num(*c3))
             }
+            BranchLaw::Diode { model: d, .. } => {
+                let mname = unique(format!("{}_model", b.name.replace('.', "_")), &mut used);
+                let bv =
+                    d.bv.map(|bv| format!(" BV={} IBV={}", num(bv), num(d.ibv)))
+                        .unwrap_or_default();
+                writeln!(
+                    w,
+                    ".model {mname} D(IS={} N={} NBV={} EG={} XTI={} TNOM={}{bv})",
+                    num(d.is),
+                    num(d.n),
+                    num(d.nbv),
+                    num(d.eg),
+                    num(d.xti),
+                    num(d.tnom)
+                )?;
+                writeln!(w, "{} {} {} {mname}", b.name, node(b.a), node(b.b))?;
+                continue;
+            }
             BranchLaw::Program { prog, signs } => program_text(prog, &|k| {
                 if signs[k] < 0.0 {
                     format!("(-{vab})")
@@ -227,10 +245,11 @@ pub fn write_flat(
     let o = &c.options;
     writeln!(
         w,
-        ".options reltol={} abstol={} vntol={}",
+        ".options reltol={} abstol={} vntol={} gmin={}",
         num(o.reltol),
         num(o.abstol),
-        num(o.vntol)
+        num(o.vntol),
+        num(o.gmin)
     )?;
     for line in analyses {
         writeln!(w, "{line}")?;

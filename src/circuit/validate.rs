@@ -52,7 +52,9 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
             | Card::Reactive { nodes, .. }
+            | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
+            Card::Instance { nodes, .. } => nodes,
             _ => return None,
         };
         if let Some(n) = nodes.iter().find(|n| n.text == name) {

@@ -2,4 +2,5 @@
 //! device type in the Newton assembly, no dynamic dispatch).
 
 pub mod bsource;
+pub mod diode;
 pub mod memristor;

@@ -613,6 +613,7 @@ pub fn branch_eval(
             (k * x.sinh(), k * beta * x.cosh())
         }
         BranchLaw::Cubic { c1, c3 } => (c1 * v + c3 * v * v * v, c1 + 3.0 * c3 * v * v),
+        BranchLaw::Diode { law, .. } => law.eval(v),
         BranchLaw::Program { prog, signs } => {
             for (k, &sg) in signs.iter().enumerate() {
                 pbuf[k] = sg * v;

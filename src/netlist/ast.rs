@@ -178,6 +178,14 @@ pub enum Card {
         expr: Expr,
         span: Span,
     },
+    /// `Dname n+ n- model [area] [off] [key=value ...]`
+    Diode {
+        name: Name,
+        nodes: [Name; 2],
+        model: Name,
+        area: Option<Value>,
+        args: Vec<Arg>,
+    },
     /// `YMEMRISTOR name n+ n- model [g=...]`
     Memristor {
         name: Name,
@@ -257,6 +265,7 @@ impl Card {
             | Card::BSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
+            | Card::Diode { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
         }
@@ -271,6 +280,7 @@ impl Card {
             | Card::BSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
+            | Card::Diode { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
         }
@@ -284,6 +294,7 @@ impl Card {
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
             | Card::Reactive { nodes, .. }
+            | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
             Card::Instance { nodes, .. } => nodes,
             _ => &mut [],
@@ -321,6 +332,12 @@ impl Card {
             }
             Card::VSource { spec: s, .. } | Card::ISource { spec: s, .. } => spec(s, f),
             Card::BSource { expr, .. } => f(expr),
+            Card::Diode { area, args: a, .. } => {
+                if let Some(v) = area {
+                    f(&mut v.expr);
+                }
+                args(a, f)
+            }
             Card::Memristor { args: a, .. }
             | Card::Model { args: a, .. }
             | Card::Options(a)

@@ -1132,6 +1132,28 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 args,
             }))
         }
+        Some('d') => {
+            // Dname n+ n- model [area] [off] [area= m= temp= dtemp= ic= pj=]
+            let (name, nodes) = two_node_element(&fs, &card)?;
+            let model = name_of(&expect_positional(&fs, 3, &card, "a diode model name")?);
+            let mut area = None;
+            let mut args = Vec::new();
+            for f in fs.get(4..).unwrap_or(&[]) {
+                match (f.key, f.val) {
+                    (None, Some(v)) if v.fragment().eq_ignore_ascii_case("off") => {}
+                    (None, Some(v)) if area.is_none() => area = Some(value_of(v)?),
+                    (None, _) => return Err(too_many(f, "a diode")),
+                    _ => args.push(arg_of(f)?),
+                }
+            }
+            Ok(Parsed::Card(Card::Diode {
+                name,
+                nodes,
+                model,
+                area,
+                args,
+            }))
+        }
         Some('v') => parse_source(&fs, &card, 'v').map(Parsed::Card),
         Some('i') => parse_source(&fs, &card, 'i').map(Parsed::Card),
         Some('y') => parse_memristor(&fs, &card).map(Parsed::Card),
@@ -1147,7 +1169,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), D (diode), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
             })
         }
     }

@@ -116,6 +116,13 @@ impl Elab {
                 expr,
                 span,
             } => e.bsource(&name, &nodes, &expr, span),
+            Card::Diode {
+                name,
+                nodes,
+                model,
+                area,
+                args,
+            } => e.diode(name, nodes, model, area, args),
             Card::Memristor {
                 name,
                 nodes,
@@ -123,7 +130,12 @@ impl Elab {
                 args,
             } => {
                 let Some(&mi) = model_index.get(&model.text) else {
-                    if !model_cards.contains_key(model.text.as_str()) {
+                    if e.diodes.contains_key(&model.text) {
+                        e.errors.push(Diagnostic::new(
+                            model.span,
+                            format!("'{}' is a diode model, not a memristor model", model.text),
+                        ));
+                    } else if !model_cards.contains_key(model.text.as_str()) {
                         e.errors.push(
                             Diagnostic::new(model.span, format!("unknown model '{}'", model.text))
                                 .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),

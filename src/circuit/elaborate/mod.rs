@@ -10,6 +10,7 @@
 //! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion.
 
 mod bsource;
+mod diode;
 mod elements;
 mod models;
 mod options;
@@ -48,6 +49,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         params: Params::default(),
         errors: Vec::new(),
         c: Circuit::default(),
+        diodes: HashMap::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -328,6 +330,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     names.sort();
     for key in names {
         let (name, kind, args) = model_cards[*key];
+        if kind.text == "d" {
+            let m = e.diode_model(args);
+            e.diodes.insert(name.text.clone(), m);
+            continue;
+        }
         if let Some(m) = e.model(name, kind, args) {
             model_index.insert(name.text.clone(), e.c.models.len() as u32);
             e.c.models.push(m);
@@ -513,6 +520,8 @@ struct Elab {
     params: Params,
     errors: Vec<Diagnostic>,
     c: Circuit,
+    /// Diode models by name (None: the card had errors, already reported).
+    diodes: HashMap<String, Option<crate::devices::diode::DiodeModel>>,
 }
 
 impl Elab {
