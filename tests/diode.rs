@@ -231,3 +231,184 @@ B1 b 0 I={1e-4*V(b)}
     assert!(close(got["i(d1)"], law, 1e-9, 1e-18));
     assert!(close(got["i(d1)"], (got["v(b)"] - vd) / 5.0, 1e-6, 1e-15));
 }
+
+/// An n×n array written out by hand: a row driver (V, through `rd`) at the
+/// west end of each row, a column driver (through `rs`) at the south end of
+/// each column, `rw` per line segment (one more between each line's driver
+/// and its first cell, as the `.crossbar` card has), and in every cell a subcircuit: the
+/// device (a linear B-source of conductance g) from the row to an internal
+/// node, then the selector diodes to the column. `pair`: antiparallel
+/// selector; else one diode (1D1R). `g(i, j)` the states, `vrow`/`vcol`
+/// the driver voltages.
+#[allow(clippy::too_many_arguments)]
+fn hand_array(
+    n: usize,
+    pair: bool,
+    rw: f64,
+    rd: f64,
+    rs: f64,
+    g: impl Fn(usize, usize) -> f64,
+    vrow: impl Fn(usize) -> f64,
+    vcol: impl Fn(usize) -> f64,
+) -> String {
+    let mut t = String::from("hand-built selector array\n.model sel D(IS=1e-15 N=1.1 BV=6)\n");
+    t += ".subckt cell top bot params: g=1e-4\nB1 top x I={g*V(top,x)}\nD1 x bot sel\n";
+    if pair {
+        t += "D2 bot x sel\n";
+    }
+    t += ".ends\n";
+    for i in 0..n {
+        t += &format!(
+            "VR{i} vr{i} 0 {}\nRD{i} vr{i} w{i} {rd}\nRW{i} w{i} r{i}_0 {rw}\n",
+            vrow(i)
+        );
+        for j in 0..n.saturating_sub(1) {
+            t += &format!("RR{i}_{j} r{i}_{j} r{i}_{} {rw}\n", j + 1);
+        }
+    }
+    for j in 0..n {
+        t += &format!(
+            "VC{j} vc{j} 0 {}\nRS{j} s{j} vc{j} {rs}\nRE{j} c{}_{j} s{j} {rw}\n",
+            vcol(j),
+            n - 1
+        );
+        for i in 0..n.saturating_sub(1) {
+            t += &format!("RC{i}_{j} c{i}_{j} c{}_{j} {rw}\n", i + 1);
+        }
+    }
+    for i in 0..n {
+        for j in 0..n {
+            t += &format!("X{i}_{j} r{i}_{j} c{i}_{j} cell g={:e}\n", g(i, j));
+        }
+    }
+    t += ".options reltol=1e-9 abstol=1e-16\n.op\n.end\n";
+    t
+}
+
+/// `.crossbar … selector=` (and `diode=`) is the array with a selector
+/// subcircuit in every cell: the V/2 worst-case read of `.read` equals the
+/// hand-built array's column currents (xbarsim, 1e-9) and ngspice's (1e-6).
+#[test]
+fn crossbar_selector_reads_as_the_hand_built_array() {
+    let n = 4;
+    let (v, gon, goff, rw, rd, rsense) = (1.2, 1e-4, 1e-6, 2.0, 10.0, 100.0);
+    for (pair, key) in [(true, "selector"), (false, "diode")] {
+        let card = format!(
+            "read with selectors\n.model lin memristor (level=linear gmin=1u gmax=100u)\n\
+             .model sel D(IS=1e-15 N=1.1 BV=6)\n\
+             .crossbar xb rows={n} cols={n} model=lin rrow={rw} rcol={rw} g=10u {key}=sel\n\
+             .options reltol=1e-9 abstol=1e-16\n\
+             .read xb row=0 col={} v={v} scheme=v/2 rdrive={rd} rsense={rsense}\n.end\n",
+            n - 1
+        );
+        let (dir, _) = run_netlist("xb-selector-read", &card);
+        let csv = std::fs::read_to_string(dir.join("read.csv")).unwrap();
+        let col = |case: &str| -> f64 {
+            let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+            let k = head.iter().position(|h| *h == "i_column").unwrap();
+            let row = csv.lines().find(|l| l.starts_with(case)).unwrap();
+            row.split(',').nth(k).unwrap().parse().unwrap()
+        };
+        for (case, gsel, goth) in [("worst_on", gon, goff), ("worst_off", goff, gon)] {
+            let text = hand_array(
+                n,
+                pair,
+                rw,
+                rd,
+                rsense,
+                |i, j| if (i, j) == (0, n - 1) { gsel } else { goth },
+                |i| if i == 0 { v } else { v / 2.0 },
+                |j| if j == n - 1 { 0.0 } else { v / 2.0 },
+            );
+            let hand = op_map(&text);
+            let want = hand[&format!("i(vc{})", n - 1)];
+            let got = col(case);
+            assert!(
+                close(got, want, 1e-9, 1e-18),
+                "{key} {case}: .read {got}, hand-built {want}"
+            );
+            if have_ngspice() {
+                let ng = ngspice_op(&tmpdir("xb-selector-ng"), &text);
+                let w = ng[&format!("i(vc{})", n - 1)];
+                assert!(
+                    close(got, w, 1e-6, 1e-15),
+                    "{key} {case}: .read {got}, ngspice {w}"
+                );
+            }
+        }
+    }
+}
+
+/// Cards that cannot hold a selector, and bad selectors, are located errors.
+#[test]
+fn crossbar_selector_errors() {
+    let head = ".model lin memristor (level=linear gmin=1u gmax=100u)\n.model sel D(IS=1e-15)\n.model rsd D(RS=5)\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            ".crossbar xb rows=2 cols=2 model=lin selector=nosuch\n",
+            "inline.cir:5:47: error: unknown diode model 'nosuch'",
+        ),
+        (
+            ".crossbar xb rows=2 cols=2 model=lin selector=rsd\n",
+            "inline.cir:5:47: error: the crossbar selector 'rsd' has RS=5",
+        ),
+        (
+            ".crossbar xb rows=2 cols=2 model=sel\n",
+            "inline.cir:5:34: error: 'sel' is a diode model: model= takes the memristor model",
+        ),
+        (
+            ".crossbar xb rows=2 cols=2 model=lin selector=sel diode=sel\n",
+            "inline.cir:5:57: error: a crossbar has one selector",
+        ),
+        (
+            ".crossbar xb rows=2 cols=2 model=lin selector=sel g=10u\n.vmm xb v=0.1\n",
+            "inline.cir:6:6: error: crossbar 'xb' has a selector in every cell; .vmm models arrays without one",
+        ),
+        (
+            ".crossbar xb rows=2 cols=2 model=lin selector=sel g=10u\n.sizing xb sizes=2 metric=vmm limit=5\n",
+            "inline.cir:6:1: error: metric=vmm models arrays without selectors",
+        ),
+    ];
+    for (body, want) in cases {
+        let err = errors(&format!("t\n{head}{body}"));
+        assert!(err.contains(want), "want '{want}' in:\n{err}");
+    }
+}
+
+/// `xbarsim export` writes a selector crossbar's diodes as D cards; ngspice
+/// on the export agrees with xbarsim's operating point.
+#[test]
+fn exported_selector_crossbar_runs_in_ngspice() {
+    let text = ".model lin memristor (level=linear gmin=1u gmax=100u)
+.model sel D(IS=1e-15 N=1.1)
+.crossbar xb rows=3 cols=3 model=lin rrow=1 rcol=1 g=50u selector=sel
+V1 a 0 1.1
+R1 a xb.w0 10
+V2 b 0 0.55
+R2 b xb.w1 10
+R3 b xb.w2 10
+R4 xb.s0 0 100
+R5 xb.s1 b 100
+R6 xb.s2 b 100
+.options reltol=1e-9
+.op
+.end
+";
+    let text = format!("selector export\n{text}");
+    let (flat, dir) = exported("xb-selector-export", &text);
+    assert!(flat.contains("d.xb.0.0 xb.x0.0 xb.b0.0"), "{flat}");
+    assert!(flat.contains("d.xb.r0.0 xb.b0.0 xb.x0.0"), "{flat}");
+    let got = op_map(&text);
+    assert!(got["v(xb.x0.0)"] > 0.0);
+    if have_ngspice() {
+        let ng = ngspice_op(&dir, &flat);
+        for q in ["v(xb.x0.0)", "v(xb.b2.2)", "v(xb.t1.1)", "i(v1)", "i(v2)"] {
+            assert!(
+                close(ng[q], got[q], 1e-6, 1e-15),
+                "{q}: ngspice {} on the export, xbarsim {}",
+                ng[q],
+                got[q]
+            );
+        }
+    }
+}

@@ -106,11 +106,27 @@ impl CardCtx<'_> {
             return None;
         };
         let found = self.c.crossbars.iter().position(|x| x.name == xname.text);
-        if found.is_none() {
-            self.errors.push(Diagnostic::new(
+        match found {
+            None => self.errors.push(Diagnostic::new(
                 xname.span,
                 format!("no crossbar named '{}'", xname.text),
-            ));
+            )),
+            // Reads and their sizing go through the whole circuit; the other
+            // analyses model a device straight between its row and column.
+            Some(k)
+                if self.c.crossbars[k].selector.is_some()
+                    && !matches!(directive, ".read" | ".sizing") =>
+            {
+                self.errors.push(
+                    Diagnostic::new(
+                        xname.span,
+                        format!("crossbar '{}' has a selector in every cell; {directive} models arrays without one", xname.text),
+                    )
+                    .with_hint("with selectors: .op, .dc, .read and .sizing metric=read"),
+                );
+                return None;
+            }
+            Some(_) => {}
         }
         found
     }

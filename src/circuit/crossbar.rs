@@ -15,7 +15,7 @@
 //! as an alias. The block is generated straight into the circuit's element
 //! arrays (struct of arrays, no cards); [`Crossbar`] remembers where.
 
-use super::{Circuit, Memristor, NodeId, Resistor};
+use super::{BranchLaw, Circuit, ExprBranch, Memristor, NodeId, Resistor};
 use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Span, Value};
 
 /// A crossbar's layout inside the circuit.
@@ -40,6 +40,22 @@ pub struct Crossbar {
     /// The devices are `circuit.memristors[first_device + i*cols + j]`.
     pub first_device: usize,
     pub span: Span,
+    /// A selector in series with every device (1S1R / 1D1R), or None.
+    pub selector: Option<CellSelector>,
+}
+
+/// The selector of every crosspoint: diodes (`d.<xb>.<i>.<j>`, the
+/// reverse one of a pair `d.<xb>.r<i>.<j>`) between the device's internal
+/// node `<xb>.x<i>.<j>` and its column, the device then running from the
+/// row to that node. `both`: two antiparallel diodes (`selector=`, a
+/// bidirectional selector that reads and writes in both polarities); else
+/// one with its anode at the device (`diode=`, 1D1R).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellSelector {
+    pub law: crate::devices::diode::DiodeLaw,
+    /// The model that gives `law` (for `xbarsim export`).
+    pub model: crate::devices::diode::DiodeModel,
+    pub both: bool,
 }
 
 impl Crossbar {
@@ -78,6 +94,11 @@ pub struct CrossbarSpec {
     pub rrow: f64,
     pub rcol: f64,
     pub g: GSpec,
+    /// `selector=<D model>` (antiparallel pair) or `diode=<D model>` (one):
+    /// the model's name, where, and whether a pair; resolved by the
+    /// elaborator into `selector`.
+    pub selector_card: Option<(String, Span, bool)>,
+    pub selector: Option<CellSelector>,
 }
 
 pub enum GSpec {
@@ -95,6 +116,7 @@ pub fn spec(
     let mut errs = Vec::new();
     let (mut rows, mut cols, mut model, mut rrow, mut rcol, mut g) =
         (None, None, None, 0.0, 0.0, GSpec::ModelDefault);
+    let mut selector_card = None;
     let mut seen: Vec<&str> = Vec::new();
     for a in args {
         let key = a.key.text.as_str();
@@ -149,6 +171,25 @@ pub fn spec(
                 }) => model = Some((m.clone(), *s)),
                 _ => errs.push(Diagnostic::new(span, "'model' needs a model name")),
             },
+            "selector" | "diode" => match &a.value {
+                ArgValue::Value(Value {
+                    expr: crate::netlist::expr::Expr::Param(m, s),
+                    ..
+                }) if selector_card.is_none() => {
+                    selector_card = Some((m.clone(), *s, key == "selector"))
+                }
+                ArgValue::Value(Value {
+                    expr: crate::netlist::expr::Expr::Param(..),
+                    ..
+                }) => errs.push(Diagnostic::new(
+                    span,
+                    "a crossbar has one selector: give selector= or diode=, not both",
+                )),
+                _ => errs.push(Diagnostic::new(
+                    span,
+                    format!("'{key}' needs a diode model name (.model <name> D ...)"),
+                )),
+            },
             "g" => match &a.value {
                 ArgValue::File(p, s) => g = GSpec::File(p.clone(), *s),
                 other => match num(other, &mut value) {
@@ -159,7 +200,7 @@ pub fn spec(
             },
             other => errs.push(
                 Diagnostic::new(a.key.span, format!("unknown .crossbar parameter '{other}'"))
-                    .with_hint("parameters: rows cols model rrow rcol g"),
+                    .with_hint("parameters: rows cols model rrow rcol g selector diode"),
             ),
         }
     }
@@ -190,6 +231,8 @@ pub fn spec(
         rrow,
         rcol,
         g,
+        selector_card,
+        selector: None,
     })
 }
 
@@ -441,10 +484,31 @@ pub fn build(
         for j in 0..nc {
             let (gij, moved) = clip(window, g[(i * nc + j) % g.len()]);
             clipped += usize::from(moved);
+            let k = i * nc + j;
+            let low = match &sp.selector {
+                None => b[k],
+                Some(sel) => {
+                    let x = c.nodes.intern(&format!("{name}.x{i}.{j}"));
+                    let diode = |a, b, tag: &str| ExprBranch {
+                        name: format!("d.{name}.{tag}{i}.{j}").into_boxed_str(),
+                        a,
+                        b,
+                        law: BranchLaw::Diode {
+                            law: sel.law,
+                            model: Box::new(sel.model.clone()),
+                        },
+                    };
+                    c.branches.push(diode(x, b[k], ""));
+                    if sel.both {
+                        c.branches.push(diode(b[k], x, "r"));
+                    }
+                    x
+                }
+            };
             c.memristors.push(Memristor {
                 name: format!("{name}.m{i}.{j}"),
-                a: t[i * nc + j],
-                b: b[i * nc + j],
+                a: t[k],
+                b: low,
                 model,
                 g: gij,
             });
@@ -471,6 +535,7 @@ pub fn build(
         s,
         first_device,
         span,
+        selector: sp.selector.clone(),
     };
     (xb, warnings)
 }

@@ -222,7 +222,15 @@ impl<'a> Newton<'a> {
                 .iter()
                 .zip(&self.dy)
                 .all(|(a, d)| d.abs() <= o.reltol * a.abs().max((a + d).abs()) + o.vntol);
-            let mut alpha = 1.0;
+            // Junctions: no diode's forward voltage jumps more than SPICE's
+            // junction limiting allows (the whole step is scaled to the
+            // tightest), so an exponential far past its knee cannot stall
+            // the line search on an overflowing residual.
+            let mut alpha = if within {
+                1.0
+            } else {
+                junction_limit(sys, c, &self.dy)
+            };
             for k in 0..=12 {
                 for ((t, yi), d) in self.ytry.iter_mut().zip(y.iter()).zip(&self.dy) {
                     *t = yi + alpha * d;
@@ -349,4 +357,49 @@ impl<'a> Newton<'a> {
     pub fn iterations(&self) -> usize {
         self.iterations
     }
+}
+
+/// The largest fraction (≤ 1) of step `dy` that keeps every diode's new
+/// forward voltage within SPICE's junction limit (`pnjlim`): above the
+/// critical voltage vcrit = vte·ln(vte/(√2·Is)) a forward step of more than
+/// 2·vte is cut to vte·ln(1 + Δ/vte) (from a forward-biased start) or to
+/// vte·ln(v_new/vte) (from below zero).
+fn junction_limit(sys: &System, c: &Circuit, dy: &[f64]) -> f64 {
+    use crate::circuit::BranchLaw;
+    let unk = &sys.map.unk;
+    let d = |n: crate::circuit::NodeId| match unk[n.idx()] {
+        crate::mna::mapping::NONE => 0.0,
+        k => dy[k as usize],
+    };
+    let mut alpha: f64 = 1.0;
+    for b in &c.branches {
+        let BranchLaw::Diode { law, .. } = &b.law else {
+            continue;
+        };
+        let vte = law.vte;
+        let vold = sys.v[b.a.idx()] - sys.v[b.b.idx()];
+        let dv = d(b.a) - d(b.b);
+        let vnew = vold + dv;
+        let vcrit = vte * (vte / (std::f64::consts::SQRT_2 * law.csat)).ln();
+        if vnew <= vcrit || dv.abs() <= 2.0 * vte {
+            continue;
+        }
+        let vlim = if vold > 0.0 {
+            let arg = 1.0 + dv / vte;
+            if arg > 0.0 {
+                vold + vte * arg.ln()
+            } else {
+                vcrit
+            }
+        } else {
+            vte * (vnew / vte).ln()
+        };
+        if dv != 0.0 {
+            let r = (vlim - vold) / dv;
+            if r > 0.0 && r < alpha {
+                alpha = r;
+            }
+        }
+    }
+    alpha
 }

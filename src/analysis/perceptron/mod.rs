@@ -439,6 +439,8 @@ pub fn bare_array(
         rrow: rline.0,
         rcol: rline.1,
         g: GSpec::Uniform(pad),
+        selector_card: None,
+        selector: x.selector.clone(),
     };
     let (xb, _) = crossbar::build(&mut cc, &x.name, &sp, x.model, &[pad], x.span);
     cc.crossbars.push(xb);

@@ -111,6 +111,18 @@ pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Opt
                 .push(Diagnostic::new(kind.span, format!(".sizing needs {what}")).with_hint(usage));
         }
     }
+    if cx.errors.len() == n0
+        && spec.metric == Metric::Vmm
+        && cx.c.crossbars[xbar].selector.is_some()
+    {
+        cx.errors.push(
+            Diagnostic::new(
+                kind.span,
+                "metric=vmm models arrays without selectors; this crossbar has one in every cell",
+            )
+            .with_hint("with selectors: metric=read"),
+        );
+    }
     if cx.errors.len() == n0 {
         let xb = &cx.c.crossbars[xbar];
         let resistive = xb.rrow > 0.0 || xb.rcol > 0.0;

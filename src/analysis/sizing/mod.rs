@@ -73,6 +73,8 @@ pub fn run(c: &Circuit, s: &SizingSpec) -> Result<SizingResult, SolveFailure> {
             rrow: x.rrow,
             rcol: x.rcol,
             g: GSpec::Uniform(g),
+            selector_card: None,
+            selector: x.selector.clone(),
         };
         let (xb, _) = build(&mut cc, &x.name, &sp, x.model, &[g], x.span);
         cc.crossbars.push(xb);

@@ -178,3 +178,39 @@ impl Elab {
         });
     }
 }
+
+impl Elab {
+    /// The selector of a `.crossbar` card's cells from a diode model.
+    pub(super) fn cell_selector(
+        &mut self,
+        model: &str,
+        at: crate::netlist::Span,
+        both: bool,
+    ) -> Option<crate::circuit::crossbar::CellSelector> {
+        let dm = match self.diodes.get(model) {
+            Some(Some(m)) => m.clone(),
+            Some(None) => return None,
+            None => {
+                self.errors.push(
+                    Diagnostic::new(at, format!("unknown diode model '{model}'"))
+                        .with_hint("define it with `.model <name> D (IS=... N=...)`"),
+                );
+                return None;
+            }
+        };
+        if dm.rs > 0.0 {
+            self.errors.push(
+                Diagnostic::new(at, format!("the crossbar selector '{model}' has RS={}", show(dm.rs)))
+                    .with_hint("a crossbar's selectors have no series resistance: use a model without RS, or a subcircuit per cell"),
+            );
+            return None;
+        }
+        let o = &self.c.options;
+        let (law, _) = dm.at(self.c.temp, 1.0, 1.0, o.gmin, o.reltol);
+        Some(crate::circuit::crossbar::CellSelector {
+            law,
+            model: dm.flat(self.c.temp, 1.0, 1.0),
+            both,
+        })
+    }
+}

@@ -229,15 +229,26 @@ impl Elab {
             return;
         }
         let params = &mut self.params;
-        let sp = match super::crossbar::spec(name.span, args, |v| params.eval_value(v)) {
+        let mut sp = match super::crossbar::spec(name.span, args, |v| params.eval_value(v)) {
             Ok(sp) => sp,
             Err(errs) => {
                 self.errors.extend(errs);
                 return;
             }
         };
+        if let Some((sel, at, both)) = &sp.selector_card {
+            let Some(law) = self.cell_selector(sel, *at, *both) else {
+                return;
+            };
+            sp.selector = Some(law);
+        }
         let Some(&mi) = model_index.get(&sp.model) else {
-            if !model_cards.contains_key(sp.model.as_str()) {
+            if self.diodes.contains_key(&sp.model) {
+                self.errors.push(Diagnostic::new(
+                    sp.model_span,
+                    format!("'{}' is a diode model: model= takes the memristor model", sp.model),
+                ).with_hint("a diode in series with every device: selector=<D model> (antiparallel pair) or diode=<D model>"));
+            } else if !model_cards.contains_key(sp.model.as_str()) {
                 self.errors.push(
                     Diagnostic::new(sp.model_span, format!("unknown model '{}'", sp.model))
                         .with_hint("define it with `.model <name> memristor (level=linear|sinh|cubic ...)` or .include its model file"),
