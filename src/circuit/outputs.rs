@@ -81,7 +81,20 @@ pub fn resolve(
     if !any || all || items.is_empty() {
         return None;
     }
+    // Xyce names a YMEMRISTOR's current `i(ymemristor!name)`.
+    let xyce_names: Vec<(String, usize)> = c
+        .memristors
+        .iter()
+        .enumerate()
+        .filter_map(|(k, m)| {
+            let rest = m.name.strip_prefix("ymemristor ")?;
+            Some((format!("ymemristor!{rest}"), k))
+        })
+        .collect();
     let mut by_name: HashMap<&str, ProbeOf> = HashMap::new();
+    for (n, k) in &xyce_names {
+        by_name.insert(n, ProbeOf::Memristor(*k));
+    }
     for (k, r) in c.resistors.iter().enumerate() {
         if !r.name.is_empty() {
             by_name.insert(&r.name, ProbeOf::Resistor(k));
