@@ -233,6 +233,7 @@ ymemristor mr2 n1 0 mrm3 xo=0.11
 ymemristor mr3 n1 0 mrm4
 .op
 .print op i(ymemristor!mr1) i(ymemristor!mr2) i(ymemristor!mr3)
++ n(ymemristor!mr1_x) n(ymemristor!mr1:r) n(ymemristor!mr2_x) N(YMEMRISTOR!MR2:R)
 .end
 ";
     let got = op_map(net);
@@ -247,6 +248,14 @@ ymemristor mr3 n1 0 mrm4
         + 130.72e-6 * 0.2
         - (85.37e-6 - 90.16e-6);
     assert_close(got["i(ymemristor!mr3)"], h, 1e-14, "PEM, x = 1 at V > 0");
+    // Xyce's state and resistance outputs (R = 1/(dI/dV), as Xyce stores it).
+    assert_eq!(got["n(ymemristor!mr1_x)"], 0.0);
+    assert_close(got["n(ymemristor!mr1:r)"], 50.0, 1e-15, "TEAM R");
+    assert_eq!(got["n(ymemristor!mr2_x)"], 0.11);
+    let r = 1.0 / (0.17 * 0.11 * 0.05 * (0.05f64 * 0.2).cosh());
+    assert_close(got["n(ymemristor!mr2:r)"], r, 1e-14, "Yakopcic R");
+    let e = errors(&net.replace("n(ymemristor!mr1_x)", "n(ymemristor!nope_x)"));
+    assert!(e.contains("'ymemristor!nope' is not a memristor"), "{e}");
 }
 
 #[test]

@@ -30,6 +30,11 @@ pub enum ProbeOf {
     Memristor(usize),
     /// A capacitor: no current in DC.
     Zero,
+    /// `memristors[k]`'s state (Xyce's `n(ymemristor!name_x)`).
+    MemState(usize),
+    /// `memristors[k]`'s resistance as Xyce stores it (`n(ymemristor!name:r)`):
+    /// 1/(dI/dV) at the solution.
+    MemResistance(usize),
 }
 
 /// Resolve the output cards among `cards` against the elaborated circuit:
@@ -147,6 +152,20 @@ fn probe(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str) -> Result<Pr
         };
     }
     let element = inner("i(", ')').or_else(|| inner("@", ']').and_then(|r| r.strip_suffix("[i")));
+    // Xyce's state and resistance outputs of a YMEMRISTOR.
+    if let Some(name) = inner("n(", ')') {
+        let (dev, of): (_, fn(usize) -> ProbeOf) = if let Some(d) = name.strip_suffix("_x") {
+            (d, ProbeOf::MemState)
+        } else if let Some(d) = name.strip_suffix(":r") {
+            (d, ProbeOf::MemResistance)
+        } else {
+            return Err(format!("'{text}' is not an output xbarsim writes"));
+        };
+        return match by_name.get(dev) {
+            Some(ProbeOf::Memristor(k)) if dev.starts_with("ymemristor!") => Ok(of(*k)),
+            _ => Err(format!("'{dev}' is not a memristor (n(ymemristor!name_x) is its state, n(ymemristor!name:r) its resistance)")),
+        };
+    }
     if let Some(name) = element {
         return by_name
             .get(name)
