@@ -28,3 +28,4 @@ mod study;
 mod subckt;
 mod thresholds;
 mod vmm;
+mod xyce_memristor;

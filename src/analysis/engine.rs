@@ -275,6 +275,14 @@ impl<'c> Engine<'c> {
                     b.prog.eval_dual(&p, &s, &mut Vec::new()).0
                 }
                 ProbeOf::Zero => 0.0,
+                ProbeOf::MemState(k) => c.memristors[k].g,
+                ProbeOf::MemResistance(k) => {
+                    let m = &c.memristors[k];
+                    1.0 / c.models[m.model as usize]
+                        .law
+                        .eval(m.g, v[m.a.idx()] - v[m.b.idx()])
+                        .1
+                }
             })
             .collect()
     }

@@ -35,6 +35,11 @@ pub enum ProbeOf {
     Controlled(usize),
     /// A capacitor: no current in DC.
     Zero,
+    /// `memristors[k]`'s state (Xyce's `n(ymemristor!name_x)`).
+    MemState(usize),
+    /// `memristors[k]`'s resistance as Xyce stores it (`n(ymemristor!name:r)`):
+    /// 1/(dI/dV) at the solution.
+    MemResistance(usize),
 }
 
 /// Resolve the output cards among `cards` against the elaborated circuit:
@@ -86,7 +91,20 @@ pub fn resolve(
     if !any || all || items.is_empty() {
         return None;
     }
+    // Xyce names a YMEMRISTOR's current `i(ymemristor!name)`.
+    let xyce_names: Vec<(String, usize)> = c
+        .memristors
+        .iter()
+        .enumerate()
+        .filter_map(|(k, m)| {
+            let rest = m.name.strip_prefix("ymemristor ")?;
+            Some((format!("ymemristor!{rest}"), k))
+        })
+        .collect();
     let mut by_name: HashMap<&str, ProbeOf> = HashMap::new();
+    for (n, k) in &xyce_names {
+        by_name.insert(n, ProbeOf::Memristor(*k));
+    }
     for (k, r) in c.resistors.iter().enumerate() {
         if !r.name.is_empty() {
             by_name.insert(&r.name, ProbeOf::Resistor(k));
@@ -152,6 +170,20 @@ fn probe(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str) -> Result<Pr
                 .or_else(|| r.strip_suffix("[c"))
         })
     });
+    // Xyce's state and resistance outputs of a YMEMRISTOR.
+    if let Some(name) = inner("n(", ')') {
+        let (dev, of): (_, fn(usize) -> ProbeOf) = if let Some(d) = name.strip_suffix("_x") {
+            (d, ProbeOf::MemState)
+        } else if let Some(d) = name.strip_suffix(":r") {
+            (d, ProbeOf::MemResistance)
+        } else {
+            return Err(format!("'{text}' is not an output xbarsim writes"));
+        };
+        return match by_name.get(dev) {
+            Some(ProbeOf::Memristor(k)) if dev.starts_with("ymemristor!") => Ok(of(*k)),
+            _ => Err(format!("'{dev}' is not a memristor (n(ymemristor!name_x) is its state, n(ymemristor!name:r) its resistance)")),
+        };
+    }
     if let Some(name) = element {
         return by_name
             .get(name)

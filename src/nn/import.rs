@@ -331,6 +331,10 @@ pub fn state_for(law: IvLaw, g_read: f64, v: f64) -> f64 {
             // Stable form of (−b + √disc)/(2a).
             -2.0 * c / (b + disc.sqrt())
         }
+        // Xyce's laws: TEAM is the resistance 1/g_read; the others are
+        // proportional to their state x.
+        IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. } => law.team_state(1.0 / g_read),
+        IvLaw::Yakopcic { .. } | IvLaw::Pem { .. } => g_read * v / law.current(1.0, v),
     };
     g.max(0.0)
 }

@@ -143,6 +143,19 @@ impl Elab {
                     }
                     return;
                 };
+                if e.c.models[mi as usize].law.xyce_level().is_some() {
+                    if let Some((mi, x)) = e.xyce_instance(&name, mi, &args) {
+                        let (a, b) = e.two_nodes(&nodes);
+                        e.c.memristors.push(Memristor {
+                            name: name.text,
+                            a,
+                            b,
+                            model: mi,
+                            g: x,
+                        });
+                    }
+                    return;
+                }
                 let mut g = e.c.models[mi as usize].g_default;
                 for a in &args {
                     match a.key.text.as_str() {
@@ -256,6 +269,19 @@ impl Elab {
             }
             return;
         };
+        if let Some(level) = self.c.models[mi as usize].law.xyce_level() {
+            self.errors.push(
+                Diagnostic::new(
+                    sp.model_span,
+                    format!(
+                        "model '{}' is Xyce's memristor level={level}: a crossbar card needs one of xbarsim's laws (level=linear, sinh or cubic), whose state is a conductance",
+                        sp.model
+                    ),
+                )
+                .with_hint("build the array from YMEMRISTOR elements (a subcircuit per cell) to use an Xyce level"),
+            );
+            return;
+        }
         let g = match super::crossbar::conductances(
             &sp,
             deck,

@@ -7,7 +7,8 @@
 //! - `models.rs`: `.model` cards (I–V law, switching dynamics);
 //! - `bsource.rs`: B-source expressions compiled to stack programs;
 //! - `options.rs`: the `.options` card;
-//! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion.
+//! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion;
+//! - `xyce.rs`: Xyce's memristor levels (model cards and instance parameters).
 
 mod bsource;
 mod diode;
@@ -15,6 +16,7 @@ mod elements;
 mod models;
 mod options;
 mod subckt;
+mod xyce;
 
 use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
 use super::params::Params;

@@ -23,6 +23,23 @@ impl Elab {
             );
             return None;
         }
+        // A numeric level (`level=2`, or a `.param`) is one of Xyce's.
+        if let Some(ArgValue::Value(v)) = args
+            .iter()
+            .find(|a| a.key.text == "level")
+            .map(|a| &a.value)
+        {
+            let word = match &v.expr {
+                Expr::Param(w, _) => {
+                    matches!(w.as_str(), "linear" | "sinh" | "cubic") || !self.params.is_defined(w)
+                }
+                _ => false,
+            };
+            if !word {
+                let level = self.value(v)?;
+                return self.xyce_model(name, level, v.span, args);
+            }
+        }
         let mut level: Option<(String, crate::netlist::Span)> = None;
         let mut nums: Vec<(&Arg, f64)> = Vec::new();
         let mut words: Vec<(&Arg, String)> = Vec::new();
@@ -61,7 +78,7 @@ impl Elab {
                     other => {
                         self.errors.push(Diagnostic::new(
                             other.span(&a.key),
-                            "level must be one of linear, sinh, cubic",
+                            "level must be one of linear, sinh, cubic (or Xyce's 2, 3, 4)",
                         ));
                         return None;
                     }
@@ -78,8 +95,9 @@ impl Elab {
             Some(other) => {
                 let s = level.as_ref().map(|l| l.1).unwrap_or(kind.span);
                 self.errors.push(
-                    Diagnostic::new(s, format!("unknown memristor level '{other}'"))
-                        .with_hint("levels: linear, sinh, cubic"),
+                    Diagnostic::new(s, format!("unknown memristor level '{other}'")).with_hint(
+                        "levels: linear, sinh, cubic; Xyce's: 2 (TEAM), 3 (Yakopcic), 4 (PEM)",
+                    ),
                 );
                 return None;
             }

@@ -7,6 +7,20 @@
 //!   A3 = 1.18·G0 + 6596·G0² + 1.605e-3·T^−1.33, G0 = g in siemens, T in °C.
 //!   (T in °C reproduces the paper's numbers: G0 = 8 µS at 27 °C gives
 //!   2.56 µA at 0.25 V; T in kelvin would not.)
+//!
+//! Xyce's memristor levels, with the state `g` holding Xyce's internal
+//! variable x instead of a conductance (Xyce Reference Guide, "Memristor";
+//! the formulas as Xyce 7.x evaluates them):
+//!
+//! - level 2 (TEAM), `IVRELATION=0`: V = R(x)·I with
+//!   R(x) = RON + (x − XON)·(ROFF − RON)/(XOFF − XON);
+//!   `IVRELATION=1`: R(x) = RON·exp(λ(x − XON)/(XOFF − XON)), λ = ln(ROFF/RON).
+//!   XON and XOFF here are already multiplied by XSCALING (x is in Xyce's
+//!   scaled units).
+//! - level 3 (Yakopcic): I = A1·x·sinh(B·V) for V ≥ 0, A2·x·sinh(B·V) for V < 0.
+//! - level 4 (PEM): I = x·h(V), h(V) = I1·exp(V/V1) − I2·exp(−V/V2) + G0·V − (I1 − I2);
+//!   without an initial state Xyce's operating point takes x = 1 for V > 0
+//!   and x = 0 otherwise (`by_sign`).
 
 /// One static law with its parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,6 +35,37 @@ pub enum IvLaw {
         temp_c: f64,
         a1_t: f64,
         a3_t: f64,
+    },
+    /// Xyce level 2 (TEAM), linear in x (`IVRELATION=0`); state = x.
+    TeamLinear {
+        ron: f64,
+        roff: f64,
+        xon: f64,
+        xoff: f64,
+    },
+    /// Xyce level 2 (TEAM), exponential in x (`IVRELATION=1`); `lambda` =
+    /// ln(ROFF/RON).
+    TeamExp {
+        ron: f64,
+        lambda: f64,
+        xon: f64,
+        xoff: f64,
+    },
+    /// Xyce level 3 (Yakopcic); state = x.
+    Yakopcic {
+        a1: f64,
+        a2: f64,
+        b: f64,
+    },
+    /// Xyce level 4 (PEM); state = x, ignored (taken as 1 for V > 0, else
+    /// 0) when `by_sign`.
+    Pem {
+        i1: f64,
+        i2: f64,
+        v1: f64,
+        v2: f64,
+        g0: f64,
+        by_sign: bool,
     },
 }
 
@@ -48,6 +93,88 @@ impl IvLaw {
                 let a3 = 1.18 * g + 6596.0 * g * g + a3_t;
                 (a1 * v + a3 * v * v * v, a1 + 3.0 * a3 * v * v)
             }
+            IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. } => {
+                let gx = 1.0 / self.team_resistance(g);
+                (gx * v, gx)
+            }
+            IvLaw::Yakopcic { a1, a2, b } => {
+                let a = if v >= 0.0 { a1 } else { a2 } * g;
+                let x = b * v;
+                (a * x.sinh(), a * b * x.cosh())
+            }
+            IvLaw::Pem {
+                i1,
+                i2,
+                v1,
+                v2,
+                g0,
+                by_sign,
+            } => {
+                let x = if by_sign {
+                    if v > 0.0 {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                } else {
+                    g
+                };
+                let (ep, en) = ((v / v1).exp(), (-v / v2).exp());
+                (
+                    x * (i1 * ep - i2 * en + g0 * v - (i1 - i2)),
+                    x * (i1 / v1 * ep + i2 / v2 * en + g0),
+                )
+            }
+        }
+    }
+
+    /// TEAM's resistance R(x) at state `x` (NaN for the other laws).
+    pub fn team_resistance(self, x: f64) -> f64 {
+        match self {
+            IvLaw::TeamLinear {
+                ron,
+                roff,
+                xon,
+                xoff,
+            } => ron + (x - xon) * (roff - ron) / (xoff - xon),
+            IvLaw::TeamExp {
+                ron,
+                lambda,
+                xon,
+                xoff,
+            } => ron * (lambda * (x - xon) / (xoff - xon)).exp(),
+            _ => f64::NAN,
+        }
+    }
+
+    /// TEAM's state x at which R(x) = `r` (the inverse of
+    /// [`IvLaw::team_resistance`]; NaN for the other laws).
+    pub fn team_state(self, r: f64) -> f64 {
+        match self {
+            IvLaw::TeamLinear {
+                ron,
+                roff,
+                xon,
+                xoff,
+            } => xon + (r - ron) * (xoff - xon) / (roff - ron),
+            IvLaw::TeamExp {
+                ron,
+                lambda,
+                xon,
+                xoff,
+            } => xon + (r / ron).ln() * (xoff - xon) / lambda,
+            _ => f64::NAN,
+        }
+    }
+
+    /// The Xyce memristor level this law is (2, 3 or 4), None for xbarsim's
+    /// own laws (whose state is a conductance).
+    pub fn xyce_level(self) -> Option<u8> {
+        match self {
+            IvLaw::Linear | IvLaw::Sinh { .. } | IvLaw::Cubic { .. } => None,
+            IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. } => Some(2),
+            IvLaw::Yakopcic { .. } => Some(3),
+            IvLaw::Pem { .. } => Some(4),
         }
     }
 
@@ -57,8 +184,12 @@ impl IvLaw {
         self.eval(g, v).0
     }
 
+    /// Linear in the voltage at a fixed state (one solve suffices).
     pub fn is_linear(self) -> bool {
-        matches!(self, IvLaw::Linear)
+        matches!(
+            self,
+            IvLaw::Linear | IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. }
+        )
     }
 
     /// The law as a B-source expression for ngspice (`v` is the branch voltage text).
@@ -70,6 +201,39 @@ impl IvLaw {
             IvLaw::Cubic { temp_c, .. } => {
                 let (a1, a3) = cubic_coeffs(g, temp_c);
                 format!("{a1:.17e}*{v}+{a3:.17e}*{v}*{v}*{v}")
+            }
+            IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. } => {
+                format!("{:.17e}*{v}", 1.0 / self.team_resistance(g))
+            }
+            IvLaw::Yakopcic { a1, a2, b } if a1 == a2 => {
+                format!("{:.17e}*sinh({b:.17e}*{v})", a1 * g)
+            }
+            IvLaw::Yakopcic { a1, a2, b } => format!(
+                "({v}>=0?{:.17e}:{:.17e})*sinh({b:.17e}*{v})",
+                a1 * g,
+                a2 * g
+            ),
+            IvLaw::Pem {
+                i1,
+                i2,
+                v1,
+                v2,
+                g0,
+                by_sign,
+            } => {
+                // Signs written as "+-": ngspice reads a unary minus there.
+                let h = format!(
+                    "{i1:.17e}*exp({:.17e}*{v})+{:.17e}*exp({:.17e}*{v})+{g0:.17e}*{v}+{:.17e}",
+                    1.0 / v1,
+                    -i2,
+                    -1.0 / v2,
+                    i2 - i1
+                );
+                if by_sign {
+                    format!("({v}>0?1:0)*({h})")
+                } else {
+                    format!("{g:.17e}*({h})")
+                }
             }
         }
     }
@@ -117,5 +281,102 @@ mod tests {
                 assert!((fd - d).abs() <= 1e-6 * d.abs() + 1e-15, "{law:?} {v}");
             }
         }
+        // Xyce's laws at a state x (0 excluded: Yakopcic's and PEM's
+        // slopes may jump there).
+        let pem = |by_sign| IvLaw::Pem {
+            i1: 85.37e-6,
+            i2: 90.16e-6,
+            v1: 0.265,
+            v2: 0.3,
+            g0: 130.72e-6,
+            by_sign,
+        };
+        for (law, x) in [
+            (xyce_team(false), 1.2),
+            (xyce_team(true), 2.4),
+            (
+                IvLaw::Yakopcic {
+                    a1: 0.17,
+                    a2: 0.11,
+                    b: 0.05,
+                },
+                0.11,
+            ),
+            (
+                IvLaw::Yakopcic {
+                    a1: 3e-4,
+                    a2: 1e-4,
+                    b: 2.5,
+                },
+                0.7,
+            ),
+            (pem(false), 0.4),
+            (pem(true), 0.4),
+        ] {
+            for v in [-1.3, -0.2, 0.25, 0.9] {
+                let h = 1e-6;
+                let fd = (law.current(x, v + h) - law.current(x, v - h)) / (2.0 * h);
+                let (_, d) = law.eval(x, v);
+                assert!((fd - d).abs() <= 1e-6 * d.abs() + 1e-15, "{law:?} {v}");
+            }
+        }
+    }
+
+    fn xyce_team(exp: bool) -> IvLaw {
+        let (ron, roff, xon, xoff) = (50.0, 1000.0, 0.0, 3.0);
+        if exp {
+            IvLaw::TeamExp {
+                ron,
+                lambda: (roff / ron).ln(),
+                xon,
+                xoff,
+            }
+        } else {
+            IvLaw::TeamLinear {
+                ron,
+                roff,
+                xon,
+                xoff,
+            }
+        }
+    }
+
+    #[test]
+    fn xyce_closed_forms() {
+        // TEAM: R(XON) = RON and R(XOFF) = ROFF in both forms, and R(x) is
+        // inverted by team_state.
+        for exp in [false, true] {
+            let law = xyce_team(exp);
+            assert!((law.team_resistance(0.0) - 50.0).abs() < 1e-12);
+            assert!((law.team_resistance(3.0) - 1000.0).abs() < 1e-9);
+            let r = law.team_resistance(1.1);
+            assert!((law.team_state(r) - 1.1).abs() < 1e-12);
+            let (i, g) = law.eval(1.1, 0.3);
+            assert!((i - 0.3 / r).abs() < 1e-15 && (g - 1.0 / r).abs() < 1e-15);
+        }
+        // Linear: R(1.1) = 50 + 1.1·950/3.
+        let r = xyce_team(false).team_resistance(1.1);
+        assert!((r - (50.0 + 1.1 * 950.0 / 3.0)).abs() < 1e-12);
+        // Yakopcic: a1 for V >= 0, a2 below.
+        let y = IvLaw::Yakopcic {
+            a1: 0.17,
+            a2: 0.11,
+            b: 0.05,
+        };
+        assert_eq!(y.current(0.11, 0.5), 0.17 * 0.11 * (0.025f64).sinh());
+        assert_eq!(y.current(0.11, -0.5), 0.11 * 0.11 * (-0.025f64).sinh());
+        // PEM: h(0) = 0; by_sign conducts only for V > 0.
+        let p = IvLaw::Pem {
+            i1: 1e-4,
+            i2: 2e-4,
+            v1: 0.3,
+            v2: 0.2,
+            g0: 1e-4,
+            by_sign: true,
+        };
+        assert_eq!(p.current(0.0, 0.0), 0.0);
+        assert_eq!(p.eval(0.0, -0.4), (0.0, 0.0));
+        let h = 1e-4 * (0.4f64 / 0.3).exp() - 2e-4 * (-0.4f64 / 0.2).exp() + 1e-4 * 0.4 + 1e-4;
+        assert!((p.current(0.0, 0.4) - h).abs() < 1e-18);
     }
 }

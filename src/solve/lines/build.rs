@@ -11,9 +11,11 @@ impl LineRelax {
             return None;
         }
         let law = c.models[c.memristors.first()?.model as usize].law;
-        if c.memristors
-            .iter()
-            .any(|m| c.models[m.model as usize].law != law)
+        // Its kernels know xbarsim's own laws only.
+        if law.xyce_level().is_some()
+            || c.memristors
+                .iter()
+                .any(|m| c.models[m.model as usize].law != law)
         {
             return None;
         }

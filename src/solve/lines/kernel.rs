@@ -67,6 +67,7 @@ impl Part<'_, '_> {
                 IvLaw::Linear => self.group_step(g, |a, _, x| a * x),
                 IvLaw::Sinh { .. } => self.group_step(g, |a, b, x| a * (b * x).sinh()),
                 IvLaw::Cubic { .. } => self.group_step(g, |a, b, x| (a + b * x * x) * x),
+                _ => unreachable!("LineRelax::new takes xbarsim's own laws only"),
             };
             if !s.is_finite() {
                 return (f64::NAN, false);
@@ -221,6 +222,7 @@ impl Coefs<'_> {
             IvLaw::Linear => self.residual_with(vp, groups, o, |a, _, x| a * x),
             IvLaw::Sinh { .. } => self.residual_with(vp, groups, o, |a, b, x| a * (b * x).sinh()),
             IvLaw::Cubic { .. } => self.residual_with(vp, groups, o, |a, b, x| (a + b * x * x) * x),
+            _ => unreachable!("LineRelax::new takes xbarsim's own laws only"),
         }
     }
 

@@ -292,6 +292,7 @@ impl LineRelax {
                 IvLaw::Cubic { a1_t, a3_t, .. } => {
                     (a1_t + 0.977 * g, 1.18 * g + 6596.0 * g * g + a3_t)
                 }
+                _ => unreachable!("LineRelax::new takes xbarsim's own laws only"),
             };
             for q in [qa, qb] {
                 if q != NONE {
