@@ -412,3 +412,42 @@ R6 xb.s2 b 100
         }
     }
 }
+
+/// The shipped 1S1R study at the sizes a test can afford (2…16): without a
+/// selector the V/2 margin falls below the 10 % limit past 4×4 and below
+/// zero by 8×8; with the selector at 0.9 V it stays above 90 %; at 1.5 V
+/// it is below zero by 16×16 (README, "1S1R").
+#[test]
+fn study_1s1r_netlists_at_small_sizes() {
+    let dir = tmpdir("xb-study-1s1r");
+    let models = manifest().join("models");
+    let mut margins = Vec::new();
+    for name in ["none", "sel09", "sel15"] {
+        let text =
+            std::fs::read_to_string(manifest().join(format!("netlists/study_1s1r_{name}.cir")))
+                .unwrap()
+                .replace("../models", models.to_str().unwrap())
+                .replace("sizes=2,4,8,16,32,64,128,256", "sizes=2,4,8,16");
+        let net = dir.join(format!("{name}.cir"));
+        std::fs::write(&net, text).unwrap();
+        let out = dir.join(name);
+        let (code, _, err) = run_to(&net, &out, &[]);
+        assert_eq!(code, 0, "{err}");
+        let csv = std::fs::read_to_string(out.join("sizing.csv")).unwrap();
+        let m: Vec<f64> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(m.len(), 4, "{csv}");
+        margins.push(m);
+    }
+    let (none, sel09, sel15) = (&margins[0], &margins[1], &margins[2]);
+    assert!(none[1] >= 10.0 && none[2] < 0.0, "{none:?}");
+    assert!(sel09.iter().all(|&m| m > 90.0), "{sel09:?}");
+    assert!(sel15[2] > 10.0 && sel15[3] < 0.0, "{sel15:?}");
+    // At every size the selector read at 0.9 V beats the bare array.
+    for k in 0..4 {
+        assert!(sel09[k] > none[k] && sel09[k] > sel15[k]);
+    }
+}
