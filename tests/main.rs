@@ -26,6 +26,7 @@ mod solver;
 mod sources;
 mod study;
 mod subckt;
+mod switch;
 mod thresholds;
 mod vmm;
 mod xyce_memristor;

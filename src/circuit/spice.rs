@@ -104,6 +104,17 @@ fn unique(base: String, used: &mut HashSet<String>) -> String {
     name
 }
 
+/// A behavioural source's card name: its own when it starts with `b`, else
+/// (a G source or a switch, which xbarsim holds as B-sources) `b` + its
+/// name, since ngspice reads a card's kind from its first letter.
+fn bname(name: &str, used: &mut HashSet<String>) -> String {
+    if name.starts_with('b') {
+        name.to_string()
+    } else {
+        unique(format!("b{name}"), used)
+    }
+}
+
 /// Write the flat netlist.
 pub fn write_flat(
     c: &Circuit,
@@ -236,11 +247,23 @@ pub fn write_flat(
                 }
             }),
         };
-        writeln!(w, "{} {} {} I={expr}", b.name, node(b.a), node(b.b))?;
+        writeln!(
+            w,
+            "{} {} {} I={expr}",
+            bname(&b.name, &mut used),
+            node(b.a),
+            node(b.b)
+        )?;
     }
     for b in &c.controlled {
         let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
-        writeln!(w, "{} {} {} I={expr}", b.name, node(b.a), node(b.b))?;
+        writeln!(
+            w,
+            "{} {} {} I={expr}",
+            bname(&b.name, &mut used),
+            node(b.a),
+            node(b.b)
+        )?;
     }
     let o = &c.options;
     writeln!(

@@ -55,6 +55,7 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
             Card::Instance { nodes, .. } => nodes,
+            Card::Switch { nodes, .. } => nodes,
             _ => return None,
         };
         if let Some(n) = nodes.iter().find(|n| n.text == name) {

@@ -186,6 +186,15 @@ pub enum Card {
         area: Option<Value>,
         args: Vec<Arg>,
     },
+    /// `Sname n+ n- nc+ nc- model [ON|OFF]`: voltage-controlled switch.
+    Switch {
+        name: Name,
+        /// n+, n-, nc+, nc-.
+        nodes: [Name; 4],
+        model: Name,
+        /// Initial state `ON` (else off).
+        on: bool,
+    },
     /// `YMEMRISTOR name n+ n- model [g=...]`
     Memristor {
         name: Name,
@@ -266,6 +275,7 @@ impl Card {
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
+            | Card::Switch { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
         }
@@ -281,6 +291,7 @@ impl Card {
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
+            | Card::Switch { name, .. }
             | Card::Memristor { name, .. } => Some(name),
             _ => None,
         }
@@ -296,6 +307,7 @@ impl Card {
             | Card::Reactive { nodes, .. }
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
+            Card::Switch { nodes, .. } => nodes,
             Card::Instance { nodes, .. } => nodes,
             _ => &mut [],
         }
@@ -352,7 +364,7 @@ impl Card {
                 .flat_map(|s| s.nums.iter_mut())
                 .for_each(|v| f(&mut v.expr)),
             Card::Func { body, .. } => f(body),
-            Card::Op(_) | Card::Output { .. } | Card::Ends(..) => {}
+            Card::Op(_) | Card::Output { .. } | Card::Ends(..) | Card::Switch { .. } => {}
         }
     }
 }

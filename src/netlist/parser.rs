@@ -1132,6 +1132,27 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 args,
             }))
         }
+        Some('s') => {
+            // Sname n+ n- nc+ nc- model [ON|OFF]
+            let (name, [a, b]) = two_node_element(&fs, &card)?;
+            let cp = name_of(&expect_positional(&fs, 3, &card, "the controlling + node")?);
+            let cn = name_of(&expect_positional(&fs, 4, &card, "the controlling - node")?);
+            let model = name_of(&expect_positional(&fs, 5, &card, "a switch model name")?);
+            let mut on = false;
+            for f in fs.get(6..).unwrap_or(&[]) {
+                match (f.key, f.val) {
+                    (None, Some(v)) if v.fragment().eq_ignore_ascii_case("on") => on = true,
+                    (None, Some(v)) if v.fragment().eq_ignore_ascii_case("off") => on = false,
+                    _ => return Err(too_many(f, "a switch (expected ON or OFF)")),
+                }
+            }
+            Ok(Parsed::Card(Card::Switch {
+                name,
+                nodes: [a, b, cp, cn],
+                model,
+                on,
+            }))
+        }
         Some('d') => {
             // Dname n+ n- model [area] [off] [area= m= temp= dtemp= ic= pj=]
             let (name, nodes) = two_node_element(&fs, &card)?;
@@ -1169,7 +1190,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), D (diode), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), D (diode), S (voltage-controlled switch), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
             })
         }
     }

@@ -123,6 +123,12 @@ impl Elab {
                 area,
                 args,
             } => e.diode(name, nodes, model, area, args),
+            Card::Switch {
+                name,
+                nodes,
+                model,
+                on,
+            } => e.switch(name, nodes, model, on),
             Card::Memristor {
                 name,
                 nodes,

@@ -16,6 +16,7 @@ mod elements;
 mod models;
 mod options;
 mod subckt;
+mod switch;
 mod xyce;
 
 use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
@@ -52,6 +53,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         errors: Vec::new(),
         c: Circuit::default(),
         diodes: HashMap::new(),
+        switches: HashMap::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -337,6 +339,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             e.diodes.insert(name.text.clone(), m);
             continue;
         }
+        if kind.text == "sw" {
+            let m = e.switch_model(args);
+            e.switches.insert(name.text.clone(), m);
+            continue;
+        }
         if let Some(m) = e.model(name, kind, args) {
             model_index.insert(name.text.clone(), e.c.models.len() as u32);
             e.c.models.push(m);
@@ -524,6 +531,8 @@ struct Elab {
     c: Circuit,
     /// Diode models by name (None: the card had errors, already reported).
     diodes: HashMap<String, Option<crate::devices::diode::DiodeModel>>,
+    /// Switch models, likewise.
+    switches: HashMap<String, Option<switch::SwitchModel>>,
 }
 
 impl Elab {

@@ -19,7 +19,7 @@ impl Elab {
         if kind.text != "memristor" {
             self.errors.push(
                 Diagnostic::new(kind.span, format!("unknown model type '{}'", kind.text))
-                    .with_hint("xbarsim models: memristor, D (diode)"),
+                    .with_hint("xbarsim models: memristor, D (diode), SW (switch)"),
             );
             return None;
         }
