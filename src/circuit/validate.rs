@@ -45,22 +45,8 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
     let Ok(crate::netlist::parser::Parsed::Card(card)) = deck.parse(k as usize) else {
         return None;
     };
-    {
-        let nodes: &[crate::netlist::Name] = match &card {
-            Card::Resistor { nodes, .. }
-            | Card::VSource { nodes, .. }
-            | Card::ISource { nodes, .. }
-            | Card::BSource { nodes, .. }
-            | Card::Reactive { nodes, .. }
-            | Card::Diode { nodes, .. }
-            | Card::Memristor { nodes, .. } => nodes,
-            Card::Instance { nodes, .. } => nodes,
-            Card::Switch { nodes, .. } => nodes,
-            _ => return None,
-        };
-        if let Some(n) = nodes.iter().find(|n| n.text == name) {
-            return Some(n.span);
-        }
+    if let Some(n) = card.nodes().iter().find(|n| n.text == name) {
+        return Some(n.span);
     }
     // A node that only a B-source's V(...) names: point at the probe.
     if let Card::BSource { expr, .. } = &card {

@@ -297,7 +297,24 @@ impl Card {
         }
     }
 
-    /// The nodes an element card connects (an instance's ports in order).
+    /// The nodes an element card connects (an instance's ports in order;
+    /// a switch's n+ n- nc+ nc-); none for other cards.
+    pub fn nodes(&self) -> &[Name] {
+        match self {
+            Card::Resistor { nodes, .. }
+            | Card::VSource { nodes, .. }
+            | Card::ISource { nodes, .. }
+            | Card::BSource { nodes, .. }
+            | Card::Reactive { nodes, .. }
+            | Card::Diode { nodes, .. }
+            | Card::Memristor { nodes, .. } => nodes,
+            Card::Switch { nodes, .. } => nodes,
+            Card::Instance { nodes, .. } => nodes,
+            _ => &[],
+        }
+    }
+
+    /// [`Card::nodes`], mutable (for renaming inside subcircuit instances).
     pub fn nodes_mut(&mut self) -> &mut [Name] {
         match self {
             Card::Resistor { nodes, .. }
