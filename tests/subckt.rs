@@ -307,3 +307,26 @@ fn crossbar_card_inside_a_subcircuit() {
         }
     }
 }
+
+/// `xbarsim export` writes the instances flattened under ngspice's names
+/// (`x1.m`, `v.x1.vs`); ngspice on the export gives what ngspice gives on
+/// the hierarchical netlist and what xbarsim gives.
+#[test]
+fn export_flattens_instances_under_ngspice_names() {
+    let (flat, dir) = exported("xb-subckt-export", HIER);
+    assert!(!flat.to_ascii_lowercase().contains(".subckt"), "{flat}");
+    assert!(flat.contains("v.x1.vs x1.m x1.n"), "{flat}");
+    if !have_ngspice() {
+        return;
+    }
+    let got = op_map(HIER);
+    let ng_flat = ngspice_op(&dir, &flat);
+    let ng_hier = ngspice_op(&tmpdir("xb-subckt-export-h"), HIER);
+    for (q, v) in &ng_hier {
+        let w = ng_flat
+            .get(q)
+            .unwrap_or_else(|| panic!("{q} missing from ngspice's run of the export"));
+        assert!((v - w).abs() <= 1e-9 * v.abs().max(1e-6), "{q}: {v} vs {w}");
+    }
+    assert_agrees_with_ngspice(&got, &ng_flat, 1e-6);
+}
