@@ -371,3 +371,45 @@ fn if_limit_and_their_errors() {
         );
     }
 }
+
+/// The rest of ngspice's B-source functions (trigonometric and inverse,
+/// hyperbolic inverses, sgn, floor, ceil, nint, u2), in parameters and in
+/// laws, against ngspice (1e-6) and at one solved voltage by hand. (`int`,
+/// HSPICE's, ngspice takes in `.param` but not in a B-source: it is in the
+/// parameter only.)
+#[test]
+fn trigonometric_and_rounding_functions_agree_with_ngspice() {
+    let laws = [
+        ("sin", "1m*sin(2*V(n1))"),
+        ("cos", "1m*(cos(V(n2))-1)"),
+        ("tan", "1m*tan(V(n3))"),
+        ("asin", "1m*asin(0.5*V(n4))"),
+        ("acos", "1m*(acos(0)-acos(0.5*V(n5)))"),
+        ("atan", "1m*atan(3*V(n6))"),
+        ("asinh", "1m*asinh(V(n7))"),
+        ("acosh", "1m*(acosh(2+V(n8))-acosh(2))"),
+        ("atanh", "1m*atanh(0.5*V(n9))"),
+        ("sgn", "1m*V(n10)*(1+sgn(V(n10)))"),
+        ("floor", "1m*V(n11)*(1+floor(3.7))"),
+        ("ceil", "1m*V(n12)*ceil(0.2)"),
+        ("nint", "1m*V(n13)*nint(2.5)"),
+        ("u2", "1m*V(n14)*(1+u2(0.4))"),
+    ];
+    let mut text =
+        String::from("functions\n.param pf={floor(2.5)+ceil(0.1)+sgn(-3)+nint(1.4)+int(1.9)}\n");
+    for (k, (_, law)) in laws.iter().enumerate() {
+        let n = k + 1;
+        text += &format!("V{n} a{n} 0 {{0.3*pf}}\nR{n} a{n} n{n} 1k\nB{n} n{n} 0 I={{{law}}}\n");
+    }
+    text += ".options reltol=1e-9 abstol=1e-15\n.op\n.end\n";
+    let got = op_map(&text);
+    // pf = 2 + 1 − 1 + 1 + 1 = 4: every source at 1.2 V.
+    assert!(close(got["v(a1)"], 1.2, 1e-15, 0.0));
+    // KCL at n1: (1.2 − v)/1k = 1m·sin(2v).
+    let v = got["v(n1)"];
+    assert!(close((1.2 - v) / 1e3, 1e-3 * (2.0 * v).sin(), 1e-9, 1e-15));
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-functions"), &text);
+        assert_agrees_with_ngspice(&got, &ng, 1e-6);
+    }
+}

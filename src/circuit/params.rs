@@ -254,7 +254,7 @@ impl Params {
 /// A call of a function that is neither built in nor a `.func`.
 pub fn unknown_function(name: &str, span: Span) -> Diagnostic {
     Diagnostic::new(span, format!("unknown function '{name}'")).with_hint(
-        "built in: exp log ln log10 sqrt sinh cosh tanh abs min max pow pwr if limit u uramp agauss gauss aunif unif; or define it with .func name(args) = expr",
+        "built in: exp log ln log10 sqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh abs sgn floor ceil int nint min max pow pwr if limit u u2 uramp agauss gauss aunif unif; or define it with .func name(args) = expr",
     )
 }
 

@@ -136,6 +136,18 @@ fn call1(f: Func, x: Dual) -> Dual {
         }
         Func::U => 0.0,
         Func::Uramp => f64::from(x.v > 0.0),
+        Func::Sin => x.v.cos(),
+        Func::Cos => -x.v.sin(),
+        Func::Tan => 1.0 + v * v,
+        Func::Asin => 1.0 / (1.0 - x.v * x.v).sqrt(),
+        Func::Acos => -1.0 / (1.0 - x.v * x.v).sqrt(),
+        Func::Atan => 1.0 / (1.0 + x.v * x.v),
+        Func::Asinh => 1.0 / (x.v * x.v + 1.0).sqrt(),
+        Func::Acosh => 1.0 / (x.v * x.v - 1.0).sqrt(),
+        Func::Atanh => 1.0 / (1.0 - x.v * x.v),
+        // Piecewise constant: no slope (as ngspice).
+        Func::Sgn | Func::Floor | Func::Ceil | Func::Int | Func::Nint => 0.0,
+        Func::U2 => f64::from(x.v > 0.0 && x.v < 1.0),
         // Two- and three-argument functions are differentiated below; the
         // Monte Carlo draws never reach a program (they are folded first).
         Func::Min | Func::Max | Func::Pow | Func::If | Func::Limit => 0.0,

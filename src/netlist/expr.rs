@@ -128,11 +128,30 @@ pub enum Func {
     U,
     /// `uramp(x)`: x for x > 0, else 0.
     Uramp,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Asinh,
+    Acosh,
+    Atanh,
+    /// `sgn(x)`: −1, 0 or 1.
+    Sgn,
+    /// `floor(x)`, `ceil(x)`; `int(x)` toward zero, `nint(x)` to the nearest
+    /// (halves to even, as ngspice).
+    Floor,
+    Ceil,
+    Int,
+    Nint,
+    /// `u2(x)`: 0 below 0, x on [0, 1], 1 above (ngspice).
+    U2,
 }
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        const NAMES: [(&str, Func); 21] = [
+        const NAMES: [(&str, Func); 36] = [
             ("exp", Func::Exp),
             ("log", Func::Log),
             ("ln", Func::Log),
@@ -154,6 +173,21 @@ impl Func {
             ("limit", Func::Limit),
             ("u", Func::U),
             ("uramp", Func::Uramp),
+            ("sin", Func::Sin),
+            ("cos", Func::Cos),
+            ("tan", Func::Tan),
+            ("asin", Func::Asin),
+            ("acos", Func::Acos),
+            ("atan", Func::Atan),
+            ("asinh", Func::Asinh),
+            ("acosh", Func::Acosh),
+            ("atanh", Func::Atanh),
+            ("sgn", Func::Sgn),
+            ("floor", Func::Floor),
+            ("ceil", Func::Ceil),
+            ("int", Func::Int),
+            ("nint", Func::Nint),
+            ("u2", Func::U2),
         ];
         NAMES
             .iter()
@@ -192,6 +226,21 @@ impl Func {
             Func::Limit => "limit",
             Func::U => "u",
             Func::Uramp => "uramp",
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tan => "tan",
+            Func::Asin => "asin",
+            Func::Acos => "acos",
+            Func::Atan => "atan",
+            Func::Asinh => "asinh",
+            Func::Acosh => "acosh",
+            Func::Atanh => "atanh",
+            Func::Sgn => "sgn",
+            Func::Floor => "floor",
+            Func::Ceil => "ceil",
+            Func::Int => "int",
+            Func::Nint => "nint",
+            Func::U2 => "u2",
         }
     }
 }
@@ -707,6 +756,29 @@ pub fn apply_func(f: Func, args: &[f64]) -> f64 {
         Func::Limit => a.max(b).min(arg(2)),
         Func::U => f64::from(a > 0.0),
         Func::Uramp => a.max(0.0),
+        Func::Sin => a.sin(),
+        Func::Cos => a.cos(),
+        Func::Tan => a.tan(),
+        Func::Asin => a.asin(),
+        Func::Acos => a.acos(),
+        Func::Atan => a.atan(),
+        Func::Asinh => a.asinh(),
+        Func::Acosh => a.acosh(),
+        Func::Atanh => a.atanh(),
+        Func::Sgn => {
+            if a > 0.0 {
+                1.0
+            } else if a < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }
+        Func::Floor => a.floor(),
+        Func::Ceil => a.ceil(),
+        Func::Int => a.trunc(),
+        Func::Nint => a.round_ties_even(),
+        Func::U2 => a.clamp(0.0, 1.0),
         // The nominal value: draws happen where parameters are evaluated.
         Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => a,
     }
