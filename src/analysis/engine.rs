@@ -214,7 +214,8 @@ impl<'c> Engine<'c> {
 
     /// Output quantities at the last solution: `v(node)` for every node but
     /// ground, then every alias name (nodes merged by ideal crossbar lines),
-    /// then `i(vsource)` (positive into the + terminal).
+    /// then `i(vsource)`, then `i(ename)` of E and B `V=` sources (positive
+    /// into the + terminal).
     pub fn quantities(&mut self) -> Vec<f64> {
         let y = std::mem::take(&mut self.y);
         self.sys.node_voltages(&y);
@@ -225,10 +226,13 @@ impl<'c> Engine<'c> {
             return self.selected(list, &cur);
         }
         let aliases = self.c.nodes.aliases();
-        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
+        let mut out = Vec::with_capacity(
+            self.sys.v.len() - 1 + aliases.len() + cur.len() + self.sys.ibr.len(),
+        );
         out.extend_from_slice(&self.sys.v[1..]);
         out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
+        out.extend_from_slice(&self.sys.ibr);
         out
     }
 
@@ -243,6 +247,7 @@ impl<'c> Engine<'c> {
                 ProbeOf::Node(n) => v[n.idx()],
                 ProbeOf::Diff(a, b) => v[a.idx()] - v[b.idx()],
                 ProbeOf::VSource(k) => cur[k],
+                ProbeOf::VBranch(k) => self.sys.ibr[k],
                 ProbeOf::ISource(k) => c.isources[k].amps,
                 ProbeOf::Resistor(k) => {
                     let r = &c.resistors[k];
@@ -311,5 +316,6 @@ pub fn quantity_names(c: &Circuit) -> Vec<String> {
         .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
         .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
         .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
+        .chain(c.vbranches.iter().map(|b| format!("i({})", b.name)))
         .collect()
 }

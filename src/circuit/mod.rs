@@ -159,6 +159,22 @@ pub struct Controlled {
     pub probes: Vec<(NodeId, NodeId)>,
 }
 
+/// A voltage-defined element other than an independent source: an `E`
+/// (voltage-controlled voltage source) or a B-source with `V=`:
+/// V(p) − V(n) = prog(probes). Its current is an unknown of the nodal
+/// system (a modified-nodal branch), positive from p through it to n,
+/// which is SPICE's sign for `i(name)` (into the + terminal).
+#[derive(Clone, Debug)]
+pub struct VBranch {
+    pub name: String,
+    pub p: NodeId,
+    pub n: NodeId,
+    pub prog: Program,
+    /// Probe k reads V(probes[k].0) − V(probes[k].1).
+    pub probes: Vec<(NodeId, NodeId)>,
+    pub span: Span,
+}
+
 /// An elaborated circuit.
 #[derive(Clone, Debug, Default)]
 pub struct Circuit {
@@ -171,6 +187,8 @@ pub struct Circuit {
     pub models: Vec<MemristorModel>,
     pub branches: Vec<ExprBranch>,
     pub controlled: Vec<Controlled>,
+    /// E sources and B-sources with `V=` (branch-current unknowns).
+    pub vbranches: Vec<VBranch>,
     /// Capacitors and inductors (open and short in DC).
     pub reactives: Vec<Reactive>,
     /// What `.print`/`.save`/`.probe` select for the DC analyses to write
@@ -190,6 +208,7 @@ impl Circuit {
     pub fn is_linear(&self) -> bool {
         self.branches.is_empty()
             && self.controlled.is_empty()
+            && self.vbranches.iter().all(|b| b.prog.is_linear())
             && self
                 .memristors
                 .iter()

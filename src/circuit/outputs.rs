@@ -22,6 +22,8 @@ pub enum ProbeOf {
     Diff(NodeId, NodeId),
     /// The current of `vsources[k]` (SPICE sign: into its + terminal).
     VSource(usize),
+    /// The current of `vbranches[k]` (an E or B `V=` source; SPICE sign).
+    VBranch(usize),
     /// `isources[k]`'s value: from + through the source to −.
     ISource(usize),
     /// `resistors[k]`'s current from its first node to its second.
@@ -124,6 +126,9 @@ pub fn resolve(
     }
     for (k, s) in c.vsources.iter().enumerate() {
         by_name.insert(&s.name, ProbeOf::VSource(k));
+    }
+    for (k, b) in c.vbranches.iter().enumerate() {
+        by_name.insert(&b.name, ProbeOf::VBranch(k));
     }
     for r in &c.reactives {
         if r.short.is_none() {

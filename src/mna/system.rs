@@ -26,16 +26,36 @@ struct CtlStamp {
     s: Vec<[u32; 4]>,
 }
 
+/// Slots of a voltage-defined branch (E, B with `V=`): its current is
+/// unknown `row`, entering the KCL rows of `up` (+) and `un` (−); row `row`
+/// is its constraint V(p) − V(n) − f(probes) = 0.
+#[derive(Clone, Debug)]
+struct VbStamp {
+    up: u32,
+    un: u32,
+    row: u32,
+    /// (up, row), (un, row), (row, up), (row, un).
+    s: [u32; 4],
+    /// Per probe V(c) − V(d): (row, c), (row, d).
+    pr: Vec<[u32; 2]>,
+}
+
 /// Assembled nodal system and everything needed to evaluate it.
 pub struct System {
     pub map: Mapping,
     pub pattern: Pattern,
     /// Symmetric (Cholesky-able) when there are no controlled sources.
     pub symmetric: bool,
+    /// Node unknowns come first; then one branch current per `vbranches`.
+    pub n_nodes: usize,
     res: Vec<Stamp2>,
     mem: Vec<Stamp2>,
     br: Vec<Stamp2>,
     ctl: Vec<CtlStamp>,
+    vb: Vec<VbStamp>,
+    /// Per voltage-defined branch: the weight (S) of its constraint row,
+    /// taken at the last Jacobian assembly (see `assemble`).
+    vb_w: Vec<f64>,
     isrc: Vec<(u32, u32)>,
     diag: Vec<u32>,
     /// Current source values (A) and voltage source values (V) in use (sweeps change them).
@@ -48,6 +68,8 @@ pub struct System {
     off: Vec<f64>,
     /// Node voltages at the last assembly.
     pub v: Vec<f64>,
+    /// Branch currents of `vbranches` at the last assembly (SPICE sign).
+    pub ibr: Vec<f64>,
     /// Jacobian values (pattern order) and residual of the last assembly.
     pub vals: Vec<f64>,
     pub f: Vec<f64>,
@@ -73,6 +95,8 @@ enum Elem {
     B(u32),
     C(u32),
     I(u32),
+    /// A voltage-defined branch (its current is an unknown).
+    V(u32),
 }
 
 /// Node → incident elements (CSR).
@@ -108,8 +132,9 @@ fn stamp2(pb: &mut PatternBuilder, ua: u32, ub: u32) -> [EntryId; 4] {
 impl System {
     pub fn new(c: &Circuit) -> System {
         let map = Mapping::new(c);
-        let n = map.n_unknowns();
-        let symmetric = c.controlled.is_empty();
+        let n_nodes = map.n_unknowns();
+        let n = n_nodes + c.vbranches.len();
+        let symmetric = c.controlled.is_empty() && c.vbranches.is_empty();
         let mut pb = PatternBuilder::new(n, symmetric);
         pb.reserve(4 * (c.resistors.len() + c.memristors.len() + c.branches.len()));
         let u = |x: NodeId| map.unk[x.idx()];
@@ -147,6 +172,26 @@ impl System {
                     .collect()
             })
             .collect();
+        let vb_e: Vec<([EntryId; 4], Vec<[EntryId; 2]>)> = c
+            .vbranches
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let (up, un, row) = (u(b.p), u(b.n), (n_nodes + k) as u32);
+                let s = [
+                    pb.entry(up, row),
+                    pb.entry(un, row),
+                    pb.entry(row, up),
+                    pb.entry(row, un),
+                ];
+                let pr = b
+                    .probes
+                    .iter()
+                    .map(|&(pc, pd)| [pb.entry(row, u(pc)), pb.entry(row, u(pd))])
+                    .collect();
+                (s, pr)
+            })
+            .collect();
         let pattern = pb.build();
         let to_stamp = |ua: u32, ub: u32, e: &[EntryId; 4]| Stamp2 {
             ua,
@@ -181,6 +226,19 @@ impl System {
                 s: es.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
             })
             .collect();
+        let vb = c
+            .vbranches
+            .iter()
+            .zip(&vb_e)
+            .enumerate()
+            .map(|(k, (b, (s, pr)))| VbStamp {
+                up: u(b.p),
+                un: u(b.n),
+                row: (n_nodes + k) as u32,
+                s: s.map(|x| pattern.slot(x)),
+                pr: pr.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
+            })
+            .collect();
         let diag = (0..n).map(|k| pattern.diag_slot(k)).collect();
         let isrc = c.isources.iter().map(|s| (u(s.p), u(s.n))).collect();
         let maxp = c
@@ -191,6 +249,7 @@ impl System {
                 _ => 0,
             })
             .chain(c.controlled.iter().map(|b| b.probes.len()))
+            .chain(c.vbranches.iter().map(|b| b.probes.len()))
             .max()
             .unwrap_or(0);
         let nn = c.nodes.len();
@@ -199,10 +258,13 @@ impl System {
             map,
             pattern,
             symmetric,
+            n_nodes,
             res,
             mem,
             br,
             ctl,
+            vb_w: vec![1.0; c.vbranches.len()],
+            vb,
             isrc,
             diag,
             i_values: c.isources.iter().map(|s| s.amps).collect(),
@@ -211,6 +273,7 @@ impl System {
             gshunt: 0.0,
             off: vec![0.0; nn],
             v: vec![0.0; nn],
+            ibr: vec![0.0; c.vbranches.len()],
             vals: vec![0.0; nnz],
             f: vec![0.0; n],
             scale: vec![0.0; n],
@@ -225,7 +288,20 @@ impl System {
     }
 
     pub fn n(&self) -> usize {
-        self.map.n_unknowns()
+        self.n_nodes + self.vb.len()
+    }
+
+    /// A name for unknown `k` in messages: its (root) node, or the branch
+    /// whose current it is.
+    pub fn unknown_name(&self, c: &Circuit, k: usize) -> String {
+        match self.map.root.get(k) {
+            Some(&r) => c.nodes.name(r).to_string(),
+            None => c
+                .vbranches
+                .get(k - self.n_nodes)
+                .map(|b| format!("{}#branch", b.name))
+                .unwrap_or_default(),
+        }
     }
 
     /// Recompute known node voltages after changing `v_values` or `source_scale`.
@@ -246,6 +322,7 @@ impl System {
         for ((v, &u), &o) in self.v.iter_mut().zip(&self.map.unk).zip(&self.off) {
             *v = if u == NONE { 0.0 } else { y[u as usize] } + o;
         }
+        self.ibr.copy_from_slice(&y[self.n_nodes..]);
     }
 
     /// Evaluate F(y) and, if `jac`, J(y).
@@ -341,6 +418,68 @@ impl System {
                 s: [NONE; 4],
             };
             put(f, sc, vals, &st2, i, 0.0, false);
+        }
+        for ((b, st), w) in c.vbranches.iter().zip(&self.vb).zip(&mut self.vb_w) {
+            // The constraint row is in volts; it is weighted by the larger
+            // node conductance at its terminals so that the line search's
+            // ‖F‖ weighs it like the KCL rows (amps) it trades against. The
+            // Newton step does not depend on a row's weight. The weight is
+            // fixed at each Jacobian assembly, so every F compared in one
+            // line search, and a factored matrix and later right-hand sides,
+            // use the same one.
+            if jac {
+                let d = |u: u32| {
+                    if u == NONE {
+                        0.0
+                    } else {
+                        vals[self.diag[u as usize] as usize].abs()
+                    }
+                };
+                let g = d(st.up).max(d(st.un));
+                *w = if g.is_finite() && g > 0.0 { g } else { 1.0 };
+            }
+            let w = *w;
+            // KCL: the branch current leaves n+ and enters n−.
+            let i = y[st.row as usize];
+            let st2 = Stamp2 {
+                ua: st.up,
+                ub: st.un,
+                s: [NONE; 4],
+            };
+            put(f, sc, vals, &st2, i, 0.0, false);
+            for (k, &(p, q)) in b.probes.iter().enumerate() {
+                self.pbuf[k] = v[p.idx()] - v[q.idx()];
+                self.sbuf[k] = 0.0;
+            }
+            let mut e = 0.0;
+            if b.probes.is_empty() || !jac {
+                e = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
+            } else {
+                for k in 0..b.probes.len() {
+                    self.sbuf[k] = 1.0;
+                    let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
+                    self.sbuf[k] = 0.0;
+                    e = val;
+                    for (slot, sign) in st.pr[k].iter().zip([-w, w]) {
+                        if *slot != NONE {
+                            vals[*slot as usize] += sign * d;
+                        }
+                    }
+                }
+            }
+            // Constraint: w·(V(p) − V(n) − e) = 0; its tolerance scale is
+            // the voltages involved (times w).
+            let (vp, vn) = (v[b.p.idx()], v[b.n.idx()]);
+            let r = st.row as usize;
+            f[r] = w * (vp - vn - e);
+            sc[r] = w * vp.abs().max(vn.abs()).max(e.abs());
+            if jac {
+                for (slot, g) in st.s.iter().zip([1.0, -1.0, w, -w]) {
+                    if *slot != NONE {
+                        vals[*slot as usize] += g;
+                    }
+                }
+            }
         }
         for (&(up, un), &amps) in self.isrc.iter().zip(&self.i_values) {
             let i = amps * self.source_scale;
@@ -491,6 +630,7 @@ impl System {
                 b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0
             }
             Elem::I(k) => self.i_values[k as usize] * self.source_scale,
+            Elem::V(k) => self.ibr[k as usize],
         };
         (a, b, i)
     }
@@ -498,7 +638,7 @@ impl System {
     /// True when `e` is a branch whose current is a function of its own end
     /// voltages and those agree to [`STIFF`] relative difference.
     fn stiff(&self, e: Elem, a: usize, b: usize) -> bool {
-        if matches!(e, Elem::C(_) | Elem::I(_)) || a == b {
+        if matches!(e, Elem::C(_) | Elem::I(_) | Elem::V(_)) || a == b {
             return false;
         }
         let (va, vb) = (self.v[a], self.v[b]);
@@ -509,7 +649,7 @@ impl System {
     /// Rounding error of a branch current from its end voltages: each end
     /// is known to half an ulp, so |i|·max|v|/|Δv|·ε.
     fn rounding(&self, e: Elem, a: usize, b: usize, i: f64) -> f64 {
-        if matches!(e, Elem::C(_) | Elem::I(_)) {
+        if matches!(e, Elem::C(_) | Elem::I(_) | Elem::V(_)) {
             return 0.0;
         }
         if self.map.unk[a] == NONE && self.map.unk[b] == NONE {
@@ -537,6 +677,7 @@ fn all_elements(c: &Circuit) -> impl Iterator<Item = Elem> + Clone {
         .chain(n(c.branches.len()).map(Elem::B))
         .chain(n(c.controlled.len()).map(Elem::C))
         .chain(n(c.isources.len()).map(Elem::I))
+        .chain(n(c.vbranches.len()).map(Elem::V))
 }
 
 /// The node indices (a, b) of element `e`; its current flows from a to b.
@@ -561,6 +702,10 @@ fn ends(c: &Circuit, e: Elem) -> (usize, usize) {
         Elem::I(k) => {
             let s = &c.isources[k as usize];
             (s.p.idx(), s.n.idx())
+        }
+        Elem::V(k) => {
+            let b = &c.vbranches[k as usize];
+            (b.p.idx(), b.n.idx())
         }
     }
 }

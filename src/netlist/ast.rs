@@ -171,12 +171,15 @@ pub enum Card {
         value: Value,
         args: Vec<Arg>,
     },
-    /// `Bname n+ n- I={expr}`: current from n+ through the source to n-.
+    /// `Bname n+ n- I={expr}`: current from n+ through the source to n-;
+    /// with `voltage`, `Bname n+ n- V={expr}` or `Ename n+ n- nc+ nc- gain`:
+    /// V(n+) − V(n−) = expr.
     BSource {
         name: Name,
         nodes: [Name; 2],
         expr: Expr,
         span: Span,
+        voltage: bool,
     },
     /// `Dname n+ n- model [area] [off] [key=value ...]`
     Diode {

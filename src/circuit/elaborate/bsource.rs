@@ -5,7 +5,14 @@
 use super::*;
 
 impl Elab {
-    pub(super) fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: Span) {
+    pub(super) fn bsource(
+        &mut self,
+        name: &Name,
+        nodes: &[Name; 2],
+        expr: &Expr,
+        span: Span,
+        voltage: bool,
+    ) {
         // Fold parameters and constant parts into numbers; a constant part
         // that is not finite (`1/0`) is an input error here, not a solve
         // that cannot converge later.
@@ -65,6 +72,17 @@ impl Elab {
                 }
             })
             .collect();
+        if voltage {
+            self.c.vbranches.push(VBranch {
+                name: name.text.clone(),
+                p: a,
+                n: b,
+                prog,
+                probes,
+                span,
+            });
+            return;
+        }
         match signs {
             Some(signs) if a != b => self.c.branches.push(ExprBranch {
                 name: name.text.clone().into_boxed_str(),

@@ -115,7 +115,8 @@ impl Elab {
                 nodes,
                 expr,
                 span,
-            } => e.bsource(&name, &nodes, &expr, span),
+                voltage,
+            } => e.bsource(&name, &nodes, &expr, span, voltage),
             Card::Diode {
                 name,
                 nodes,
