@@ -199,3 +199,140 @@ fn controlled_source_errors_are_located() {
         assert!(e.contains(want), "{net}\n---\n{e}");
     }
 }
+
+/// A current mirror (F) and a transresistance amplifier (H) reading the
+/// current of one 0 V source, which becomes a branch unknown.
+const MIRROR: &str = "current mirror and transresistance
+V1 in 0 2
+R1 in a 1k
+Vs a 0 0
+F1 0 m Vs 3
+Rm m 0 500
+H1 t 0 Vs 2k
+Rt t 0 1k
+Rx t in 4k
+.op
+.end
+";
+
+#[test]
+fn current_mirror_and_transresistance() {
+    let got = op_map(MIRROR);
+    // I(Vs) = 2 V / 1k into its + terminal; F1 pushes 3·I(Vs) from 0
+    // through itself into m; H1 holds t at 2k·I(Vs).
+    let is = 2.0 / 1e3;
+    assert!(close(got["i(vs)"], is, 1e-12, 0.0), "{got:?}");
+    assert!(close(got["v(m)"], 3.0 * is * 500.0, 1e-12, 0.0));
+    let vt = 2e3 * is;
+    assert!(close(got["v(t)"], vt, 1e-12, 0.0));
+    // H1's current: into its + terminal, what t's resistors deliver.
+    assert!(close(
+        got["i(h1)"],
+        -vt / 1e3 - (vt - 2.0) / 4e3,
+        1e-12,
+        0.0
+    ));
+    // V1 feeds R1 and Rx; its current is recovered by KCL as before.
+    assert!(close(got["i(v1)"], -is - (2.0 - vt) / 4e3, 1e-12, 0.0));
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-ctl-mirror"), MIRROR);
+        assert!(
+            ng.contains_key("i(h1)") && ng.contains_key("i(vs)"),
+            "{ng:?}"
+        );
+        assert_agrees_with_ngspice(&got, &ng, 1e-9);
+    }
+    // `.print` of the F source's own current.
+    let p = op_map(&MIRROR.replace(".op", ".print dc i(f1) @h1[i] i(vs)\n.op"));
+    assert!(close(p["i(f1)"], 3.0 * is, 1e-12, 0.0), "{p:?}");
+    assert_eq!(p["@h1[i]"], got["i(h1)"]);
+}
+
+/// F and H inside subcircuits (each reads its own instance's source,
+/// `v.x1.vs`), swept from outside and by their controlling source itself.
+const SENSE: &str = "sensing subcircuits
+V1 in 0 1
+X1 in o1 sense k=2
+X2 in o2 sense
+Rl o2 in 3k
+.subckt sense p q params: k=1
+R1 p a 2k
+Vs a 0 0
+F1 0 q Vs {k}
+Rq q 0 1k
+H1 h 0 Vs {k*1k}
+Rh h 0 1k
+.ends
+";
+
+#[test]
+fn current_controlled_sources_in_subcircuits_and_sweeps() {
+    let net = format!("{SENSE}.dc V1 -1 2 0.5\n.end\n");
+    let t = dc_table("xb-ctl-sense", &net);
+    for (k, &v1) in col(&t, "v1").iter().enumerate() {
+        // x1: I(Vs) = v1/2k, o1 = 2·I·1k = v1, h = 2k·I = v1.
+        assert!(close(col(&t, "v(o1)")[k], v1, 1e-12, 1e-15));
+        assert!(close(col(&t, "v(x1.h)")[k], v1, 1e-12, 1e-15));
+        assert!(close(col(&t, "i(v.x1.vs)")[k], v1 / 2e3, 1e-12, 1e-18));
+    }
+    if have_ngspice() {
+        agree(
+            &t,
+            &ngspice_dc(&tmpdir("xb-ctl-sense-ng"), &net),
+            1e-9,
+            1e-9,
+        );
+    }
+    // The controlling source itself swept (a 0 V source at 0.5 V steps).
+    let net = format!("{SENSE}.dc v.x2.vs 0 1 0.5\n.end\n");
+    let t = dc_table("xb-ctl-sense-vs", &net);
+    assert_eq!(t.1.len(), 3, "{:?}", t.0);
+    for (k, vs) in col(&t, "v.x2.vs").iter().enumerate() {
+        assert!(close(col(&t, "v(x2.a)")[k], *vs, 1e-12, 1e-15));
+    }
+}
+
+/// `xbarsim export` writes F and H cards; ngspice runs them.
+#[test]
+fn export_writes_current_controlled_sources() {
+    let (flat, dir) = exported("xb-ctl-export-fh", MIRROR);
+    assert!(flat.contains("\nf1 0 m vs 3"), "{flat}");
+    assert!(flat.contains("\nh1 t 0 vs 2"), "{flat}");
+    if have_ngspice() {
+        let ng = ngspice_op(&dir, &flat);
+        assert_agrees_with_ngspice(&op_map(MIRROR), &ng, 1e-9);
+    }
+}
+
+#[test]
+fn current_controlled_source_errors_are_located() {
+    for (net, want) in [
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b Vnone 2\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: 'vnone' is not a voltage source of this circuit",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b R1 2\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: 'r1' is not a voltage source of this circuit",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nH1 a 0 V1 2\n.op\n",
+            "inline.cir:4:1: error: 'h1' closes a loop of voltage-defined elements",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b POLY(1) V1 0 2\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: POLY, VALUE and TABLE forms of controlled sources are not supported",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nH1 b 0 V1\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:10: error: expected a transresistance (ohm)",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b V1 2 3\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:13: error: unexpected field in a current-controlled current source",
+        ),
+    ] {
+        let e = errors(net);
+        assert!(e.contains(want), "{net}\n---\n{e}");
+    }
+}

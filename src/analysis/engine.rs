@@ -221,18 +221,18 @@ impl<'c> Engine<'c> {
         self.sys.node_voltages(&y);
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
-        let cur = self.sys.map.source_currents(self.c, &leaving);
+        let cur = self.sys.source_currents(self.c, &leaving);
         if let Some(list) = &self.c.outputs {
             return self.selected(list, &cur);
         }
         let aliases = self.c.nodes.aliases();
         let mut out = Vec::with_capacity(
-            self.sys.v.len() - 1 + aliases.len() + cur.len() + self.sys.ibr.len(),
+            self.sys.v.len() - 1 + aliases.len() + cur.len() + self.c.vbranches.len(),
         );
         out.extend_from_slice(&self.sys.v[1..]);
         out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
-        out.extend_from_slice(&self.sys.ibr);
+        out.extend_from_slice(&self.sys.ibr[..self.c.vbranches.len()]);
         out
     }
 
@@ -248,6 +248,7 @@ impl<'c> Engine<'c> {
                 ProbeOf::Diff(a, b) => v[a.idx()] - v[b.idx()],
                 ProbeOf::VSource(k) => cur[k],
                 ProbeOf::VBranch(k) => self.sys.ibr[k],
+                ProbeOf::Cccs(k) => self.sys.cccs_current(k),
                 ProbeOf::ISource(k) => c.isources[k].amps,
                 ProbeOf::Resistor(k) => {
                     let r = &c.resistors[k];
@@ -298,7 +299,7 @@ impl<'c> Engine<'c> {
         self.sys.node_voltages(&y);
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
-        self.sys.map.source_currents(self.c, &leaving)
+        self.sys.source_currents(self.c, &leaving)
     }
 
     /// Names matching [`Engine::quantities`].

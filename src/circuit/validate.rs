@@ -52,6 +52,7 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
+            | Card::CcSource { nodes, .. }
             | Card::Reactive { nodes, .. }
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,

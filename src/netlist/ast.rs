@@ -181,6 +181,17 @@ pub enum Card {
         span: Span,
         voltage: bool,
     },
+    /// `Fname n+ n- vname gain`: gain·I(vname) from n+ through the source
+    /// to n−; with `voltage`, `Hname n+ n- vname gain`: V(n+) − V(n−) =
+    /// gain·I(vname). I(vname) is the current of an independent voltage
+    /// source (SPICE sign, into its + terminal).
+    CcSource {
+        name: Name,
+        nodes: [Name; 2],
+        control: Name,
+        gain: Value,
+        voltage: bool,
+    },
     /// `Dname n+ n- model [area] [off] [key=value ...]`
     Diode {
         name: Name,
@@ -266,6 +277,7 @@ impl Card {
             | Card::VSource { name, .. }
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
+            | Card::CcSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
@@ -281,6 +293,7 @@ impl Card {
             | Card::VSource { name, .. }
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
+            | Card::CcSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
@@ -296,6 +309,7 @@ impl Card {
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
+            | Card::CcSource { nodes, .. }
             | Card::Reactive { nodes, .. }
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
@@ -335,6 +349,7 @@ impl Card {
             }
             Card::VSource { spec: s, .. } | Card::ISource { spec: s, .. } => spec(s, f),
             Card::BSource { expr, .. } => f(expr),
+            Card::CcSource { gain, .. } => f(&mut gain.expr),
             Card::Diode { area, args: a, .. } => {
                 if let Some(v) = area {
                     f(&mut v.expr);

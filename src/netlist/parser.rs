@@ -280,6 +280,26 @@ fn expect_positional<'a>(
     }
 }
 
+/// A controlled source's POLY, VALUE or TABLE form (not supported).
+fn special_form(f: &Field) -> bool {
+    let t = f.whole.fragment().to_ascii_lowercase();
+    let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
+    (t.starts_with("poly") && !t[4..].starts_with(|c: char| c.is_alphanumeric()))
+        || matches!(key.as_deref(), Some("value" | "vol" | "table"))
+}
+
+fn special_form_error(f: &Field, voltage: bool) -> PErr {
+    PErr {
+        span: span_at(&f.whole, f.whole.fragment().len().max(1)),
+        msg: "POLY, VALUE and TABLE forms of controlled sources are not supported".into(),
+        hint: Some(if voltage {
+            "write the law as a B-source: Bname n+ n- V={expr}".into()
+        } else {
+            "write the law as a B-source: Bname n+ n- I={expr}".into()
+        }),
+    }
+}
+
 fn too_many(f: &Field, what: &str) -> PErr {
     PErr {
         span: span_at(
@@ -1084,22 +1104,8 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             // gain·V(nc+, nc−): a B-source with V= that expression.
             let voltage = first == Some('e');
             let (name, nodes) = two_node_element(&fs, &card)?;
-            if let Some(f) = fs.get(3).filter(|f| {
-                let t = f.whole.fragment().to_ascii_lowercase();
-                let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
-                (t.starts_with("poly") && !t[4..].starts_with(|c: char| c.is_alphanumeric()))
-                    || matches!(key.as_deref(), Some("value" | "vol" | "table"))
-            }) {
-                return Err(PErr {
-                    span: span_at(&f.whole, f.whole.fragment().len().max(1)),
-                    msg: "POLY, VALUE and TABLE forms of controlled sources are not supported"
-                        .into(),
-                    hint: Some(if voltage {
-                        "write the law as a B-source: Bname n+ n- V={expr}".into()
-                    } else {
-                        "write the law as a B-source: Bname n+ n- I={expr}".into()
-                    }),
-                });
+            if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                return Err(special_form_error(f, voltage));
             }
             let cp = expect_positional(&fs, 3, &card, "the controlling + node")?;
             let cn = expect_positional(&fs, 4, &card, "the controlling - node")?;
@@ -1134,6 +1140,43 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 nodes,
                 expr: expr::Expr::Bin(expr::BinOp::Mul, Box::new(gain.expr), Box::new(probe)),
                 span,
+                voltage,
+            }))
+        }
+        Some('f') | Some('h') => {
+            // Current-controlled sources: I(vname) is the current of an
+            // independent voltage source.
+            let voltage = first == Some('h');
+            let (name, nodes) = two_node_element(&fs, &card)?;
+            if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                return Err(special_form_error(f, voltage));
+            }
+            let control = expect_positional(&fs, 3, &card, "the controlling voltage source")?;
+            let gain = value_of(expect_positional(
+                &fs,
+                4,
+                &card,
+                if voltage {
+                    "a transresistance (ohm)"
+                } else {
+                    "a current gain"
+                },
+            )?)?;
+            if let Some(f) = fs.get(5) {
+                return Err(too_many(
+                    f,
+                    if voltage {
+                        "a current-controlled voltage source"
+                    } else {
+                        "a current-controlled current source"
+                    },
+                ));
+            }
+            Ok(Parsed::Card(Card::CcSource {
+                name,
+                nodes,
+                control: name_of(&control),
+                gain,
                 voltage,
             }))
         }
@@ -1205,7 +1248,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), E and G (voltage-controlled voltage and current sources), B (behavioural source, I= or V=), D (diode), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), E, F, G, H (controlled sources), B (behavioural source, I= or V=), D (diode), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
             })
         }
     }

@@ -117,6 +117,13 @@ impl Elab {
                 span,
                 voltage,
             } => e.bsource(&name, &nodes, &expr, span, voltage),
+            Card::CcSource {
+                name,
+                nodes,
+                control,
+                gain,
+                voltage,
+            } => e.ccsource(name, &nodes, control, &gain, voltage),
             Card::Diode {
                 name,
                 nodes,

@@ -52,6 +52,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         errors: Vec::new(),
         c: Circuit::default(),
         diodes: HashMap::new(),
+        controls: Vec::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -418,6 +419,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         }
     }
 
+    e.resolve_controls();
     let mut warnings = Vec::new();
     e.c.outputs = super::outputs::resolve(&e.c, &directives, &mut e.errors, &mut warnings);
     e.c.warnings.extend(warnings);
@@ -524,6 +526,9 @@ struct Elab {
     c: Circuit,
     /// Diode models by name (None: the card had errors, already reported).
     diodes: HashMap<String, Option<crate::devices::diode::DiodeModel>>,
+    /// F and H sources (H: true, index in `vbranches`; F: false, index in
+    /// `cccs`) and the name of the voltage source each reads.
+    controls: Vec<(bool, usize, Name)>,
 }
 
 impl Elab {

@@ -10,6 +10,7 @@ impl LineRelax {
         if !c.branches.is_empty()
             || !c.controlled.is_empty()
             || !c.vbranches.is_empty()
+            || !c.cccs.is_empty()
             || !c.isources.is_empty()
         {
             return None;
