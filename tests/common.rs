@@ -247,3 +247,93 @@ pub fn assert_agrees_with_ngspice(
         );
     }
 }
+
+/// xbarsim's dc.csv of netlist `net`: header and rows.
+pub fn dc_table(tag: &str, net: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let (dir, _) = run_netlist(tag, net);
+    let mut r = csv::Reader::from_path(dir.join("dc.csv")).unwrap();
+    let names = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(|x| x.parse().unwrap()).collect())
+        .collect();
+    (names, rows)
+}
+
+/// ngspice's DC sweep of netlist `net` (its `.dc` card run as written):
+/// one map per point, quantity → value (the sweep vector left out).
+pub fn ngspice_dc(dir: &Path, net: &str) -> Vec<HashMap<String, f64>> {
+    let body = net.trim_end().trim_end_matches(".end");
+    std::fs::write(
+        dir.join("ng.cir"),
+        format!("{body}\n.control\nset filetype=ascii\nrun\nwrite ng.raw all\nquit\n.endc\n.end\n"),
+    )
+    .unwrap();
+    let st = std::process::Command::new("ngspice")
+        .args(["-b", "ng.cir"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("ng.raw")).unwrap();
+    let (head, values) = text.split_once("Values:").expect("a raw file");
+    let vars = head.split_once("\nVariables:").unwrap().1;
+    let names: Vec<String> = vars
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|n| {
+            let n = n.to_ascii_lowercase();
+            match n.strip_suffix("#branch") {
+                Some(s) => format!("i({s})"),
+                None if n.contains('(') => n,
+                None => format!("v({n})"),
+            }
+        })
+        .collect();
+    let nums: Vec<f64> = values
+        .split_whitespace()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    nums.chunks(names.len() + 1)
+        .map(|p| {
+            names[1..]
+                .iter()
+                .cloned()
+                .zip(p[2..].iter().copied())
+                .collect()
+        })
+        .collect()
+}
+
+/// Column `name` of a table.
+pub fn col(t: &(Vec<String>, Vec<Vec<f64>>), name: &str) -> Vec<f64> {
+    let k = t.0.iter().position(|n| n == name).unwrap_or_else(|| {
+        panic!("no column {name} in {:?}", t.0);
+    });
+    t.1.iter().map(|r| r[k]).collect()
+}
+
+/// Every point ngspice gives is xbarsim's row of the same index, within
+/// `rel` of max(|value|, `floor`).
+#[track_caller]
+pub fn agree(
+    ours: &(Vec<String>, Vec<Vec<f64>>),
+    ng: &[HashMap<String, f64>],
+    rel: f64,
+    floor: f64,
+) {
+    assert_eq!(ours.1.len(), ng.len(), "number of points");
+    for (k, p) in ng.iter().enumerate() {
+        for (q, v) in p {
+            let w = col(ours, q)[k];
+            assert!(
+                (v - w).abs() <= rel * v.abs().max(floor),
+                "point {k}, {q}: ngspice {v}, xbarsim {w}"
+            );
+        }
+    }
+}

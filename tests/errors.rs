@@ -144,7 +144,8 @@ fn sources_other_than_dc() {
 }
 #[test]
 fn bsource_syntax() {
-    expect("t\nB1 a 0 V=1\n", 2, 8, "behavioural voltage sources");
+    expect("t\nB1 a 0 V=\n", 2, 10, "expected the voltage expression");
+    expect("t\nB1 a 0 X=1\n", 2, 8, "expected 'I=' or 'V='");
     expect("t\nB1 a 0 I=\n", 2, 10, "expected the current expression");
     expect("t\nB1 a 0 I=(1+V(a)\n", 2, 17, "expected ')'");
 }

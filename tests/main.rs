@@ -3,6 +3,7 @@ mod array;
 mod closed_forms;
 mod common;
 mod conservation;
+mod controlled;
 mod crossbar;
 mod dc_forms;
 mod dialect;

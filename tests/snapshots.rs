@@ -83,7 +83,7 @@ V2 a 0 SIN(0)
 V3 a 0 1 2
 R4 a 0 1 2
 I1 a 0 DC 1 AC
-B1 a 0 V=1
+B1 a 0 V=
 B2 a 0 x
 B3 a 0 I 1
 B4 a 0 I=

@@ -214,21 +214,25 @@ impl<'c> Engine<'c> {
 
     /// Output quantities at the last solution: `v(node)` for every node but
     /// ground, then every alias name (nodes merged by ideal crossbar lines),
-    /// then `i(vsource)` (positive into the + terminal).
+    /// then `i(vsource)`, then `i(ename)` of E and B `V=` sources (positive
+    /// into the + terminal).
     pub fn quantities(&mut self) -> Vec<f64> {
         let y = std::mem::take(&mut self.y);
         self.sys.node_voltages(&y);
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
-        let cur = self.sys.map.source_currents(self.c, &leaving);
+        let cur = self.sys.source_currents(self.c, &leaving);
         if let Some(list) = &self.c.outputs {
             return self.selected(list, &cur);
         }
         let aliases = self.c.nodes.aliases();
-        let mut out = Vec::with_capacity(self.sys.v.len() - 1 + aliases.len() + cur.len());
+        let mut out = Vec::with_capacity(
+            self.sys.v.len() - 1 + aliases.len() + cur.len() + self.c.vbranches.len(),
+        );
         out.extend_from_slice(&self.sys.v[1..]);
         out.extend(aliases.iter().map(|(_, id)| self.sys.v[id.idx()]));
         out.extend(cur);
+        out.extend_from_slice(&self.sys.ibr[..self.c.vbranches.len()]);
         out
     }
 
@@ -243,6 +247,8 @@ impl<'c> Engine<'c> {
                 ProbeOf::Node(n) => v[n.idx()],
                 ProbeOf::Diff(a, b) => v[a.idx()] - v[b.idx()],
                 ProbeOf::VSource(k) => cur[k],
+                ProbeOf::VBranch(k) => self.sys.ibr[k],
+                ProbeOf::Cccs(k) => self.sys.cccs_current(k),
                 ProbeOf::ISource(k) => c.isources[k].amps,
                 ProbeOf::Resistor(k) => {
                     let r = &c.resistors[k];
@@ -293,7 +299,7 @@ impl<'c> Engine<'c> {
         self.sys.node_voltages(&y);
         self.y = y;
         let leaving = self.sys.leaving_currents(self.c);
-        self.sys.map.source_currents(self.c, &leaving)
+        self.sys.source_currents(self.c, &leaving)
     }
 
     /// Names matching [`Engine::quantities`].
@@ -311,5 +317,6 @@ pub fn quantity_names(c: &Circuit) -> Vec<String> {
         .map(|k| format!("v({})", c.nodes.name(crate::circuit::NodeId(k as u32))))
         .chain(c.nodes.aliases().iter().map(|(n, _)| format!("v({n})")))
         .chain(c.vsources.iter().map(|v| format!("i({})", v.name)))
+        .chain(c.vbranches.iter().map(|b| format!("i({})", b.name)))
         .collect()
 }

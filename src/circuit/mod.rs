@@ -159,6 +159,36 @@ pub struct Controlled {
     pub probes: Vec<(NodeId, NodeId)>,
 }
 
+/// A voltage-defined element other than an independent source: an `E`
+/// (voltage-controlled voltage source) or a B-source with `V=`:
+/// V(p) − V(n) = prog(probes). Its current is an unknown of the nodal
+/// system (a modified-nodal branch), positive from p through it to n,
+/// which is SPICE's sign for `i(name)` (into the + terminal).
+#[derive(Clone, Debug)]
+pub struct VBranch {
+    pub name: String,
+    pub p: NodeId,
+    pub n: NodeId,
+    pub prog: Program,
+    /// Probe k reads V(probes[k].0) − V(probes[k].1).
+    pub probes: Vec<(NodeId, NodeId)>,
+    pub span: Span,
+    /// An `H` source: the index of the controlling voltage source and the
+    /// transresistance; V(p) − V(n) = prog + gain·I(vsource).
+    pub ccvs: Option<(usize, f64)>,
+}
+
+/// A current-controlled current source `F`: gain·I(vsources[ctrl]) from
+/// p through the source to n.
+#[derive(Clone, Debug)]
+pub struct Cccs {
+    pub name: String,
+    pub p: NodeId,
+    pub n: NodeId,
+    pub ctrl: usize,
+    pub gain: f64,
+}
+
 /// An elaborated circuit.
 #[derive(Clone, Debug, Default)]
 pub struct Circuit {
@@ -171,6 +201,10 @@ pub struct Circuit {
     pub models: Vec<MemristorModel>,
     pub branches: Vec<ExprBranch>,
     pub controlled: Vec<Controlled>,
+    /// E sources and B-sources with `V=` (branch-current unknowns).
+    pub vbranches: Vec<VBranch>,
+    /// F sources.
+    pub cccs: Vec<Cccs>,
     /// Capacitors and inductors (open and short in DC).
     pub reactives: Vec<Reactive>,
     /// What `.print`/`.save`/`.probe` select for the DC analyses to write
@@ -186,10 +220,28 @@ pub struct Circuit {
 }
 
 impl Circuit {
+    /// Per voltage source: true when an F or H source reads its current
+    /// (it then gets a branch-current unknown instead of being eliminated).
+    pub fn branch_vsources(&self) -> Vec<bool> {
+        let mut b = vec![false; self.vsources.len()];
+        for k in self
+            .cccs
+            .iter()
+            .map(|f| f.ctrl)
+            .chain(self.vbranches.iter().filter_map(|h| h.ccvs.map(|x| x.0)))
+        {
+            if let Some(x) = b.get_mut(k) {
+                *x = true;
+            }
+        }
+        b
+    }
+
     /// True when every element is linear (one solve suffices).
     pub fn is_linear(&self) -> bool {
         self.branches.is_empty()
             && self.controlled.is_empty()
+            && self.vbranches.iter().all(|b| b.prog.is_linear())
             && self
                 .memristors
                 .iter()

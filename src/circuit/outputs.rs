@@ -22,6 +22,10 @@ pub enum ProbeOf {
     Diff(NodeId, NodeId),
     /// The current of `vsources[k]` (SPICE sign: into its + terminal).
     VSource(usize),
+    /// The current of `vbranches[k]` (an E or B `V=` source; SPICE sign).
+    VBranch(usize),
+    /// The current of `cccs[k]` (an F source), from + through it to −.
+    Cccs(usize),
     /// `isources[k]`'s value: from + through the source to −.
     ISource(usize),
     /// `resistors[k]`'s current from its first node to its second.
@@ -125,6 +129,12 @@ pub fn resolve(
     for (k, s) in c.vsources.iter().enumerate() {
         by_name.insert(&s.name, ProbeOf::VSource(k));
     }
+    for (k, b) in c.vbranches.iter().enumerate() {
+        by_name.insert(&b.name, ProbeOf::VBranch(k));
+    }
+    for (k, f) in c.cccs.iter().enumerate() {
+        by_name.insert(&f.name, ProbeOf::Cccs(k));
+    }
     for r in &c.reactives {
         if r.short.is_none() {
             by_name.insert(&r.name, ProbeOf::Zero);
@@ -138,7 +148,7 @@ pub fn resolve(
                 of,
             }),
             Err(m) => errors.push(Diagnostic::new(it.span, m).with_hint(
-                "v(node), v(a,b), i(element) or @element[i]: voltage or current sources, resistors, memristors, B-sources, diodes, L, C",
+                "v(node), v(a,b), i(element) or @element[i]: voltage or current sources, E, F, H, resistors, memristors, B-sources, diodes, L, C",
             )),
         }
     }

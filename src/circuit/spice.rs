@@ -156,6 +156,12 @@ pub fn write_flat(
     for b in &c.controlled {
         used.insert(b.name.clone());
     }
+    for b in &c.vbranches {
+        used.insert(b.name.clone());
+    }
+    for f in &c.cccs {
+        used.insert(f.name.clone());
+    }
     if (c.temp - 27.0).abs() > 0.0 {
         writeln!(w, ".temp {}", num(c.temp))?;
     }
@@ -263,6 +269,47 @@ pub fn write_flat(
             bname(&b.name, &mut used),
             node(b.a),
             node(b.b)
+        )?;
+    }
+    for b in &c.vbranches {
+        // An E card keeps its form (gain·V(c, d)); any other law is a B V=.
+        if let Some((j, g)) = b.ccvs {
+            let src = &c.vsources[j].name;
+            writeln!(w, "{} {} {} {src} {}", b.name, node(b.p), node(b.n), num(g))?;
+            continue;
+        }
+        let is_e = b.name.starts_with(['e', 'E']);
+        match (is_e, b.prog.ops.as_slice(), b.probes.as_slice()) {
+            (true, [Op::Const(g), Op::Probe(0), Op::Bin(BinOp::Mul)], [(pc, pd)]) => writeln!(
+                w,
+                "{} {} {} {} {} {}",
+                b.name,
+                node(b.p),
+                node(b.n),
+                node(*pc),
+                node(*pd),
+                num(*g)
+            )?,
+            _ => {
+                let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
+                let name = if is_e {
+                    unique(format!("B{}", b.name), &mut used)
+                } else {
+                    b.name.clone()
+                };
+                writeln!(w, "{name} {} {} V={expr}", node(b.p), node(b.n))?;
+            }
+        }
+    }
+    for f in &c.cccs {
+        let src = &c.vsources[f.ctrl].name;
+        writeln!(
+            w,
+            "{} {} {} {src} {}",
+            f.name,
+            node(f.p),
+            node(f.n),
+            num(f.gain)
         )?;
     }
     let o = &c.options;

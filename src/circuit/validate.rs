@@ -1,7 +1,8 @@
 //! Topology checks that make the nodal equations solvable:
-//! - no loop of voltage sources (their voltages would over-determine a node),
+//! - no loop of voltage-defined elements (V, E, B with `V=`: their voltages
+//!   would over-determine a node),
 //! - every node has a DC path to ground through resistors, memristors,
-//!   voltage sources or self-controlled B-sources (current sources and
+//!   voltage-defined elements or self-controlled B-sources (current sources and
 //!   controlled B-sources do not fix a voltage).
 
 use super::{Circuit, NodeId};
@@ -83,6 +84,25 @@ pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), 
             );
         }
     }
+    // E and B `V=` sources fix a voltage difference too: one that closes a
+    // loop of voltage-defined elements would make the matrix singular.
+    for b in &c.vbranches {
+        if b.p == b.n {
+            errors.push(Diagnostic::new(
+                b.span,
+                format!(
+                    "voltage-defined source '{}' has both terminals on node '{}'",
+                    b.name,
+                    c.nodes.name(b.p)
+                ),
+            ));
+        } else if !vs.union(b.p.0, b.n.0) {
+            errors.push(
+                Diagnostic::new(b.span, format!("'{}' closes a loop of voltage-defined elements (V, E, B with V=)", b.name))
+                    .with_hint("a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor"),
+            );
+        }
+    }
     if !floating {
         return if errors.is_empty() {
             Ok(())
@@ -97,7 +117,8 @@ pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), 
         .map(|r| (r.a, r.b))
         .chain(c.vsources.iter().map(|v| (v.p, v.n)))
         .chain(c.memristors.iter().map(|m| (m.a, m.b)))
-        .chain(c.branches.iter().map(|b| (b.a, b.b)));
+        .chain(c.branches.iter().map(|b| (b.a, b.b)))
+        .chain(c.vbranches.iter().map(|b| (b.p, b.n)));
     for (a, b) in edges {
         dc.union(a.0, b.0);
     }

@@ -443,7 +443,9 @@ pub(super) fn run_in(
                 + c.isources.len()
                 + c.memristors.len()
                 + c.branches.len()
-                + c.controlled.len(),
+                + c.controlled.len()
+                + c.vbranches.len()
+                + c.cccs.len(),
             t_parse.as_secs_f64(),
             t_setup.as_secs_f64(),
             if engine.solver.is_iterative() {

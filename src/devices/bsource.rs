@@ -32,6 +32,50 @@ struct Dual {
 }
 
 impl Program {
+    /// True when the program is affine in its probes (constants, sums,
+    /// products and quotients by constants): one linear solve is exact.
+    pub fn is_linear(&self) -> bool {
+        // Per stack entry: true when it is a constant.
+        let mut st: Vec<bool> = Vec::with_capacity(self.depth);
+        for op in &self.ops {
+            match *op {
+                Op::Const(_) => st.push(true),
+                Op::Probe(_) => st.push(false),
+                Op::Neg => {}
+                Op::Bin(b) => {
+                    let y = st.pop().unwrap_or(true);
+                    let x = st.pop().unwrap_or(true);
+                    let ok = match b {
+                        BinOp::Add | BinOp::Sub => true,
+                        BinOp::Mul => x || y,
+                        BinOp::Div => y,
+                        _ => x && y,
+                    };
+                    if !ok {
+                        return false;
+                    }
+                    st.push(x && y);
+                }
+                Op::Call1(_) | Op::Call2(_) | Op::Call3(_) => {
+                    let n = match *op {
+                        Op::Call1(_) => 1,
+                        Op::Call2(_) => 2,
+                        _ => 3,
+                    };
+                    let mut all = true;
+                    for _ in 0..n {
+                        all &= st.pop().unwrap_or(true);
+                    }
+                    if !all {
+                        return false;
+                    }
+                    st.push(true);
+                }
+            }
+        }
+        true
+    }
+
     /// Evaluate with probe values `p` and a seed direction `s` (dp/dt):
     /// returns (value, directional derivative Σ ∂f/∂p_k · s_k).
     /// `stack` is scratch reused across calls (no allocation once grown).

@@ -1,5 +1,6 @@
 //! From nodes to unknowns: voltage sources are eliminated, not added as
-//! branch-current unknowns.
+//! branch-current unknowns (except the few whose current an F or H source
+//! reads, and E and B `V=` sources: those get one, see [`super::system`]).
 //!
 //! Voltage sources form a forest over the nodes (loops are rejected by
 //! validation). In the tree that contains ground every node voltage is known:
@@ -40,9 +41,18 @@ pub struct Mapping {
 impl Mapping {
     pub fn new(c: &Circuit) -> Mapping {
         let n = c.nodes.len();
+        // Sources with a branch unknown stay out of the forest.
+        let skip = c.branch_vsources();
+        let kept = |k: usize| !skip[k];
         // Adjacency of voltage sources per node (CSR).
         let mut deg = vec![0u32; n + 1];
-        for v in &c.vsources {
+        for v in c
+            .vsources
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| kept(*k))
+            .map(|x| x.1)
+        {
             deg[v.p.idx()] += 1;
             deg[v.n.idx()] += 1;
         }
@@ -52,7 +62,7 @@ impl Mapping {
         }
         let mut fill = start.clone();
         let mut adj = vec![0u32; start[n]];
-        for (k, v) in c.vsources.iter().enumerate() {
+        for (k, v) in c.vsources.iter().enumerate().filter(|(k, _)| kept(*k)) {
             adj[fill[v.p.idx()]] = k as u32;
             fill[v.p.idx()] += 1;
             adj[fill[v.n.idx()]] = k as u32;
@@ -116,7 +126,8 @@ impl Mapping {
     }
 
     /// Source currents (SPICE convention: positive into the + terminal) from
-    /// `leaving[node]`, the net current leaving each node through all other elements.
+    /// `leaving[node]`, the net current leaving each node through all other
+    /// elements. Sources outside the forest (branch unknowns) are left 0.
     pub fn source_currents(&self, c: &Circuit, leaving: &[f64]) -> Vec<f64> {
         let mut acc = leaving.to_vec();
         let mut cur = vec![0.0; c.vsources.len()];

@@ -1,8 +1,12 @@
 //! The nodal equations of a circuit, assembled through slots.
 //!
 //! Unknowns y are the voltages of the free nodes (and supernode roots, see
-//! [`super::mapping`]). The residual F(y) is, per unknown, the net current
-//! leaving its node(s) through every element; the Jacobian J = ∂F/∂y. Setup
+//! [`super::mapping`]), then one branch current per E, H and B `V=` source
+//! and per voltage source whose current an F or H reads. The residual F(y)
+//! is, per node unknown, the net current leaving its node(s) through every
+//! element, and per branch unknown its constraint V(p) − V(n) − law = 0
+//! (weighted, see `assemble`); the Jacobian J = ∂F/∂y. Circuits without
+//! these elements have node unknowns only, as before. Setup
 //! (once per topology) resolves every stamp to value slots; `assemble` only
 //! reads device laws and writes through slots: one loop per element kind.
 
@@ -26,16 +30,55 @@ struct CtlStamp {
     s: Vec<[u32; 4]>,
 }
 
+/// Slots of a voltage-defined branch (E, B with `V=`): its current is
+/// unknown `row`, entering the KCL rows of `up` (+) and `un` (−); row `row`
+/// is its constraint V(p) − V(n) − f(probes) = 0.
+#[derive(Clone, Debug)]
+struct VbStamp {
+    up: u32,
+    un: u32,
+    row: u32,
+    /// (up, row), (un, row), (row, up), (row, un).
+    s: [u32; 4],
+    /// Per probe V(c) − V(d): (row, c), (row, d).
+    pr: Vec<[u32; 2]>,
+    /// An H source: slot (row, crow), the controlling current's unknown
+    /// `crow`, and the transresistance.
+    ctl: Option<(u32, u32, f64)>,
+}
+
+/// An F source: gain·y[crow] from `up` to `un`; slots (up, crow), (un, crow).
+#[derive(Clone, Copy, Debug)]
+struct FStamp {
+    up: u32,
+    un: u32,
+    crow: u32,
+    gain: f64,
+    s: [u32; 2],
+}
+
 /// Assembled nodal system and everything needed to evaluate it.
 pub struct System {
     pub map: Mapping,
     pub pattern: Pattern,
     /// Symmetric (Cholesky-able) when there are no controlled sources.
     pub symmetric: bool,
+    /// Node unknowns come first; then one branch current per `vbranches`.
+    pub n_nodes: usize,
     res: Vec<Stamp2>,
     mem: Vec<Stamp2>,
     br: Vec<Stamp2>,
     ctl: Vec<CtlStamp>,
+    vb: Vec<VbStamp>,
+    /// Voltage sources with a branch unknown (an F or H reads them): the
+    /// source's index and its stamp (no probes).
+    vsb: Vec<(u32, VbStamp)>,
+    fs: Vec<FStamp>,
+    /// Per voltage source: its branch unknown, or `NONE` (eliminated).
+    vs_row: Vec<u32>,
+    /// Per voltage-defined branch (`vbranches`, then `vsb`): the weight (S) of its constraint row,
+    /// taken at the last Jacobian assembly (see `assemble`).
+    vb_w: Vec<f64>,
     isrc: Vec<(u32, u32)>,
     diag: Vec<u32>,
     /// Current source values (A) and voltage source values (V) in use (sweeps change them).
@@ -48,6 +91,8 @@ pub struct System {
     off: Vec<f64>,
     /// Node voltages at the last assembly.
     pub v: Vec<f64>,
+    /// Branch currents of `vbranches` at the last assembly (SPICE sign).
+    pub ibr: Vec<f64>,
     /// Jacobian values (pattern order) and residual of the last assembly.
     pub vals: Vec<f64>,
     pub f: Vec<f64>,
@@ -73,6 +118,12 @@ enum Elem {
     B(u32),
     C(u32),
     I(u32),
+    /// A voltage-defined branch (its current is an unknown).
+    V(u32),
+    /// A voltage source with a branch unknown (by its source index).
+    W(u32),
+    /// An F source.
+    F(u32),
 }
 
 /// Node → incident elements (CSR).
@@ -108,8 +159,17 @@ fn stamp2(pb: &mut PatternBuilder, ua: u32, ub: u32) -> [EntryId; 4] {
 impl System {
     pub fn new(c: &Circuit) -> System {
         let map = Mapping::new(c);
-        let n = map.n_unknowns();
-        let symmetric = c.controlled.is_empty();
+        let n_nodes = map.n_unknowns();
+        let branch_vs = c.branch_vsources();
+        let nvb = c.vbranches.len();
+        let mut vs_row = vec![NONE; c.vsources.len()];
+        let mut vsb_src = Vec::new();
+        for (k, _) in branch_vs.iter().enumerate().filter(|x| *x.1) {
+            vs_row[k] = (n_nodes + nvb + vsb_src.len()) as u32;
+            vsb_src.push(k as u32);
+        }
+        let n = n_nodes + nvb + vsb_src.len();
+        let symmetric = c.controlled.is_empty() && c.vbranches.is_empty() && c.cccs.is_empty();
         let mut pb = PatternBuilder::new(n, symmetric);
         pb.reserve(4 * (c.resistors.len() + c.memristors.len() + c.branches.len()));
         let u = |x: NodeId| map.unk[x.idx()];
@@ -147,6 +207,46 @@ impl System {
                     .collect()
             })
             .collect();
+        type VbEntries = ([EntryId; 4], Vec<[EntryId; 2]>, Option<EntryId>);
+        let branch4 = |pb: &mut PatternBuilder, up: u32, un: u32, row: u32| {
+            [
+                pb.entry(up, row),
+                pb.entry(un, row),
+                pb.entry(row, up),
+                pb.entry(row, un),
+            ]
+        };
+        let vb_e: Vec<VbEntries> = c
+            .vbranches
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let (up, un, row) = (u(b.p), u(b.n), (n_nodes + k) as u32);
+                let s = branch4(&mut pb, up, un, row);
+                let pr = b
+                    .probes
+                    .iter()
+                    .map(|&(pc, pd)| [pb.entry(row, u(pc)), pb.entry(row, u(pd))])
+                    .collect();
+                let ctl = b.ccvs.map(|(j, _)| pb.entry(row, vs_row[j]));
+                (s, pr, ctl)
+            })
+            .collect();
+        let vsb_e: Vec<[EntryId; 4]> = vsb_src
+            .iter()
+            .map(|&k| {
+                let v = &c.vsources[k as usize];
+                branch4(&mut pb, u(v.p), u(v.n), vs_row[k as usize])
+            })
+            .collect();
+        let f_e: Vec<[EntryId; 2]> = c
+            .cccs
+            .iter()
+            .map(|f| {
+                let crow = vs_row[f.ctrl];
+                [pb.entry(u(f.p), crow), pb.entry(u(f.n), crow)]
+            })
+            .collect();
         let pattern = pb.build();
         let to_stamp = |ua: u32, ub: u32, e: &[EntryId; 4]| Stamp2 {
             ua,
@@ -181,6 +281,52 @@ impl System {
                 s: es.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
             })
             .collect();
+        let vb = c
+            .vbranches
+            .iter()
+            .zip(&vb_e)
+            .enumerate()
+            .map(|(k, (b, (s, pr, ctl)))| VbStamp {
+                up: u(b.p),
+                un: u(b.n),
+                row: (n_nodes + k) as u32,
+                s: s.map(|x| pattern.slot(x)),
+                pr: pr.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
+                ctl: ctl
+                    .zip(b.ccvs)
+                    .map(|(e, (j, g))| (pattern.slot(e), vs_row[j], g)),
+            })
+            .collect();
+        let vsb = vsb_src
+            .iter()
+            .zip(&vsb_e)
+            .map(|(&k, s)| {
+                let v = &c.vsources[k as usize];
+                (
+                    k,
+                    VbStamp {
+                        up: u(v.p),
+                        un: u(v.n),
+                        row: vs_row[k as usize],
+                        s: s.map(|x| pattern.slot(x)),
+                        pr: Vec::new(),
+                        ctl: None,
+                    },
+                )
+            })
+            .collect::<Vec<_>>();
+        let fs = c
+            .cccs
+            .iter()
+            .zip(&f_e)
+            .map(|(f, s)| FStamp {
+                up: u(f.p),
+                un: u(f.n),
+                crow: vs_row[f.ctrl],
+                gain: f.gain,
+                s: s.map(|x| pattern.slot(x)),
+            })
+            .collect();
         let diag = (0..n).map(|k| pattern.diag_slot(k)).collect();
         let isrc = c.isources.iter().map(|s| (u(s.p), u(s.n))).collect();
         let maxp = c
@@ -191,6 +337,7 @@ impl System {
                 _ => 0,
             })
             .chain(c.controlled.iter().map(|b| b.probes.len()))
+            .chain(c.vbranches.iter().map(|b| b.probes.len()))
             .max()
             .unwrap_or(0);
         let nn = c.nodes.len();
@@ -199,10 +346,16 @@ impl System {
             map,
             pattern,
             symmetric,
+            n_nodes,
             res,
             mem,
             br,
             ctl,
+            vb_w: vec![1.0; n - n_nodes],
+            vb,
+            vsb,
+            fs,
+            vs_row,
             isrc,
             diag,
             i_values: c.isources.iter().map(|s| s.amps).collect(),
@@ -211,6 +364,7 @@ impl System {
             gshunt: 0.0,
             off: vec![0.0; nn],
             v: vec![0.0; nn],
+            ibr: vec![0.0; n - n_nodes],
             vals: vec![0.0; nnz],
             f: vec![0.0; n],
             scale: vec![0.0; n],
@@ -225,7 +379,26 @@ impl System {
     }
 
     pub fn n(&self) -> usize {
-        self.map.n_unknowns()
+        self.n_nodes + self.vb.len() + self.vsb.len()
+    }
+
+    /// A name for unknown `k` in messages: its (root) node, or the branch
+    /// whose current it is.
+    pub fn unknown_name(&self, c: &Circuit, k: usize) -> String {
+        match self.map.root.get(k) {
+            Some(&r) => c.nodes.name(r).to_string(),
+            None => {
+                let j = k - self.n_nodes;
+                match c.vbranches.get(j) {
+                    Some(b) => format!("{}#branch", b.name),
+                    None => self
+                        .vsb
+                        .get(j - self.vb.len())
+                        .map(|(s, _)| format!("{}#branch", c.vsources[*s as usize].name))
+                        .unwrap_or_default(),
+                }
+            }
+        }
     }
 
     /// Recompute known node voltages after changing `v_values` or `source_scale`.
@@ -246,6 +419,7 @@ impl System {
         for ((v, &u), &o) in self.v.iter_mut().zip(&self.map.unk).zip(&self.off) {
             *v = if u == NONE { 0.0 } else { y[u as usize] } + o;
         }
+        self.ibr.copy_from_slice(&y[self.n_nodes..]);
     }
 
     /// Evaluate F(y) and, if `jac`, J(y).
@@ -342,6 +516,122 @@ impl System {
             };
             put(f, sc, vals, &st2, i, 0.0, false);
         }
+        let weight = |vals: &[f64], st: &VbStamp, w: &mut f64| {
+            let d = |u: u32| {
+                if u == NONE {
+                    0.0
+                } else {
+                    vals[self.diag[u as usize] as usize].abs()
+                }
+            };
+            let g = d(st.up).max(d(st.un));
+            *w = if g.is_finite() && g > 0.0 { g } else { 1.0 };
+        };
+        for ((b, st), w) in c.vbranches.iter().zip(&self.vb).zip(&mut self.vb_w) {
+            // The constraint row is in volts; it is weighted by the larger
+            // node conductance at its terminals so that the line search's
+            // ‖F‖ weighs it like the KCL rows (amps) it trades against. The
+            // Newton step does not depend on a row's weight. The weight is
+            // fixed at each Jacobian assembly, so every F compared in one
+            // line search, and a factored matrix and later right-hand sides,
+            // use the same one.
+            if jac {
+                weight(vals, st, w);
+            }
+            let w = *w;
+            // KCL: the branch current leaves n+ and enters n−.
+            let i = y[st.row as usize];
+            let st2 = Stamp2 {
+                ua: st.up,
+                ub: st.un,
+                s: [NONE; 4],
+            };
+            put(f, sc, vals, &st2, i, 0.0, false);
+            for (k, &(p, q)) in b.probes.iter().enumerate() {
+                self.pbuf[k] = v[p.idx()] - v[q.idx()];
+                self.sbuf[k] = 0.0;
+            }
+            let mut e = 0.0;
+            if b.probes.is_empty() || !jac {
+                e = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
+            } else {
+                for k in 0..b.probes.len() {
+                    self.sbuf[k] = 1.0;
+                    let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
+                    self.sbuf[k] = 0.0;
+                    e = val;
+                    for (slot, sign) in st.pr[k].iter().zip([-w, w]) {
+                        if *slot != NONE {
+                            vals[*slot as usize] += sign * d;
+                        }
+                    }
+                }
+            }
+            if let Some((slot, crow, g)) = st.ctl {
+                // H: plus gain·I(controlling source).
+                e += g * y[crow as usize];
+                if jac && slot != NONE {
+                    vals[slot as usize] -= w * g;
+                }
+            }
+            // Constraint: w·(V(p) − V(n) − e) = 0; its tolerance scale is
+            // the voltages involved (times w).
+            let (vp, vn) = (v[b.p.idx()], v[b.n.idx()]);
+            let r = st.row as usize;
+            f[r] = w * (vp - vn - e);
+            sc[r] = w * vp.abs().max(vn.abs()).max(e.abs());
+            if jac {
+                for (slot, g) in st.s.iter().zip([1.0, -1.0, w, -w]) {
+                    if *slot != NONE {
+                        vals[*slot as usize] += g;
+                    }
+                }
+            }
+        }
+        let nvb = self.vb.len();
+        for ((k, st), w) in self.vsb.iter().zip(&mut self.vb_w[nvb..]) {
+            // A voltage source with a branch unknown: like an E with a
+            // constant law.
+            let r = st.row as usize;
+            let st2 = Stamp2 {
+                ua: st.up,
+                ub: st.un,
+                s: [NONE; 4],
+            };
+            put(f, sc, vals, &st2, y[r], 0.0, false);
+            if jac {
+                weight(vals, st, w);
+            }
+            let w = *w;
+            let src = &c.vsources[*k as usize];
+            let e = self.v_values[*k as usize] * self.source_scale;
+            let (vp, vn) = (v[src.p.idx()], v[src.n.idx()]);
+            f[r] = w * (vp - vn - e);
+            sc[r] = w * vp.abs().max(vn.abs()).max(e.abs());
+            if jac {
+                for (slot, g) in st.s.iter().zip([1.0, -1.0, w, -w]) {
+                    if *slot != NONE {
+                        vals[*slot as usize] += g;
+                    }
+                }
+            }
+        }
+        for st in &self.fs {
+            let i = st.gain * y[st.crow as usize];
+            let st2 = Stamp2 {
+                ua: st.up,
+                ub: st.un,
+                s: [NONE; 4],
+            };
+            put(f, sc, vals, &st2, i, 0.0, false);
+            if jac {
+                for (slot, g) in st.s.iter().zip([st.gain, -st.gain]) {
+                    if *slot != NONE {
+                        vals[*slot as usize] += g;
+                    }
+                }
+            }
+        }
         for (&(up, un), &amps) in self.isrc.iter().zip(&self.i_values) {
             let i = amps * self.source_scale;
             let st = Stamp2 {
@@ -378,7 +668,7 @@ impl System {
     pub fn leaving_currents(&mut self, c: &Circuit) -> Vec<f64> {
         let n = self.v.len();
         let mut out = vec![0.0; n];
-        let elems = all_elements(c);
+        let elems = self.all_elements(c);
         let mut terminal = vec![false; n];
         for s in &c.vsources {
             terminal[s.p.idx()] = true;
@@ -491,14 +781,56 @@ impl System {
                 b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0
             }
             Elem::I(k) => self.i_values[k as usize] * self.source_scale,
+            Elem::V(k) => self.ibr[k as usize],
+            Elem::W(k) => self.ibr[(self.vs_row[k as usize] as usize) - self.n_nodes],
+            Elem::F(k) => self.cccs_current(k as usize),
         };
         (a, b, i)
+    }
+
+    /// Voltage-source currents (SPICE sign) from `leaving` (see
+    /// [`System::leaving_currents`]): eliminated sources by KCL, those with
+    /// a branch unknown from it.
+    pub fn source_currents(&self, c: &Circuit, leaving: &[f64]) -> Vec<f64> {
+        let mut cur = self.map.source_currents(c, leaving);
+        for (k, &r) in self.vs_row.iter().enumerate() {
+            if r != NONE {
+                cur[k] = self.ibr[r as usize - self.n_nodes];
+            }
+        }
+        cur
+    }
+
+    /// The current of F source `cccs[k]` at the last solution.
+    pub fn cccs_current(&self, k: usize) -> f64 {
+        let f = &self.fs[k];
+        f.gain * self.ibr[f.crow as usize - self.n_nodes]
+    }
+
+    /// Every element that carries a current other than an eliminated
+    /// voltage source, in the order their currents are summed.
+    fn all_elements(&self, c: &Circuit) -> impl Iterator<Item = Elem> + Clone {
+        let n = |len: usize| 0..len as u32;
+        let vsb: Vec<u32> = self.vsb.iter().map(|x| x.0).collect();
+        n(c.resistors.len())
+            .map(Elem::R)
+            .chain(n(c.memristors.len()).map(Elem::M))
+            .chain(n(c.branches.len()).map(Elem::B))
+            .chain(n(c.controlled.len()).map(Elem::C))
+            .chain(n(c.isources.len()).map(Elem::I))
+            .chain(n(c.vbranches.len()).map(Elem::V))
+            .chain(vsb.into_iter().map(Elem::W))
+            .chain(n(c.cccs.len()).map(Elem::F))
     }
 
     /// True when `e` is a branch whose current is a function of its own end
     /// voltages and those agree to [`STIFF`] relative difference.
     fn stiff(&self, e: Elem, a: usize, b: usize) -> bool {
-        if matches!(e, Elem::C(_) | Elem::I(_)) || a == b {
+        if matches!(
+            e,
+            Elem::C(_) | Elem::I(_) | Elem::V(_) | Elem::W(_) | Elem::F(_)
+        ) || a == b
+        {
             return false;
         }
         let (va, vb) = (self.v[a], self.v[b]);
@@ -509,7 +841,10 @@ impl System {
     /// Rounding error of a branch current from its end voltages: each end
     /// is known to half an ulp, so |i|·max|v|/|Δv|·ε.
     fn rounding(&self, e: Elem, a: usize, b: usize, i: f64) -> f64 {
-        if matches!(e, Elem::C(_) | Elem::I(_)) {
+        if matches!(
+            e,
+            Elem::C(_) | Elem::I(_) | Elem::V(_) | Elem::W(_) | Elem::F(_)
+        ) {
             return 0.0;
         }
         if self.map.unk[a] == NONE && self.map.unk[b] == NONE {
@@ -525,18 +860,6 @@ impl System {
         }
         i.abs() * scale / dv * f64::EPSILON
     }
-}
-
-/// Every element that carries a current other than a voltage source, in
-/// the order their currents are summed.
-fn all_elements(c: &Circuit) -> impl Iterator<Item = Elem> + Clone {
-    let n = |len: usize| 0..len as u32;
-    n(c.resistors.len())
-        .map(Elem::R)
-        .chain(n(c.memristors.len()).map(Elem::M))
-        .chain(n(c.branches.len()).map(Elem::B))
-        .chain(n(c.controlled.len()).map(Elem::C))
-        .chain(n(c.isources.len()).map(Elem::I))
 }
 
 /// The node indices (a, b) of element `e`; its current flows from a to b.
@@ -560,6 +883,18 @@ fn ends(c: &Circuit, e: Elem) -> (usize, usize) {
         }
         Elem::I(k) => {
             let s = &c.isources[k as usize];
+            (s.p.idx(), s.n.idx())
+        }
+        Elem::V(k) => {
+            let b = &c.vbranches[k as usize];
+            (b.p.idx(), b.n.idx())
+        }
+        Elem::W(k) => {
+            let s = &c.vsources[k as usize];
+            (s.p.idx(), s.n.idx())
+        }
+        Elem::F(k) => {
+            let s = &c.cccs[k as usize];
             (s.p.idx(), s.n.idx())
         }
     }

@@ -171,12 +171,26 @@ pub enum Card {
         value: Value,
         args: Vec<Arg>,
     },
-    /// `Bname n+ n- I={expr}`: current from n+ through the source to n-.
+    /// `Bname n+ n- I={expr}`: current from n+ through the source to n-;
+    /// with `voltage`, `Bname n+ n- V={expr}` or `Ename n+ n- nc+ nc- gain`:
+    /// V(n+) − V(n−) = expr.
     BSource {
         name: Name,
         nodes: [Name; 2],
         expr: Expr,
         span: Span,
+        voltage: bool,
+    },
+    /// `Fname n+ n- vname gain`: gain·I(vname) from n+ through the source
+    /// to n−; with `voltage`, `Hname n+ n- vname gain`: V(n+) − V(n−) =
+    /// gain·I(vname). I(vname) is the current of an independent voltage
+    /// source (SPICE sign, into its + terminal).
+    CcSource {
+        name: Name,
+        nodes: [Name; 2],
+        control: Name,
+        gain: Value,
+        voltage: bool,
     },
     /// `Dname n+ n- model [area] [off] [key=value ...]`
     Diode {
@@ -272,6 +286,7 @@ impl Card {
             | Card::VSource { name, .. }
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
+            | Card::CcSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
@@ -288,6 +303,7 @@ impl Card {
             | Card::VSource { name, .. }
             | Card::ISource { name, .. }
             | Card::BSource { name, .. }
+            | Card::CcSource { name, .. }
             | Card::Reactive { name, .. }
             | Card::Instance { name, .. }
             | Card::Diode { name, .. }
@@ -305,6 +321,7 @@ impl Card {
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
+            | Card::CcSource { nodes, .. }
             | Card::Reactive { nodes, .. }
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
@@ -321,6 +338,7 @@ impl Card {
             | Card::VSource { nodes, .. }
             | Card::ISource { nodes, .. }
             | Card::BSource { nodes, .. }
+            | Card::CcSource { nodes, .. }
             | Card::Reactive { nodes, .. }
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
@@ -361,6 +379,7 @@ impl Card {
             }
             Card::VSource { spec: s, .. } | Card::ISource { spec: s, .. } => spec(s, f),
             Card::BSource { expr, .. } => f(expr),
+            Card::CcSource { gain, .. } => f(&mut gain.expr),
             Card::Diode { area, args: a, .. } => {
                 if let Some(v) = area {
                     f(&mut v.expr);

@@ -280,6 +280,26 @@ fn expect_positional<'a>(
     }
 }
 
+/// A controlled source's POLY, VALUE or TABLE form (not supported).
+fn special_form(f: &Field) -> bool {
+    let t = f.whole.fragment().to_ascii_lowercase();
+    let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
+    (t.starts_with("poly") && !t[4..].starts_with(|c: char| c.is_alphanumeric()))
+        || matches!(key.as_deref(), Some("value" | "vol" | "table"))
+}
+
+fn special_form_error(f: &Field, voltage: bool) -> PErr {
+    PErr {
+        span: span_at(&f.whole, f.whole.fragment().len().max(1)),
+        msg: "POLY, VALUE and TABLE forms of controlled sources are not supported".into(),
+        hint: Some(if voltage {
+            "write the law as a B-source: Bname n+ n- V={expr}".into()
+        } else {
+            "write the law as a B-source: Bname n+ n- I={expr}".into()
+        }),
+    }
+}
+
 fn too_many(f: &Field, what: &str) -> PErr {
     PErr {
         span: span_at(
@@ -493,29 +513,23 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
     i = skip_ws(i, false);
     let kind_at = i;
     let c = i.fragment().chars().next().map(|c| c.to_ascii_lowercase());
-    match c {
-        Some('i') => {}
-        Some('v') => {
-            return Err(PErr {
-                span: span_at(&i, 1),
-                msg: "behavioural voltage sources (V=...) are not supported".into(),
-                hint: Some("use a current law I=... or an independent V source".into()),
-            })
-        }
+    let voltage = match c {
+        Some('i') => false,
+        Some('v') => true,
         _ => {
             return Err(PErr {
                 span: span_at(&i, 1),
-                msg: "expected 'I=' and the source's current expression".into(),
+                msg: "expected 'I=' or 'V=' and the source's expression".into(),
                 hint: Some("e.g. B1 a b I=1e-5*sinh(2.6*V(a,b))".into()),
             })
         }
-    }
+    };
     let (r, _) = take_bytes(i, 1);
     let r = skip_ws(r, false);
     if !r.fragment().starts_with('=') {
         return Err(PErr {
             span: span_at(&r, 1),
-            msg: "expected '=' after 'I'".into(),
+            msg: format!("expected '=' after '{}'", if voltage { 'V' } else { 'I' }).into(),
             hint: None,
         });
     }
@@ -524,7 +538,11 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
     if body.fragment().trim().is_empty() {
         return Err(PErr {
             span: span_at(&body, 1),
-            msg: "expected the current expression after 'I='".into(),
+            msg: if voltage {
+                "expected the voltage expression after 'V='".into()
+            } else {
+                "expected the current expression after 'I='".into()
+            },
             hint: None,
         });
     }
@@ -535,6 +553,7 @@ fn parse_bsource<'a>(card: In<'a>) -> Result<Card, PErr> {
         nodes: [name_of(&words[1]), name_of(&words[2])],
         expr: e,
         span,
+        voltage,
     })
 }
 
@@ -1078,15 +1097,37 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 args,
             }))
         }
-        Some('g') => {
+        Some('g') | Some('e') => {
             // Voltage-controlled current source, gain·V(nc+, nc−) from n+
-            // through the source to n−: a B-source with that expression.
+            // through the source to n−: a B-source with that expression;
+            // a voltage-controlled voltage source, V(n+) − V(n−) =
+            // gain·V(nc+, nc−): a B-source with V= that expression.
+            let voltage = first == Some('e');
             let (name, nodes) = two_node_element(&fs, &card)?;
+            if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                return Err(special_form_error(f, voltage));
+            }
             let cp = expect_positional(&fs, 3, &card, "the controlling + node")?;
             let cn = expect_positional(&fs, 4, &card, "the controlling - node")?;
-            let gain = value_of(expect_positional(&fs, 5, &card, "a transconductance (S)")?)?;
+            let gain = value_of(expect_positional(
+                &fs,
+                5,
+                &card,
+                if voltage {
+                    "a voltage gain"
+                } else {
+                    "a transconductance (S)"
+                },
+            )?)?;
             if let Some(f) = fs.get(6) {
-                return Err(too_many(f, "a voltage-controlled current source"));
+                return Err(too_many(
+                    f,
+                    if voltage {
+                        "a voltage-controlled voltage source"
+                    } else {
+                        "a voltage-controlled current source"
+                    },
+                ));
             }
             let span = gain.span;
             let probe = expr::Expr::Volt(
@@ -1099,6 +1140,44 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                 nodes,
                 expr: expr::Expr::Bin(expr::BinOp::Mul, Box::new(gain.expr), Box::new(probe)),
                 span,
+                voltage,
+            }))
+        }
+        Some('f') | Some('h') => {
+            // Current-controlled sources: I(vname) is the current of an
+            // independent voltage source.
+            let voltage = first == Some('h');
+            let (name, nodes) = two_node_element(&fs, &card)?;
+            if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                return Err(special_form_error(f, voltage));
+            }
+            let control = expect_positional(&fs, 3, &card, "the controlling voltage source")?;
+            let gain = value_of(expect_positional(
+                &fs,
+                4,
+                &card,
+                if voltage {
+                    "a transresistance (ohm)"
+                } else {
+                    "a current gain"
+                },
+            )?)?;
+            if let Some(f) = fs.get(5) {
+                return Err(too_many(
+                    f,
+                    if voltage {
+                        "a current-controlled voltage source"
+                    } else {
+                        "a current-controlled current source"
+                    },
+                ));
+            }
+            Ok(Parsed::Card(Card::CcSource {
+                name,
+                nodes,
+                control: name_of(&control),
+                gain,
+                voltage,
             }))
         }
         Some('c') | Some('l') => {
@@ -1190,7 +1269,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), G (voltage-controlled current source), B (behavioural current source), D (diode), S (voltage-controlled switch), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), E, F, G, H (controlled sources), B (behavioural source, I= or V=), D (diode), S (voltage-controlled switch), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
             })
         }
     }

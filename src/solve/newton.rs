@@ -115,12 +115,7 @@ impl<'a> Newton<'a> {
                 best = (k, if r.is_nan() { f64::INFINITY } else { r });
             }
         }
-        let name = sys
-            .map
-            .root
-            .get(best.0)
-            .map(|n| c.nodes.name(*n).to_string())
-            .unwrap_or_default();
+        let name = sys.unknown_name(c, best.0);
         (name, sys.f.get(best.0).copied().unwrap_or(0.0))
     }
 
@@ -137,7 +132,7 @@ impl<'a> Newton<'a> {
         if refactor {
             solver.factor(&sys.vals).map_err(|e| match e {
                 SolveError::Singular(k) => SolveFailure::Singular {
-                    node: c.nodes.name(sys.map.root[k]).to_string(),
+                    node: sys.unknown_name(c, k),
                 },
                 e => e.into(),
             })?;
@@ -152,7 +147,7 @@ impl<'a> Newton<'a> {
         self.iterations += 1;
         if let Some(k) = y.iter().position(|v| !v.is_finite()) {
             return Err(SolveFailure::NotFinite {
-                node: c.nodes.name(sys.map.root[k]).to_string(),
+                node: sys.unknown_name(c, k),
             });
         }
         Ok(())

@@ -5,7 +5,14 @@
 use super::*;
 
 impl Elab {
-    pub(super) fn bsource(&mut self, name: &Name, nodes: &[Name; 2], expr: &Expr, span: Span) {
+    pub(super) fn bsource(
+        &mut self,
+        name: &Name,
+        nodes: &[Name; 2],
+        expr: &Expr,
+        span: Span,
+        voltage: bool,
+    ) {
         // Fold parameters and constant parts into numbers; a constant part
         // that is not finite (`1/0`) is an input error here, not a solve
         // that cannot converge later.
@@ -65,6 +72,18 @@ impl Elab {
                 }
             })
             .collect();
+        if voltage {
+            self.c.vbranches.push(VBranch {
+                name: name.text.clone(),
+                p: a,
+                n: b,
+                prog,
+                probes,
+                span,
+                ccvs: None,
+            });
+            return;
+        }
         match signs {
             Some(signs) if a != b => self.c.branches.push(ExprBranch {
                 name: name.text.clone().into_boxed_str(),
@@ -79,6 +98,70 @@ impl Elab {
                 prog,
                 probes,
             }),
+        }
+    }
+}
+
+impl Elab {
+    /// An F or H card; its controlling source is looked up once every
+    /// element is in (see [`Elab::resolve_controls`]).
+    pub(super) fn ccsource(
+        &mut self,
+        name: Name,
+        nodes: &[Name; 2],
+        control: Name,
+        gain: &Value,
+        voltage: bool,
+    ) {
+        let Some(g) = self.value(gain) else { return };
+        let (p, n) = self.two_nodes(nodes);
+        if voltage {
+            self.c.vbranches.push(VBranch {
+                name: name.text,
+                p,
+                n,
+                prog: Program {
+                    ops: vec![Op::Const(0.0)],
+                    depth: 1,
+                },
+                probes: Vec::new(),
+                span: name.span,
+                ccvs: Some((usize::MAX, g)),
+            });
+            self.controls
+                .push((true, self.c.vbranches.len() - 1, control));
+        } else {
+            self.c.cccs.push(Cccs {
+                name: name.text,
+                p,
+                n,
+                ctrl: usize::MAX,
+                gain: g,
+            });
+            self.controls.push((false, self.c.cccs.len() - 1, control));
+        }
+    }
+
+    /// Point every F and H at its controlling voltage source.
+    pub(super) fn resolve_controls(&mut self) {
+        for (voltage, k, control) in std::mem::take(&mut self.controls) {
+            let Some(j) = self.c.vsources.iter().position(|v| v.name == control.text) else {
+                self.errors.push(
+                    Diagnostic::new(
+                        control.span,
+                        format!("'{}' is not a voltage source of this circuit", control.text),
+                    )
+                    .with_hint("F and H sources read the current of an independent voltage source: put a 0 V source in series with the branch to measure"),
+                );
+                continue;
+            };
+            if voltage {
+                if let Some(c) = self.c.vbranches[k].ccvs.as_mut() {
+                    c.0 = j;
+                }
+            } else {
+                self.c.cccs[k].ctrl = j;
+            }
         }
     }
 }

@@ -115,7 +115,15 @@ impl Elab {
                 nodes,
                 expr,
                 span,
-            } => e.bsource(&name, &nodes, &expr, span),
+                voltage,
+            } => e.bsource(&name, &nodes, &expr, span, voltage),
+            Card::CcSource {
+                name,
+                nodes,
+                control,
+                gain,
+                voltage,
+            } => e.ccsource(name, &nodes, control, &gain, voltage),
             Card::Diode {
                 name,
                 nodes,

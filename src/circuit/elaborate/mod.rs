@@ -54,6 +54,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         c: Circuit::default(),
         diodes: HashMap::new(),
         switches: HashMap::new(),
+        controls: Vec::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -425,6 +426,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         }
     }
 
+    e.resolve_controls();
     let mut warnings = Vec::new();
     e.c.outputs = super::outputs::resolve(&e.c, &directives, &mut e.errors, &mut warnings);
     e.c.warnings.extend(warnings);
@@ -533,6 +535,9 @@ struct Elab {
     diodes: HashMap<String, Option<crate::devices::diode::DiodeModel>>,
     /// Switch models, likewise.
     switches: HashMap<String, Option<switch::SwitchModel>>,
+    /// F and H sources (H: true, index in `vbranches`; F: false, index in
+    /// `cccs`) and the name of the voltage source each reads.
+    controls: Vec<(bool, usize, Name)>,
 }
 
 impl Elab {

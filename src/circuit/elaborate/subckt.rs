@@ -161,6 +161,10 @@ impl Scope<'_> {
                 }
             });
         }
+        if let Card::CcSource { control, .. } = &mut card {
+            let letter = control.text.chars().next().unwrap_or('v');
+            control.text = format!("{letter}.{}.{}", self.path, control.text);
+        }
         let instance = matches!(card, Card::Instance { .. });
         if let Some(name) = card.element_name_mut() {
             name.text = if instance {

@@ -99,6 +99,6 @@ impl Elab {
             span,
         );
         let law = Expr::Bin(BinOp::Mul, Box::new(volt(&a, &b)), Box::new(g));
-        self.bsource(&name, &[a, b], &law, span);
+        self.bsource(&name, &[a, b], &law, span, false);
     }
 }

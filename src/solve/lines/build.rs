@@ -7,7 +7,12 @@ impl LineRelax {
     /// The chain structure of `c` as `sys` maps it, or `None` when the
     /// circuit is not of the supported form.
     pub fn new(c: &Circuit, sys: &System) -> Option<LineRelax> {
-        if !c.branches.is_empty() || !c.controlled.is_empty() || !c.isources.is_empty() {
+        if !c.branches.is_empty()
+            || !c.controlled.is_empty()
+            || !c.vbranches.is_empty()
+            || !c.cccs.is_empty()
+            || !c.isources.is_empty()
+        {
             return None;
         }
         let law = c.models[c.memristors.first()?.model as usize].law;
