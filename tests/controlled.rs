@@ -180,7 +180,7 @@ fn controlled_source_errors_are_located() {
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(1) a 0 0 1\nR2 b 0 1k\n.op\n",
-            "inline.cir:4:8: error: POLY, VALUE and TABLE forms of controlled sources are not supported",
+            "inline.cir:4:8: error: POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported",
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nB1 b 0 V=\nR2 b 0 1k\n.op\n",
@@ -321,7 +321,7 @@ fn current_controlled_source_errors_are_located() {
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b POLY(1) V1 0 2\nR2 b 0 1k\n.op\n",
-            "inline.cir:4:8: error: POLY, VALUE and TABLE forms of controlled sources are not supported",
+            "inline.cir:4:8: error: POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported",
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nH1 b 0 V1\nR2 b 0 1k\n.op\n",
@@ -335,4 +335,49 @@ fn current_controlled_source_errors_are_located() {
         let e = errors(net);
         assert!(e.contains(want), "{net}\n---\n{e}");
     }
+}
+
+/// PSpice's and ngspice's `VALUE={expr}` forms of E and G (and E's
+/// `VOL='expr'`): B-sources with those laws, against ngspice (1e-6) and
+/// KCL by hand; a source current `I(v)` inside one is a located error.
+#[test]
+fn value_forms_of_e_and_g() {
+    let text = "value forms
+V1 a 0 0.8
+R1 a b 1k
+G1 b 0 VALUE={2m*tanh(3*V(b))}
+E1 c 0 value = {0.5*V(b)*V(b)+0.1}
+R2 c d 2k
+E2 d 0 VOL='V(b)-0.2'
+R3 d 0 1k
+.options reltol=1e-9
+.op
+.end
+";
+    let got = op_map(text);
+    let vb = got["v(b)"];
+    assert!(close(
+        (0.8 - vb) / 1e3,
+        2e-3 * (3.0 * vb).tanh(),
+        1e-9,
+        1e-15
+    ));
+    assert!(close(got["v(c)"], 0.5 * vb * vb + 0.1, 1e-12, 0.0));
+    assert!(close(got["v(d)"], vb - 0.2, 1e-12, 1e-15));
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-value-forms"), text);
+        for q in ["v(b)", "v(c)", "v(d)", "i(v1)"] {
+            assert!(
+                close(ng[q], got[q], 1e-6, 1e-12),
+                "{q}: ngspice {}, xbarsim {}",
+                ng[q],
+                got[q]
+            );
+        }
+    }
+    let err = errors("t\nV1 a 0 1\nVm a b 0\nR1 b 0 1k\nE1 c 0 value={2*I(Vm)}\nR2 c 0 1k\n");
+    assert!(
+        err.contains("inline.cir:5:17: error: a source current I(...) inside an expression is not supported yet"),
+        "{err}"
+    );
 }

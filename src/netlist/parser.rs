@@ -280,7 +280,8 @@ fn expect_positional<'a>(
     }
 }
 
-/// A controlled source's POLY, VALUE or TABLE form (not supported).
+/// A controlled source's POLY, VALUE or TABLE form (of these, E and G take
+/// VALUE=).
 fn special_form(f: &Field) -> bool {
     let t = f.whole.fragment().to_ascii_lowercase();
     let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
@@ -291,7 +292,8 @@ fn special_form(f: &Field) -> bool {
 fn special_form_error(f: &Field, voltage: bool) -> PErr {
     PErr {
         span: span_at(&f.whole, f.whole.fragment().len().max(1)),
-        msg: "POLY, VALUE and TABLE forms of controlled sources are not supported".into(),
+        msg: "POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported"
+            .into(),
         hint: Some(if voltage {
             "write the law as a B-source: Bname n+ n- V={expr}".into()
         } else {
@@ -1105,6 +1107,22 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             let voltage = first == Some('e');
             let (name, nodes) = two_node_element(&fs, &card)?;
             if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                // PSpice's and ngspice's `VALUE={expr}` (E also `VOL=`): a
+                // B-source with that law.
+                let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
+                if let (Some("value" | "vol"), Some(v)) = (key.as_deref(), f.val) {
+                    if let Some(extra) = fs.get(4) {
+                        return Err(too_many(extra, "a controlled source's VALUE= form"));
+                    }
+                    let law = value_of(v)?;
+                    return Ok(Parsed::Card(Card::BSource {
+                        name,
+                        nodes,
+                        span: law.span,
+                        expr: law.expr,
+                        voltage,
+                    }));
+                }
                 return Err(special_form_error(f, voltage));
             }
             let cp = expect_positional(&fs, 3, &card, "the controlling + node")?;
