@@ -65,6 +65,9 @@ impl Crossbar {
     }
 }
 
+/// Memory a cell's selector adds (bytes; see [`check_size`]).
+const SELECTOR_BYTES_PER_CELL: f64 = 1000.0;
+
 /// Largest array one card may declare (rows·cols).
 pub const MAX_CELLS: usize = 4 << 20;
 
@@ -72,7 +75,15 @@ pub const MAX_CELLS: usize = 4 << 20;
 /// [`MAX_CELLS`] or, by the estimate of [`super::budget`], the memory limit.
 /// Every card that builds arrays (`.crossbar`, `.sizing`, `.perceptron`
 /// size sweeps) checks each size here before anything is allocated.
-pub fn check_size(r: usize, c: usize, resistive: bool, at: Span) -> Result<(), Diagnostic> {
+/// `selector`: a selector in every cell (an internal node and one or two
+/// diodes more per cell, about 1 kB: measured 61 MB more at 256×256).
+pub fn check_size(
+    r: usize,
+    c: usize,
+    resistive: bool,
+    selector: bool,
+    at: Span,
+) -> Result<(), Diagnostic> {
     let cells = r.saturating_mul(c);
     if cells > MAX_CELLS {
         return Err(Diagnostic::new(
@@ -81,8 +92,16 @@ pub fn check_size(r: usize, c: usize, resistive: bool, at: Span) -> Result<(), D
         ));
     }
     let what = format!("a {r}x{c} crossbar");
-    super::budget::check(&what, super::budget::crossbar_bytes(r, c, resistive))
-        .map_err(|m| Diagnostic::new(at, m.to_string()).with_hint(super::budget::HINT))
+    let extra = if selector {
+        SELECTOR_BYTES_PER_CELL * cells as f64
+    } else {
+        0.0
+    };
+    super::budget::check(
+        &what,
+        super::budget::crossbar_bytes(r, c, resistive) + extra,
+    )
+    .map_err(|m| Diagnostic::new(at, m.to_string()).with_hint(super::budget::HINT))
 }
 
 /// The settings of a `.crossbar` card, checked.
@@ -215,7 +234,8 @@ pub fn spec(
         }
     }
     if let (Some(r), Some(c)) = (rows, cols) {
-        if let Err(d) = check_size(r, c, rrow > 0.0 || rcol > 0.0, name_span) {
+        let selector = selector_card.is_some();
+        if let Err(d) = check_size(r, c, rrow > 0.0 || rcol > 0.0, selector, name_span) {
             errs.push(d);
         }
     }

@@ -127,7 +127,10 @@ pub fn parse(cx: &mut CardCtx, kind: &Name, words: &[Name], args: &[Arg]) -> Opt
         let xb = &cx.c.crossbars[xbar];
         let resistive = xb.rrow > 0.0 || xb.rcol > 0.0;
         for &n in &spec.sizes {
-            if let Err(d) = crate::circuit::crossbar::check_size(n, n, resistive, kind.span) {
+            let selector = xb.selector.is_some();
+            if let Err(d) =
+                crate::circuit::crossbar::check_size(n, n, resistive, selector, kind.span)
+            {
                 cx.errors.push(d);
                 break;
             }
