@@ -105,8 +105,9 @@ fn unique(base: String, used: &mut HashSet<String>) -> String {
 }
 
 /// A behavioural source's card name: its own when it starts with `b`, else
-/// (a G source or a switch, which xbarsim holds as B-sources) `b` + its
-/// name, since ngspice reads a card's kind from its first letter.
+/// (a G or E source with a general law, or a switch, which xbarsim holds as
+/// B-sources) `b` + its name, since ngspice reads a card's kind from its
+/// first letter.
 fn bname(name: &str, used: &mut HashSet<String>) -> String {
     if name.starts_with('b') {
         name.to_string()
@@ -292,11 +293,7 @@ pub fn write_flat(
             )?,
             _ => {
                 let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
-                let name = if is_e {
-                    unique(format!("B{}", b.name), &mut used)
-                } else {
-                    b.name.clone()
-                };
+                let name = bname(&b.name, &mut used);
                 writeln!(w, "{name} {} {} V={expr}", node(b.p), node(b.n))?;
             }
         }

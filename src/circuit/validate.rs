@@ -67,40 +67,41 @@ pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), 
     let mut errors = Vec::new();
     let n = c.nodes.len();
     let mut vs = Dsu::new(n);
-    for v in &c.vsources {
-        if v.p == v.n {
+    // Voltage sources, then E and B `V=` sources: each fixes a voltage
+    // difference, and one that closes a loop of them would make the matrix
+    // singular. (name, p, n, where, an independent source)
+    let fixed = c
+        .vsources
+        .iter()
+        .map(|v| (v.name.as_str(), v.p, v.n, v.span, true))
+        .chain(
+            c.vbranches
+                .iter()
+                .map(|b| (b.name.as_str(), b.p, b.n, b.span, false)),
+        );
+    for (name, p, q, span, source) in fixed {
+        if p == q {
+            let what = if source {
+                "voltage source"
+            } else {
+                "voltage-defined source"
+            };
             errors.push(Diagnostic::new(
-                v.span,
+                span,
                 format!(
-                    "voltage source '{}' has both terminals on node '{}'",
-                    v.name,
-                    c.nodes.name(v.p)
+                    "{what} '{name}' has both terminals on node '{}'",
+                    c.nodes.name(p)
                 ),
             ));
-        } else if !vs.union(v.p.0, v.n.0) {
-            errors.push(
-                Diagnostic::new(v.span, format!("voltage source '{}' closes a loop of voltage sources", v.name))
-                    .with_hint("a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor"),
-            );
-        }
-    }
-    // E and B `V=` sources fix a voltage difference too: one that closes a
-    // loop of voltage-defined elements would make the matrix singular.
-    for b in &c.vbranches {
-        if b.p == b.n {
-            errors.push(Diagnostic::new(
-                b.span,
-                format!(
-                    "voltage-defined source '{}' has both terminals on node '{}'",
-                    b.name,
-                    c.nodes.name(b.p)
-                ),
+        } else if !vs.union(p.0, q.0) {
+            let msg = if source {
+                format!("voltage source '{name}' closes a loop of voltage sources")
+            } else {
+                format!("'{name}' closes a loop of voltage-defined elements (V, E, B with V=)")
+            };
+            errors.push(Diagnostic::new(span, msg).with_hint(
+                "a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor",
             ));
-        } else if !vs.union(b.p.0, b.n.0) {
-            errors.push(
-                Diagnostic::new(b.span, format!("'{}' closes a loop of voltage-defined elements (V, E, B with V=)", b.name))
-                    .with_hint("a loop of ideal voltage sources over-determines its nodes; remove one or add a series resistor"),
-            );
         }
     }
     if !floating {

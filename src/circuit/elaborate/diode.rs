@@ -83,6 +83,21 @@ impl Elab {
         ok.then_some(m)
     }
 
+    /// The diode model called `name` (used at `at`): None, with the error
+    /// reported, when there is none (or its card had errors, reported there).
+    fn diode_model_named(&mut self, name: &str, at: Span) -> Option<DiodeModel> {
+        match self.diodes.get(name) {
+            Some(m) => m.clone(),
+            None => {
+                self.errors.push(
+                    Diagnostic::new(at, format!("unknown diode model '{name}'"))
+                        .with_hint("define it with `.model <name> D (IS=... N=... RS=... BV=...)`"),
+                );
+                None
+            }
+        }
+    }
+
     /// A `D` element.
     pub(super) fn diode(
         &mut self,
@@ -92,16 +107,8 @@ impl Elab {
         area: Option<Value>,
         args: Vec<Arg>,
     ) {
-        let dm = match self.diodes.get(&model.text) {
-            Some(Some(m)) => m.clone(),
-            Some(None) => return, // the model card's error is reported
-            None => {
-                self.errors.push(
-                    Diagnostic::new(model.span, format!("unknown diode model '{}'", model.text))
-                        .with_hint("define it with `.model <name> D (IS=... N=... RS=... BV=...)`"),
-                );
-                return;
-            }
+        let Some(dm) = self.diode_model_named(&model.text, model.span) else {
+            return;
         };
         let mut area_x = match &area {
             Some(v) => match self.value(v) {
@@ -184,20 +191,10 @@ impl Elab {
     pub(super) fn cell_selector(
         &mut self,
         model: &str,
-        at: crate::netlist::Span,
+        at: Span,
         both: bool,
     ) -> Option<crate::circuit::crossbar::CellSelector> {
-        let dm = match self.diodes.get(model) {
-            Some(Some(m)) => m.clone(),
-            Some(None) => return None,
-            None => {
-                self.errors.push(
-                    Diagnostic::new(at, format!("unknown diode model '{model}'"))
-                        .with_hint("define it with `.model <name> D (IS=... N=...)`"),
-                );
-                return None;
-            }
-        };
+        let dm = self.diode_model_named(model, at)?;
         if dm.rs > 0.0 {
             self.errors.push(
                 Diagnostic::new(at, format!("the crossbar selector '{model}' has RS={}", show(dm.rs)))
