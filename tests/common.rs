@@ -337,3 +337,19 @@ pub fn agree(
         }
     }
 }
+
+/// Each quantity of `qs` agrees between ngspice (`ng`) and xbarsim (`got`):
+/// `close(ng[q], got[q], rel, abs)`.
+#[track_caller]
+pub fn assert_quantities_agree(
+    ng: &HashMap<String, f64>,
+    got: &HashMap<String, f64>,
+    qs: &[&str],
+    rel: f64,
+    abs: f64,
+) {
+    for q in qs {
+        let (n, g) = (ng[*q], got[*q]);
+        assert!(close(n, g, rel, abs), "{q}: ngspice {n}, xbarsim {g}");
+    }
+}

@@ -366,14 +366,7 @@ R3 d 0 1k
     assert!(close(got["v(d)"], vb - 0.2, 1e-12, 1e-15));
     if have_ngspice() {
         let ng = ngspice_op(&tmpdir("xb-value-forms"), text);
-        for q in ["v(b)", "v(c)", "v(d)", "i(v1)"] {
-            assert!(
-                close(ng[q], got[q], 1e-6, 1e-12),
-                "{q}: ngspice {}, xbarsim {}",
-                ng[q],
-                got[q]
-            );
-        }
+        assert_quantities_agree(&ng, &got, &["v(b)", "v(c)", "v(d)", "i(v1)"], 1e-6, 1e-12);
     }
     let err = errors("t\nV1 a 0 1\nVm a b 0\nR1 b 0 1k\nE1 c 0 value={2*I(Vm)}\nR2 c 0 1k\n");
     assert!(

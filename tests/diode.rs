@@ -107,14 +107,13 @@ fn exported_diodes_run_in_ngspice() {
     }
     let got = op_map(&text);
     let ng = ngspice_op(&dir, &flat);
-    for q in ["v(b)", "v(e)", "v(g)", "v(l)", "v(p)", "i(v2)", "i(v5)"] {
-        assert!(
-            close(ng[q], got[q], 1e-6, 1e-12),
-            "{q}: ngspice {} on the export, xbarsim {}",
-            ng[q],
-            got[q]
-        );
-    }
+    assert_quantities_agree(
+        &ng,
+        &got,
+        &["v(b)", "v(e)", "v(g)", "v(l)", "v(p)", "i(v2)", "i(v5)"],
+        1e-6,
+        1e-12,
+    );
 }
 
 /// A 1D1R cell (diode in series with a memristor) as a subcircuit: the
@@ -146,14 +145,7 @@ X2 0 in cell
     assert!(got.contains_key("v(d.x1.d1#internal)"), "{:?}", got.keys());
     if have_ngspice() {
         let ng = ngspice_op(&tmpdir("xb-diode-cell"), text);
-        for q in ["v(x1.m)", "v(x2.m)", "i(v1)"] {
-            assert!(
-                close(ng[q], got[q], 1e-6, 1e-12),
-                "{q}: ngspice {}, xbarsim {}",
-                ng[q],
-                got[q]
-            );
-        }
+        assert_quantities_agree(&ng, &got, &["v(x1.m)", "v(x2.m)", "i(v1)"], 1e-6, 1e-12);
     }
 }
 
@@ -402,14 +394,13 @@ R6 xb.s2 b 100
     assert!(got["v(xb.x0.0)"] > 0.0);
     if have_ngspice() {
         let ng = ngspice_op(&dir, &flat);
-        for q in ["v(xb.x0.0)", "v(xb.b2.2)", "v(xb.t1.1)", "i(v1)", "i(v2)"] {
-            assert!(
-                close(ng[q], got[q], 1e-6, 1e-15),
-                "{q}: ngspice {} on the export, xbarsim {}",
-                ng[q],
-                got[q]
-            );
-        }
+        assert_quantities_agree(
+            &ng,
+            &got,
+            &["v(xb.x0.0)", "v(xb.b2.2)", "v(xb.t1.1)", "i(v1)", "i(v2)"],
+            1e-6,
+            1e-15,
+        );
     }
 }
 

@@ -49,16 +49,10 @@ Vc c 0 0
 .dc Vc 0 1 0.05
 .end
 ";
-    let dir = tmpdir("xb-switch-dc");
-    let net = dir.join("sw.cir");
-    std::fs::write(&net, text).unwrap();
-    let (code, _, err) = run_to(&net, &dir.join("out"), &[]);
-    assert_eq!(code, 0, "{err}");
-    let csv = std::fs::read_to_string(dir.join("out/dc.csv")).unwrap();
-    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let kb = head.iter().position(|h| *h == "v(b)").unwrap();
-    for line in csv.lines().skip(1) {
-        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+    let (names, rows) = dc_table("xb-switch-dc", text);
+    let kb = names.iter().position(|h| h == "v(b)").unwrap();
+    assert_eq!(rows.len(), 21);
+    for f in &rows {
         let (vc, vb) = (f[0], f[kb]);
         let r = if vc > 0.5 { 50.0 } else { 1e4 };
         assert!(close(vb, r / (1e3 + r), 1e-12, 0.0), "vc={vc}: {vb}");

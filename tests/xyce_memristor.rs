@@ -127,18 +127,6 @@ fn series(v: f64, r: f64, i: impl Fn(f64) -> f64) -> f64 {
     bisect(|vd| v - r * i(vd) - vd, v.min(0.0), v.max(0.0))
 }
 
-/// xbarsim's dc.csv of `net`: header and rows.
-fn dc_table(tag: &str, net: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let (dir, _) = run_netlist(tag, net);
-    let mut r = csv::Reader::from_path(dir.join("dc.csv")).unwrap();
-    let names = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(|x| x.parse().unwrap()).collect())
-        .collect();
-    (names, rows)
-}
-
 #[test]
 fn yakopcic_and_pem_sweeps_match_their_closed_forms() {
     let (names, rows) = dc_table("xyce-nonlinear", NONLINEAR);
