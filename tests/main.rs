@@ -5,6 +5,7 @@ mod common;
 mod conservation;
 mod controlled;
 mod crossbar;
+mod current_probes;
 mod dc_forms;
 mod dialect;
 mod diode;

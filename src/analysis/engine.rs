@@ -276,6 +276,7 @@ impl<'c> Engine<'c> {
                         .probes
                         .iter()
                         .map(|&(x, y)| v[x.idx()] - v[y.idx()])
+                        .chain(b.currents.iter().map(|&of| self.sys.current_of(of)))
                         .collect();
                     let s = vec![0.0; p.len()];
                     b.prog.eval_dual(&p, &s, &mut Vec::new()).0

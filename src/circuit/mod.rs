@@ -147,6 +147,17 @@ impl BranchLaw {
     }
 }
 
+/// A branch current an expression reads, `I(name)`: SPICE's sign, into
+/// the element's + terminal and through it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CurrentOf {
+    /// An independent voltage source (or an inductor's short), by index in
+    /// `vsources`: it gets a branch-current unknown.
+    VSource(usize),
+    /// A voltage-defined branch (E, H, B `V=`), by index in `vbranches`.
+    VBranch(usize),
+}
+
 /// A general B-source: its current depends on other node voltages (a
 /// controlled source); the Jacobian is not symmetric.
 #[derive(Clone, Debug)]
@@ -157,6 +168,8 @@ pub struct Controlled {
     pub prog: Program,
     /// Probe k reads V(probes[k].0) − V(probes[k].1).
     pub probes: Vec<(NodeId, NodeId)>,
+    /// Probe `probes.len() + j` reads the current `currents[j]`.
+    pub currents: Vec<CurrentOf>,
 }
 
 /// A voltage-defined element other than an independent source: an `E`
@@ -172,6 +185,9 @@ pub struct VBranch {
     pub prog: Program,
     /// Probe k reads V(probes[k].0) − V(probes[k].1).
     pub probes: Vec<(NodeId, NodeId)>,
+    /// Probe `probes.len() + j` reads the current `currents[j]` (its own
+    /// included).
+    pub currents: Vec<CurrentOf>,
     pub span: Span,
     /// An `H` source: the index of the controlling voltage source and the
     /// transresistance; V(p) − V(n) = prog + gain·I(vsource).
@@ -220,15 +236,26 @@ pub struct Circuit {
 }
 
 impl Circuit {
-    /// Per voltage source: true when an F or H source reads its current
-    /// (it then gets a branch-current unknown instead of being eliminated).
+    /// Per voltage source: true when an F or H source, or an expression's
+    /// `I(...)`, reads its current (it then gets a branch-current unknown
+    /// instead of being eliminated).
     pub fn branch_vsources(&self) -> Vec<bool> {
         let mut b = vec![false; self.vsources.len()];
+        let read = self
+            .controlled
+            .iter()
+            .flat_map(|x| &x.currents)
+            .chain(self.vbranches.iter().flat_map(|x| &x.currents))
+            .filter_map(|c| match *c {
+                CurrentOf::VSource(k) => Some(k),
+                CurrentOf::VBranch(_) => None,
+            });
         for k in self
             .cccs
             .iter()
             .map(|f| f.ctrl)
             .chain(self.vbranches.iter().filter_map(|h| h.ccvs.map(|x| x.0)))
+            .chain(read)
         {
             if let Some(x) = b.get_mut(k) {
                 *x = true;

@@ -153,6 +153,12 @@ impl Params {
                     "node voltages V(...) are only allowed in B-source expressions",
                 ))
             }
+            Expr::Curr(_, s) => {
+                return Err(Diagnostic::new(
+                    *s,
+                    "branch currents I(...) are only allowed in B-source expressions",
+                ))
+            }
             Expr::Neg(a) => -self.eval_in(a)?,
             Expr::Bin(op, a, b) => {
                 let (x, y) = (self.eval_in(a)?, self.eval_in(b)?);
@@ -253,13 +259,6 @@ impl Params {
 
 /// A call of a function that is neither built in nor a `.func`.
 pub fn unknown_function(name: &str, span: Span) -> Diagnostic {
-    if name == "i" {
-        return Diagnostic::new(
-            span,
-            "a source current I(...) inside an expression is not supported yet",
-        )
-        .with_hint("for gain·I(vname) use an F (current out) or H (voltage out) source");
-    }
     Diagnostic::new(span, format!("unknown function '{name}'")).with_hint(
         "built in: exp log ln log10 sqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh abs sgn floor ceil int nint min max pow pwr if limit u u2 uramp agauss gauss aunif unif; or define it with .func name(args) = expr",
     )

@@ -6,7 +6,7 @@
 //! as |x|^y. Expression programs of B-sources are written back from their
 //! compiled form (parameters already folded into numbers).
 
-use super::{BranchLaw, Circuit, NodeId};
+use super::{BranchLaw, Circuit, CurrentOf, NodeId};
 use crate::devices::bsource::{Op, Program};
 use crate::netlist::expr::{BinOp, Func};
 use std::collections::HashSet;
@@ -116,6 +116,17 @@ fn bname(name: &str, used: &mut HashSet<String>) -> String {
     }
 }
 
+/// An E source of the linear form gain·V(c, d): (gain, c, d).
+fn e_gain(b: &super::VBranch) -> Option<(f64, NodeId, NodeId)> {
+    if !b.name.starts_with(['e', 'E']) || !b.currents.is_empty() {
+        return None;
+    }
+    match (b.prog.ops.as_slice(), b.probes.as_slice()) {
+        ([Op::Const(g), Op::Probe(0), Op::Bin(BinOp::Mul)], [(pc, pd)]) => Some((*g, *pc, *pd)),
+        _ => None,
+    }
+}
+
 /// Write the flat netlist.
 pub fn write_flat(
     c: &Circuit,
@@ -163,6 +174,26 @@ pub fn write_flat(
     for f in &c.cccs {
         used.insert(f.name.clone());
     }
+    // Card names of E, H and B `V=` sources, which expressions' I(...) use.
+    let vb_names: Vec<String> = c
+        .vbranches
+        .iter()
+        .map(|b| {
+            if b.ccvs.is_some() || e_gain(b).is_some() {
+                b.name.clone()
+            } else {
+                bname(&b.name, &mut used)
+            }
+        })
+        .collect();
+    // Probe k of an expression with voltage probes `pr` and current probes `cu`.
+    let probe = |pr: &[(NodeId, NodeId)], cu: &[CurrentOf], k: usize| match pr.get(k) {
+        Some(&(a, b)) => v(a, b),
+        None => match cu[k - pr.len()] {
+            CurrentOf::VSource(j) => format!("I({})", c.vsources[j].name),
+            CurrentOf::VBranch(j) => format!("I({})", vb_names[j]),
+        },
+    };
     if (c.temp - 27.0).abs() > 0.0 {
         writeln!(w, ".temp {}", num(c.temp))?;
     }
@@ -263,7 +294,7 @@ pub fn write_flat(
         )?;
     }
     for b in &c.controlled {
-        let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
+        let expr = program_text(&b.prog, &|k| probe(&b.probes, &b.currents, k));
         writeln!(
             w,
             "{} {} {} I={expr}",
@@ -272,30 +303,24 @@ pub fn write_flat(
             node(b.b)
         )?;
     }
-    for b in &c.vbranches {
+    for (b, name) in c.vbranches.iter().zip(&vb_names) {
         // An E card keeps its form (gain·V(c, d)); any other law is a B V=.
         if let Some((j, g)) = b.ccvs {
             let src = &c.vsources[j].name;
-            writeln!(w, "{} {} {} {src} {}", b.name, node(b.p), node(b.n), num(g))?;
-            continue;
-        }
-        let is_e = b.name.starts_with(['e', 'E']);
-        match (is_e, b.prog.ops.as_slice(), b.probes.as_slice()) {
-            (true, [Op::Const(g), Op::Probe(0), Op::Bin(BinOp::Mul)], [(pc, pd)]) => writeln!(
+            writeln!(w, "{name} {} {} {src} {}", node(b.p), node(b.n), num(g))?;
+        } else if let Some((g, pc, pd)) = e_gain(b) {
+            writeln!(
                 w,
-                "{} {} {} {} {} {}",
-                b.name,
+                "{name} {} {} {} {} {}",
                 node(b.p),
                 node(b.n),
-                node(*pc),
-                node(*pd),
-                num(*g)
-            )?,
-            _ => {
-                let expr = program_text(&b.prog, &|k| v(b.probes[k].0, b.probes[k].1));
-                let name = bname(&b.name, &mut used);
-                writeln!(w, "{name} {} {} V={expr}", node(b.p), node(b.n))?;
-            }
+                node(pc),
+                node(pd),
+                num(g)
+            )?
+        } else {
+            let expr = program_text(&b.prog, &|k| probe(&b.probes, &b.currents, k));
+            writeln!(w, "{name} {} {} V={expr}", node(b.p), node(b.n))?;
         }
     }
     for f in &c.cccs {

@@ -12,7 +12,7 @@
 
 use super::mapping::{Mapping, NONE};
 use super::pattern::{EntryId, Pattern, PatternBuilder};
-use crate::circuit::{BranchLaw, Circuit, NodeId};
+use crate::circuit::{BranchLaw, Circuit, CurrentOf, NodeId};
 
 /// Slots of a two-terminal conductance stamp: (a,a), (b,b), (a,b), (b,a).
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +28,8 @@ struct CtlStamp {
     ub: u32,
     /// Per probe: slots (a,c), (a,d), (b,c), (b,d) for probe V(c) − V(d).
     s: Vec<[u32; 4]>,
+    /// Per current probe: its unknown `crow` and slots (a, crow), (b, crow).
+    cur: Vec<(u32, [u32; 2])>,
 }
 
 /// Slots of a voltage-defined branch (E, B with `V=`): its current is
@@ -42,6 +44,8 @@ struct VbStamp {
     s: [u32; 4],
     /// Per probe V(c) − V(d): (row, c), (row, d).
     pr: Vec<[u32; 2]>,
+    /// Per current probe: its unknown `crow` and slot (row, crow).
+    cur: Vec<(u32, u32)>,
     /// An H source: slot (row, crow), the controlling current's unknown
     /// `crow`, and the transresistance.
     ctl: Option<(u32, u32, f64)>,
@@ -169,6 +173,11 @@ impl System {
             vsb_src.push(k as u32);
         }
         let n = n_nodes + nvb + vsb_src.len();
+        // The unknown holding a current an expression reads.
+        let crow = |of: &CurrentOf| match *of {
+            CurrentOf::VSource(k) => vs_row[k],
+            CurrentOf::VBranch(j) => (n_nodes + j) as u32,
+        };
         let symmetric = c.controlled.is_empty() && c.vbranches.is_empty() && c.cccs.is_empty();
         let mut pb = PatternBuilder::new(n, symmetric);
         pb.reserve(4 * (c.resistors.len() + c.memristors.len() + c.branches.len()));
@@ -188,12 +197,14 @@ impl System {
             .iter()
             .map(|b| stamp2(&mut pb, u(b.a), u(b.b)))
             .collect();
-        let ctl_e: Vec<Vec<[EntryId; 4]>> = c
+        type CtlEntries = (Vec<[EntryId; 4]>, Vec<[EntryId; 2]>);
+        let ctl_e: Vec<CtlEntries> = c
             .controlled
             .iter()
             .map(|b| {
                 let (ua, ub) = (u(b.a), u(b.b));
-                b.probes
+                let v = b
+                    .probes
                     .iter()
                     .map(|&(pc, pd)| {
                         let (uc, ud) = (u(pc), u(pd));
@@ -204,10 +215,21 @@ impl System {
                             pb.entry(ub, ud),
                         ]
                     })
-                    .collect()
+                    .collect();
+                let i = b
+                    .currents
+                    .iter()
+                    .map(|of| [pb.entry(ua, crow(of)), pb.entry(ub, crow(of))])
+                    .collect();
+                (v, i)
             })
             .collect();
-        type VbEntries = ([EntryId; 4], Vec<[EntryId; 2]>, Option<EntryId>);
+        type VbEntries = (
+            [EntryId; 4],
+            Vec<[EntryId; 2]>,
+            Vec<EntryId>,
+            Option<EntryId>,
+        );
         let branch4 = |pb: &mut PatternBuilder, up: u32, un: u32, row: u32| {
             [
                 pb.entry(up, row),
@@ -228,8 +250,13 @@ impl System {
                     .iter()
                     .map(|&(pc, pd)| [pb.entry(row, u(pc)), pb.entry(row, u(pd))])
                     .collect();
+                let cur = b
+                    .currents
+                    .iter()
+                    .map(|of| pb.entry(row, crow(of)))
+                    .collect();
                 let ctl = b.ccvs.map(|(j, _)| pb.entry(row, vs_row[j]));
-                (s, pr, ctl)
+                (s, pr, cur, ctl)
             })
             .collect();
         let vsb_e: Vec<[EntryId; 4]> = vsb_src
@@ -275,10 +302,16 @@ impl System {
             .controlled
             .iter()
             .zip(&ctl_e)
-            .map(|(b, es)| CtlStamp {
+            .map(|(b, (es, ci))| CtlStamp {
                 ua: u(b.a),
                 ub: u(b.b),
                 s: es.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
+                cur: b
+                    .currents
+                    .iter()
+                    .zip(ci)
+                    .map(|(of, e)| (crow(of), e.map(|x| pattern.slot(x))))
+                    .collect(),
             })
             .collect();
         let vb = c
@@ -286,12 +319,18 @@ impl System {
             .iter()
             .zip(&vb_e)
             .enumerate()
-            .map(|(k, (b, (s, pr, ctl)))| VbStamp {
+            .map(|(k, (b, (s, pr, cur, ctl)))| VbStamp {
                 up: u(b.p),
                 un: u(b.n),
                 row: (n_nodes + k) as u32,
                 s: s.map(|x| pattern.slot(x)),
                 pr: pr.iter().map(|e| e.map(|x| pattern.slot(x))).collect(),
+                cur: b
+                    .currents
+                    .iter()
+                    .zip(cur)
+                    .map(|(of, e)| (crow(of), pattern.slot(*e)))
+                    .collect(),
                 ctl: ctl
                     .zip(b.ccvs)
                     .map(|(e, (j, g))| (pattern.slot(e), vs_row[j], g)),
@@ -310,6 +349,7 @@ impl System {
                         row: vs_row[k as usize],
                         s: s.map(|x| pattern.slot(x)),
                         pr: Vec::new(),
+                        cur: Vec::new(),
                         ctl: None,
                     },
                 )
@@ -336,8 +376,16 @@ impl System {
                 BranchLaw::Program { signs, .. } => signs.len(),
                 _ => 0,
             })
-            .chain(c.controlled.iter().map(|b| b.probes.len()))
-            .chain(c.vbranches.iter().map(|b| b.probes.len()))
+            .chain(
+                c.controlled
+                    .iter()
+                    .map(|b| b.probes.len() + b.currents.len()),
+            )
+            .chain(
+                c.vbranches
+                    .iter()
+                    .map(|b| b.probes.len() + b.currents.len()),
+            )
             .max()
             .unwrap_or(0);
         let nn = c.nodes.len();
@@ -487,22 +535,36 @@ impl System {
             put(f, sc, vals, st, i, g, jac);
         }
         for (b, st) in c.controlled.iter().zip(&self.ctl) {
+            let np = b.probes.len();
             for (k, &(p, q)) in b.probes.iter().enumerate() {
                 self.pbuf[k] = v[p.idx()] - v[q.idx()];
                 self.sbuf[k] = 0.0;
             }
+            for (k, &(r, _)) in st.cur.iter().enumerate() {
+                self.pbuf[np + k] = y[r as usize];
+                self.sbuf[np + k] = 0.0;
+            }
+            let nall = np + st.cur.len();
             let mut i = 0.0;
-            if b.probes.is_empty() {
+            if nall == 0 {
                 i = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
             }
-            for k in 0..b.probes.len() {
+            for k in 0..nall {
                 self.sbuf[k] = 1.0;
                 let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
                 self.sbuf[k] = 0.0;
                 i = val;
-                if jac {
-                    let s = &st.s[k];
-                    for (slot, sign) in s.iter().zip([1.0, -1.0, -1.0, 1.0]) {
+                if !jac {
+                    continue;
+                }
+                if k < np {
+                    for (slot, sign) in st.s[k].iter().zip([1.0, -1.0, -1.0, 1.0]) {
+                        if *slot != NONE {
+                            vals[*slot as usize] += sign * d;
+                        }
+                    }
+                } else {
+                    for (slot, sign) in st.cur[k - np].1.iter().zip([1.0, -1.0]) {
                         if *slot != NONE {
                             vals[*slot as usize] += sign * d;
                         }
@@ -547,22 +609,35 @@ impl System {
                 s: [NONE; 4],
             };
             put(f, sc, vals, &st2, i, 0.0, false);
+            let np = b.probes.len();
             for (k, &(p, q)) in b.probes.iter().enumerate() {
                 self.pbuf[k] = v[p.idx()] - v[q.idx()];
                 self.sbuf[k] = 0.0;
             }
+            for (k, &(r, _)) in st.cur.iter().enumerate() {
+                self.pbuf[np + k] = y[r as usize];
+                self.sbuf[np + k] = 0.0;
+            }
+            let nall = np + st.cur.len();
             let mut e = 0.0;
-            if b.probes.is_empty() || !jac {
+            if nall == 0 || !jac {
                 e = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
             } else {
-                for k in 0..b.probes.len() {
+                for k in 0..nall {
                     self.sbuf[k] = 1.0;
                     let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
                     self.sbuf[k] = 0.0;
                     e = val;
-                    for (slot, sign) in st.pr[k].iter().zip([-w, w]) {
-                        if *slot != NONE {
-                            vals[*slot as usize] += sign * d;
+                    if k < np {
+                        for (slot, sign) in st.pr[k].iter().zip([-w, w]) {
+                            if *slot != NONE {
+                                vals[*slot as usize] += sign * d;
+                            }
+                        }
+                    } else {
+                        let slot = st.cur[k - np].1;
+                        if slot != NONE {
+                            vals[slot as usize] -= w * d;
                         }
                     }
                 }
@@ -778,6 +853,11 @@ impl System {
                     self.pbuf[j] = v[p.idx()] - v[q.idx()];
                     self.sbuf[j] = 0.0;
                 }
+                let np = b.probes.len();
+                for (j, &(r, _)) in self.ctl[k as usize].cur.iter().enumerate() {
+                    self.pbuf[np + j] = self.ibr[r as usize - self.n_nodes];
+                    self.sbuf[np + j] = 0.0;
+                }
                 b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0
             }
             Elem::I(k) => self.i_values[k as usize] * self.source_scale,
@@ -799,6 +879,14 @@ impl System {
             }
         }
         cur
+    }
+
+    /// The current `of` (an expression's `I(...)`) at the last solution.
+    pub fn current_of(&self, of: CurrentOf) -> f64 {
+        match of {
+            CurrentOf::VSource(k) => self.ibr[self.vs_row[k] as usize - self.n_nodes],
+            CurrentOf::VBranch(j) => self.ibr[j],
+        }
     }
 
     /// The current of F source `cccs[k]` at the last solution.

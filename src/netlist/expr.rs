@@ -11,8 +11,9 @@
 //! term   := unary (('*' | '/') unary)*
 //! unary  := ('-' | '+' | '!') unary | power
 //! power  := atom (('^' | '**') unary)?          right-associative, binds tighter than unary minus
-//! atom   := number | '(' expr ')' | '{' expr '}' | "'" expr "'" | vprobe | call | ident
+//! atom   := number | '(' expr ')' | '{' expr '}' | "'" expr "'" | vprobe | iprobe | call | ident
 //! vprobe := 'V' '(' node (',' node)? ')'
+//! iprobe := 'I' '(' element ')'                 a branch current (B-source laws only)
 //! call   := func '(' expr (',' expr)* ')'       func: exp log ln log10 sqrt sinh cosh tanh abs min max pow
 //!                                                if limit u uramp (and the Monte Carlo draws)
 //! ```
@@ -310,6 +311,10 @@ pub enum Expr {
     Param(String, Span),
     /// `V(a)` or `V(a,b)`: node names (lower-case) and the span of the probe.
     Volt(String, Option<String>, Span),
+    /// `I(name)`: the current of an element with a branch unknown (a
+    /// voltage source, an inductor, an E, H or B `V=` source), by its name
+    /// (lower-case), and the span of the probe.
+    Curr(String, Span),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Vec<Expr>, Span),
@@ -421,6 +426,25 @@ fn vprobe(i: In) -> Res<Expr> {
     ))
 }
 
+/// iprobe := 'I' '(' element ')'
+fn iprobe(i: In) -> Res<Expr> {
+    let start = i;
+    let (i, _) = alt((tag("I"), tag("i"))).parse(i)?;
+    let (i, _) = preceded(space0, char('(')).parse(i)?;
+    let (i, name) = ws(take_while1(is_node_char))
+        .parse(i)
+        .or_else(|_| fail(i, 1, "expected an element name in I(...)"))?;
+    let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| {
+        fail(
+            i,
+            1,
+            "expected ')' to close I(...): it reads one element's current",
+        )
+    })?;
+    let span = span_between(&start, &i);
+    Ok((i, Expr::Curr(name.fragment().to_ascii_lowercase(), span)))
+}
+
 /// call := func '(' expr (',' expr)* ')' ; otherwise a bare identifier is a parameter.
 fn call_or_param(i: In, depth: usize) -> Res<Tall> {
     let start = i;
@@ -512,6 +536,10 @@ fn atom(i: In, depth: usize) -> Res<Tall> {
             } else {
                 call_or_param(i, depth)
             }
+        }
+        // Likewise I( is a current probe.
+        Some('i') | Some('I') if i.fragment()[1..].trim_start().starts_with('(') => {
+            iprobe(i).map(|(r, e)| (r, (e, 1)))
         }
         Some(c) if is_ident_start(c) => call_or_param(i, depth),
         None => fail(i, 1, "expected a value, found the end of the expression"),
@@ -797,7 +825,7 @@ impl Expr {
             Expr::Call(_, args, _) | Expr::User(_, args, _) => {
                 args.iter().for_each(|a| a.probes(out))
             }
-            Expr::Num(_) | Expr::Param(..) => {}
+            Expr::Num(_) | Expr::Param(..) | Expr::Curr(..) => {}
         }
     }
     /// True when the expression calls a Monte Carlo function.
@@ -807,7 +835,7 @@ impl Expr {
             Expr::User(_, args, _) => args.iter().any(Expr::has_random),
             Expr::Neg(e) => e.has_random(),
             Expr::Bin(_, a, b) => a.has_random() || b.has_random(),
-            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => false,
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => false,
         }
     }
     /// True when the expression references a parameter.
@@ -817,13 +845,13 @@ impl Expr {
             Expr::Neg(e) => e.has_param(),
             Expr::Bin(_, a, b) => a.has_param() || b.has_param(),
             Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_param),
-            Expr::Num(_) | Expr::Volt(..) => false,
+            Expr::Num(_) | Expr::Volt(..) | Expr::Curr(..) => false,
         }
     }
-    /// True when the expression reads a node voltage.
+    /// True when the expression reads a node voltage or a branch current.
     pub fn has_probe(&self) -> bool {
         match self {
-            Expr::Volt(..) => true,
+            Expr::Volt(..) | Expr::Curr(..) => true,
             Expr::Neg(e) => e.has_probe(),
             Expr::Bin(_, a, b) => a.has_probe() || b.has_probe(),
             Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_probe),
@@ -842,7 +870,7 @@ impl Expr {
             Expr::Call(_, args, _) | Expr::User(_, args, _) => {
                 args.iter().for_each(|a| a.params(out))
             }
-            Expr::Num(_) | Expr::Volt(..) => {}
+            Expr::Num(_) | Expr::Volt(..) | Expr::Curr(..) => {}
         }
     }
     /// Visit every sub-expression, parents before children (a visitor that
@@ -858,7 +886,7 @@ impl Expr {
             Expr::Call(_, args, _) | Expr::User(_, args, _) => {
                 args.iter_mut().for_each(|a| a.visit_mut(f))
             }
-            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => {}
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => {}
         }
     }
     /// The first call of a function that is not built in, if any.
@@ -868,7 +896,7 @@ impl Expr {
             Expr::Neg(e) => e.first_user(),
             Expr::Bin(_, a, b) => a.first_user().or_else(|| b.first_user()),
             Expr::Call(_, args, _) => args.iter().find_map(Expr::first_user),
-            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) => None,
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => None,
         }
     }
 }

@@ -608,6 +608,7 @@ fn eval(e: &Expr, done: &[(String, Result<f64, String>)]) -> Result<f64, String>
             crate::netlist::expr::apply_func(*f, &a)
         }
         Expr::Volt(..) => return Err("V(...) is not allowed in param=; use find".into()),
+        Expr::Curr(..) => return Err("I(...) is not allowed in param=; use find".into()),
         Expr::User(n, ..) => return Err(format!("unknown function '{n}'")),
     })
 }

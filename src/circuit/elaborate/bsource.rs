@@ -35,50 +35,60 @@ impl Elab {
         }
         let expr = &expr;
         let (a, b) = self.two_nodes(nodes);
-        // Probes, deduplicated.
-        let mut probes: Vec<(NodeId, NodeId)> = Vec::new();
+        // Probes, deduplicated: voltages first, then currents.
+        let mut senses: Vec<Sense> = Vec::new();
         let mut ops = Vec::new();
         let mut depth = 0usize;
         let mut cur = 0usize;
         compile(
             expr,
             &mut self.c.nodes,
-            &mut probes,
+            &mut senses,
             &mut ops,
             &mut cur,
             &mut depth,
         );
-        if probes.len() > u16::MAX as usize {
+        if senses.len() > u16::MAX as usize {
             self.errors.push(Diagnostic::new(
                 span,
                 format!(
-                    "more than {} different V(...) probes in one expression",
+                    "more than {} different V(...) and I(...) probes in one expression",
                     u16::MAX
                 ),
             ));
             return;
         }
+        let (probes, currents) = voltages_first(&mut senses, &mut ops);
         let prog = Program { ops, depth };
         // Self-controlled: every probe is ±(V(a) − V(b)).
-        let signs: Option<Vec<f64>> = probes
-            .iter()
-            .map(|&(p, q)| {
-                if (p, q) == (a, b) {
-                    Some(1.0)
-                } else if (p, q) == (b, a) {
-                    Some(-1.0)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let signs: Option<Vec<f64>> = if !currents.is_empty() {
+            None
+        } else {
+            probes
+                .iter()
+                .map(|&(p, q)| {
+                    if (p, q) == (a, b) {
+                        Some(1.0)
+                    } else if (p, q) == (b, a) {
+                        Some(-1.0)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        let reads = |k: usize| currents.iter().map(move |(n, s)| (k, n.clone(), *s));
         if voltage {
+            let k = self.c.vbranches.len();
+            self.current_reads
+                .extend(reads(k).map(|(k, n, s)| (true, k, n, s)));
             self.c.vbranches.push(VBranch {
                 name: name.text.clone(),
                 p: a,
                 n: b,
                 prog,
                 probes,
+                currents: vec![CurrentOf::VSource(usize::MAX); currents.len()],
                 span,
                 ccvs: None,
             });
@@ -91,13 +101,19 @@ impl Elab {
                 b,
                 law: BranchLaw::from_program(prog, signs),
             }),
-            _ => self.c.controlled.push(Controlled {
-                name: name.text.clone(),
-                a,
-                b,
-                prog,
-                probes,
-            }),
+            _ => {
+                let k = self.c.controlled.len();
+                self.current_reads
+                    .extend(reads(k).map(|(k, n, s)| (false, k, n, s)));
+                self.c.controlled.push(Controlled {
+                    name: name.text.clone(),
+                    a,
+                    b,
+                    prog,
+                    probes,
+                    currents: vec![CurrentOf::VSource(usize::MAX); currents.len()],
+                })
+            }
         }
     }
 }
@@ -125,6 +141,7 @@ impl Elab {
                     depth: 1,
                 },
                 probes: Vec::new(),
+                currents: Vec::new(),
                 span: name.span,
                 ccvs: Some((usize::MAX, g)),
             });
@@ -163,14 +180,112 @@ impl Elab {
                 self.c.cccs[k].ctrl = j;
             }
         }
+        // Every expression's I(...), in order of appearance per source.
+        let mut slot: HashMap<(bool, usize), usize> = HashMap::new();
+        for (voltage, k, name, span) in std::mem::take(&mut self.current_reads) {
+            let j = slot.entry((voltage, k)).or_insert(0);
+            let of = self.current_of(&name, span);
+            let list = if voltage {
+                &mut self.c.vbranches[k].currents
+            } else {
+                &mut self.c.controlled[k].currents
+            };
+            if let (Some(of), Some(x)) = (of, list.get_mut(*j)) {
+                *x = of;
+            }
+            *j += 1;
+        }
     }
+
+    /// The element whose current `I(name)` reads, or a located error.
+    fn current_of(&mut self, name: &str, span: Span) -> Option<CurrentOf> {
+        let c = &self.c;
+        if let Some(j) = c.vsources.iter().position(|v| v.name == name) {
+            return Some(CurrentOf::VSource(j));
+        }
+        if let Some(j) = c.vbranches.iter().position(|v| v.name == name) {
+            return Some(CurrentOf::VBranch(j));
+        }
+        let kind = if c.resistors.iter().any(|r| &*r.name == name) {
+            Some("a resistor")
+        } else if c.isources.iter().any(|r| r.name == name) {
+            Some("a current source")
+        } else if c.memristors.iter().any(|r| r.name == name) {
+            Some("a memristor")
+        } else if c.branches.iter().any(|r| &*r.name == name)
+            || c.controlled.iter().any(|r| r.name == name)
+            || c.cccs.iter().any(|r| r.name == name)
+        {
+            Some("a current-defined element (D, G, F, S or B I=)")
+        } else if c.reactives.iter().any(|r| r.name == name) {
+            Some("a capacitor")
+        } else {
+            None
+        };
+        let d = match kind {
+            Some(kind) => Diagnostic::new(
+                span,
+                format!("I({name}) inside an expression: '{name}' is {kind}, whose current is not an unknown of the circuit"),
+            ),
+            None => Diagnostic::new(span, format!("I({name}): no element '{name}' in this circuit")),
+        };
+        self.errors.push(d.with_hint(
+            "an expression reads the current of a voltage source, an inductor, or an E, H or B V= source: put a 0 V source in series with the branch to measure",
+        ));
+        None
+    }
+}
+
+/// What a compiled expression's probe reads.
+#[derive(Clone, Debug, PartialEq)]
+enum Sense {
+    /// V(a) − V(b).
+    V(NodeId, NodeId),
+    /// I(name), resolved once every element is in.
+    I(String, Span),
+}
+
+/// Voltage probes (c, d) and current reads (name, where).
+type Split = (Vec<(NodeId, NodeId)>, Vec<(String, Span)>);
+
+/// Renumber the probes so that voltages come first, in their order, then
+/// currents; return both lists.
+fn voltages_first(senses: &mut Vec<Sense>, ops: &mut [Op]) -> Split {
+    let mut probes = Vec::new();
+    let mut currents = Vec::new();
+    for s in senses.iter() {
+        match s {
+            Sense::V(p, q) => probes.push((*p, *q)),
+            Sense::I(n, sp) => currents.push((n.clone(), *sp)),
+        }
+    }
+    let (mut v, mut i) = (0u16, probes.len() as u16);
+    let new: Vec<u16> = senses
+        .iter()
+        .map(|s| {
+            let x = if matches!(s, Sense::V(..)) {
+                &mut v
+            } else {
+                &mut i
+            };
+            *x += 1;
+            *x - 1
+        })
+        .collect();
+    for op in ops.iter_mut() {
+        if let Op::Probe(k) = op {
+            *k = new[*k as usize];
+        }
+    }
+    senses.clear();
+    (probes, currents)
 }
 
 /// Compile a folded expression to stack code; probes are interned in `probes`.
 fn compile(
     e: &Expr,
     nodes: &mut Nodes,
-    probes: &mut Vec<(NodeId, NodeId)>,
+    probes: &mut Vec<Sense>,
     ops: &mut Vec<Op>,
     cur: &mut usize,
     depth: &mut usize,
@@ -191,12 +306,16 @@ fn compile(
                 .as_deref()
                 .map(|q| nodes.intern(q))
                 .unwrap_or(NodeId::GROUND);
-            let k = match probes.iter().position(|&x| x == (p, q)) {
+            let k = intern(probes, Sense::V(p, q));
+            push(ops, Op::Probe(k as u16), cur, depth, 1)
+        }
+        E::Curr(n, s) => {
+            let k = match probes
+                .iter()
+                .position(|x| matches!(x, Sense::I(m, _) if m == n))
+            {
                 Some(k) => k,
-                None => {
-                    probes.push((p, q));
-                    probes.len() - 1
-                }
+                None => intern(probes, Sense::I(n.clone(), *s)),
             };
             push(ops, Op::Probe(k as u16), cur, depth, 1)
         }
@@ -218,6 +337,17 @@ fn compile(
                 2 => push(ops, Op::Call2(*f), cur, depth, -1),
                 _ => push(ops, Op::Call1(*f), cur, depth, 0),
             }
+        }
+    }
+}
+
+/// The index of `s` in `probes`, added if new.
+fn intern(probes: &mut Vec<Sense>, s: Sense) -> usize {
+    match probes.iter().position(|x| *x == s) {
+        Some(k) => k,
+        None => {
+            probes.push(s);
+            probes.len() - 1
         }
     }
 }

@@ -55,6 +55,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         diodes: HashMap::new(),
         switches: HashMap::new(),
         controls: Vec::new(),
+        current_reads: Vec::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -538,6 +539,10 @@ struct Elab {
     /// F and H sources (H: true, index in `vbranches`; F: false, index in
     /// `cccs`) and the name of the voltage source each reads.
     controls: Vec<(bool, usize, Name)>,
+    /// Every `I(name)` in a B-source law, resolved with the controls: in
+    /// `vbranches` (true) or `controlled`, the source's index, the name
+    /// read and where.
+    current_reads: Vec<(bool, usize, String, Span)>,
 }
 
 impl Elab {

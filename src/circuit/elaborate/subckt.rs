@@ -159,6 +159,12 @@ impl Scope<'_> {
                         *b = self.node(b);
                     }
                 }
+                // I(name) reads an element of this instance, renamed as
+                // its card is below.
+                if let Expr::Curr(n, _) = x {
+                    let letter = n.chars().next().unwrap_or('v');
+                    *n = format!("{letter}.{}.{n}", self.path);
+                }
             });
         }
         if let Card::CcSource { control, .. } = &mut card {
