@@ -179,8 +179,8 @@ fn controlled_source_errors_are_located() {
             "inline.cir:4:8: error: node 'nowhere' has no DC path to ground",
         ),
         (
-            "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(1) a 0 0 1\nR2 b 0 1k\n.op\n",
-            "inline.cir:4:8: error: POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported",
+            "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(1) a 0 0 1 x\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:24: error: undefined parameter 'x'",
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nB1 b 0 V=\nR2 b 0 1k\n.op\n",
@@ -320,8 +320,8 @@ fn current_controlled_source_errors_are_located() {
             "inline.cir:4:1: error: 'h1' closes a loop of voltage-defined elements",
         ),
         (
-            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b POLY(1) V1 0 2\nR2 b 0 1k\n.op\n",
-            "inline.cir:4:8: error: POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported",
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 0 b VALUE={2*I(V1)}\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: this form of a controlled source is not supported (F and H take no VALUE= or TABLE)",
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nH1 b 0 V1\nR2 b 0 1k\n.op\n",
@@ -371,4 +371,181 @@ R3 d 0 1k
     // A source current inside one (more in current_probes.rs).
     let got = op_map("t\nV1 a 0 1\nVm a b 0\nR1 b 0 1k\nE1 c 0 value={2*I(Vm)}\nR2 c 0 1k\n.op\n");
     assert!(close(got["v(c)"], 2e-3, 1e-12, 0.0), "{got:?}");
+}
+
+/// SPICE's `POLY(n)` forms of E, G, F and H: the constant, linear and
+/// product terms in SPICE's order (for n = 2: p3·x1², p4·x1·x2, p5·x2²,
+/// p6·x1³), node pairs also written `(a,b)`, the single-coefficient POLY(1)
+/// as p1; against hand values and ngspice (1e-9).
+const POLY: &str = "poly forms
+V1 a 0 0.7
+R1 a 0 1k
+V2 b 0 -0.3
+R2 b 0 1k
+G1 c 0 POLY(2) (a,0) (b,0) 0.1m 1m 2m 0.5m 0.25m 0.75m 0.1m
+R3 c 0 1k
+E1 d 0 POLY(1) a 0 0.2 1 0.5
+R4 d 0 1k
+E2 e 0 POLY(1) a b 3
+R5 e 0 1k
+Vs f 0 0
+R6 a f 2k
+F1 0 g POLY(2) Vs V2 0 2 1k 0 0 5e5
+R7 g 0 1k
+H1 h 0 POLY(1) Vs 0 1k 2e5
+R8 h 0 1k
+E3 k 0 POLY(3) a 0 b 0 c 0 0 1 1 1 0.1 0.2 0.3 0.4 0.5 0.6 0.01
+R9 k 0 1k
+.options reltol=1e-9
+.op
+.end
+";
+
+#[test]
+fn poly_forms_against_hand_values_and_ngspice() {
+    let got = op_map(POLY);
+    let (a, b) = (0.7, -0.3);
+    // G1: current from c through the source to ground, so V(c) = −R·I.
+    let ig = 0.1e-3
+        + 1e-3 * a
+        + 2e-3 * b
+        + 0.5e-3 * a * a
+        + 0.25e-3 * a * b
+        + 0.75e-3 * b * b
+        + 0.1e-3 * a * a * a;
+    let c = -1e3 * ig;
+    assert!(close(got["v(c)"], c, 1e-12, 0.0), "{got:?}");
+    assert!(close(got["v(d)"], 0.2 + a + 0.5 * a * a, 1e-12, 0.0));
+    // A one-dimensional POLY with one coefficient is the linear gain.
+    assert!(close(got["v(e)"], 3.0 * (a - b), 1e-12, 0.0));
+    // F1: p1·I(Vs) + p2·I(V2) + p5·I(V2)², delivered into g.
+    let (is, i2) = (a / 2e3, got["i(v2)"]);
+    assert!(close(i2, -b / 1e3, 1e-12, 0.0));
+    let fg = 2.0 * is + 1e3 * i2 + 5e5 * i2 * i2;
+    assert!(close(got["v(g)"], 1e3 * fg, 1e-12, 0.0));
+    assert!(close(got["v(h)"], 1e3 * is + 2e5 * is * is, 1e-12, 0.0));
+    // E3, three controls: x1 x2 x3, then x1² x1x2 x1x3 x2² x2x3 x3², then x1³.
+    let (x1, x2, x3) = (a, b, c);
+    let k = x1
+        + x2
+        + x3
+        + 0.1 * x1 * x1
+        + 0.2 * x1 * x2
+        + 0.3 * x1 * x3
+        + 0.4 * x2 * x2
+        + 0.5 * x2 * x3
+        + 0.6 * x3 * x3
+        + 0.01 * x1 * x1 * x1;
+    assert!(close(got["v(k)"], k, 1e-12, 1e-15));
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-poly"), POLY);
+        assert_quantities_agree(
+            &ng,
+            &got,
+            &[
+                "v(c)", "v(d)", "v(e)", "v(g)", "v(h)", "v(k)", "i(vs)", "i(v2)",
+            ],
+            1e-9,
+            1e-15,
+        );
+    }
+}
+
+#[test]
+fn poly_errors_are_located() {
+    for (net, want) in [
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(x) a 0 1\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:13: error: expected the POLY dimension",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(1) a 0\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: POLY(1) has no coefficients",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nG1 b 0 POLY(2) a 0\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: expected a node of control 2 of POLY(2)",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nF1 b 0 POLY(1) Vx 1\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:16: error: I(vx): no element 'vx' in this circuit",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 TABLE {V(a)} = (0,0) (1,1) (1,2)\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:36: error: TABLE x values must increase: 1 after 1",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nG1 b 0 TABLE {V(a)} = (0,0) (1)\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:30: error: a TABLE needs (x, y) pairs: found 3 value(s)",
+        ),
+        (
+            "t\nV1 a 0 1\nR1 a 0 1k\nH1 b 0 TABLE {V(a)} = (0,0) (1,1)\nR2 b 0 1k\n.op\n",
+            "inline.cir:4:8: error: this form of a controlled source is not supported",
+        ),
+    ] {
+        let err = errors(net);
+        assert!(err.contains(want), "want {want}\ngot {err}");
+    }
+}
+
+/// PSpice's `TABLE {expr} = (x, y) ...` form of E and G: linear between
+/// the points, the end values outside them. ngspice rounds each corner
+/// over a small interval (at the corner of `TABLE_NET`, x = 1 between
+/// slopes 2 and 1, ngspice gives 1.975 where the linear table gives 2),
+/// so the comparison with ngspice is at points away from the corners,
+/// and at the corners against the table by hand.
+const TABLE_NET: &str = "table forms
+V1 a 0 0.5
+R1 a 0 1k
+E1 b 0 TABLE {V(a)} = (0,0) (1,2) (2,3)
+R2 b 0 1k
+G1 c 0 TABLE {2*V(a)} (-1,-1m) (0,0) (1,4m) (3,5m)
+R3 c 0 1k
+.options reltol=1e-9
+.dc V1 -1 2.5 0.5
+.end
+";
+
+#[test]
+fn table_forms_against_hand_values_and_ngspice() {
+    let t = dc_table("xb-table", TABLE_NET);
+    let table = |x: f64, pts: &[(f64, f64)]| {
+        if x <= pts[0].0 {
+            return pts[0].1;
+        }
+        for w in pts.windows(2) {
+            if x <= w[1].0 {
+                return w[0].1 + (x - w[0].0) * (w[1].1 - w[0].1) / (w[1].0 - w[0].0);
+            }
+        }
+        pts[pts.len() - 1].1
+    };
+    let e = [(0.0, 0.0), (1.0, 2.0), (2.0, 3.0)];
+    let g = [(-1.0, -1e-3), (0.0, 0.0), (1.0, 4e-3), (3.0, 5e-3)];
+    let (va, vb, vc) = (col(&t, "v1"), col(&t, "v(b)"), col(&t, "v(c)"));
+    for k in 0..va.len() {
+        assert!(
+            close(vb[k], table(va[k], &e), 1e-12, 1e-15),
+            "v(b) at {}",
+            va[k]
+        );
+        assert!(
+            close(vc[k], -1e3 * table(2.0 * va[k], &g), 1e-12, 1e-15),
+            "v(c) at {}",
+            va[k]
+        );
+    }
+    if !have_ngspice() {
+        return;
+    }
+    // Away from every corner of both tables.
+    let net = TABLE_NET.replace(".dc V1 -1 2.5 0.5", ".dc V1 -0.75 2.75 0.5");
+    let t = dc_table("xb-table-off", &net);
+    let ng = ngspice_dc(&tmpdir("xb-table-ng"), &net);
+    assert_eq!(ng.len(), t.1.len());
+    for (k, p) in ng.iter().enumerate() {
+        for q in ["v(b)", "v(c)"] {
+            assert!(close(p[q], col(&t, q)[k], 1e-9, 1e-15), "{q} at point {k}");
+        }
+    }
 }

@@ -280,19 +280,296 @@ fn expect_positional<'a>(
     }
 }
 
-/// A controlled source's POLY, VALUE or TABLE form (of these, E and G take
-/// VALUE=).
+/// A controlled source's POLY, VALUE or TABLE form (E and G take all
+/// three, F and H POLY).
 fn special_form(f: &Field) -> bool {
-    let t = f.whole.fragment().to_ascii_lowercase();
     let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
-    (t.starts_with("poly") && !t[4..].starts_with(|c: char| c.is_alphanumeric()))
-        || matches!(key.as_deref(), Some("value" | "vol" | "table"))
+    is_poly(f) || is_table(f) || matches!(key.as_deref(), Some("value" | "vol" | "table"))
+}
+
+/// True when `f` opens a `POLY(n)` form.
+fn is_poly(f: &Field) -> bool {
+    f.key.is_none() && {
+        let t = f.whole.fragment().to_ascii_lowercase();
+        t.starts_with("poly") && !t[4..].starts_with(|c: char| c.is_alphanumeric())
+    }
+}
+
+/// True when `f` opens a `TABLE {expr} = (x, y) …` form.
+fn is_table(f: &Field) -> bool {
+    f.key.is_none() && {
+        let t = f.whole.fragment().to_ascii_lowercase();
+        t.starts_with("table") && !t[5..].starts_with(|c: char| c.is_alphanumeric())
+    }
+}
+
+/// Most TABLE points accepted on one card.
+const MAX_TABLE_POINTS: usize = 100_000;
+
+/// The law of a controlled source's `TABLE {expr} [=] (x0, y0) (x1, y1) …`
+/// form, starting at field `at` (the `TABLE` keyword): y at x = expr,
+/// interpolated linearly between the points and held at the end values
+/// outside them, as PSpice defines it. The x values must increase. The
+/// law is a tree of `if`s that halves the points at each level, so its
+/// depth grows with log₂ of their number.
+fn table_law(at: &Field) -> Result<expr::Expr, PErr> {
+    use expr::{BinOp, Expr as E, Func};
+    let whole = span_at(&at.whole, at.whole.fragment().trim_end().len().max(1));
+    let hint = "TABLE {expr} = (x0, y0) (x1, y1) ... with increasing x";
+    let err = |span: Span, msg: String| PErr {
+        span,
+        msg: msg.into(),
+        hint: Some(hint.into()),
+    };
+    let (rest, _) = take_bytes(at.whole, 5);
+    let rest = skip_ws(rest, false);
+    if rest.fragment().is_empty() {
+        return Err(err(whole, "expected the TABLE's expression".into()));
+    }
+    let (rest, tok) = value_token(rest, false).map_err(unwrap_err)?;
+    let x = value_of(tok)?.expr;
+    let mut rest = skip_ws(rest, false);
+    if rest.fragment().starts_with('=') {
+        rest = take_bytes(rest, 1).0;
+    }
+    let mut pts: Vec<(E, Span)> = Vec::new();
+    for f in fields(rest, true)? {
+        match (f.key, f.val) {
+            (None, Some(v)) => pts.push((value_of(v)?.expr, span_at(&v, v.fragment().len()))),
+            _ => return Err(too_many(&f, "a TABLE form")),
+        }
+    }
+    if pts.len() < 2 || pts.len() % 2 == 1 {
+        return Err(err(
+            pts.last().map_or(whole, |p| p.1),
+            format!(
+                "a TABLE needs (x, y) pairs: found {} value(s) after its expression",
+                pts.len()
+            ),
+        ));
+    }
+    if pts.len() / 2 > MAX_TABLE_POINTS {
+        return Err(err(
+            whole,
+            format!("more than {MAX_TABLE_POINTS} TABLE points"),
+        ));
+    }
+    let (xs, ys): (Vec<_>, Vec<_>) = pts
+        .chunks(2)
+        .map(|p| (p[0].clone(), p[1].0.clone()))
+        .unzip();
+    for w in xs.windows(2) {
+        if let ((E::Num(a), _), (E::Num(b), s)) = (&w[0], &w[1]) {
+            if b <= a {
+                return Err(err(
+                    *s,
+                    format!("TABLE x values must increase: {b} after {a}"),
+                ));
+            }
+        }
+    }
+    let xs: Vec<E> = xs.into_iter().map(|p| p.0).collect();
+    let n = xs.len();
+    if n == 1 {
+        return Ok(ys[0].clone());
+    }
+    let bx = |e: &E| Box::new(e.clone());
+    let sub = |a: &E, b: &E| E::Bin(BinOp::Sub, bx(a), bx(b));
+    let iff = |c: E, a: E, b: E| E::Call(Func::If, vec![c, a, b], whole);
+    let le = |a: &E, b: &E| E::Bin(BinOp::Le, bx(a), bx(b));
+    // Segment k: y_k + (x − x_k)·(y_{k+1} − y_k)/(x_{k+1} − x_k).
+    let seg = |k: usize| {
+        let slope = E::Bin(
+            BinOp::Div,
+            Box::new(sub(&ys[k + 1], &ys[k])),
+            Box::new(sub(&xs[k + 1], &xs[k])),
+        );
+        E::Bin(
+            BinOp::Add,
+            bx(&ys[k]),
+            Box::new(E::Bin(
+                BinOp::Mul,
+                Box::new(sub(&x, &xs[k])),
+                Box::new(slope),
+            )),
+        )
+    };
+    let split = |m: usize, a: E, b: E| iff(le(&x, &xs[m]), a, b);
+    let inner = table_tree(0, n - 1, &seg, &split);
+    Ok(iff(
+        le(&x, &xs[0]),
+        ys[0].clone(),
+        iff(le(&xs[n - 1], &x), ys[n - 1].clone(), inner),
+    ))
+}
+
+/// Segments `lo..hi` of a TABLE, split at the middle point.
+fn table_tree(
+    lo: usize,
+    hi: usize,
+    seg: &dyn Fn(usize) -> expr::Expr,
+    split: &dyn Fn(usize, expr::Expr, expr::Expr) -> expr::Expr,
+) -> expr::Expr {
+    if hi - lo == 1 {
+        return seg(lo);
+    }
+    let mid = (lo + hi) / 2;
+    split(
+        mid,
+        table_tree(lo, mid, seg, split),
+        table_tree(mid, hi, seg, split),
+    )
+}
+
+/// Largest POLY dimension accepted (SPICE's own limit is far lower in
+/// practice; a netlist with more is almost surely malformed).
+const MAX_POLY_DIM: usize = 32;
+/// Most POLY coefficients accepted on one card.
+const MAX_POLY_COEFFS: usize = 10_000;
+
+/// The law of a controlled source's `POLY(n)` form, starting at field
+/// `at` (the `POLY` keyword): `n` controls (node pairs `nc+ nc-` for E and
+/// G, voltage-source names for F and H, pairs also written `(a,b)`), then
+/// the coefficients p0 p1 … in SPICE's order: the constant, the n linear
+/// terms, then the products of each higher degree with non-decreasing
+/// control indices (for n = 2: p3·x1², p4·x1·x2, p5·x2², p6·x1³ …). A
+/// one-dimensional POLY with a single coefficient is p1 (p0 = 0), as SPICE
+/// defines it.
+fn poly_law(at: &Field, currents: bool) -> Result<expr::Expr, PErr> {
+    use expr::{BinOp, Expr as E};
+    let fs = fields(at.whole, true)?;
+    let whole = span_at(&at.whole, at.whole.fragment().trim_end().len().max(1));
+    let bad = |f: Option<&Field>, msg: String| {
+        PErr {
+        span: f.map_or(whole, |f| span_at(&f.whole, f.whole.fragment().len().max(1))),
+        msg: msg.into(),
+        hint: Some(
+            "POLY(n) then n controls (node pairs for E/G, voltage sources for F/H), then coefficients p0 p1 ..."
+                .into(),
+        ),
+    }
+    };
+    let dim_field = fs.get(1);
+    let n: usize = dim_field
+        .and_then(|f| f.val)
+        .filter(|_| dim_field.is_some_and(|f| f.key.is_none()))
+        .and_then(|v| v.fragment().parse().ok())
+        .filter(|n| (1..=MAX_POLY_DIM).contains(n))
+        .ok_or_else(|| {
+            bad(
+                dim_field,
+                format!(
+                    "expected the POLY dimension, a whole number 1..{MAX_POLY_DIM}, in POLY(n)"
+                ),
+            )
+        })?;
+    let per = if currents { 1 } else { 2 };
+    let mut k = 2;
+    let mut xs: Vec<E> = Vec::with_capacity(n);
+    for j in 0..n {
+        let mut names = Vec::with_capacity(per);
+        for _ in 0..per {
+            match fs.get(k) {
+                Some(Field {
+                    key: None,
+                    val: Some(v),
+                    ..
+                }) => names.push(*v),
+                f => {
+                    return Err(bad(
+                        f,
+                        format!(
+                            "expected {} of control {} of POLY({n})",
+                            if currents {
+                                "the voltage source"
+                            } else {
+                                "a node"
+                            },
+                            j + 1
+                        ),
+                    ))
+                }
+            }
+            k += 1;
+        }
+        let name = |v: &In| v.fragment().to_ascii_lowercase();
+        xs.push(if currents {
+            E::Curr(
+                name(&names[0]),
+                span_at(&names[0], names[0].fragment().len()),
+            )
+        } else {
+            E::Volt(
+                name(&names[0]),
+                Some(name(&names[1])),
+                span_at(&names[0], names[0].fragment().len()),
+            )
+        });
+    }
+    let mut coeffs = Vec::new();
+    for f in fs.get(k..).unwrap_or(&[]) {
+        match (f.key, f.val) {
+            (None, Some(v)) => coeffs.push(value_of(v)?.expr),
+            _ => return Err(too_many(f, "a POLY form")),
+        }
+    }
+    if coeffs.is_empty() {
+        return Err(bad(None, format!("POLY({n}) has no coefficients")));
+    }
+    if coeffs.len() > MAX_POLY_COEFFS {
+        return Err(bad(
+            fs.get(k + MAX_POLY_COEFFS),
+            format!("more than {MAX_POLY_COEFFS} POLY coefficients"),
+        ));
+    }
+    if n == 1 && coeffs.len() == 1 {
+        coeffs.insert(0, E::Num(0.0));
+    }
+    // Monomials in SPICE's order: by degree, then non-decreasing indices.
+    let mut terms: Vec<E> = Vec::with_capacity(coeffs.len());
+    let mut idx: Vec<usize> = Vec::new();
+    for c in coeffs {
+        let mono = idx.iter().fold(None, |acc: Option<E>, &j| {
+            let x = xs[j].clone();
+            Some(match acc {
+                None => x,
+                Some(a) => E::Bin(BinOp::Mul, Box::new(a), Box::new(x)),
+            })
+        });
+        if c != E::Num(0.0) {
+            terms.push(match mono {
+                None => c,
+                Some(m) => E::Bin(BinOp::Mul, Box::new(c), Box::new(m)),
+            });
+        }
+        // The next index tuple: raise the rightmost index below n − 1 and
+        // set the ones after it equal to it; past the last, one degree up.
+        match idx.iter().rposition(|&j| j + 1 < n) {
+            Some(p) => {
+                let v = idx[p] + 1;
+                idx[p..].iter_mut().for_each(|j| *j = v);
+            }
+            None => idx = vec![0; idx.len() + 1],
+        }
+    }
+    // A balanced sum keeps the tree shallow for long coefficient lists.
+    fn sum(mut t: Vec<E>) -> E {
+        match t.len() {
+            0 => E::Num(0.0),
+            1 => t.pop().unwrap_or(E::Num(0.0)),
+            len => {
+                let right = t.split_off(len / 2);
+                E::Bin(BinOp::Add, Box::new(sum(t)), Box::new(sum(right)))
+            }
+        }
+    }
+    Ok(sum(terms))
 }
 
 fn special_form_error(f: &Field, voltage: bool) -> PErr {
     PErr {
         span: span_at(&f.whole, f.whole.fragment().len().max(1)),
-        msg: "POLY and TABLE forms of controlled sources (and VALUE= on F and H) are not supported"
+        msg: "this form of a controlled source is not supported (F and H take no VALUE= or TABLE)"
             .into(),
         hint: Some(if voltage {
             "write the law as a B-source: Bname n+ n- V={expr}".into()
@@ -1123,6 +1400,19 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
                         voltage,
                     }));
                 }
+                if is_poly(f) || is_table(f) {
+                    return Ok(Parsed::Card(Card::BSource {
+                        name,
+                        nodes,
+                        span: span_at(&f.whole, f.whole.fragment().trim_end().len()),
+                        expr: if is_poly(f) {
+                            poly_law(f, false)?
+                        } else {
+                            table_law(f)?
+                        },
+                        voltage,
+                    }));
+                }
                 return Err(special_form_error(f, voltage));
             }
             let cp = expect_positional(&fs, 3, &card, "the controlling + node")?;
@@ -1167,6 +1457,16 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             let voltage = first == Some('h');
             let (name, nodes) = two_node_element(&fs, &card)?;
             if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
+                if is_poly(f) {
+                    // A B-source reading the controlling sources' currents.
+                    return Ok(Parsed::Card(Card::BSource {
+                        name,
+                        nodes,
+                        span: span_at(&f.whole, f.whole.fragment().trim_end().len()),
+                        expr: poly_law(f, true)?,
+                        voltage,
+                    }));
+                }
                 return Err(special_form_error(f, voltage));
             }
             let control = expect_positional(&fs, 3, &card, "the controlling voltage source")?;
