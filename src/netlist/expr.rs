@@ -813,65 +813,52 @@ pub fn apply_func(f: Func, args: &[f64]) -> f64 {
 }
 
 impl Expr {
+    /// Visit every sub-expression, parents before children, left to right.
+    pub fn visit<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(e) => e.visit(f),
+            Expr::Bin(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().for_each(|a| a.visit(f)),
+            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => {}
+        }
+    }
+    /// True when some sub-expression satisfies `p`.
+    fn any(&self, p: impl Fn(&Expr) -> bool) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found = found || p(e));
+        found
+    }
     /// Visit every `V(...)` probe.
     pub fn probes<'e>(&'e self, out: &mut Vec<(&'e str, Option<&'e str>, Span)>) {
-        match self {
-            Expr::Volt(a, b, s) => out.push((a, b.as_deref(), *s)),
-            Expr::Neg(e) => e.probes(out),
-            Expr::Bin(_, a, b) => {
-                a.probes(out);
-                b.probes(out);
+        self.visit(&mut |e| {
+            if let Expr::Volt(a, b, s) = e {
+                out.push((a, b.as_deref(), *s));
             }
-            Expr::Call(_, args, _) | Expr::User(_, args, _) => {
-                args.iter().for_each(|a| a.probes(out))
-            }
-            Expr::Num(_) | Expr::Param(..) | Expr::Curr(..) => {}
-        }
+        });
     }
     /// True when the expression calls a Monte Carlo function.
     pub fn has_random(&self) -> bool {
-        match self {
-            Expr::Call(f, args, _) => f.is_random() || args.iter().any(Expr::has_random),
-            Expr::User(_, args, _) => args.iter().any(Expr::has_random),
-            Expr::Neg(e) => e.has_random(),
-            Expr::Bin(_, a, b) => a.has_random() || b.has_random(),
-            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => false,
-        }
+        self.any(|e| matches!(e, Expr::Call(f, ..) if f.is_random()))
     }
     /// True when the expression references a parameter.
     pub fn has_param(&self) -> bool {
-        match self {
-            Expr::Param(..) => true,
-            Expr::Neg(e) => e.has_param(),
-            Expr::Bin(_, a, b) => a.has_param() || b.has_param(),
-            Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_param),
-            Expr::Num(_) | Expr::Volt(..) | Expr::Curr(..) => false,
-        }
+        self.any(|e| matches!(e, Expr::Param(..)))
     }
     /// True when the expression reads a node voltage or a branch current.
     pub fn has_probe(&self) -> bool {
-        match self {
-            Expr::Volt(..) | Expr::Curr(..) => true,
-            Expr::Neg(e) => e.has_probe(),
-            Expr::Bin(_, a, b) => a.has_probe() || b.has_probe(),
-            Expr::Call(_, args, _) | Expr::User(_, args, _) => args.iter().any(Expr::has_probe),
-            Expr::Num(_) | Expr::Param(..) => false,
-        }
+        self.any(|e| matches!(e, Expr::Volt(..) | Expr::Curr(..)))
     }
     /// Visit every parameter reference.
     pub fn params<'e>(&'e self, out: &mut Vec<(&'e str, Span)>) {
-        match self {
-            Expr::Param(n, s) => out.push((n, *s)),
-            Expr::Neg(e) => e.params(out),
-            Expr::Bin(_, a, b) => {
-                a.params(out);
-                b.params(out);
+        self.visit(&mut |e| {
+            if let Expr::Param(n, s) = e {
+                out.push((n, *s));
             }
-            Expr::Call(_, args, _) | Expr::User(_, args, _) => {
-                args.iter().for_each(|a| a.params(out))
-            }
-            Expr::Num(_) | Expr::Volt(..) | Expr::Curr(..) => {}
-        }
+        });
     }
     /// Visit every sub-expression, parents before children (a visitor that
     /// replaces a node sees the replacement's children next).
@@ -891,13 +878,13 @@ impl Expr {
     }
     /// The first call of a function that is not built in, if any.
     pub fn first_user(&self) -> Option<(&str, Span)> {
-        match self {
-            Expr::User(n, _, s) => Some((n, *s)),
-            Expr::Neg(e) => e.first_user(),
-            Expr::Bin(_, a, b) => a.first_user().or_else(|| b.first_user()),
-            Expr::Call(_, args, _) => args.iter().find_map(Expr::first_user),
-            Expr::Num(_) | Expr::Param(..) | Expr::Volt(..) | Expr::Curr(..) => None,
-        }
+        let mut first = None;
+        self.visit(&mut |e| {
+            if let (None, Expr::User(n, _, s)) = (&first, e) {
+                first = Some((n.as_str(), *s));
+            }
+        });
+        first
     }
 }
 
