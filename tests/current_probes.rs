@@ -1,7 +1,8 @@
 //! Branch currents inside expressions, `I(name)`: B-sources (`I=` and
 //! `V=`) and E/G `VALUE=` laws that read the current of a voltage source,
 //! an inductor, or an E, H or B `V=` source, its own included (the
-//! Biolek-type memristor subcircuits). Netlists written for these tests;
+//! Biolek-type memristor subcircuits); other two-terminal elements through
+//! a 0 V source in series (tests/dialect.rs reads a resistor's). Netlists written for these tests;
 //! each agrees with ngspice (1e-9 linear, 1e-6 nonlinear) and with hand
 //! values; the export writes `I(...)` that ngspice runs; errors are located.
 
@@ -183,8 +184,8 @@ fn dc_only(net: &str) -> String {
 fn current_read_errors_are_located() {
     for (net, want) in [
         (
-            "t\nV1 a 0 1\nR1 a 0 1k\nB1 b 0 I={2*I(R1)}\nR2 b 0 1k\n.op\n",
-            "inline.cir:4:13: error: I(r1) inside an expression: 'r1' is a resistor, whose current is not an unknown of the circuit",
+            "t\nV1 a 0 1\nR1 a 0 1k\nC1 a 0 1p\nB1 b 0 I={2*I(C1)}\nR2 b 0 1k\n.op\n",
+            "inline.cir:5:13: error: I(c1): 'c1' is a capacitor, which carries no current in DC",
         ),
         (
             "t\nV1 a 0 1\nR1 a 0 1k\nB1 b 0 V={2*I(vnone)}\nR2 b 0 1k\n.op\n",

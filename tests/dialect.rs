@@ -413,3 +413,88 @@ fn trigonometric_and_rounding_functions_agree_with_ngspice() {
         assert_agrees_with_ngspice(&got, &ng, 1e-6);
     }
 }
+
+/// HSPICE and LTspice forms met in public memristor netlists: `.params`,
+/// ngspice's `.csparam x={x}` copy, parameter functions `.param f(x)=...`
+/// (global and local to a subcircuit), G `CUR='expr'`, `C='value'`,
+/// `gnd!`, a behavioural resistor `r={... V(x)}`, `I(resistor)` inside an
+/// expression, LTspice's `stp()`, an `.ends` naming another subcircuit, and
+/// `.probe` wildcards. ngspice runs the same circuit written its way
+/// (`0` for `gnd!`, `u` for `stp`); they agree to 1e-9.
+const HSPICE_FORMS: &str = "hspice and ltspice forms
+.params rs=1k
+.param gain=2m
+.csparam gain={gain}
+.param sq(x) = 'x*x'
+.subckt memr plus minus Ron=100 Roff=10k x0=0.3
+.params span='Roff-Ron'
+.param w(v) = 'v*(1-v)'
+Rin plus mid 'Ron'
+Rm mid minus r={Roff - span*V(x)}
+Gx gnd! x cur='1e3*I(Rin)*w(V(x)) + 1e-3*stp(V(plus,minus))'
+Cx x gnd! C='1p' IC='x0'
+Rx x gnd! 1k
+.ends mem
+V1 in gnd! 1.5
+Rs in p {rs}
+X1 p 0 memr
+G2 0 q cur='gain*sq(V(p))'
+R2 q 0 1k
+.probe v(x1.*) v(q) i(r*) i(v1)
+.op
+.end
+";
+
+#[test]
+fn hspice_and_ltspice_forms_against_ngspice() {
+    let (dir, _) = run_netlist("xb-hspice-forms", HSPICE_FORMS);
+    let got = read_qv(&dir.join("op.csv"));
+    // The wildcards, in the circuit's node order and element name order;
+    // the 0 V source that reads I(Rin) is not among them.
+    let mut names: Vec<&String> = got.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "i(r.x1.rin)",
+            "i(r.x1.rm)",
+            "i(r.x1.rx)",
+            "i(r2)",
+            "i(rs)",
+            "i(v1)",
+            "v(q)",
+            "v(x1.mid)",
+            "v(x1.x)"
+        ]
+    );
+    // By hand: the series current through Rs, Rin and the behavioural Rm.
+    let (x, i) = (got["v(x1.x)"], got["i(rs)"]);
+    let rm = 10e3 - 9_900.0 * x;
+    assert!(close(1.5, i * (1e3 + 100.0 + rm), 1e-9, 0.0));
+    assert!(close(got["i(r.x1.rin)"], i, 1e-12, 0.0));
+    assert!(close(got["i(r.x1.rm)"], i, 1e-9, 0.0));
+    // The state node: Gx's current into x leaves through Rx.
+    assert!(close(
+        -x / 1e3,
+        -(1e3 * i * x * (1.0 - x) + 1e-3),
+        1e-9,
+        1e-15
+    ));
+    let vp = 1.5 - 1e3 * i;
+    assert!(close(got["v(q)"], 1e3 * 2e-3 * vp * vp, 1e-9, 0.0));
+    if !have_ngspice() {
+        return;
+    }
+    let plain = HSPICE_FORMS
+        .replace("gnd!", "0")
+        .replace("stp(", "u(")
+        .replace(".probe v(x1.*) v(q) i(r*) i(v1)\n", "");
+    let ng = ngspice_op(&tmpdir("xb-hspice-forms-ng"), &plain);
+    assert_quantities_agree(
+        &ng,
+        &got,
+        &["v(x1.x)", "v(x1.mid)", "v(q)", "i(v1)"],
+        1e-9,
+        1e-15,
+    );
+}

@@ -135,7 +135,7 @@ V1 n1 0 DC {undefined_p}
 R1 n1 0 {big}
 R2 n1 0 {tiny}
 R3 n1 0 {sqrt(-1)}
-R4 n1 0 {V(n1)}
+I4 n1 0 {V(n1)}
 R5 n1 0 {1/0}
 R6 n1 0 0
 R7 n1 0 -5

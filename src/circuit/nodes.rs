@@ -44,10 +44,16 @@ impl Default for Nodes {
     }
 }
 
+/// Names of ground besides `0`: ngspice's `gnd` and HSPICE's global `gnd!`.
+pub fn is_ground_alias(name: &str) -> bool {
+    matches!(name, "gnd" | "gnd!")
+}
+
 impl Nodes {
-    /// The node called `name` (lower-case), created if new. `gnd` is ground.
+    /// The node called `name` (lower-case), created if new. `gnd` (and
+    /// `gnd!`) is ground.
     pub fn intern(&mut self, name: &str) -> NodeId {
-        if name == "gnd" {
+        if is_ground_alias(name) {
             return NodeId::GROUND;
         }
         if !self.aliases.is_empty() {
@@ -71,7 +77,7 @@ impl Nodes {
         self.first_card[id.idx()]
     }
     pub fn get(&self, name: &str) -> Option<NodeId> {
-        if name == "gnd" {
+        if is_ground_alias(name) {
             return Some(NodeId::GROUND);
         }
         if let Some(&id) = self.aliases.get(name) {
@@ -84,7 +90,7 @@ impl Nodes {
     }
     /// Make `name` another name of node `to`. False if `name` is already a node or alias.
     pub fn alias(&mut self, name: &str, to: NodeId) -> bool {
-        if name == "gnd" || self.names.contains(name) || self.aliases.contains_key(name) {
+        if is_ground_alias(name) || self.names.contains(name) || self.aliases.contains_key(name) {
             return false;
         }
         self.aliases.insert(name.into(), to);

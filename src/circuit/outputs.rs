@@ -142,6 +142,18 @@ pub fn resolve(
     }
     let mut out = Vec::with_capacity(items.len());
     for it in items {
+        // HSPICE's wildcards: `v(x1.*)`, `i(r?)`.
+        if it.text.contains(['*', '?']) {
+            let before = out.len();
+            wildcard(c, &by_name, &it.text, &mut out);
+            if out.len() == before {
+                warnings.push(
+                    Diagnostic::new(it.span, format!("'{}' matches nothing; ignored", it.text))
+                        .warning(),
+                );
+            }
+            continue;
+        }
         match probe(c, &by_name, &it.text) {
             Ok(of) => out.push(Probe {
                 label: it.text.split_whitespace().collect(),
@@ -155,10 +167,63 @@ pub fn resolve(
     Some(out)
 }
 
+/// The quantities a wildcard item names, `v(pattern)` over the node names
+/// (in the circuit's order) or `i(pattern)` over the element names (in
+/// name order); `*` matches any run of characters, `?` one.
+fn wildcard(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str, out: &mut Vec<Probe>) {
+    let t: String = text.split_whitespace().collect();
+    if let Some(p) = t.strip_prefix("v(").and_then(|r| r.strip_suffix(')')) {
+        for k in 1..c.nodes.len() {
+            let n = c.nodes.name(NodeId(k as u32));
+            if glob(p, n) {
+                out.push(Probe {
+                    label: format!("v({n})"),
+                    of: ProbeOf::Node(NodeId(k as u32)),
+                });
+            }
+        }
+    } else if let Some(p) = t.strip_prefix("i(").and_then(|r| r.strip_suffix(')')) {
+        // Not the 0 V sources xbarsim inserted to read a current (`#meas`).
+        let mut names: Vec<(&&str, &ProbeOf)> = by_name
+            .iter()
+            .filter(|(n, _)| !n.contains('#') && glob(p, n))
+            .collect();
+        names.sort_by_key(|x| x.0);
+        out.extend(names.into_iter().map(|(n, of)| Probe {
+            label: format!("i({n})"),
+            of: *of,
+        }));
+    }
+}
+
+/// `name` matches `pattern` (`*`: any run, `?`: any one character).
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // ok[j]: pattern prefix matches name prefix of length j.
+    let mut ok = vec![false; n.len() + 1];
+    ok[0] = true;
+    for &pc in &p {
+        let mut next = vec![false; n.len() + 1];
+        if pc == '*' {
+            let mut any = false;
+            for j in 0..=n.len() {
+                any |= ok[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=n.len() {
+                next[j] = ok[j - 1] && (pc == '?' || pc == n[j - 1]);
+            }
+        }
+        ok = next;
+    }
+    ok[n.len()]
+}
+
 fn probe(c: &Circuit, by_name: &HashMap<&str, ProbeOf>, text: &str) -> Result<ProbeOf, String> {
     let t: String = text.split_whitespace().collect();
     let node = |n: &str| {
-        if n == "0" || n == "gnd" {
+        if n == "0" || super::nodes::is_ground_alias(n) {
             return Ok(NodeId::GROUND);
         }
         c.nodes

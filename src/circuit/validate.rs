@@ -38,15 +38,30 @@ impl Dsu {
 
 /// Where a node is first written in the deck (for error messages).
 fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
+    let name = c.nodes.name(id);
     let k = c.nodes.first_card(id);
     if k as usize >= deck.cards.len() {
         return None;
     }
-    let name = c.nodes.name(id);
-    let Ok(crate::netlist::parser::Parsed::Card(card)) = deck.parse(k as usize) else {
+    card_node_span(deck, k as usize, name).or_else(|| {
+        // A node a subcircuit port renamed (`x1 a s sub` with port `x`):
+        // the first card that writes it, among the first cards of the deck
+        // (this runs only to locate an error).
+        (0..deck.cards.len().min(1 << 16)).find_map(|j| card_node_span(deck, j, name))
+    })
+}
+
+/// Where card `k` writes node `name` (or, in a subcircuit body, its local
+/// name), if it does.
+fn card_node_span(deck: &Deck, k: usize, name: &str) -> Option<Span> {
+    let Ok(crate::netlist::parser::Parsed::Card(card)) = deck.parse(k) else {
         return None;
     };
-    if let Some(n) = card.nodes().iter().find(|n| n.text == name) {
+    // A subcircuit body's card names the node without the instance path
+    // (`h` for `x1.h`).
+    let local =
+        |text: &str| text == name || name.strip_suffix(text).is_some_and(|p| p.ends_with('.'));
+    if let Some(n) = card.nodes().iter().find(|n| local(&n.text)) {
         return Some(n.span);
     }
     // A node that only a B-source's V(...) names: point at the probe.
@@ -55,7 +70,7 @@ fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
         expr.probes(&mut probes);
         return probes
             .iter()
-            .find(|(a, b, _)| *a == name || *b == Some(name))
+            .find(|(a, b, _)| local(a) || b.is_some_and(local))
             .map(|p| p.2);
     }
     None

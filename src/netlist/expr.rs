@@ -152,7 +152,7 @@ pub enum Func {
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        const NAMES: [(&str, Func); 36] = [
+        const NAMES: [(&str, Func); 37] = [
             ("exp", Func::Exp),
             ("log", Func::Log),
             ("ln", Func::Log),
@@ -173,6 +173,8 @@ impl Func {
             ("if", Func::If),
             ("limit", Func::Limit),
             ("u", Func::U),
+            // LTspice's name of the unit step.
+            ("stp", Func::U),
             ("uramp", Func::Uramp),
             ("sin", Func::Sin),
             ("cos", Func::Cos),

@@ -284,7 +284,7 @@ fn expect_positional<'a>(
 /// three, F and H POLY).
 fn special_form(f: &Field) -> bool {
     let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
-    is_poly(f) || is_table(f) || matches!(key.as_deref(), Some("value" | "vol" | "table"))
+    is_poly(f) || is_table(f) || matches!(key.as_deref(), Some("value" | "vol" | "cur" | "table"))
 }
 
 /// True when `f` opens a `POLY(n)` form.
@@ -1027,8 +1027,9 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
             span: hspan,
             sweeps: dc_sweeps(fs, &card)?,
         },
-        // Xyce's .csparam (parameters changeable in a study) is a .param here.
-        ".param" | ".csparam" => {
+        // Xyce's .csparam (parameters changeable in a study) is a .param
+        // here; `.params` is LTspice's and ngspice's spelling.
+        ".param" | ".params" | ".csparam" => {
             let mut ps = Vec::new();
             for f in &fs[1..] {
                 match (f.key, f.val) {
@@ -1048,6 +1049,11 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                     msg: format!("{kind} needs at least one name=value").into(),
                     hint: None,
                 });
+            }
+            if kind == ".csparam" {
+                // ngspice's `.csparam x={x}` copies a `.param` into its
+                // control language: no new value for the circuit.
+                ps.retain(|(n, v)| !matches!(&v.expr, expr::Expr::Param(m, _) if *m == n.text));
             }
             Card::Param(ps)
         }
@@ -1251,9 +1257,27 @@ fn parse_instance(fs: &[Field], card: &In) -> Result<Card, PErr> {
 }
 
 /// `.func name(a, b) = expr`, `.func name(a, b) {expr}` or `'expr'`.
-fn parse_func(card: In) -> Result<Card, PErr> {
+/// True when the card `text` (directive `head`) is a parameter function,
+/// `.param name(args) = expr` (HSPICE, LTspice): a `.func`.
+fn is_param_function(text: &str, head: &str) -> bool {
+    if !(head.eq_ignore_ascii_case(".param") || head.eq_ignore_ascii_case(".params")) {
+        return false;
+    }
+    let rest = text.trim_start()[head.len()..].trim_start();
+    let name = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    name > 0
+        && rest.as_bytes()[0].is_ascii_alphabetic()
+        && rest[name..].trim_start().starts_with('(')
+}
+
+/// `.func name(args) = expr`, or HSPICE's and LTspice's `.param
+/// name(args) = expr` (`head`: the directive's length).
+fn parse_func(card: In, head: usize) -> Result<Card, PErr> {
     let i = skip_ws(card, false);
-    let (i, _) = take_bytes(i, ".func".len());
+    let (i, _) = take_bytes(i, head);
     let i = skip_ws(i, false);
     let (i, name) = expr::ident(i).map_err(|_| PErr {
         span: span_at(&i, 1),
@@ -1319,7 +1343,10 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
     }
     let head = text.trim_start().split(|c: char| c.is_whitespace()).next();
     if head.is_some_and(|h| h.eq_ignore_ascii_case(".func")) {
-        return parse_func(card).map(Parsed::Card);
+        return parse_func(card, ".func".len()).map(Parsed::Card);
+    }
+    if let Some(h) = head.filter(|h| is_param_function(text, h)) {
+        return parse_func(card, h.len()).map(Parsed::Card);
     }
     let fs = fields(card, false)?;
     let Some(f0) = fs.first() else {
@@ -1384,10 +1411,10 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             let voltage = first == Some('e');
             let (name, nodes) = two_node_element(&fs, &card)?;
             if let Some(f) = fs.get(3).filter(|f| special_form(f)) {
-                // PSpice's and ngspice's `VALUE={expr}` (E also `VOL=`): a
-                // B-source with that law.
+                // PSpice's and ngspice's `VALUE={expr}` (HSPICE's `VOL=` on
+                // E, `CUR=` on G): a B-source with that law.
                 let key = f.key.map(|k| k.fragment().to_ascii_lowercase());
-                if let (Some("value" | "vol"), Some(v)) = (key.as_deref(), f.val) {
+                if let (Some("value" | "vol" | "cur"), Some(v)) = (key.as_deref(), f.val) {
                     if let Some(extra) = fs.get(4) {
                         return Err(too_many(extra, "a controlled source's VALUE= form"));
                     }
@@ -1505,11 +1532,32 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             } else {
                 "an inductance"
             };
-            let v = expect_positional(&fs, 3, &card, what)?;
-            let value = value_of(v)?;
+            // The value positional, or HSPICE's `C=value` / `L=value`.
+            fn keyed<'a>(f: &Field<'a>, first: Option<char>) -> Option<In<'a>> {
+                let k = f.key.map(|k| k.fragment().to_ascii_lowercase());
+                match (k.as_deref(), first) {
+                    (Some("c" | "capacitance"), Some('c'))
+                    | (Some("l" | "inductance"), Some('l')) => f.val,
+                    _ => None,
+                }
+            }
+            let (value, rest) = match fs.get(3) {
+                Some(f) if f.key.is_some() => match fs[3..].iter().find_map(|f| keyed(f, first)) {
+                    Some(v) => (value_of(v)?, 3),
+                    None => {
+                        return Err(expect_positional(&fs, 3, &card, what)
+                            .err()
+                            .unwrap_or_else(|| too_many(f, what)))
+                    }
+                },
+                _ => (value_of(expect_positional(&fs, 3, &card, what)?)?, 4),
+            };
             // ic=, m=, tc1= ...: kept (they change no DC result).
             let mut args = Vec::new();
-            for f in &fs[4..] {
+            for f in &fs[rest..] {
+                if keyed(f, first).is_some() {
+                    continue;
+                }
                 if f.key.is_none() {
                     return Err(too_many(
                         f,

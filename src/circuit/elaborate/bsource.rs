@@ -197,40 +197,80 @@ impl Elab {
         }
     }
 
-    /// The element whose current `I(name)` reads, or a located error.
+    /// The element whose current `I(name)` reads, or a located error. A
+    /// two-terminal element other than a voltage-defined one gets a 0 V
+    /// source in series to carry its current, as ngspice does: node
+    /// `name#meas` between the element and its − terminal, and the source
+    /// `name#meas` from there to that terminal.
     fn current_of(&mut self, name: &str, span: Span) -> Option<CurrentOf> {
-        let c = &self.c;
+        let c = &mut self.c;
         if let Some(j) = c.vsources.iter().position(|v| v.name == name) {
             return Some(CurrentOf::VSource(j));
         }
         if let Some(j) = c.vbranches.iter().position(|v| v.name == name) {
             return Some(CurrentOf::VBranch(j));
         }
-        let kind = if c.resistors.iter().any(|r| &*r.name == name) {
-            Some("a resistor")
-        } else if c.isources.iter().any(|r| r.name == name) {
-            Some("a current source")
-        } else if c.memristors.iter().any(|r| r.name == name) {
-            Some("a memristor")
-        } else if c.branches.iter().any(|r| &*r.name == name)
-            || c.controlled.iter().any(|r| r.name == name)
-            || c.cccs.iter().any(|r| r.name == name)
-        {
-            Some("a current-defined element (D, G, F, S or B I=)")
-        } else if c.reactives.iter().any(|r| r.name == name) {
-            Some("a capacitor")
-        } else {
-            None
+        let in_crossbar = |k: usize| {
+            c.crossbars
+                .iter()
+                .any(|x| (x.first_device..x.first_device + x.rows * x.cols).contains(&k))
         };
-        let d = match kind {
-            Some(kind) => Diagnostic::new(
+        // The element's − terminal, to be moved onto the new node.
+        let minus: Option<&mut NodeId> =
+            if let Some(r) = c.resistors.iter_mut().find(|r| &*r.name == name) {
+                Some(&mut r.b)
+            } else if let Some(k) = c
+                .memristors
+                .iter()
+                .position(|m| m.name == name)
+                .filter(|&k| !in_crossbar(k))
+            {
+                Some(&mut c.memristors[k].b)
+            } else if let Some(r) = c.branches.iter_mut().find(|r| &*r.name == name) {
+                Some(&mut r.b)
+            } else if let Some(r) = c.controlled.iter_mut().find(|r| r.name == name) {
+                Some(&mut r.b)
+            } else if let Some(r) = c.cccs.iter_mut().find(|r| r.name == name) {
+                Some(&mut r.n)
+            } else if let Some(r) = c.isources.iter_mut().find(|r| r.name == name) {
+                Some(&mut r.n)
+            } else {
+                None
+            };
+        if let Some(minus) = minus {
+            let meas = format!("{name}#meas");
+            let m = c.nodes.intern(&meas);
+            let n = std::mem::replace(minus, m);
+            c.vsources.push(VSource {
+                name: meas,
+                p: m,
+                n,
+                volts: 0.0,
                 span,
-                format!("I({name}) inside an expression: '{name}' is {kind}, whose current is not an unknown of the circuit"),
-            ),
-            None => Diagnostic::new(span, format!("I({name}): no element '{name}' in this circuit")),
+                wave: None,
+            });
+            return Some(CurrentOf::VSource(c.vsources.len() - 1));
+        }
+        let d = if c.reactives.iter().any(|r| r.name == name) {
+            Diagnostic::new(
+                span,
+                format!("I({name}): '{name}' is a capacitor, which carries no current in DC"),
+            )
+        } else if c.memristors.iter().any(|m| m.name == name) {
+            Diagnostic::new(
+                span,
+                format!(
+                    "I({name}): a crossbar device's current cannot be read inside an expression"
+                ),
+            )
+        } else {
+            Diagnostic::new(
+                span,
+                format!("I({name}): no element '{name}' in this circuit"),
+            )
         };
         self.errors.push(d.with_hint(
-            "an expression reads the current of a voltage source, an inductor, or an E, H or B V= source: put a 0 V source in series with the branch to measure",
+            "I(name) reads the current of a two-terminal element of this circuit (in a subcircuit, of the instance's own)",
         ));
         None
     }

@@ -2,6 +2,7 @@
 //! circuit's arrays.
 
 use super::*;
+use crate::netlist::expr::BinOp;
 
 impl Elab {
     /// One element card into its `Vec`.
@@ -19,6 +20,26 @@ impl Elab {
                 value,
                 args,
             } => {
+                if value.expr.has_probe() {
+                    // A behavioural resistor (`r={V(x)}`), as ngspice has
+                    // it: a B-source I = V(n+, n−)/(value·factor).
+                    let mut f = 1.0;
+                    if !args.is_empty() {
+                        let Some(x) = e.resistor_factor(&args) else {
+                            return;
+                        };
+                        f = x;
+                    }
+                    let volt = Expr::Volt(
+                        nodes[0].text.clone(),
+                        Some(nodes[1].text.clone()),
+                        value.span,
+                    );
+                    let r = Expr::Bin(BinOp::Mul, Box::new(value.expr), Box::new(Expr::Num(f)));
+                    let law = Expr::Bin(BinOp::Div, Box::new(volt), Box::new(r));
+                    e.bsource(&name, &nodes, &law, value.span, false);
+                    return;
+                }
                 let Some(mut r) = e.value(&value) else { return };
                 if !args.is_empty() {
                     let Some(f) = e.resistor_factor(&args) else {

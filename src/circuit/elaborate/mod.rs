@@ -115,15 +115,18 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
                     Some(def) => {
                         if let (Some(n), Card::Subckt { name: d, .. }) = (&name, &def.0) {
                             if n.text != d.text {
-                                e.errors.push(
+                                // ngspice and Xyce close the open definition
+                                // whatever the name says.
+                                e.c.warnings.push(
                                     Diagnostic::new(
                                         n.span,
                                         format!(
-                                            "'.ends {}' closes subcircuit '{}'",
+                                            "'.ends {}' closes subcircuit '{}' (the name differs; taken as its end)",
                                             n.text, d.text
                                         ),
                                     )
-                                    .with_note(d.span, "which starts here"),
+                                    .with_note(d.span, "which starts here")
+                                    .warning(),
                                 );
                             }
                         }
@@ -142,7 +145,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             // Inside a definition: elements, .param and .crossbar belong to
             // it; .model and .func are global; other cards do nothing there.
             match word.as_str() {
-                "" | ".param" | ".csparam" | ".crossbar" => {
+                "" | ".param" | ".params" | ".csparam" | ".crossbar" => {
                     body.push(k);
                     continue;
                 }
@@ -238,10 +241,23 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         }
         let mut cards = Vec::with_capacity(body.len());
         let mut seen: HashMap<String, crate::netlist::Span> = HashMap::new();
-        for k in body {
-            match deck.parse(k) {
+        // Functions defined in the body (`.func`, `.param f(x)=...`) are
+        // its own, over the global ones.
+        let parsed: Vec<_> = body.into_iter().map(|k| (k, deck.parse(k))).collect();
+        let mut local: Option<subckt::Funcs> = None;
+        for (_, p) in &parsed {
+            if let Ok(Parsed::Card(Card::Func { name, args, body })) = p {
+                let formals = args.iter().map(|a| a.text.clone()).collect();
+                local
+                    .get_or_insert_with(|| funcs.clone())
+                    .insert(name.text.clone(), (formals, body.clone(), name.span));
+            }
+        }
+        let funcs = local.as_ref().unwrap_or(&funcs);
+        for (k, p) in parsed {
+            match p {
                 Ok(Parsed::Card(mut c)) => {
-                    if let Err(d) = subckt::expand_card(&mut c, &funcs) {
+                    if let Err(d) = subckt::expand_card(&mut c, funcs) {
                         e.errors.push(d);
                         continue;
                     }

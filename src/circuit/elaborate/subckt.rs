@@ -135,7 +135,7 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     fn node(&self, n: &str) -> String {
-        if n == "0" || n == "gnd" {
+        if n == "0" || crate::circuit::nodes::is_ground_alias(n) {
             return n.to_string();
         }
         match self.ports.get(n) {
@@ -151,20 +151,24 @@ impl Scope<'_> {
         for n in card.nodes_mut() {
             n.text = self.node(&n.text);
         }
-        if let Card::BSource { expr, .. } = &mut card {
-            expr.visit_mut(&mut |x| {
-                if let Expr::Volt(a, b, _) = x {
-                    *a = self.node(a);
-                    if let Some(b) = b {
-                        *b = self.node(b);
+        // Probes in any expression (a B-source's law, a behavioural
+        // resistor's value) read this instance's nodes and elements.
+        {
+            card.exprs_mut(&mut |expr| {
+                expr.visit_mut(&mut |x| {
+                    if let Expr::Volt(a, b, _) = x {
+                        *a = self.node(a);
+                        if let Some(b) = b {
+                            *b = self.node(b);
+                        }
                     }
-                }
-                // I(name) reads an element of this instance, renamed as
-                // its card is below.
-                if let Expr::Curr(n, _) = x {
-                    let letter = n.chars().next().unwrap_or('v');
-                    *n = format!("{letter}.{}.{n}", self.path);
-                }
+                    // I(name) reads an element of this instance, renamed as
+                    // its card is below.
+                    if let Expr::Curr(n, _) = x {
+                        let letter = n.chars().next().unwrap_or('v');
+                        *n = format!("{letter}.{}.{n}", self.path);
+                    }
+                })
             });
         }
         if let Card::CcSource { control, .. } = &mut card {
