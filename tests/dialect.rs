@@ -498,3 +498,29 @@ fn hspice_and_ltspice_forms_against_ngspice() {
         1e-15,
     );
 }
+
+/// Xyce's package options (`.options timeint reltol=...`) set nothing
+/// (there, `reltol` is the time integrator's), with a warning; a card
+/// that changes no DC result inside a subcircuit is warned about once.
+#[test]
+fn xyce_package_options_and_one_warning_per_card() {
+    let net = "t\nV1 a 0 1\nR1 a 0 1k\n.options timeint reltol=1e-2\n.subckt s p\n.ic v(p)=0.5\nR2 p 0 1k\n.ends\nX1 a s\n.op\n.end\n";
+    let (dir, _) = run_netlist("xb-xyce-pkg-options", net);
+    let (flat, _) = exported("xb-xyce-pkg-options-export", net);
+    // xbarsim's own default, 1e-6, not the time integrator's 1e-2.
+    assert!(
+        flat.contains(".options reltol=9.99999999999999955e-7 "),
+        "{flat}"
+    );
+    let (code, _, err) = run_to(&dir.join("net.cir"), &dir.join("again"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: Xyce's '.options timeint' package sets nothing in xbarsim"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("'.ic' changes no DC result").count(),
+        1,
+        "{err}"
+    );
+}

@@ -154,8 +154,9 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
                     let parsed = match deck.parse(k) {
                         Ok(Parsed::Card(c)) => Some(c),
                         Ok(Parsed::Ignored(w)) => {
+                            // Warned once here, not again at the top level.
                             e.c.warnings.push(Diagnostic::from(w).warning());
-                            None
+                            continue;
                         }
                         Ok(Parsed::Include(..)) => None,
                         Err(err) => {

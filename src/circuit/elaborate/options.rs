@@ -7,6 +7,41 @@ const MAX_ITL1: f64 = 10_000.0;
 
 impl Elab {
     pub(super) fn options(&mut self, args: &[Arg]) {
+        // Xyce qualifies options by package (`.options timeint reltol=1e-4`):
+        // its keys mean other things than SPICE's (there, the time
+        // integrator's tolerance), so none of them sets xbarsim's.
+        if let Some(a) = args.first().filter(|a| {
+            matches!(a.value, ArgValue::Flag)
+                && matches!(
+                    a.key.text.as_str(),
+                    "timeint"
+                        | "device"
+                        | "nonlin"
+                        | "nonlin-tran"
+                        | "nonlin-hb"
+                        | "linsol"
+                        | "linsol-hb"
+                        | "output"
+                        | "restart"
+                        | "hbint"
+                        | "parser"
+                        | "diagnostic"
+                        | "measure"
+                        | "sensitivity"
+                )
+        }) {
+            self.c.warnings.push(
+                Diagnostic::new(
+                    a.key.span,
+                    format!(
+                        "Xyce's '.options {}' package sets nothing in xbarsim; ignored",
+                        a.key.text
+                    ),
+                )
+                .warning(),
+            );
+            return;
+        }
         for a in args {
             let key = a.key.text.as_str();
             if key == "solver" {
