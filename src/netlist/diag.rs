@@ -54,6 +54,12 @@ impl Diagnostic {
         self.note = Some((span, note.into()));
         self
     }
+    /// `what` (e.g. "model 'm1'") written a second time at `at`, first at
+    /// `first`.
+    pub fn defined_twice(at: Span, what: impl std::fmt::Display, first: Span) -> Self {
+        Diagnostic::new(at, format!("{what} is defined twice"))
+            .with_note(first, "first defined here")
+    }
 
     /// `path:line:col` of the primary span, if any.
     pub fn location(&self, sources: &Sources) -> Option<(String, usize, usize)> {

@@ -375,8 +375,12 @@ fn junction_limit(sys: &System, c: &Circuit, dy: &[f64]) -> f64 {
         let vold = sys.v[b.a.idx()] - sys.v[b.b.idx()];
         let dv = d(b.a) - d(b.b);
         let vnew = vold + dv;
+        // Small steps first: they need no limit, nor the logarithm below.
+        if dv.abs() <= 2.0 * vte {
+            continue;
+        }
         let vcrit = vte * (vte / (std::f64::consts::SQRT_2 * law.csat)).ln();
-        if vnew <= vcrit || dv.abs() <= 2.0 * vte {
+        if vnew <= vcrit {
             continue;
         }
         let vlim = if vold > 0.0 {

@@ -135,10 +135,11 @@ pub fn read(cx: &mut CardCtx, card: &Card, planned: &mut Vec<Box<dyn Analysis>>)
         .find_map(|a| (a.as_mut() as &mut dyn Any).downcast_mut::<MeasSet>())
     {
         if let Some(prev) = set.cards.iter().find(|p| p.name == m.name) {
-            cx.errors.push(
-                Diagnostic::new(m.span, format!("measurement '{}' is defined twice", m.name))
-                    .with_note(prev.span, "first defined here"),
-            );
+            cx.errors.push(Diagnostic::defined_twice(
+                m.span,
+                format_args!("measurement '{}'", m.name),
+                prev.span,
+            ));
             return;
         }
         set.cards.push(m);

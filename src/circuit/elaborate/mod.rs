@@ -209,13 +209,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             let formals = args.iter().map(|a| a.text.clone()).collect();
             if let Some(prev) = funcs.insert(name.text.clone(), (formals, body.clone(), name.span))
             {
-                e.errors.push(
-                    Diagnostic::new(
-                        name.span,
-                        format!("function '{}' is defined twice", name.text),
-                    )
-                    .with_note(prev.2, "first defined here"),
-                );
+                e.errors.push(Diagnostic::defined_twice(
+                    name.span,
+                    format_args!("function '{}'", name.text),
+                    prev.2,
+                ));
             }
         }
     }
@@ -282,13 +280,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             }
         }
         if let Some(prev) = defs.get(&name.text) {
-            e.errors.push(
-                Diagnostic::new(
-                    name.span,
-                    format!("subcircuit '{}' is defined twice", name.text),
-                )
-                .with_note(prev.name.span, "first defined here"),
-            );
+            e.errors.push(Diagnostic::defined_twice(
+                name.span,
+                format_args!("subcircuit '{}'", name.text),
+                prev.name.span,
+            ));
             continue;
         }
         defs.insert(
@@ -327,13 +323,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             }
             Card::Model { name, kind, args } => {
                 if let Some((prev, _, _)) = model_cards.get(name.text.as_str()) {
-                    e.errors.push(
-                        Diagnostic::new(
-                            name.span,
-                            format!("model '{}' is defined twice", name.text),
-                        )
-                        .with_note(prev.span, "first defined here"),
-                    );
+                    e.errors.push(Diagnostic::defined_twice(
+                        name.span,
+                        format_args!("model '{}'", name.text),
+                        prev.span,
+                    ));
                 } else {
                     model_cards.insert(&name.text, (name, kind, args));
                 }
@@ -374,13 +368,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     for card in &directives {
         if let Card::Crossbar { name, args, span } = card {
             if let Some(prev) = xb_names.insert(name.text.clone(), name.span) {
-                e.errors.push(
-                    Diagnostic::new(
-                        name.span,
-                        format!("crossbar '{}' is defined twice", name.text),
-                    )
-                    .with_note(prev, "first defined here"),
-                );
+                e.errors.push(Diagnostic::defined_twice(
+                    name.span,
+                    format_args!("crossbar '{}'", name.text),
+                    prev,
+                ));
                 continue;
             }
             e.crossbar(deck, name, args, *span, &model_index, &model_cards, "");
