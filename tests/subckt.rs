@@ -330,3 +330,31 @@ fn export_flattens_instances_under_ngspice_names() {
     }
     assert_agrees_with_ngspice(&got, &ng_flat, 1e-6);
 }
+
+/// `.global` nodes keep their names inside every instance: two cells that
+/// each tie to `vdd` share the top level's supply (without `.global` each
+/// would have its own floating `x1.vdd`). Against ngspice and by hand.
+#[test]
+fn global_nodes_are_shared_by_instances() {
+    let net = "global nodes
+.global vdd
+Vdd vdd 0 1.2
+.subckt cell a
+R1 vdd a 1k
+R2 a 0 2k
+.ends
+X1 n1 cell
+X2 n2 cell
+R3 n1 n2 500
+.op
+.end
+";
+    let got = op_map(net);
+    assert!(close(got["v(n1)"], 0.8, 1e-12, 0.0), "{got:?}");
+    assert!(close(got["i(vdd)"], -2.0 * 1.2 / 3e3, 1e-12, 0.0));
+    assert!(!got.contains_key("v(x1.vdd)"), "{got:?}");
+    if have_ngspice() {
+        let ng = ngspice_op(&tmpdir("xb-global"), net);
+        assert_agrees_with_ngspice(&got, &ng, 1e-9);
+    }
+}

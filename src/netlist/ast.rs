@@ -255,6 +255,9 @@ pub enum Card {
     },
     /// `.ends [NAME]`
     Ends(Option<Name>, Span),
+    /// `.global NODE...`: nodes every subcircuit instance shares with the
+    /// top level instead of renaming them.
+    Global(Vec<Name>),
     /// `Xname node... SUBCKT [params:] [k=v ...]`: an instance of a subcircuit.
     Instance {
         name: Name,
@@ -400,7 +403,11 @@ impl Card {
                 .flat_map(|s| s.nums.iter_mut())
                 .for_each(|v| f(&mut v.expr)),
             Card::Func { body, .. } => f(body),
-            Card::Op(_) | Card::Output { .. } | Card::Ends(..) | Card::Switch { .. } => {}
+            Card::Op(_)
+            | Card::Output { .. }
+            | Card::Ends(..)
+            | Card::Switch { .. }
+            | Card::Global(_) => {}
         }
     }
 }

@@ -1124,7 +1124,13 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 items,
             }
         }
-        ".plot" | ".width" | ".title" | ".global" => {
+        ".global" => Card::Global(
+            fs[1..]
+                .iter()
+                .map(|f| name_of(&f.val.unwrap_or(f.whole)))
+                .collect(),
+        ),
+        ".plot" | ".width" | ".title" => {
             return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (.print, .save and .probe choose what is written); ignored").into(), hint: None }));
         }
         ".tran" | ".ac" | ".noise" | ".tf" | ".four" | ".fourier" | ".sens" | ".pz" | ".disto"

@@ -389,11 +389,21 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     // Pass 2: elements. Cards are parsed in parallel chunks (parsing is pure),
     // then interned and appended in order.
     let mut names = NameSet::default();
+    // `.global` nodes keep their names inside every instance.
+    let globals: std::collections::HashSet<String> = directives
+        .iter()
+        .filter_map(|c| match c {
+            Card::Global(ns) => Some(ns.iter().map(|n| n.text.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     let inst = subckt::InstCx {
         deck,
         defs: &defs,
         model_index: &model_index,
         model_cards: &model_cards,
+        globals: &globals,
     };
     let mut instances = 0usize;
     for chunk in elements.chunks(PARSE_CHUNK) {

@@ -131,11 +131,12 @@ struct Scope<'a> {
     path: String,
     ports: HashMap<&'a str, String>,
     locals: HashMap<String, f64>,
+    globals: &'a std::collections::HashSet<String>,
 }
 
 impl Scope<'_> {
     fn node(&self, n: &str) -> String {
-        if n == "0" || crate::circuit::nodes::is_ground_alias(n) {
+        if n == "0" || crate::circuit::nodes::is_ground_alias(n) || self.globals.contains(n) {
             return n.to_string();
         }
         match self.ports.get(n) {
@@ -210,6 +211,8 @@ pub(super) struct InstCx<'a> {
     pub defs: &'a HashMap<String, SubDef>,
     pub model_index: &'a HashMap<String, u32>,
     pub model_cards: &'a HashMap<&'a str, (&'a Name, &'a Name, &'a Vec<Arg>)>,
+    /// `.global` node names.
+    pub globals: &'a std::collections::HashSet<String>,
 }
 
 impl Elab {
@@ -298,6 +301,7 @@ impl Elab {
                 .zip(nodes.into_iter().map(|n| n.text))
                 .collect(),
             locals: HashMap::new(),
+            globals: cx.globals,
         };
         // Parameters: the instance's values (in the parent's scope), else
         // the defaults (which may use the ones before them), then the
