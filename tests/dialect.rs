@@ -524,3 +524,58 @@ fn xyce_package_options_and_one_warning_per_card() {
         "{err}"
     );
 }
+
+/// A memristor subcircuit whose state is a capacitor voltage charged by a
+/// current source (Pershin's and many public models): the state node has
+/// no DC path but through the capacitor, so its `IC=` holds it, with a
+/// warning, and DC gives the device at that state. ngspice finds no
+/// operating point for the netlist as written (a singular matrix); with
+/// the capacitor replaced by a source at its IC it agrees to 1e-9.
+const STATE_CAP: &str = "state on a capacitor
+.subckt mem plus minus Rinit=7k
+Bx 0 x I={1e-3*V(plus,minus)}
+Vx x x1 dc 0
+Cx x1 0 1 IC={Rinit}
+Rmem plus minus r={V(x)}
+.ends
+V1 in 0 1
+Rs in p 1k
+Xm p 0 mem Rinit=4k
+.dc V1 -1 1 0.5
+.end
+";
+
+#[test]
+fn state_capacitor_held_at_its_initial_condition() {
+    let (dir, _) = run_netlist("xb-state-cap", STATE_CAP);
+    let (code, _, err) = run_to(&dir.join("net.cir"), &dir.join("again"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "node 'xm.x1' has no DC path but through capacitor 'c.xm.cx': held at its IC=4000 V"
+        ),
+        "{err}"
+    );
+    let t = dc_table("xb-state-cap-t", STATE_CAP);
+    let (v1, i1) = (col(&t, "v1"), col(&t, "i(v1)"));
+    for k in 0..v1.len() {
+        // Rmem = V(x) = 4 kΩ in series with Rs.
+        assert!(close(i1[k], -v1[k] / 5e3, 1e-12, 1e-18), "point {k}");
+    }
+    // The state source carries what Bx pushes into x: 1e-3·V(p).
+    let vp = col(&t, "v(p)");
+    let ih = col(&t, "i(c.xm.cx)");
+    for k in 0..v1.len() {
+        assert!(close(ih[k], 1e-3 * vp[k], 1e-12, 1e-18), "point {k}");
+    }
+    if !have_ngspice() {
+        return;
+    }
+    let held = STATE_CAP.replace("Cx x1 0 1 IC={Rinit}", "Vcx x1 0 {Rinit}");
+    let ng = ngspice_dc(&tmpdir("xb-state-cap-ng"), &held);
+    for (k, p) in ng.iter().enumerate() {
+        for q in ["v(p)", "i(v1)", "v(xm.x)"] {
+            assert!(close(p[q], col(&t, q)[k], 1e-9, 1e-15), "{q} at point {k}");
+        }
+    }
+}

@@ -57,7 +57,9 @@ pub struct ISource {
 
 /// A capacitor or an inductor: open (C) or short (L) in DC. An inductor's
 /// short is the 0 V voltage source `vsources[short]` of the same name, so
-/// its current is `i(lname)` as ngspice writes it.
+/// its current is `i(lname)` as ngspice writes it. A capacitor with `IC=`
+/// whose node has no other DC path is held at its IC by the source
+/// `vsources[short]` of its name.
 #[derive(Clone, Debug)]
 pub struct Reactive {
     pub name: String,

@@ -208,6 +208,13 @@ pub fn write_flat(
     let shorts: HashSet<usize> = c.reactives.iter().filter_map(|r| r.short).collect();
     for r in &c.reactives {
         writeln!(w, "{} {} {} {}", r.name, node(r.a), node(r.b), num(r.value))?;
+        // A capacitor held at its IC (a state node with no other DC
+        // path): the hold, as a source in parallel.
+        if let (Some(k), false) = (r.short, r.name.starts_with('l')) {
+            let name = unique(format!("v{}_ic", r.name), &mut used);
+            let v = num(c.vsources[k].volts);
+            writeln!(w, "{name} {} {} DC {v}", node(r.a), node(r.b))?;
+        }
     }
     for (k, s) in c.vsources.iter().enumerate() {
         if shorts.contains(&k) {

@@ -276,6 +276,81 @@ impl Elab {
     }
 }
 
+impl Elab {
+    /// A capacitor with `IC=` whose node has no other DC path (the state
+    /// variable of a memristor subcircuit model: a current source charging
+    /// a capacitor) is held at its initial condition by a voltage source of
+    /// its name, so DC analyses give the device at that state, with a
+    /// warning. ngspice finds no operating point there (a singular matrix);
+    /// a capacitor whose nodes have a DC path stays open, as in SPICE.
+    pub(super) fn hold_state_capacitors(&mut self) {
+        if self.ics.is_empty() {
+            return;
+        }
+        let c = &self.c;
+        let mut dsu: Vec<u32> = (0..c.nodes.len() as u32).collect();
+        fn find(d: &mut [u32], mut x: u32) -> u32 {
+            while d[x as usize] != x {
+                d[x as usize] = d[d[x as usize] as usize];
+                x = d[x as usize];
+            }
+            x
+        }
+        let union = |d: &mut Vec<u32>, a: NodeId, b: NodeId| {
+            let (ra, rb) = (find(d, a.0), find(d, b.0));
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            d[hi as usize] = lo;
+        };
+        let edges: Vec<(NodeId, NodeId)> = c
+            .resistors
+            .iter()
+            .map(|r| (r.a, r.b))
+            .chain(c.vsources.iter().map(|v| (v.p, v.n)))
+            .chain(c.memristors.iter().map(|m| (m.a, m.b)))
+            .chain(c.branches.iter().map(|b| (b.a, b.b)))
+            .chain(c.vbranches.iter().map(|b| (b.p, b.n)))
+            .collect();
+        for (a, b) in edges {
+            union(&mut dsu, a, b);
+        }
+        for (k, arg, span) in std::mem::take(&mut self.ics) {
+            let (a, b) = (self.c.reactives[k].a, self.c.reactives[k].b);
+            let (ra, rb) = (find(&mut dsu, a.0), find(&mut dsu, b.0));
+            if ra == rb || (ra == 0 && rb == 0) {
+                continue;
+            }
+            let Some(ic) = self.arg_value(&arg) else {
+                continue;
+            };
+            let c = &mut self.c;
+            let r = &c.reactives[k];
+            let floating = if ra != 0 { a } else { b };
+            c.warnings.push(
+                Diagnostic::new(
+                    span,
+                    format!(
+                        "node '{}' has no DC path but through capacitor '{}': held at its IC={} V (a state variable), so DC results are at that state",
+                        c.nodes.name(floating),
+                        r.name,
+                        ic
+                    ),
+                )
+                .warning(),
+            );
+            c.vsources.push(VSource {
+                name: r.name.clone(),
+                p: a,
+                n: b,
+                volts: ic,
+                span,
+                wave: None,
+            });
+            c.reactives[k].short = Some(c.vsources.len() - 1);
+            union(&mut dsu, a, b);
+        }
+    }
+}
+
 /// What a compiled expression's probe reads.
 #[derive(Clone, Debug, PartialEq)]
 enum Sense {

@@ -100,7 +100,7 @@ impl Elab {
                 name,
                 nodes,
                 value,
-                args: _,
+                args,
             } => {
                 let Some(x) = e.value(&value) else { return };
                 if !x.is_finite() {
@@ -123,6 +123,13 @@ impl Elab {
                     });
                     e.c.vsources.len() - 1
                 });
+                // A capacitor's initial condition, kept in case its node
+                // has no other DC path (see `hold_state_capacitors`).
+                if !inductor {
+                    if let Some(ic) = args.into_iter().find(|a| a.key.text == "ic") {
+                        e.ics.push((e.c.reactives.len(), ic, name.span));
+                    }
+                }
                 e.c.reactives.push(super::super::Reactive {
                     name: name.text,
                     a,

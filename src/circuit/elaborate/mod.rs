@@ -56,6 +56,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         switches: HashMap::new(),
         controls: Vec::new(),
         current_reads: Vec::new(),
+        ics: Vec::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -447,6 +448,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     }
 
     e.resolve_controls();
+    e.hold_state_capacitors();
     let mut warnings = Vec::new();
     e.c.outputs = super::outputs::resolve(&e.c, &directives, &mut e.errors, &mut warnings);
     e.c.warnings.extend(warnings);
@@ -562,6 +564,9 @@ struct Elab {
     /// `vbranches` (true) or `controlled`, the source's index, the name
     /// read and where.
     current_reads: Vec<(bool, usize, String, Span)>,
+    /// Capacitors with `IC=`: index in `reactives`, the argument (evaluated
+    /// only if the hold is needed), the name's place.
+    ics: Vec<(usize, Arg, Span)>,
 }
 
 impl Elab {
