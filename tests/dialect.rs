@@ -497,6 +497,11 @@ fn hspice_and_ltspice_forms_against_ngspice() {
         1e-9,
         1e-15,
     );
+    // The export names the inserted 0 V reader as a V card ngspice runs.
+    let (flat, dir) = exported("xb-hspice-forms-export", HSPICE_FORMS);
+    assert!(flat.contains("\nvr.x1.rin_meas "), "{flat}");
+    let ng = ngspice_op(&dir, &flat.replace("stp(", "u("));
+    assert_quantities_agree(&ng, &got, &["v(x1.x)", "v(q)", "i(v1)"], 1e-9, 1e-15);
 }
 
 /// Xyce's package options (`.options timeint reltol=...`) set nothing
@@ -571,6 +576,16 @@ fn state_capacitor_held_at_its_initial_condition() {
     if !have_ngspice() {
         return;
     }
+    // The export writes the hold as a source ngspice runs.
+    let (flat, dir) = exported("xb-state-cap-export", STATE_CAP);
+    assert!(flat.contains("\nvc.xm.cx xm.x1 0 DC 4.0"), "{flat}");
+    let ng = ngspice_dc(&dir, &flat);
+    for (k, p) in ng.iter().enumerate() {
+        assert!(
+            close(p["i(v1)"], col(&t, "i(v1)")[k], 1e-9, 1e-15),
+            "point {k}"
+        );
+    }
     let held = STATE_CAP.replace("Cx x1 0 1 IC={Rinit}", "Vcx x1 0 {Rinit}");
     let ng = ngspice_dc(&tmpdir("xb-state-cap-ng"), &held);
     for (k, p) in ng.iter().enumerate() {
@@ -578,4 +593,36 @@ fn state_capacitor_held_at_its_initial_condition() {
             assert!(close(p[q], col(&t, q)[k], 1e-9, 1e-15), "{q} at point {k}");
         }
     }
+}
+
+/// LTspice's `.ic V(node)=value` inside a model's subcircuit (in the
+/// instance's scope) holds a state node that has no DC path, with a
+/// warning; the export writes the hold as a V card.
+#[test]
+fn ic_card_holds_a_state_node_without_dc_path() {
+    let net = "ic card
+.subckt m te be xsv x0=0.25
+Gm te be value={1m*V(xsv)*V(te,be)}
+Gx 0 xsv value={1u*V(te,be)}
+Cx xsv 0 1
+.ic V(xsv) = x0
+.ends
+V1 in 0 1
+Rs in p 1k
+X1 p 0 s m x0=0.5
+.dc V1 0 1 0.5
+.end
+";
+    let t = dc_table("xb-ic-card", net);
+    let (v1, i1, s) = (col(&t, "v1"), col(&t, "i(v1)"), col(&t, "v(s)"));
+    for k in 0..v1.len() {
+        // G = 1m·0.5 = 0.5 mS in series with 1 kΩ.
+        assert!(close(s[k], 0.5, 1e-12, 0.0));
+        assert!(
+            close(i1[k], -v1[k] / (1e3 + 2e3), 1e-12, 1e-18),
+            "point {k}"
+        );
+    }
+    let (flat, _) = exported("xb-ic-card-export", net);
+    assert!(flat.contains("\nvic_s s 0 DC 5.0"), "{flat}");
 }

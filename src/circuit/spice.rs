@@ -174,6 +174,28 @@ pub fn write_flat(
     for f in &c.cccs {
         used.insert(f.name.clone());
     }
+    // Card names of the voltage sources: their own, but a source xbarsim
+    // made (a `#meas` current reader, an `ic#` hold, a held capacitor's)
+    // gets `v` + its name, since ngspice reads a card's kind from its first
+    // letter; an inductor's short is its L card.
+    let inductor_short: HashSet<usize> = c
+        .reactives
+        .iter()
+        .filter(|r| r.name.starts_with('l'))
+        .filter_map(|r| r.short)
+        .collect();
+    let vs_names: Vec<String> = c
+        .vsources
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            if inductor_short.contains(&k) || (s.name.starts_with('v') && !s.name.contains('#')) {
+                s.name.clone()
+            } else {
+                unique(format!("v{}", s.name.replace('#', "_")), &mut used)
+            }
+        })
+        .collect();
     // Card names of E, H and B `V=` sources, which expressions' I(...) use.
     let vb_names: Vec<String> = c
         .vbranches
@@ -190,7 +212,7 @@ pub fn write_flat(
     let probe = |pr: &[(NodeId, NodeId)], cu: &[CurrentOf], k: usize| match pr.get(k) {
         Some(&(a, b)) => v(a, b),
         None => match cu[k - pr.len()] {
-            CurrentOf::VSource(j) => format!("I({})", c.vsources[j].name),
+            CurrentOf::VSource(j) => format!("I({})", vs_names[j]),
             CurrentOf::VBranch(j) => format!("I({})", vb_names[j]),
         },
     };
@@ -211,19 +233,18 @@ pub fn write_flat(
         // A capacitor held at its IC (a state node with no other DC
         // path): the hold, as a source in parallel.
         if let (Some(k), false) = (r.short, r.name.starts_with('l')) {
-            let name = unique(format!("v{}_ic", r.name), &mut used);
             let v = num(c.vsources[k].volts);
-            writeln!(w, "{name} {} {} DC {v}", node(r.a), node(r.b))?;
+            writeln!(w, "{} {} {} DC {v}", vs_names[k], node(r.a), node(r.b))?;
         }
     }
     for (k, s) in c.vsources.iter().enumerate() {
         if shorts.contains(&k) {
-            continue; // an inductor, written above
+            continue; // an inductor or a held capacitor, written above
         }
         writeln!(
             w,
             "{} {} {} DC {}{}",
-            s.name,
+            vs_names[k],
             node(s.p),
             node(s.n),
             num(s.volts),
@@ -313,7 +334,7 @@ pub fn write_flat(
     for (b, name) in c.vbranches.iter().zip(&vb_names) {
         // An E card keeps its form (gain·V(c, d)); any other law is a B V=.
         if let Some((j, g)) = b.ccvs {
-            let src = &c.vsources[j].name;
+            let src = &vs_names[j];
             writeln!(w, "{name} {} {} {src} {}", node(b.p), node(b.n), num(g))?;
         } else if let Some((g, pc, pd)) = e_gain(b) {
             writeln!(
@@ -331,7 +352,7 @@ pub fn write_flat(
         }
     }
     for f in &c.cccs {
-        let src = &c.vsources[f.ctrl].name;
+        let src = &vs_names[f.ctrl];
         writeln!(
             w,
             "{} {} {} {src} {}",

@@ -258,6 +258,12 @@ pub enum Card {
     /// `.global NODE...`: nodes every subcircuit instance shares with the
     /// top level instead of renaming them.
     Global(Vec<Name>),
+    /// `.ic V(node)=value ...`: initial node voltages (used in DC only to
+    /// hold a node with no DC path, see the elaboration).
+    Ic {
+        nodes: Vec<Name>,
+        values: Vec<Value>,
+    },
     /// `Xname node... SUBCKT [params:] [k=v ...]`: an instance of a subcircuit.
     Instance {
         name: Name,
@@ -329,7 +335,7 @@ impl Card {
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
             Card::Switch { nodes, .. } => nodes,
-            Card::Instance { nodes, .. } => nodes,
+            Card::Instance { nodes, .. } | Card::Ic { nodes, .. } => nodes,
             _ => &[],
         }
     }
@@ -346,7 +352,7 @@ impl Card {
             | Card::Diode { nodes, .. }
             | Card::Memristor { nodes, .. } => nodes,
             Card::Switch { nodes, .. } => nodes,
-            Card::Instance { nodes, .. } => nodes,
+            Card::Instance { nodes, .. } | Card::Ic { nodes, .. } => nodes,
             _ => &mut [],
         }
     }
@@ -403,6 +409,7 @@ impl Card {
                 .flat_map(|s| s.nums.iter_mut())
                 .for_each(|v| f(&mut v.expr)),
             Card::Func { body, .. } => f(body),
+            Card::Ic { values, .. } => values.iter_mut().for_each(|v| f(&mut v.expr)),
             Card::Op(_)
             | Card::Output { .. }
             | Card::Ends(..)

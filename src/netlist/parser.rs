@@ -1133,8 +1133,37 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
         ".plot" | ".width" | ".title" => {
             return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (.print, .save and .probe choose what is written); ignored").into(), hint: None }));
         }
+        ".ic" => {
+            // .ic V(node)=value ... (`v(a,b)=` pairs are not node ICs).
+            let (mut nodes, mut values) = (Vec::new(), Vec::new());
+            for f in &fs[1..] {
+                let node = f.key.and_then(|k| {
+                    let t = k.fragment();
+                    let inner = t.strip_prefix(['v', 'V'])?.trim_start().strip_prefix('(')?;
+                    let n = inner.strip_suffix(')')?.trim();
+                    (!n.is_empty() && !n.contains(',')).then(|| Name {
+                        text: n.to_ascii_lowercase(),
+                        span: span_at(&k, t.len()),
+                    })
+                });
+                match (node, f.val) {
+                    (Some(n), Some(v)) => {
+                        nodes.push(n);
+                        values.push(value_of(v)?);
+                    }
+                    _ => {
+                        return Err(PErr {
+                            span: span_at(&f.whole, f.whole.fragment().len().max(1)),
+                            msg: "expected V(node)=value in .ic".into(),
+                            hint: Some(".ic V(a)=0.5 V(b)=1".into()),
+                        })
+                    }
+                }
+            }
+            Card::Ic { nodes, values }
+        }
         ".tran" | ".ac" | ".noise" | ".tf" | ".four" | ".fourier" | ".sens" | ".pz" | ".disto"
-        | ".ic" | ".nodeset" => {
+        | ".nodeset" => {
             // Analyses and settings that change no DC result: their numbers
             // are still checked, so the card parses fully.
             for f in &fs[1..] {

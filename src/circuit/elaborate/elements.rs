@@ -248,6 +248,7 @@ impl Elab {
                     g,
                 });
             }
+            Card::Ic { nodes, values } => e.node_ics(&nodes, &values),
             _ => {}
         }
     }

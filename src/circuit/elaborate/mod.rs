@@ -57,6 +57,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         controls: Vec::new(),
         current_reads: Vec::new(),
         ics: Vec::new(),
+        node_ics: Vec::new(),
     };
     e.c.title = deck.title.clone();
     e.c.temp = 27.0;
@@ -146,7 +147,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             // Inside a definition: elements, .param and .crossbar belong to
             // it; .model and .func are global; other cards do nothing there.
             match word.as_str() {
-                "" | ".param" | ".params" | ".csparam" | ".crossbar" => {
+                "" | ".param" | ".params" | ".csparam" | ".crossbar" | ".ic" => {
                     body.push(k);
                     continue;
                 }
@@ -317,6 +318,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     for card in &directives {
         match card {
             Card::Options(args) => e.options(args),
+            Card::Ic { nodes, values } => e.node_ics(nodes, values),
             Card::Temp(v) => {
                 if let Some(t) = e.value(v) {
                     e.c.temp = t;
@@ -567,6 +569,8 @@ struct Elab {
     /// Capacitors with `IC=`: index in `reactives`, the argument (evaluated
     /// only if the hold is needed), the name's place.
     ics: Vec<(usize, Arg, Span)>,
+    /// `.ic V(node)=value` entries: the node, the value, where.
+    node_ics: Vec<(NodeId, f64, Span)>,
 }
 
 impl Elab {
