@@ -166,6 +166,7 @@ impl Elab {
                             b,
                             model: mi,
                             g: x,
+                            ns: 0.0,
                         });
                     }
                     return;
@@ -218,6 +219,7 @@ impl Elab {
                     b,
                     model: mi,
                     g,
+                    ns: 0.0,
                 });
             }
             _ => {}
