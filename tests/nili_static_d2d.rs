@@ -406,3 +406,69 @@ fn bad_spread_keys_are_refused_where_they_are() {
         ""
     );
 }
+
+/// The table card (no spread keys) gives, byte for byte, the result files
+/// the build before the spread existed gave (commit 679ad6e, x86_64 Linux,
+/// `xbarsim run`): a 3×3 Fig. 2 ramp and a 4×4 write-verify, both seeded.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn the_table_card_gives_the_files_it_gave_before_the_spread() {
+    use sha2::{Digest, Sha256};
+    let dir = tmpdir("static-d2d-golden");
+    // Targets 12..87 uS, as the golden run read them (this text).
+    std::fs::write(
+        dir.join("t.csv"),
+        "1.200000e-05,1.700000e-05,2.200000e-05,2.700000e-05\n\
+         3.200000e-05,3.700000e-05,4.200000e-05,4.700000e-05\n\
+         5.200000e-05,5.700000e-05,6.200000e-05,6.700000e-05\n\
+         7.200000e-05,7.700000e-05,8.200000e-05,8.700000e-05\n",
+    )
+    .unwrap();
+    let thr = format!(
+        "th\n.include {}\n.crossbar xb rows=3 cols=3 model=tio2x_table g=20u rrow=0.9 rcol=0.9\n\
+         .thresholds xb g_start=14u g_stop=50u change=0.2 vstep=50m vmax=2.5 seed=3\n.end\n",
+        lib()
+    );
+    let wv = format!(
+        "tb\n.include {}\n.crossbar xb rows=4 cols=4 model=tio2x_table g=20u rrow=0.9 rcol=0.9\n\
+         .program xb target=file(\"t.csv\") algorithm=wv scheme=v/2 tol=0.05 cycles=2 seed=7\n.end\n",
+        lib()
+    );
+    for (name, text, files) in [
+        (
+            "thr.cir",
+            thr,
+            &[(
+                "xb_thresholds.csv",
+                "512a5f6ae2ae89e565e6aa18ed931cdb298e963a6f7f082f6345cbdda0b1d19e",
+            )][..],
+        ),
+        (
+            "wv.cir",
+            wv,
+            &[
+                (
+                    "xb_program_g.csv",
+                    "91a7e8a1e642212b832bb354fb0bdd7c3951081ac3b16eb3a7de80f3ab2249f3",
+                ),
+                (
+                    "xb_program_g_measured.csv",
+                    "c4e924755faa54bf9d6f286e0f5522aa2dc35522e906c8f30550321e03638c62",
+                ),
+            ][..],
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+        let out = dir.join(format!("{name}-out"));
+        let (code, _, err) = run_to(&dir.join(name), &out, &[]);
+        assert_eq!(code, 0, "{err}");
+        for (f, want) in files {
+            let bytes = std::fs::read(out.join(f)).unwrap();
+            let got: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(&got, want, "{f} changed");
+        }
+    }
+}
