@@ -16,6 +16,7 @@ mod layers;
 mod lines;
 mod meas;
 mod models;
+mod nili_static_d2d;
 mod nili_table;
 mod oracles;
 mod parser_fuzz;

@@ -256,9 +256,11 @@ impl<'c> Engine<'c> {
                 }
                 ProbeOf::Memristor(k) => {
                     let m = &c.memristors[k];
-                    c.models[m.model as usize]
-                        .law
-                        .current(m.g, v[m.a.idx()] - v[m.b.idx()])
+                    c.models[m.model as usize].law.current_dev(
+                        m.g,
+                        m.ns,
+                        v[m.a.idx()] - v[m.b.idx()],
+                    )
                 }
                 ProbeOf::Branch(k) => {
                     let b = &c.branches[k];
@@ -287,7 +289,7 @@ impl<'c> Engine<'c> {
                     let m = &c.memristors[k];
                     1.0 / c.models[m.model as usize]
                         .law
-                        .eval(m.g, v[m.a.idx()] - v[m.b.idx()])
+                        .eval_dev(m.g, m.ns, v[m.a.idx()] - v[m.b.idx()])
                         .1
                 }
             })

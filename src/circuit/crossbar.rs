@@ -531,6 +531,7 @@ pub fn build(
                 b: low,
                 model,
                 g: gij,
+                ns: 0.0,
             });
         }
     }

@@ -88,6 +88,10 @@ pub struct Memristor {
     pub b: NodeId,
     pub model: u32,
     pub g: f64,
+    /// The device's static draw n_s (N(0,1)) for a law with a
+    /// device-to-device spread ([`crate::devices::memristor::iv::CubicSpread`]);
+    /// 0 (the mean law) unless a pulse analysis drew its population.
+    pub ns: f64,
 }
 
 /// A B-source whose current depends only on its own branch voltage V(a) − V(b):

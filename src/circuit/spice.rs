@@ -276,7 +276,7 @@ pub fn write_flat(
             "{name} {} {} I={}",
             node(m.a),
             node(m.b),
-            law.to_spice_expr(m.g, &v(m.a, m.b))
+            law.to_spice_expr_dev(m.g, m.ns, &v(m.a, m.b))
         )?;
     }
     for b in &c.branches {

@@ -526,7 +526,7 @@ impl System {
         }
         for (m, st) in c.memristors.iter().zip(&self.mem) {
             let law = c.models[m.model as usize].law;
-            let (i, g) = law.eval(m.g, v[m.a.idx()] - v[m.b.idx()]);
+            let (i, g) = law.eval_dev(m.g, m.ns, v[m.a.idx()] - v[m.b.idx()]);
             put(f, sc, vals, st, i, g, jac);
         }
         for (b, st) in c.branches.iter().zip(&self.br) {
@@ -834,7 +834,9 @@ impl System {
             Elem::R(k) => c.resistors[k as usize].g * (v[a] - v[b]),
             Elem::M(k) => {
                 let m = &c.memristors[k as usize];
-                c.models[m.model as usize].law.current(m.g, v[a] - v[b])
+                c.models[m.model as usize]
+                    .law
+                    .current_dev(m.g, m.ns, v[a] - v[b])
             }
             Elem::B(k) => {
                 let law = &c.branches[k as usize].law;

@@ -312,6 +312,12 @@ pub fn program(
 /// The device state g whose read conductance I(g, v)/v is `g_read`
 /// (linear: g itself; sinh: g_read·βv/sinh(βv); cubic: the positive root of
 /// the quadratic A1(g) + A3(g)·v² = g_read). Never negative.
+///
+/// The mean law, also for a cubic law with a device-to-device spread
+/// (`sa1=`/`sa3=`): the open-loop import does not know a device's static
+/// draw n_s (the pulse analyses draw it, and only a write-verify import
+/// tunes each device through its own law), so it inverts the population's
+/// mean law, as a programmer without per-device calibration would.
 pub fn state_for(law: IvLaw, g_read: f64, v: f64) -> f64 {
     if v == 0.0 {
         return g_read.max(0.0);

@@ -263,7 +263,7 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
     let per = |f: fn(&crate::analysis::program::CycleStats) -> serde_json::Value| {
         serde_json::Value::Array(r.cycles.iter().map(f).collect())
     };
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "algorithm": s.algorithm.name(),
         "scheme": s.scheme.name(),
         "read_scheme": s.read_scheme.name(),
@@ -297,7 +297,11 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
         "newton_iterations": r.solver.iterations,
         "factorizations": r.solver.factorizations,
         "seconds": pg.secs,
-    })
+    });
+    if let Some(sd) = super::program::static_json(r) {
+        json["static_d2d"] = sd;
+    }
+    json
 }
 
 /// The console lines of a `.perceptron` run (`file`: its JSON).

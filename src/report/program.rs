@@ -9,6 +9,22 @@ use std::path::{Path, PathBuf};
 /// Histogram bin width of |error| (%).
 const HIST_BIN_PCT: f64 = 1.0;
 
+/// The static draws' summary (only with a static spread on the card, so
+/// other cards' files are those they always were).
+pub fn static_json(r: &ProgramResult) -> Option<serde_json::Value> {
+    if r.static_draws.is_empty() {
+        return None;
+    }
+    let m = crate::analysis::thresholds::Moments::of(&r.static_draws);
+    Some(serde_json::json!({
+        "draws": m.n,
+        "ns_mean": m.mean,
+        "ns_sd": m.sd,
+        "clamp": "each coefficient at 0",
+        "clamped_devices": r.static_clamped,
+    }))
+}
+
 /// Write everything `.program` produces for crossbar `name` into `out`;
 /// returns the files written.
 pub fn write_program(
@@ -67,9 +83,18 @@ pub fn write_program(
         },
         "failure": r.failure.as_ref().map(|e| e.to_string()),
     });
+    let mut json = json;
+    if let Some(sd) = static_json(r) {
+        json["static_d2d"] = sd;
+    }
     let p = out.join("program.json");
     write_json(&p, &json)?;
     files.push(p);
+    if !r.static_draws.is_empty() {
+        let p = out.join(format!("{name}_program_ns.csv"));
+        write_matrix_csv(&p, r.cols, &r.static_draws)?;
+        files.push(p);
+    }
 
     let f = |suffix: &str| out.join(format!("{name}_program_{suffix}"));
     let p = f("g.csv");

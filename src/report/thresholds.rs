@@ -75,6 +75,19 @@ pub fn write_thresholds(
         },
         "failure": r.failure.as_ref().map(|e| e.to_string()),
     });
+    let mut json = json;
+    if !r.static_draws.is_empty() {
+        // Only with a static spread on the card: other cards' files are
+        // those they always were.
+        let m = crate::analysis::thresholds::Moments::of(&r.static_draws);
+        json["static_d2d"] = serde_json::json!({
+            "draws": m.n,
+            "ns_mean": m.mean,
+            "ns_sd": m.sd,
+            "clamp": "each coefficient at 0",
+            "clamped_devices": r.static_clamped,
+        });
+    }
     let p = out.join("thresholds.json");
     write_json(&p, &json)?;
     files.push(p);
@@ -89,13 +102,15 @@ pub fn write_thresholds(
         }
     };
     let p = f(".csv");
+    let with_ns = !r.static_draws.is_empty();
     write_atomic(&p, |w| {
         writeln!(
             w,
-            "row,col,vset,vreset,vset_model,vreset_model,stuck,preset_ok,g_ramp_start,g_peak"
+            "row,col,vset,vreset,vset_model,vreset_model,stuck,preset_ok,g_ramp_start,g_peak{}",
+            if with_ns { ",ns" } else { "" }
         )?;
         for (k, d) in done.iter().enumerate() {
-            writeln!(
+            write!(
                 w,
                 "{},{},{},{},{},{},{},{},{},{}",
                 k / r.cols,
@@ -109,6 +124,10 @@ pub fn write_thresholds(
                 sci(d.g_ramp_start),
                 sci(d.g_peak)
             )?;
+            if with_ns {
+                write!(w, ",{}", r.static_draws[k])?;
+            }
+            writeln!(w)?;
         }
         Ok(())
     })?;

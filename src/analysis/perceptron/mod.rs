@@ -329,10 +329,24 @@ pub fn ideal_readout(
     law: IvLaw,
     g_state: &[f64],
 ) -> Readout {
+    ideal_readout_dev(spec, p, test, law, g_state, &[])
+}
+
+/// [`ideal_readout`] with each device's static draw `ns` (same layout as
+/// `g_state`; empty: the mean law for all).
+pub fn ideal_readout_dev(
+    spec: &PerceptronSpec,
+    p: &Perceptron,
+    test: &[usize],
+    law: IvLaw,
+    g_state: &[f64],
+    ns: &[f64],
+) -> Readout {
     let cols = spec.map.cols(p.classes);
     let on: Vec<f64> = g_state
         .iter()
-        .map(|&g| law.current(g, spec.map.vread))
+        .enumerate()
+        .map(|(k, &g)| law.current_dev(g, ns.get(k).copied().unwrap_or(0.0), spec.map.vread))
         .collect();
     let mut currents = vec![0.0; test.len() * cols];
     for (t, &k) in test.iter().enumerate() {
@@ -506,12 +520,25 @@ pub fn run(c: &Circuit, spec: &PerceptronSpec) -> Result<PerceptronResult, Solve
         }
         Some(tu) => {
             let (block, states, pr) = import_wv(c, spec, p, tu, levels.as_deref())?;
-            let cc = with_block(c, spec.xbar, xb.rows, xb.cols, &states);
+            let mut cc = with_block(c, spec.xbar, xb.rows, xb.cols, &states);
+            // The devices keep their static draws from the tuning (the
+            // readout is the same devices).
+            for (k, &ns) in pr.result.static_draws.iter().enumerate() {
+                cc.memristors[xb.first_device + k].ns = ns;
+            }
             (block, cc, Some(pr))
         }
     };
     let import_secs = t.elapsed().as_secs_f64();
-    let ideal = ideal_readout(spec, p, &prep.test, law, &block.g_state);
+    // The block's static draws (empty without a static spread).
+    let ns_block: Vec<f64> = match &programming {
+        Some(pr) if !pr.result.static_draws.is_empty() => (0..p.inputs)
+            .flat_map(|i| (0..cols).map(move |j| (i, j)))
+            .map(|(i, j)| pr.result.static_draws[i * xb.cols + j])
+            .collect(),
+        _ => Vec::new(),
+    };
+    let ideal = ideal_readout_dev(spec, p, &prep.test, law, &block.g_state, &ns_block);
     let (circuit, stats) = circuit_readout(&cc, spec.xbar, spec, p, &prep.test)?;
     let mut confusion = vec![0; p.classes * p.classes];
     for (&k, &pr) in prep.test.iter().zip(&circuit.pred) {

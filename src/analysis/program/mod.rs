@@ -271,6 +271,8 @@ pub fn run(
         log,
         solver: eng.stats,
         failure,
+        static_draws: eng.static_draws(),
+        static_clamped: eng.static_clamped(),
     })
 }
 

@@ -65,6 +65,11 @@ pub struct ProgramResult {
     pub solver: engine::SolveStats,
     /// Set when a circuit solve failed (the results so far are kept).
     pub failure: Option<SolveFailure>,
+    /// Each device's static draw n_s (row-major; empty without a static
+    /// spread on the card), and how many devices have a coefficient clamped
+    /// at 0 somewhere in the window.
+    pub static_draws: Vec<f64>,
+    pub static_clamped: usize,
 }
 
 impl ProgramResult {

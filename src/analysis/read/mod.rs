@@ -133,7 +133,9 @@ fn solve_case(
     let cur = e.source_currents();
     let m = &cc.memristors[seli];
     let v_cell = e.sys.v[m.a.idx()] - e.sys.v[m.b.idx()];
-    let i_cell = cc.models[m.model as usize].law.current(m.g, v_cell);
+    let i_cell = cc.models[m.model as usize]
+        .law
+        .current_dev(m.g, m.ns, v_cell);
     let i_column = cur[sense];
     Ok(ReadCase {
         name,

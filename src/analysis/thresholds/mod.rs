@@ -203,6 +203,11 @@ pub struct ThresholdResult {
     pub failure: Option<SolveFailure>,
     /// Devices measured before a failure (all of them without one).
     pub measured: usize,
+    /// Each device's static draw n_s (row-major; empty without a static
+    /// spread on the card) and how many devices have a coefficient clamped
+    /// at 0 somewhere in the window.
+    pub static_draws: Vec<f64>,
+    pub static_clamped: usize,
 }
 
 impl ThresholdResult {
@@ -326,7 +331,10 @@ pub fn run(
         progress(k + 1, n);
     }
     let (pulses, reads) = (t.stats.pulses, t.stats.reads);
+    let (static_draws, static_clamped) = (eng.static_draws(), eng.static_clamped());
     Ok(ThresholdResult {
+        static_draws,
+        static_clamped,
         rows,
         cols,
         devices,

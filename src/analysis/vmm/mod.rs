@@ -345,7 +345,10 @@ impl Job<'_> {
         let (mut num, mut den) = (0.0, 0.0);
         for (j, &s) in self.outs.iter().enumerate() {
             let ideal: f64 = (0..rows)
-                .map(|i| law.current(self.cc.memristors[xb.device(i, j)].g, v[i]))
+                .map(|i| {
+                    let m = &self.cc.memristors[xb.device(i, j)];
+                    law.current_dev(m.g, m.ns, v[i])
+                })
                 .sum();
             let got = cur[s];
             num += (got - ideal) * (got - ideal);

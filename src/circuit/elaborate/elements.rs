@@ -194,6 +194,7 @@ impl Elab {
                             b,
                             model: mi,
                             g: x,
+                            ns: 0.0,
                         });
                     }
                     return;
@@ -246,6 +247,7 @@ impl Elab {
                     b,
                     model: mi,
                     g,
+                    ns: 0.0,
                 });
             }
             Card::Ic { nodes, values } => e.node_ics(&nodes, &values),

@@ -4,6 +4,9 @@
 use super::*;
 
 /// The keys of `dyn=nili_table`'s coefficient lists, in table order.
+/// The keys of the cubic law's device-to-device spread (σ_A1, σ_A3).
+const SPREAD_KEYS: [&str; 2] = ["sa1", "sa3"];
+
 const TABLE_KEYS: [&str; 21] = [
     "g0bins", "c0s", "c1s", "c2s", "c3s", "c4s", "d0s", "d1s", "d2s", "d3s", "d4s", "c0r", "c1r",
     "c2r", "c3r", "c4r", "d0r", "d1r", "d2r", "d3r", "d4r",
@@ -48,7 +51,8 @@ impl Elab {
             if matches!(
                 k,
                 "dyn" | "stuck_state" | "levels" | "level_sd" | "g0interp"
-            ) || (TABLE_KEYS.contains(&k) && matches!(a.value, ArgValue::Str(..)))
+            ) || ((TABLE_KEYS.contains(&k) || SPREAD_KEYS.contains(&k))
+                && matches!(a.value, ArgValue::Str(..)))
             {
                 match &a.value {
                     ArgValue::Value(Value {
@@ -146,6 +150,8 @@ impl Elab {
                 _ if k == "g0interp" || TABLE_KEYS.contains(&k) => {
                     dyn_kind.as_ref().is_some_and(|d| d.1 == "nili_table")
                 }
+                // Checked with the law below.
+                _ if SPREAD_KEYS.contains(&k) => true,
                 _ => dyn_kind.as_ref().is_some_and(|d| d.1 == "levels"),
             };
             if !ok {
@@ -176,6 +182,24 @@ impl Elab {
                 );
             }
         }
+        if level.as_ref().map(|l| l.0.as_str()) != Some("cubic") {
+            if let Some((a, _)) = words
+                .iter()
+                .find(|(a, _)| SPREAD_KEYS.contains(&a.key.text.as_str()))
+            {
+                self.errors.push(
+                    Diagnostic::new(
+                        a.key.span,
+                        format!(
+                            "'{}' (the static law's device-to-device spread) needs level=cubic",
+                            a.key.text
+                        ),
+                    )
+                    .with_hint("sa1= and sa3= spread the Nili 2020 cubic law's A1 and A3"),
+                );
+                return None;
+            }
+        }
         let law = match level.as_ref().map(|l| l.0.as_str()) {
             Some("sinh") => {
                 let beta = get("beta").unwrap_or(1.0);
@@ -200,7 +224,20 @@ impl Elab {
                     );
                     return None;
                 }
-                IvLaw::cubic(t)
+                match self.cubic_spread(&words, t, dyn_kind.is_some()) {
+                    Ok(spread) => match IvLaw::cubic(t) {
+                        IvLaw::Cubic {
+                            temp_c, a1_t, a3_t, ..
+                        } => IvLaw::Cubic {
+                            temp_c,
+                            a1_t,
+                            a3_t,
+                            spread,
+                        },
+                        law => law,
+                    },
+                    Err(()) => return None,
+                }
             }
             _ => IvLaw::Linear,
         };
@@ -243,6 +280,69 @@ impl Elab {
             g_window,
             dynamics,
         })
+    }
+
+    /// The cubic law's device-to-device spread from `sa1="p0,p1,p2,p3"` and
+    /// `sa3="q0,q1,q2,q3,q4"` (both or neither; they need dyn=, whose pulse
+    /// analyses draw each device's n_s), folded at `temp` °C.
+    fn cubic_spread(
+        &mut self,
+        words: &[(&Arg, String)],
+        temp: f64,
+        has_dyn: bool,
+    ) -> Result<Option<crate::devices::memristor::iv::CubicSpread>, ()> {
+        let find = |k: &str| words.iter().find(|(a, _)| a.key.text == k);
+        let (s1, s3) = (find("sa1"), find("sa3"));
+        let Some((at, _)) = s1.or(s3) else {
+            return Ok(None);
+        };
+        let span = at.value.span(&at.key);
+        let hint = "sa1=\"p0,p1,p2,p3\" (sigma_A1 = p0 + p1*G0 + p2*T + p3*G0^2) and sa3=\"q0,q1,q2,q3,q4\" (sigma_A3 = q0 + q1*G0 + q2*T + q3*G0^2 + q4*G0*T); see models/tio2x_nili2020_table.lib";
+        let (Some((a1, w1)), Some((a3, w3))) = (s1, s3) else {
+            self.errors.push(
+                Diagnostic::new(span, "the static spread needs both sa1= and sa3=").with_hint(hint),
+            );
+            return Err(());
+        };
+        if !has_dyn {
+            self.errors.push(
+                Diagnostic::new(
+                    span,
+                    "sa1=/sa3= need dyn=: the pulse analyses draw each device's static factor",
+                )
+                .with_hint(hint),
+            );
+            return Err(());
+        }
+        let mut list = |a: &Arg, w: &str, n: usize| -> Option<Vec<f64>> {
+            let v: Option<Vec<f64>> = w
+                .split([',', ' '])
+                .filter(|t| !t.is_empty())
+                .map(crate::netlist::units::parse_number)
+                .collect();
+            match v {
+                Some(v) if v.len() == n && v.iter().all(|x| x.is_finite()) => Some(v),
+                _ => {
+                    self.errors.push(
+                        Diagnostic::new(
+                            a.value.span(&a.key),
+                            format!("{}= needs {n} finite numbers", a.key.text),
+                        )
+                        .with_hint(hint),
+                    );
+                    None
+                }
+            }
+        };
+        let (p, q) = (list(a1, w1, 4), list(a3, w3, 5));
+        let (Some(p), Some(q)) = (p, q) else {
+            return Err(());
+        };
+        Ok(Some(crate::devices::memristor::iv::CubicSpread::new(
+            [p[0], p[1], p[2], p[3]],
+            [q[0], q[1], q[2], q[3], q[4]],
+            temp,
+        )))
     }
 
     /// The coefficient table of `dyn=nili_table`: `g0bins=` (bin edges, S)

@@ -30,11 +30,14 @@ pub enum IvLaw {
         beta: f64,
     },
     /// `a1_t` = −2.58e-6 + 1.166e-7·T and `a3_t` = 1.605e-3·T^−1.33 are the
-    /// temperature terms, computed once by [`IvLaw::cubic`].
+    /// temperature terms, computed once by [`IvLaw::cubic`]. `spread`: the
+    /// device-to-device spread of A1 and A3 (`sa1=`, `sa3=` on the card),
+    /// scaled by each device's own static draw n_s (see [`CubicSpread`]).
     Cubic {
         temp_c: f64,
         a1_t: f64,
         a3_t: f64,
+        spread: Option<CubicSpread>,
     },
     /// Xyce level 2 (TEAM), linear in x (`IVRELATION=0`); state = x.
     TeamLinear {
@@ -69,6 +72,43 @@ pub enum IvLaw {
     },
 }
 
+/// The device-to-device spread of the cubic law's coefficients, as
+/// polynomials in the state G0 (S) and the temperature T (°C) given on the
+/// card (`sa1="p0,p1,p2,p3"`, `sa3="q0,q1,q2,q3,q4"`):
+///
+///   σ_A1 = p0 + p1·G0 + p2·T + p3·G0²
+///   σ_A3 = q0 + q1·G0 + q2·T + q3·G0² + q4·G0·T
+///
+/// held with T folded in: σ_A1 = s1\[0\] + s1\[1\]·G0 + s1\[2\]·G0², the same
+/// for σ_A3 with s3. A device whose static draw is n_s (N(0,1), fixed for
+/// its life) has A1 + n_s·σ_A1 and A3 + n_s·σ_A3, the σ's evaluated at its
+/// present state; each is clamped at 0 from below ([`IvLaw::cubic_dev`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CubicSpread {
+    pub s1: [f64; 3],
+    pub s3: [f64; 3],
+}
+
+impl CubicSpread {
+    /// The card's coefficient lists at `temp_c` °C.
+    pub fn new(sa1: [f64; 4], sa3: [f64; 5], temp_c: f64) -> CubicSpread {
+        CubicSpread {
+            s1: [sa1[0] + sa1[2] * temp_c, sa1[1], sa1[3]],
+            s3: [sa3[0] + sa3[2] * temp_c, sa3[1] + sa3[4] * temp_c, sa3[3]],
+        }
+    }
+
+    /// (σ_A1, σ_A3) at state `g`.
+    #[inline]
+    pub fn at(&self, g: f64) -> (f64, f64) {
+        let (s1, s3) = (&self.s1, &self.s3);
+        (
+            s1[0] + s1[1] * g + s1[2] * g * g,
+            s3[0] + s3[1] * g + s3[2] * g * g,
+        )
+    }
+}
+
 impl IvLaw {
     /// The Nili 2020 cubic law at `temp_c` °C.
     pub fn cubic(temp_c: f64) -> IvLaw {
@@ -76,7 +116,72 @@ impl IvLaw {
             temp_c,
             a1_t: -2.58e-6 + 1.166e-7 * temp_c,
             a3_t: 1.605e-3 * temp_c.powf(-1.33),
+            spread: None,
         }
+    }
+
+    /// The law's device-to-device spread of its static coefficients, if it
+    /// has one (the cubic law with `sa1=`/`sa3=`).
+    pub fn spread(self) -> Option<CubicSpread> {
+        match self {
+            IvLaw::Cubic { spread, .. } => spread,
+            _ => None,
+        }
+    }
+
+    /// The cubic law's coefficients (A1, A3) of a device at state `g` whose
+    /// static draw is `ns`, and whether either was clamped: A + n_s·σ_A,
+    /// each at least 0. Why 0: a draw below about −1.4 (σ_A3/A3 ≈ 0.7 at
+    /// 14 µS, 27 °C) makes A3 negative, and I = A1·V + A3·V³ then bends back
+    /// at write voltages (negative current at a positive voltage). With
+    /// both coefficients ≥ 0 the current has the sign of V and grows with it
+    /// (dI/dV = A1 + 3·A3·V² ≥ 0): what a passive device does and what the
+    /// solvers' symmetric positive definite Jacobian needs. The clamp at 0
+    /// changes the law least (the device keeps its own A1 and becomes
+    /// linear); a floor at a fraction of the mean would invent a coefficient
+    /// the draw does not give. Without a spread (or with `ns` = 0) the mean
+    /// law, bit for bit what [`IvLaw::eval`] computes. NaN for other laws.
+    #[inline]
+    pub fn cubic_dev(self, g: f64, ns: f64) -> (f64, f64, bool) {
+        match self {
+            IvLaw::Cubic {
+                a1_t, a3_t, spread, ..
+            } => {
+                let a1 = a1_t + 0.977 * g;
+                let a3 = 1.18 * g + 6596.0 * g * g + a3_t;
+                match spread {
+                    Some(s) if ns != 0.0 => {
+                        let (s1, s3) = s.at(g);
+                        let (b1, b3) = (a1 + ns * s1, a3 + ns * s3);
+                        (b1.max(0.0), b3.max(0.0), b1 < 0.0 || b3 < 0.0)
+                    }
+                    _ => (a1, a3, false),
+                }
+            }
+            _ => (f64::NAN, f64::NAN, false),
+        }
+    }
+
+    /// [`IvLaw::eval`] for a device whose static draw is `ns` (only the
+    /// cubic law with a spread reads it; else exactly `eval`).
+    #[inline]
+    pub fn eval_dev(self, g: f64, ns: f64, v: f64) -> (f64, f64) {
+        if ns != 0.0 {
+            if let IvLaw::Cubic {
+                spread: Some(_), ..
+            } = self
+            {
+                let (a1, a3, _) = self.cubic_dev(g, ns);
+                return (a1 * v + a3 * v * v * v, a1 + 3.0 * a3 * v * v);
+            }
+        }
+        self.eval(g, v)
+    }
+
+    /// Current only, for a device whose static draw is `ns`.
+    #[inline]
+    pub fn current_dev(self, g: f64, ns: f64, v: f64) -> f64 {
+        self.eval_dev(g, ns, v).0
     }
 
     /// Current and its derivative dI/dV at voltage `v` for state `g`.
@@ -195,11 +300,24 @@ impl IvLaw {
     /// The law as a B-source expression for ngspice (`v` is the branch voltage text).
     /// Cubic terms are written as products: ngspice computes `x^3` as |x|^3.
     pub fn to_spice_expr(self, g: f64, v: &str) -> String {
+        self.to_spice_expr_dev(g, 0.0, v)
+    }
+
+    /// [`IvLaw::to_spice_expr`] for a device whose static draw is `ns`.
+    pub fn to_spice_expr_dev(self, g: f64, ns: f64, v: &str) -> String {
         match self {
             IvLaw::Linear => format!("{:.17e}*{v}", g),
             IvLaw::Sinh { beta } => format!("{:.17e}*sinh({:.17e}*{v})", g / beta, beta),
-            IvLaw::Cubic { temp_c, .. } => {
+            IvLaw::Cubic {
+                temp_c,
+                spread: None,
+                ..
+            } => {
                 let (a1, a3) = cubic_coeffs(g, temp_c);
+                format!("{a1:.17e}*{v}+{a3:.17e}*{v}*{v}*{v}")
+            }
+            IvLaw::Cubic { .. } => {
+                let (a1, a3, _) = self.cubic_dev(g, ns);
                 format!("{a1:.17e}*{v}+{a3:.17e}*{v}*{v}*{v}")
             }
             IvLaw::TeamLinear { .. } | IvLaw::TeamExp { .. } => {

@@ -289,8 +289,11 @@ impl LineRelax {
             let (a, b) = match self.law {
                 IvLaw::Linear => (g, 0.0),
                 IvLaw::Sinh { beta } => (g / beta, beta),
-                IvLaw::Cubic { a1_t, a3_t, .. } => {
-                    (a1_t + 0.977 * g, 1.18 * g + 6596.0 * g * g + a3_t)
+                // The device's own coefficients (its static draw n_s; the
+                // mean law's bits without a spread).
+                IvLaw::Cubic { .. } => {
+                    let (a1, a3, _) = self.law.cubic_dev(g, c.memristors[m as usize].ns);
+                    (a1, a3)
                 }
                 _ => unreachable!("LineRelax::new takes xbarsim's own laws only"),
             };
@@ -300,6 +303,17 @@ impl LineRelax {
                     (self.mg[q], self.ca[q], self.cb[q]) = (g, a, b);
                 }
             }
+        }
+    }
+
+    /// dI/dV of position `q`'s device at `vd`: for the cubic law from the
+    /// gathered per-device coefficients (the same operations as
+    /// [`IvLaw::eval`], so the same bits for the mean law).
+    #[inline]
+    fn slope(&self, q: usize, vd: f64) -> f64 {
+        match self.law {
+            IvLaw::Cubic { .. } => self.ca[q] + 3.0 * self.cb[q] * vd * vd,
+            _ => self.law.eval(self.mg[q], vd).1,
         }
     }
 
@@ -321,7 +335,7 @@ impl LineRelax {
                         0.0
                     } else {
                         let vd = self.sign[q] * (self.vp[q] - self.vp[self.other[q] as usize]);
-                        self.law.eval(self.mg[q], vd).1
+                        self.slope(q, vd)
                     };
                     // The link to the previous position (none at a chain's start).
                     let (glp, invp) = if st == 0 {
@@ -356,7 +370,7 @@ impl LineRelax {
                             || (self.k_end..self.c1_end).contains(&o));
                     let c = if coupled {
                         let vd = self.sign[q] * (self.vp[q] - self.vp[o]);
-                        self.law.eval(self.mg[q], vd).1
+                        self.slope(q, vd)
                     } else {
                         0.0
                     };

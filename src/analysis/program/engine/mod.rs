@@ -166,6 +166,26 @@ pub const SECANT_MAX: f64 = 2.0;
 
 /// ΔG below this fraction of a device's state is not counted as "moved".
 pub const MOVED_REL: f64 = 1e-3;
+
+/// The seed of the static draws' stream (one N(0,1) per device, row-major)
+/// for an analysis seeded `seed`: a fixed odd constant added, so it is
+/// never the dynamics' stream of the same seed.
+pub fn static_seed(seed: u64) -> u64 {
+    seed.wrapping_add(0x5354_4154_4943_5f31)
+}
+
+/// Whether a device with static draw `ns` has a coefficient clamped at some
+/// state of `window` (257 states evenly spaced in ln G0, ends included).
+pub fn static_clamped_in(law: IvLaw, ns: f64, window: (f64, f64)) -> bool {
+    if law.spread().is_none() || ns == 0.0 {
+        return false;
+    }
+    let (lo, hi) = (window.0.max(1e-12), window.1.max(1e-12));
+    (0..=256).any(|i| {
+        let g = lo * (hi / lo).powf(i as f64 / 256.0);
+        law.cubic_dev(g, ns).2
+    })
+}
 impl PulseEngine {
     /// Build the engine for crossbar `xbar` of `c` (whose model must have
     /// dynamics). Samples the device population from `seed`.
@@ -224,6 +244,15 @@ impl PulseEngine {
         let mut rng = StdRng::seed_from_u64(seed);
         let n = xb.rows * xb.cols;
         let devices = dynamics::sample_population(&dynamics, n, &mut rng);
+        if law.spread().is_some() {
+            // The static law's own draw, one N(0,1) per device, from a
+            // stream of its own: the dynamics' draws (and everything the
+            // engine's `rng` draws later) are those of the card without it.
+            let mut srng = StdRng::seed_from_u64(static_seed(seed));
+            for k in 0..n {
+                cc.memristors[xb.first_device + k].ns = dynamics::normal(&mut srng);
+            }
+        }
         let mut level = vec![0u32; n];
         for (k, d) in devices.iter().enumerate() {
             let m = &mut cc.memristors[xb.first_device + k];
@@ -337,7 +366,30 @@ impl PulseEngine {
     /// The conductance a read at `vread` of the device alone would give:
     /// I(g, vread)/vread.
     pub fn g_read_true(&self, k: usize) -> f64 {
-        self.law.current(self.g(k), self.vread) / self.vread
+        self.law.current_dev(self.g(k), self.ns(k), self.vread) / self.vread
+    }
+
+    /// Device k's static draw n_s (0 without a static spread on the card).
+    pub fn ns(&self, k: usize) -> f64 {
+        self.c.memristors[self.first + k].ns
+    }
+
+    /// The static draws of every device (row-major; empty without a static
+    /// spread on the card).
+    pub fn static_draws(&self) -> Vec<f64> {
+        if self.law.spread().is_none() {
+            return Vec::new();
+        }
+        (0..self.rows * self.cols).map(|k| self.ns(k)).collect()
+    }
+
+    /// How many devices have a coefficient clamped at 0 (see
+    /// [`IvLaw::cubic_dev`]) at some state of the window (checked on 257
+    /// states spaced evenly in ln G0 from gmin to gmax, both included).
+    pub fn static_clamped(&self) -> usize {
+        (0..self.rows * self.cols)
+            .filter(|&k| static_clamped_in(self.law, self.ns(k), self.window))
+            .count()
     }
 
     /// Drive every line for `scheme` with the selected row at `v` and the

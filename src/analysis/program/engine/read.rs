@@ -85,8 +85,9 @@ impl PulseEngine {
             });
         }
         let Some(p) = &self.predictor else { return };
-        let (i0, d0) = self.law.eval(g0, v);
-        let (i1, d1) = self.law.eval(g1, v);
+        let ns = self.c.memristors[self.first + cell].ns;
+        let (i0, d0) = self.law.eval_dev(g0, ns, v);
+        let (i1, d1) = self.law.eval_dev(g1, ns, v);
         let den = 1.0 + (d1 - d0) * p.azt;
         if !(den.is_finite() && den > 0.0) {
             return;
