@@ -204,3 +204,19 @@ fn current_read_errors_are_located() {
         assert!(err.contains(want), "want {want}\ngot {err}");
     }
 }
+
+/// A resistor's current read by two expressions (and by one twice) gets
+/// one 0 V source in series; both read it.
+#[test]
+fn a_resistor_read_twice_gets_one_series_source() {
+    let net = "t\nV1 a 0 2\nR1 a b 1k\nR2 b 0 1k\nB1 c 0 I={-1k*I(R1)*I(R1)}\nR3 c 0 1\nG1 d 0 value={-2*I(R1)}\nR4 d 0 1k\n.op\n.end\n";
+    let got = op_map(net);
+    let i = 1e-3;
+    assert!(close(got["v(c)"], 1e3 * i * i, 1e-12, 0.0), "{got:?}");
+    assert!(close(got["v(d)"], 2.0 * i * 1e3, 1e-12, 0.0), "{got:?}");
+    assert_eq!(
+        got.keys().filter(|k| k.contains("#meas")).count(),
+        2,
+        "{got:?}"
+    );
+}

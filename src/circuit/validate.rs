@@ -36,6 +36,25 @@ impl Dsu {
     }
 }
 
+/// The nodes joined by DC paths (resistors, voltage sources, memristors,
+/// two-terminal B-sources and diodes, voltage-defined branches): a node
+/// has a DC path to ground when its set holds ground (0, always a root).
+pub fn dc_paths(c: &Circuit) -> Dsu {
+    let mut dc = Dsu::new(c.nodes.len());
+    let edges = c
+        .resistors
+        .iter()
+        .map(|r| (r.a, r.b))
+        .chain(c.vsources.iter().map(|v| (v.p, v.n)))
+        .chain(c.memristors.iter().map(|m| (m.a, m.b)))
+        .chain(c.branches.iter().map(|b| (b.a, b.b)))
+        .chain(c.vbranches.iter().map(|b| (b.p, b.n)));
+    for (a, b) in edges {
+        dc.union(a.0, b.0);
+    }
+    dc
+}
+
 /// Where a node is first written in the deck (for error messages).
 fn node_span(c: &Circuit, deck: &Deck, id: NodeId) -> Option<Span> {
     let name = c.nodes.name(id);
@@ -126,18 +145,7 @@ pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), 
             Err(Diagnostics(errors))
         };
     }
-    let mut dc = Dsu::new(n);
-    let edges = c
-        .resistors
-        .iter()
-        .map(|r| (r.a, r.b))
-        .chain(c.vsources.iter().map(|v| (v.p, v.n)))
-        .chain(c.memristors.iter().map(|m| (m.a, m.b)))
-        .chain(c.branches.iter().map(|b| (b.a, b.b)))
-        .chain(c.vbranches.iter().map(|b| (b.p, b.n)));
-    for (a, b) in edges {
-        dc.union(a.0, b.0);
-    }
+    let mut dc = dc_paths(c);
     // Group floating nodes by component.
     let mut groups: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
     for i in 1..n as u32 {

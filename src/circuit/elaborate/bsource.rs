@@ -210,6 +210,11 @@ impl Elab {
         if let Some(j) = c.vbranches.iter().position(|v| v.name == name) {
             return Some(CurrentOf::VBranch(j));
         }
+        // Read before: its 0 V source is in already.
+        let meas = format!("{name}#meas");
+        if let Some(j) = c.vsources.iter().position(|v| v.name == meas) {
+            return Some(CurrentOf::VSource(j));
+        }
         let in_crossbar = |k: usize| {
             c.crossbars
                 .iter()
@@ -238,7 +243,6 @@ impl Elab {
                 None
             };
         if let Some(minus) = minus {
-            let meas = format!("{name}#meas");
             let m = c.nodes.intern(&meas);
             let n = std::mem::replace(minus, m);
             c.vsources.push(VSource {
@@ -273,127 +277,6 @@ impl Elab {
             "I(name) reads the current of a two-terminal element of this circuit (in a subcircuit, of the instance's own)",
         ));
         None
-    }
-}
-
-impl Elab {
-    /// Record `.ic V(node)=value` entries (evaluated now, in the scope of
-    /// the card: an instance's parameters are already substituted).
-    pub(super) fn node_ics(&mut self, nodes: &[Name], values: &[crate::netlist::Value]) {
-        for (n, v) in nodes.iter().zip(values) {
-            let Some(x) = self.value(v) else { continue };
-            let id = self.c.nodes.intern(&n.text);
-            self.node_ics.push((id, x, n.span));
-        }
-    }
-
-    /// A capacitor with `IC=` whose node has no other DC path (the state
-    /// variable of a memristor subcircuit model: a current source charging
-    /// a capacitor) is held at its initial condition by a voltage source of
-    /// its name, so DC analyses give the device at that state, with a
-    /// warning. ngspice finds no operating point there (a singular matrix);
-    /// a capacitor whose nodes have a DC path stays open, as in SPICE.
-    pub(super) fn hold_state_capacitors(&mut self) {
-        if self.ics.is_empty() && self.node_ics.is_empty() {
-            return;
-        }
-        let c = &self.c;
-        let mut dsu: Vec<u32> = (0..c.nodes.len() as u32).collect();
-        fn find(d: &mut [u32], mut x: u32) -> u32 {
-            while d[x as usize] != x {
-                d[x as usize] = d[d[x as usize] as usize];
-                x = d[x as usize];
-            }
-            x
-        }
-        let union = |d: &mut Vec<u32>, a: NodeId, b: NodeId| {
-            let (ra, rb) = (find(d, a.0), find(d, b.0));
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            d[hi as usize] = lo;
-        };
-        let edges: Vec<(NodeId, NodeId)> = c
-            .resistors
-            .iter()
-            .map(|r| (r.a, r.b))
-            .chain(c.vsources.iter().map(|v| (v.p, v.n)))
-            .chain(c.memristors.iter().map(|m| (m.a, m.b)))
-            .chain(c.branches.iter().map(|b| (b.a, b.b)))
-            .chain(c.vbranches.iter().map(|b| (b.p, b.n)))
-            .collect();
-        for (a, b) in edges {
-            union(&mut dsu, a, b);
-        }
-        for (k, arg, span) in std::mem::take(&mut self.ics) {
-            let (a, b) = (self.c.reactives[k].a, self.c.reactives[k].b);
-            let (ra, rb) = (find(&mut dsu, a.0), find(&mut dsu, b.0));
-            if ra == rb || (ra == 0 && rb == 0) {
-                continue;
-            }
-            let Some(ic) = self.arg_value(&arg) else {
-                continue;
-            };
-            let c = &mut self.c;
-            let r = &c.reactives[k];
-            let floating = if ra != 0 { a } else { b };
-            c.warnings.push(
-                Diagnostic::new(
-                    span,
-                    format!(
-                        "node '{}' has no DC path but through capacitor '{}': held at its IC={} V (a state variable), so DC results are at that state",
-                        c.nodes.name(floating),
-                        r.name,
-                        ic
-                    ),
-                )
-                .warning(),
-            );
-            c.vsources.push(VSource {
-                name: r.name.clone(),
-                p: a,
-                n: b,
-                volts: ic,
-                span,
-                wave: None,
-            });
-            c.reactives[k].short = Some(c.vsources.len() - 1);
-            union(&mut dsu, a, b);
-        }
-        // Then `.ic V(node)=v` on a node still without a DC path (LTspice
-        // models write the state's initial value so): a source `ic#node`
-        // from it to ground.
-        for (node, v, span) in std::mem::take(&mut self.node_ics) {
-            if find(&mut dsu, node.0) == 0 {
-                self.c.warnings.push(
-                    Diagnostic::new(
-                        span,
-                        "'.ic' changes no DC result and xbarsim runs DC analyses only; ignored",
-                    )
-                    .with_hint("only a node with no DC path is held at its .ic value")
-                    .warning(),
-                );
-                continue;
-            }
-            let c = &mut self.c;
-            let name = c.nodes.name(node).to_string();
-            c.warnings.push(
-                Diagnostic::new(
-                    span,
-                    format!(
-                        "node '{name}' has no DC path: held at its .ic value {v} V (a state variable), so DC results are at that state"
-                    ),
-                )
-                .warning(),
-            );
-            c.vsources.push(VSource {
-                name: format!("ic#{name}"),
-                p: node,
-                n: NodeId::GROUND,
-                volts: v,
-                span,
-                wave: None,
-            });
-            union(&mut dsu, node, NodeId::GROUND);
-        }
     }
 }
 

@@ -5,7 +5,9 @@
 //!
 //! - `elements.rs`: element cards and `.crossbar` blocks;
 //! - `models.rs`: `.model` cards (I–V law, switching dynamics);
-//! - `bsource.rs`: B-source expressions compiled to stack programs;
+//! - `bsource.rs`: B-source expressions compiled to stack programs, F/H
+//!   controls and `I(name)` reads resolved;
+//! - `holds.rs`: state nodes with no DC path held at their initial condition;
 //! - `options.rs`: the `.options` card;
 //! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion;
 //! - `xyce.rs`: Xyce's memristor levels (model cards and instance parameters).
@@ -13,6 +15,7 @@
 mod bsource;
 mod diode;
 mod elements;
+mod holds;
 mod models;
 mod options;
 mod subckt;
