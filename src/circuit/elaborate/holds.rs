@@ -7,12 +7,12 @@ use super::*;
 
 impl Elab {
     /// Record `.ic V(node)=value` entries (evaluated now, in the scope of
-    /// the card: an instance's parameters are already substituted).
+    /// the card: an instance's parameters are already substituted; the
+    /// node is looked up once every element is in).
     pub(super) fn node_ics(&mut self, nodes: &[Name], values: &[crate::netlist::Value]) {
         for (n, v) in nodes.iter().zip(values) {
             let Some(x) = self.value(v) else { continue };
-            let id = self.c.nodes.intern(&n.text);
-            self.node_ics.push((id, x, n.span));
+            self.node_ics.push((n.text.clone(), x, n.span));
         }
     }
 
@@ -65,7 +65,17 @@ impl Elab {
         // Then `.ic V(node)=v` on a node still without a DC path (LTspice
         // models write the state's initial value so): a source `ic#node`
         // from it to ground.
-        for (node, v, span) in std::mem::take(&mut self.node_ics) {
+        for (name, v, span) in std::mem::take(&mut self.node_ics) {
+            let Some(node) = self.c.nodes.get(&name) else {
+                self.c.warnings.push(
+                    Diagnostic::new(
+                        span,
+                        format!("'.ic': no node '{name}' in this circuit; ignored"),
+                    )
+                    .warning(),
+                );
+                continue;
+            };
             if dsu.find(node.0) == 0 {
                 self.c.warnings.push(
                     Diagnostic::new(
@@ -78,7 +88,6 @@ impl Elab {
                 continue;
             }
             let c = &mut self.c;
-            let name = c.nodes.name(node).to_string();
             c.warnings.push(
                 Diagnostic::new(
                     span,

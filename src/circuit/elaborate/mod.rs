@@ -572,8 +572,8 @@ struct Elab {
     /// Capacitors with `IC=`: index in `reactives`, the argument (evaluated
     /// only if the hold is needed), the name's place.
     ics: Vec<(usize, Arg, Span)>,
-    /// `.ic V(node)=value` entries: the node, the value, where.
-    node_ics: Vec<(NodeId, f64, Span)>,
+    /// `.ic V(node)=value` entries: the node's name, the value, where.
+    node_ics: Vec<(String, f64, Span)>,
 }
 
 impl Elab {
