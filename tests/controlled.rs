@@ -463,6 +463,14 @@ fn poly_errors_are_located() {
             "inline.cir:4:8: error: POLY(1) has no coefficients",
         ),
         (
+            // Hostile: a degree-9999 term would be a 9999-deep product.
+            &format!(
+                "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 POLY(1) a 0{}\nR2 b 0 1k\n.op\n",
+                " 1".repeat(10_000)
+            ),
+            "inline.cir:4:8: error: POLY terms above degree 32",
+        ),
+        (
             "t\nV1 a 0 1\nR1 a 0 1k\nG1 b 0 POLY(2) a 0\nR2 b 0 1k\n.op\n",
             "inline.cir:4:8: error: expected a node of control 2 of POLY(2)",
         ),

@@ -426,6 +426,9 @@ fn table_tree(
 const MAX_POLY_DIM: usize = 32;
 /// Most POLY coefficients accepted on one card.
 const MAX_POLY_COEFFS: usize = 10_000;
+/// Highest POLY degree accepted (a product of this many controls is a
+/// chain of that height in the expression tree).
+const MAX_POLY_DEGREE: usize = 32;
 
 /// The law of a controlled source's `POLY(n)` form, starting at field
 /// `at` (the `POLY` keyword): `n` controls (node pairs `nc+ nc-` for E and
@@ -529,6 +532,12 @@ fn poly_law(at: &Field, currents: bool) -> Result<expr::Expr, PErr> {
     let mut terms: Vec<E> = Vec::with_capacity(coeffs.len());
     let mut idx: Vec<usize> = Vec::new();
     for c in coeffs {
+        if idx.len() > MAX_POLY_DEGREE {
+            return Err(bad(
+                None,
+                format!("POLY terms above degree {MAX_POLY_DEGREE} (too many coefficients)"),
+            ));
+        }
         let mono = idx.iter().fold(None, |acc: Option<E>, &j| {
             let x = xs[j].clone();
             Some(match acc {
