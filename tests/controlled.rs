@@ -471,6 +471,18 @@ fn poly_errors_are_located() {
             "inline.cir:4:8: error: POLY terms above degree 32",
         ),
         (
+            // Hostile: 20,000 copies of a 400-node expression.
+            &format!(
+                "t\nV1 a 0 1\nR1 a 0 1k\nE1 b 0 TABLE {{{}}} = {}\nR2 b 0 1k\n.op\n",
+                vec!["V(a)"; 200].join("+"),
+                (0..20_000)
+                    .map(|i| format!("({i},{i})"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            "inline.cir:4:8: error: TABLE too large",
+        ),
+        (
             "t\nV1 a 0 1\nR1 a 0 1k\nG1 b 0 POLY(2) a 0\nR2 b 0 1k\n.op\n",
             "inline.cir:4:8: error: expected a node of control 2 of POLY(2)",
         ),

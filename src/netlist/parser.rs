@@ -348,10 +348,18 @@ fn table_law(at: &Field) -> Result<expr::Expr, PErr> {
             ),
         ));
     }
-    if pts.len() / 2 > MAX_TABLE_POINTS {
+    // Each segment and split holds a copy of the expression: bound the
+    // law's size, not only the points.
+    let mut size = 0usize;
+    x.visit(&mut |_| size += 1);
+    let npts = pts.len() / 2;
+    if npts > MAX_TABLE_POINTS || npts.saturating_mul(size) > 10 * MAX_TABLE_POINTS {
         return Err(err(
             whole,
-            format!("more than {MAX_TABLE_POINTS} TABLE points"),
+            format!(
+                "TABLE too large: more than {MAX_TABLE_POINTS} points, or points times the size of its expression above {}",
+                10 * MAX_TABLE_POINTS
+            ),
         ));
     }
     let (xs, ys): (Vec<_>, Vec<_>) = pts
