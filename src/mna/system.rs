@@ -130,6 +130,58 @@ enum Elem {
     F(u32),
 }
 
+/// Load a program's inputs: the voltages V(c) − V(d) of `probes` (from node
+/// voltages `v`), then the currents in unknowns `rows` (unknown r is
+/// `y[r − base]`), every seed cleared. Returns how many.
+fn load_probes(
+    pbuf: &mut [f64],
+    sbuf: &mut [f64],
+    v: &[f64],
+    probes: &[(NodeId, NodeId)],
+    rows: impl Iterator<Item = u32>,
+    y: &[f64],
+    base: usize,
+) -> usize {
+    let mut n = 0;
+    let currents = rows.map(|r| y[r as usize - base]);
+    for x in probes
+        .iter()
+        .map(|&(p, q)| v[p.idx()] - v[q.idx()])
+        .chain(currents)
+    {
+        pbuf[n] = x;
+        sbuf[n] = 0.0;
+        n += 1;
+    }
+    n
+}
+
+/// The value of `prog` at the `n` loaded inputs and, when `jac`, each
+/// input k's partial derivative handed to `partial(k, d)` (one evaluation
+/// per input, seeded on it; one evaluation in all without `jac`).
+fn eval_partials(
+    prog: &crate::devices::bsource::Program,
+    n: usize,
+    jac: bool,
+    pbuf: &mut [f64],
+    sbuf: &mut [f64],
+    stack: &mut Vec<(f64, f64)>,
+    mut partial: impl FnMut(usize, f64),
+) -> f64 {
+    if n == 0 || !jac {
+        return prog.eval_dual(pbuf, sbuf, stack).0;
+    }
+    let mut val = 0.0;
+    for k in 0..n {
+        sbuf[k] = 1.0;
+        let (x, d) = prog.eval_dual(pbuf, sbuf, stack);
+        sbuf[k] = 0.0;
+        val = x;
+        partial(k, d);
+    }
+    val
+}
+
 /// Node → incident elements (CSR).
 struct Incidence {
     start: Vec<u32>,
@@ -536,41 +588,28 @@ impl System {
         }
         for (b, st) in c.controlled.iter().zip(&self.ctl) {
             let np = b.probes.len();
-            for (k, &(p, q)) in b.probes.iter().enumerate() {
-                self.pbuf[k] = v[p.idx()] - v[q.idx()];
-                self.sbuf[k] = 0.0;
-            }
-            for (k, &(r, _)) in st.cur.iter().enumerate() {
-                self.pbuf[np + k] = y[r as usize];
-                self.sbuf[np + k] = 0.0;
-            }
-            let nall = np + st.cur.len();
-            let mut i = 0.0;
-            if nall == 0 {
-                i = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
-            }
-            for k in 0..nall {
-                self.sbuf[k] = 1.0;
-                let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
-                self.sbuf[k] = 0.0;
-                i = val;
-                if !jac {
-                    continue;
-                }
-                if k < np {
-                    for (slot, sign) in st.s[k].iter().zip([1.0, -1.0, -1.0, 1.0]) {
+            let rows = st.cur.iter().map(|x| x.0);
+            let n = load_probes(&mut self.pbuf, &mut self.sbuf, v, &b.probes, rows, y, 0);
+            let i = eval_partials(
+                &b.prog,
+                n,
+                jac,
+                &mut self.pbuf,
+                &mut self.sbuf,
+                &mut self.stack,
+                |k, d| {
+                    let (slots, signs): (&[u32], &[f64]) = if k < np {
+                        (&st.s[k], &[1.0, -1.0, -1.0, 1.0])
+                    } else {
+                        (&st.cur[k - np].1, &[1.0, -1.0])
+                    };
+                    for (slot, sign) in slots.iter().zip(signs) {
                         if *slot != NONE {
                             vals[*slot as usize] += sign * d;
                         }
                     }
-                } else {
-                    for (slot, sign) in st.cur[k - np].1.iter().zip([1.0, -1.0]) {
-                        if *slot != NONE {
-                            vals[*slot as usize] += sign * d;
-                        }
-                    }
-                }
-            }
+                },
+            );
             let st2 = Stamp2 {
                 ua: st.ua,
                 ub: st.ub,
@@ -610,38 +649,28 @@ impl System {
             };
             put(f, sc, vals, &st2, i, 0.0, false);
             let np = b.probes.len();
-            for (k, &(p, q)) in b.probes.iter().enumerate() {
-                self.pbuf[k] = v[p.idx()] - v[q.idx()];
-                self.sbuf[k] = 0.0;
-            }
-            for (k, &(r, _)) in st.cur.iter().enumerate() {
-                self.pbuf[np + k] = y[r as usize];
-                self.sbuf[np + k] = 0.0;
-            }
-            let nall = np + st.cur.len();
-            let mut e = 0.0;
-            if nall == 0 || !jac {
-                e = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0;
-            } else {
-                for k in 0..nall {
-                    self.sbuf[k] = 1.0;
-                    let (val, d) = b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack);
-                    self.sbuf[k] = 0.0;
-                    e = val;
-                    if k < np {
-                        for (slot, sign) in st.pr[k].iter().zip([-w, w]) {
-                            if *slot != NONE {
-                                vals[*slot as usize] += sign * d;
-                            }
-                        }
+            let rows = st.cur.iter().map(|x| x.0);
+            let n = load_probes(&mut self.pbuf, &mut self.sbuf, v, &b.probes, rows, y, 0);
+            let mut e = eval_partials(
+                &b.prog,
+                n,
+                jac,
+                &mut self.pbuf,
+                &mut self.sbuf,
+                &mut self.stack,
+                |k, d| {
+                    let (slots, signs): (&[u32], &[f64]) = if k < np {
+                        (&st.pr[k], &[-w, w])
                     } else {
-                        let slot = st.cur[k - np].1;
-                        if slot != NONE {
-                            vals[slot as usize] -= w * d;
+                        (std::slice::from_ref(&st.cur[k - np].1), &[-w])
+                    };
+                    for (slot, sign) in slots.iter().zip(signs) {
+                        if *slot != NONE {
+                            vals[*slot as usize] += sign * d;
                         }
                     }
-                }
-            }
+                },
+            );
             if let Some((slot, crow, g)) = st.ctl {
                 // H: plus gain·I(controlling source).
                 e += g * y[crow as usize];
@@ -851,15 +880,17 @@ impl System {
             }
             Elem::C(k) => {
                 let b = &c.controlled[k as usize];
-                for (j, &(p, q)) in b.probes.iter().enumerate() {
-                    self.pbuf[j] = v[p.idx()] - v[q.idx()];
-                    self.sbuf[j] = 0.0;
-                }
-                let np = b.probes.len();
-                for (j, &(r, _)) in self.ctl[k as usize].cur.iter().enumerate() {
-                    self.pbuf[np + j] = self.ibr[r as usize - self.n_nodes];
-                    self.sbuf[np + j] = 0.0;
-                }
+                let rows = self.ctl[k as usize].cur.iter().map(|x| x.0);
+                let ib = &self.ibr;
+                load_probes(
+                    &mut self.pbuf,
+                    &mut self.sbuf,
+                    v,
+                    &b.probes,
+                    rows,
+                    ib,
+                    self.n_nodes,
+                );
                 b.prog.eval_dual(&self.pbuf, &self.sbuf, &mut self.stack).0
             }
             Elem::I(k) => self.i_values[k as usize] * self.source_scale,
