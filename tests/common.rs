@@ -353,3 +353,13 @@ pub fn assert_quantities_agree(
         assert!(close(n, g, rel, abs), "{q}: ngspice {n}, xbarsim {g}");
     }
 }
+
+/// Each netlist of `cases` fails with an error message containing its
+/// `want` (a located `file:line:col: error: ...` as written).
+#[track_caller]
+pub fn assert_errors(cases: &[(&str, &str)]) {
+    for (net, want) in cases {
+        let err = errors(net);
+        assert!(err.contains(want), "{net}\n---\nwant {want}\ngot {err}");
+    }
+}

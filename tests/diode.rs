@@ -185,10 +185,7 @@ fn diode_errors_are_located() {
             "inline.cir:4:19: error: 'd' is a diode model, not a memristor model",
         ),
     ];
-    for (net, want) in cases {
-        let err = errors(net);
-        assert!(err.contains(want), "want '{want}' in:\n{err}");
-    }
+    assert_errors(cases);
 }
 
 /// `.print` selects diode and B-source currents (`i(d1)`, ngspice's

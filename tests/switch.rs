@@ -80,10 +80,7 @@ fn switch_errors_are_located() {
         ),
         ("t\n.model s SW\nV1 a 0 1\nS1 a 0 a\n", "inline.cir:4:"),
     ];
-    for (net, want) in cases {
-        let err = errors(net);
-        assert!(err.contains(want), "want '{want}' in:\n{err}");
-    }
+    assert_errors(cases);
 }
 
 /// A switch whose own current decides its state with no consistent state
