@@ -217,3 +217,55 @@ fn a_resistor_read_twice_gets_one_series_source() {
         "{got:?}"
     );
 }
+
+/// The HSPICE-style memristor whose law is `(Ron−Roff)/(1+a·exp(−4k·V(q)))`
+/// with k = 1e4: at the solution of every negative point V(q) is −1e4 V and
+/// exp(4e8) overflows to inf. The law's value is then an exact 0 (R = Roff),
+/// and so is its slope; the chain rule's 0·inf and inf/inf had made the
+/// Jacobian NaN and the sweep fail where ngspice converges. Positive points
+/// have exp(−4e8) = 0 and R = Ron. Both halves by hand and against ngspice.
+const EXP_OVERFLOW: &str = "memristor law through an overflowing exp
+.subckt memr plus minus Ron=100 Roff=10k Rini=5k
+.param uv=10f D=10n k='uv*Ron/D**2' a='(Rini-Ron)/(Roff-Rini)'
+Roff plus aux 'Roff'
+Eres aux minus vol='(Ron-Roff)/(1+a*exp(-4*k*V(q)))*I(Eres)'
+Gx 0 q cur='i(Roff)'
+Raux q 0 100meg
+.ends memr
+Vin in 0 DC 0
+Xmem in 0 memr
+.dc vin -1 1 0.25
+.end
+";
+
+#[test]
+fn an_overflowing_exp_leaves_a_finite_jacobian() {
+    let t = dc_table("xb-iprobe-expoverflow", EXP_OVERFLOW);
+    let (vin, q, aux) = (col(&t, "vin"), col(&t, "v(xmem.q)"), col(&t, "v(xmem.aux)"));
+    assert_eq!(vin.len(), 9);
+    for j in 0..vin.len() {
+        let v = vin[j];
+        // Negative: R = Roff, i = v/Roff; positive: R = Ron, and the E
+        // source carries (Ron − Roff)·i.
+        let (i, want_aux) = if v < 0.0 {
+            (v / 1e4, 0.0)
+        } else {
+            (v / 100.0, (100.0 - 1e4) * v / 100.0)
+        };
+        assert!(close(q[j], 1e8 * i, 1e-9, 1e-9), "point {j}: {}", q[j]);
+        assert!(
+            close(aux[j], want_aux, 1e-9, 1e-12),
+            "point {j}: {}",
+            aux[j]
+        );
+    }
+    if !have_ngspice() {
+        return;
+    }
+    let ng = ngspice_dc(&tmpdir("xb-iprobe-expoverflow-ng"), EXP_OVERFLOW);
+    assert_eq!(ng.len(), vin.len());
+    for (j, p) in ng.iter().enumerate() {
+        assert!(close(p["v(xmem.q)"], q[j], 1e-6, 1e-9), "point {j}");
+        assert!(close(p["v(xmem.aux)"], aux[j], 1e-6, 1e-12), "point {j}");
+    }
+}

@@ -133,15 +133,35 @@ fn bin(op: BinOp, x: Dual, y: Dual) -> Dual {
         },
         BinOp::Mul => Dual {
             v: x.v * y.v,
-            d: x.d * y.v + x.v * y.d,
+            d: strong_mul(x.d, y.v) + strong_mul(x.v, y.d),
         },
-        BinOp::Div => Dual {
-            v: x.v / y.v,
-            d: (x.d * y.v - x.v * y.d) / (y.v * y.v),
-        },
+        BinOp::Div => {
+            // d(x/y) = (dx - (x/y) dy) / y: the quotient first, so y² never
+            // overflows; where y has overflowed to ±inf (an exp far past
+            // 709) the quotient is 0 and so is its slope, not inf/inf.
+            let q = x.v / y.v;
+            Dual {
+                v: q,
+                d: (x.d - strong_mul(q, y.d)) / y.v,
+            }
+        }
         BinOp::Pow => pow(x, y),
         // Comparisons and logic: piecewise constant.
         _ => bin_logic(op, x, y),
+    }
+}
+
+/// a·b where an exact 0 wins over ±inf (a constant's zero slope times an
+/// overflowed value, an underflowed value times an overflowed slope): the
+/// chain rule's terms are products of a factor that does not move with one
+/// that does, and 0·inf = NaN would poison the Jacobian of a law whose
+/// value is finite.
+#[inline]
+fn strong_mul(a: f64, b: f64) -> f64 {
+    if a == 0.0 || b == 0.0 {
+        0.0
+    } else {
+        a * b
     }
 }
 
@@ -277,6 +297,34 @@ mod tests {
         let (v, d) = p.eval_dual(&[0.3], &[1.0], &mut st);
         assert!((v - 2e-5 * (0.78f64).sinh()).abs() < 1e-18);
         assert!((d - 2e-5 * 2.6 * (0.78f64).cosh()).abs() < 1e-18);
+    }
+    #[test]
+    fn quotient_by_an_overflowed_exp_has_zero_slope() {
+        // -9900/(1+0.8*exp(-4e4*p0)): the slope is exact where exp is finite
+        // and 0 (not NaN) where it has overflowed.
+        let p = Program {
+            ops: vec![
+                Op::Const(-9900.0),
+                Op::Const(1.0),
+                Op::Const(0.8),
+                Op::Const(-4e4),
+                Op::Probe(0),
+                Op::Bin(BinOp::Mul),
+                Op::Call1(Func::Exp),
+                Op::Bin(BinOp::Mul),
+                Op::Bin(BinOp::Add),
+                Op::Bin(BinOp::Div),
+            ],
+            depth: 5,
+        };
+        let mut st = Vec::new();
+        assert_eq!(p.eval_dual(&[-1e4], &[1.0], &mut st), (0.0, 0.0));
+        let x = 1e-5f64;
+        let e = (-4e4 * x).exp();
+        let (v, d) = p.eval_dual(&[x], &[1.0], &mut st);
+        assert!((v + 9900.0 / (1.0 + 0.8 * e)).abs() < 1e-9);
+        let want = -9900.0 * 0.8 * 4e4 * e / (1.0 + 0.8 * e).powi(2);
+        assert!((d - want).abs() < 1e-9 * want.abs(), "{d} {want}");
     }
     #[test]
     fn pow_negative_base_integer_exponent() {
