@@ -139,6 +139,43 @@ fn biolek_type_subcircuit_reads_its_own_current() {
     }
 }
 
+/// The same subcircuit with a state gain 500 times larger (Rx = 100 Ω):
+/// from V1 = 0.25 V on, the state's KCL, (x − ½)/Rx = k·I·f(x), has a
+/// root near 1 and one just below 0 (x = −0.0086 at 0.25 V), and from the
+/// previous point's x = ½ the line search settled in a dip of ‖F‖ between
+/// them; every strategy then failed. The full-step Newton that follows the
+/// damped one lands on the root below 0, as ngspice's does. Checked by KCL
+/// and the device law at every point, and against ngspice.
+#[test]
+fn a_bistable_state_converges_where_the_line_search_stalls() {
+    let net = BIOLEK.replace("Rx=0.2", "Rx=100");
+    let t = dc_table("xb-iprobe-biolek100", &net);
+    let (v1, x, ie) = (col(&t, "v1"), col(&t, "v(xm.x)"), col(&t, "i(e.xm.emem)"));
+    assert_eq!(v1.len(), 9);
+    let (ron, roff, rx, k) = (100.0, 16e3, 100.0, 10e-15 * 100.0 / 1e-16);
+    for j in 0..v1.len() {
+        let i = ie[j];
+        let r = roff - x[j] * (roff - ron);
+        assert!(close(v1[j], i * (1e3 + r), 1e-9, 1e-15), "point {j}");
+        let f = 1.0 - (2.0 * x[j] - 1.0).powi(2);
+        assert!(
+            close((x[j] - 0.5) / rx, k * i * f, 1e-8, 1e-15),
+            "point {j}"
+        );
+    }
+    // The root below 0 at 0.25 V: (x − ½)/Rx = k·I·(1 − (2x − 1)²).
+    assert!(close(x[5], -0.008642122, 1e-6, 0.0), "{}", x[5]);
+    if !have_ngspice() {
+        return;
+    }
+    let ng = ngspice_dc(&tmpdir("xb-iprobe-biolek100-ng"), &dc_only(&net));
+    assert_eq!(ng.len(), v1.len());
+    for (j, p) in ng.iter().enumerate() {
+        assert!(close(p["v(xm.x)"], x[j], 1e-6, 1e-12), "point {j}");
+        assert!(close(p["i(e.xm.emem)"], ie[j], 1e-6, 1e-15), "point {j}");
+    }
+}
+
 /// The export writes every read as `I(card name)` (a general E law becomes
 /// a `b` card, and its readers name that card); ngspice runs the flat
 /// netlist to the same operating point.

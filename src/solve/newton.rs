@@ -10,7 +10,10 @@
 //!   |Fᵢ|  ≤ reltol·max|element current at i| + abstol (at the new point).
 //! When steps are within tolerance but ‖F‖ has stopped falling (a residual
 //! tolerance below what float64 can resolve), the iterate is accepted.
-//! When plain Newton fails: gmin stepping (a shunt from every unknown to
+//! When plain Newton fails: the same start with full steps (SPICE's own
+//! Newton: on a law with two roots, such as a bistable memristor state, the
+//! line search can settle in a dip of ‖F‖ that is no root, where full steps
+//! go on to one), then gmin stepping (a shunt from every unknown to
 //! ground, 1e-2 S down to `gmin` by decades, each stage warm-started, then
 //! removed), then source stepping (all independent sources scaled by λ, 0 → 1,
 //! adaptive steps). A failure names the worst node and its residual.
@@ -24,14 +27,15 @@ use crate::mna::System;
 pub struct Stats {
     pub iterations: usize,
     pub factorizations: usize,
-    /// "linear", "newton", "gmin stepping" or "source stepping".
+    /// "linear", "newton", "full-step newton", "gmin stepping" or "source
+    /// stepping".
     pub method: &'static str,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SolveFailure {
-    #[error("no convergence after {iterations} Newton iterations (plain, gmin stepping and source stepping tried); worst node '{node}' has a current imbalance of {residual:.3e} A")]
+    #[error("no convergence after {iterations} Newton iterations (damped, full-step, gmin stepping and source stepping tried); worst node '{node}' has a current imbalance of {residual:.3e} A")]
     NoConvergence {
         node: String,
         residual: f64,
@@ -68,6 +72,9 @@ pub struct Newton<'a> {
     /// (a chord step) instead of refactoring: set when the previous solve of
     /// the same circuit left one (sweeps, input vectors).
     pub reuse_first: bool,
+    /// Backtrack on ‖F‖ (false: every step taken whole, junction limits
+    /// kept).
+    damped: bool,
     dy: Vec<f64>,
     ytry: Vec<f64>,
     iterations: usize,
@@ -82,6 +89,7 @@ impl<'a> Newton<'a> {
         Newton {
             opts,
             reuse_first: false,
+            damped: true,
             dy: vec![0.0; n],
             ytry: vec![0.0; n],
             iterations: 0,
@@ -230,7 +238,7 @@ impl<'a> Newton<'a> {
                 for ((t, yi), d) in self.ytry.iter_mut().zip(y.iter()).zip(&self.dy) {
                     *t = yi + alpha * d;
                 }
-                if within {
+                if within || !self.damped {
                     break;
                 }
                 sys.assemble(c, &self.ytry, false);
@@ -288,11 +296,20 @@ impl<'a> Newton<'a> {
             factorizations: solver.factorizations - f0,
             method: m,
         };
+        let y_start = y.to_vec();
         if self.newton(sys, solver, c, y)? {
             return Ok(stats(self, "newton", solver));
         }
         // Where plain Newton got to: reported if every strategy fails.
         let y_plain = y.to_vec();
+        // Full steps from the same start.
+        y.copy_from_slice(&y_start);
+        self.damped = false;
+        let full = self.newton(sys, solver, c, y);
+        self.damped = true;
+        if full? {
+            return Ok(stats(self, "full-step newton", solver));
+        }
         // gmin stepping from zero.
         y.iter_mut().for_each(|v| *v = 0.0);
         let mut g = 1e-2;
