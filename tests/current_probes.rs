@@ -105,12 +105,14 @@ Xm p 0 memristor
 .end
 ";
 
-#[test]
-fn biolek_type_subcircuit_reads_its_own_current() {
-    let t = dc_table("xb-iprobe-biolek", BIOLEK);
+/// Runs a `BIOLEK`-shaped netlist with state resistor `rx` and checks every
+/// point by the device law, the series current and KCL at the state node,
+/// then against ngspice; returns V1 and the state x.
+fn check_biolek(tag: &str, net: &str, rx: f64) -> (Vec<f64>, Vec<f64>) {
+    let t = dc_table(tag, net);
     let (v1, x, i1) = (col(&t, "v1"), col(&t, "v(xm.x)"), col(&t, "i(v1)"));
     let ie = col(&t, "i(e.xm.emem)");
-    let (ron, roff, rx, k) = (100.0, 16e3, 0.2, 10e-15 * 100.0 / 1e-16);
+    let (ron, roff, k) = (100.0, 16e3, 10e-15 * 100.0 / 1e-16);
     for j in 0..v1.len() {
         // The series current and the device law: R(x) = Roff − x·(Roff − Ron).
         let i = ie[j];
@@ -124,19 +126,24 @@ fn biolek_type_subcircuit_reads_its_own_current() {
             "point {j}"
         );
     }
+    if have_ngspice() {
+        // ngspice would also run the transient: give it the DC part.
+        let ng = ngspice_dc(&tmpdir(&format!("{tag}-ng")), &dc_only(net));
+        assert_eq!(ng.len(), v1.len());
+        for (j, p) in ng.iter().enumerate() {
+            assert!(close(p["v(xm.x)"], x[j], 1e-6, 1e-12), "point {j}");
+            assert!(close(p["i(v1)"], i1[j], 1e-6, 1e-15), "point {j}");
+            assert!(close(p["i(e.xm.emem)"], ie[j], 1e-6, 1e-15), "point {j}");
+        }
+    }
+    (v1, x)
+}
+
+#[test]
+fn biolek_type_subcircuit_reads_its_own_current() {
+    let (v1, x) = check_biolek("xb-iprobe-biolek", BIOLEK, 0.2);
     // The state moves both ways from 0.5 as the current changes sign.
     assert!(x[0] < 0.45 && x[v1.len() - 1] > 0.55, "{x:?}");
-    if !have_ngspice() {
-        return;
-    }
-    // ngspice would also run the transient: give it the DC part.
-    let ng = ngspice_dc(&tmpdir("xb-iprobe-biolek-ng"), &dc_only(BIOLEK));
-    assert_eq!(ng.len(), v1.len());
-    for (j, p) in ng.iter().enumerate() {
-        assert!(close(p["v(xm.x)"], x[j], 1e-6, 1e-12), "point {j}");
-        assert!(close(p["i(v1)"], i1[j], 1e-6, 1e-15), "point {j}");
-        assert!(close(p["i(e.xm.emem)"], ie[j], 1e-6, 1e-15), "point {j}");
-    }
 }
 
 /// The same subcircuit with a state gain 500 times larger (Rx = 100 Ω):
@@ -149,31 +156,10 @@ fn biolek_type_subcircuit_reads_its_own_current() {
 #[test]
 fn a_bistable_state_converges_where_the_line_search_stalls() {
     let net = BIOLEK.replace("Rx=0.2", "Rx=100");
-    let t = dc_table("xb-iprobe-biolek100", &net);
-    let (v1, x, ie) = (col(&t, "v1"), col(&t, "v(xm.x)"), col(&t, "i(e.xm.emem)"));
+    let (v1, x) = check_biolek("xb-iprobe-biolek100", &net, 100.0);
     assert_eq!(v1.len(), 9);
-    let (ron, roff, rx, k) = (100.0, 16e3, 100.0, 10e-15 * 100.0 / 1e-16);
-    for j in 0..v1.len() {
-        let i = ie[j];
-        let r = roff - x[j] * (roff - ron);
-        assert!(close(v1[j], i * (1e3 + r), 1e-9, 1e-15), "point {j}");
-        let f = 1.0 - (2.0 * x[j] - 1.0).powi(2);
-        assert!(
-            close((x[j] - 0.5) / rx, k * i * f, 1e-8, 1e-15),
-            "point {j}"
-        );
-    }
     // The root below 0 at 0.25 V: (x − ½)/Rx = k·I·(1 − (2x − 1)²).
     assert!(close(x[5], -0.008642122, 1e-6, 0.0), "{}", x[5]);
-    if !have_ngspice() {
-        return;
-    }
-    let ng = ngspice_dc(&tmpdir("xb-iprobe-biolek100-ng"), &dc_only(&net));
-    assert_eq!(ng.len(), v1.len());
-    for (j, p) in ng.iter().enumerate() {
-        assert!(close(p["v(xm.x)"], x[j], 1e-6, 1e-12), "point {j}");
-        assert!(close(p["i(e.xm.emem)"], ie[j], 1e-6, 1e-15), "point {j}");
-    }
 }
 
 /// The export writes every read as `I(card name)` (a general E law becomes
