@@ -626,3 +626,72 @@ X1 p 0 s m x0=0.5
     let (flat, _) = exported("xb-ic-card-export", net);
     assert!(flat.contains("\nvic_s s 0 DC 5.0"), "{flat}");
 }
+
+/// A memdiode-shaped subcircuit (the form of a public HSPICE memdiode
+/// model): the series resistor's value and the diode law read the state
+/// node, so both are controlled B-sources, yet each reads the voltage
+/// across its own terminals and so is a DC path; node `d` had been refused
+/// as having none. The second state node is charged by a constant current,
+/// which had counted as a DC path, so its capacitor was not held and the
+/// solve failed. Now both states are held (two warnings), and the sweep
+/// agrees with hand values and with ngspice given the holds as sources.
+const MEMDIODE: &str = "memdiode-shaped subcircuit
+.subckt md p n h0=0.25
+Gh 0 h value={1u*V(p,n)*(1-V(h))}
+Ch h 0 1 IC={h0}
+Gk 0 k value={1u}
+Ck k 0 1 IC=0.3
+Rs p d r={10+90*V(h)+10*V(k)}
+Gd d n value={1e-6*(1+9*V(h))*(exp(4*V(d,n))-1)}
+.ends
+V1 in 0 0
+R1 in p 1k
+X1 p 0 md
+.options reltol=1e-9
+.dc V1 -1 1 0.5
+.end
+";
+
+#[test]
+fn behavioural_paths_through_a_state_and_a_constant_charge() {
+    let (dir, _) = run_netlist("xb-memdiode", MEMDIODE);
+    let (code, _, err) = run_to(&dir.join("net.cir"), &dir.join("again"), &[]);
+    assert_eq!(code, 0, "{err}");
+    for w in [
+        "node 'x1.h' has no DC path but through capacitor 'c.x1.ch': held at its IC=0.25 V",
+        "node 'x1.k' has no DC path but through capacitor 'c.x1.ck': held at its IC=0.3 V",
+    ] {
+        assert!(err.contains(w), "{err}");
+    }
+    let t = dc_table("xb-memdiode-t", MEMDIODE);
+    let (v1, vp, vd) = (col(&t, "v1"), col(&t, "v(p)"), col(&t, "v(x1.d)"));
+    let (h, k, ik) = (
+        col(&t, "v(x1.h)"),
+        col(&t, "v(x1.k)"),
+        col(&t, "i(c.x1.ck)"),
+    );
+    assert_eq!(v1.len(), 5);
+    for j in 0..v1.len() {
+        assert_eq!((h[j], k[j]), (0.25, 0.3), "point {j}");
+        // The constant charge current flows into the hold.
+        assert!(close(ik[j], 1e-6, 1e-12, 0.0), "point {j}");
+        // One series current through R1, Rs = 10 + 22.5 + 3 Ω and the diode law.
+        let i = (v1[j] - vp[j]) / 1e3;
+        assert!(close(vp[j] - vd[j], 35.5 * i, 1e-9, 1e-15), "point {j}");
+        let id = 1e-6 * 3.25 * ((4.0 * vd[j]).exp() - 1.0);
+        assert!(close(id, i, 1e-9, 1e-15), "point {j}");
+    }
+    if !have_ngspice() {
+        return;
+    }
+    let held = MEMDIODE
+        .replace("Ch h 0 1 IC={h0}", "Vch h 0 {h0}")
+        .replace("Ck k 0 1 IC=0.3", "Vck k 0 0.3");
+    let ng = ngspice_dc(&tmpdir("xb-memdiode-ng"), &held);
+    assert_eq!(ng.len(), v1.len());
+    for (j, p) in ng.iter().enumerate() {
+        for q in ["v(p)", "v(x1.d)", "i(v1)"] {
+            assert!(close(p[q], col(&t, q)[j], 1e-6, 1e-15), "{q} at point {j}");
+        }
+    }
+}

@@ -126,6 +126,16 @@ pub enum BranchLaw {
 }
 
 impl BranchLaw {
+    /// The current moves with the branch voltage (not a constant source):
+    /// the branch is a DC path between its nodes.
+    pub fn conducts(&self) -> bool {
+        match self {
+            BranchLaw::Linear { g } => *g != 0.0,
+            BranchLaw::Program { signs, .. } => !signs.is_empty(),
+            _ => true,
+        }
+    }
+
     /// Recognize a native form of `prog` whose probes read `signs`·v.
     pub fn from_program(prog: Program, signs: Vec<f64>) -> BranchLaw {
         use crate::devices::bsource::Op::*;

@@ -37,7 +37,8 @@ impl Dsu {
 }
 
 /// The nodes joined by DC paths (resistors, voltage sources, memristors,
-/// two-terminal B-sources and diodes, voltage-defined branches): a node
+/// two-terminal B-sources and diodes whose current moves with their
+/// voltage, voltage-defined branches): a node
 /// has a DC path to ground when its set holds ground (0, always a root).
 pub fn dc_paths(c: &Circuit) -> Dsu {
     let mut dc = Dsu::new(c.nodes.len());
@@ -47,10 +48,34 @@ pub fn dc_paths(c: &Circuit) -> Dsu {
         .map(|r| (r.a, r.b))
         .chain(c.vsources.iter().map(|v| (v.p, v.n)))
         .chain(c.memristors.iter().map(|m| (m.a, m.b)))
-        .chain(c.branches.iter().map(|b| (b.a, b.b)))
+        .chain(
+            c.branches
+                .iter()
+                .filter(|b| b.law.conducts())
+                .map(|b| (b.a, b.b)),
+        )
         .chain(c.vbranches.iter().map(|b| (b.p, b.n)));
     for (a, b) in edges {
         dc.union(a.0, b.0);
+    }
+    dc
+}
+
+/// [`dc_paths`] plus the controlled B-sources whose law reads the voltage
+/// across their own terminals (a behavioural resistor `r={f(V(x))}`, a
+/// diode law scaled by another node's voltage): their current moves with
+/// that voltage, so their nodes are not left floating. They do not count
+/// for the state holds: a memristor state's `G` reads its own node through
+/// a window that can make the slope 0.
+fn conducting_paths(c: &Circuit) -> Dsu {
+    let mut dc = dc_paths(c);
+    for k in &c.controlled {
+        if k.probes
+            .iter()
+            .any(|&(p, q)| (p, q) == (k.a, k.b) || (q, p) == (k.a, k.b))
+        {
+            dc.union(k.a.0, k.b.0);
+        }
     }
     dc
 }
@@ -145,7 +170,7 @@ pub fn validate(c: &Circuit, deck: Option<&Deck>, floating: bool) -> Result<(), 
             Err(Diagnostics(errors))
         };
     }
-    let mut dc = dc_paths(c);
+    let mut dc = conducting_paths(c);
     // Group floating nodes by component.
     let mut groups: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
     for i in 1..n as u32 {
