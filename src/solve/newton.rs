@@ -75,6 +75,8 @@ pub struct Newton<'a> {
     /// Backtrack on ‖F‖ (false: every step taken whole, junction limits
     /// kept).
     damped: bool,
+    /// Where the present solve started (the full-step retry starts there).
+    start: Vec<f64>,
     dy: Vec<f64>,
     ytry: Vec<f64>,
     iterations: usize,
@@ -90,6 +92,7 @@ impl<'a> Newton<'a> {
             opts,
             reuse_first: false,
             damped: true,
+            start: Vec::with_capacity(n),
             dy: vec![0.0; n],
             ytry: vec![0.0; n],
             iterations: 0,
@@ -296,14 +299,15 @@ impl<'a> Newton<'a> {
             factorizations: solver.factorizations - f0,
             method: m,
         };
-        let y_start = y.to_vec();
+        self.start.clear();
+        self.start.extend_from_slice(y);
         if self.newton(sys, solver, c, y)? {
             return Ok(stats(self, "newton", solver));
         }
         // Where plain Newton got to: reported if every strategy fails.
         let y_plain = y.to_vec();
         // Full steps from the same start.
-        y.copy_from_slice(&y_start);
+        y.copy_from_slice(&self.start);
         self.damped = false;
         let full = self.newton(sys, solver, c, y);
         self.damped = true;
