@@ -130,6 +130,18 @@ enum Elem {
     F(u32),
 }
 
+/// Adds sign·d at each Jacobian slot of `slots` (slots that are not in
+/// the matrix, `NONE`, are skipped): one probe's or current's partial
+/// derivative stamped with its signs.
+#[inline]
+fn add_signed(vals: &mut [f64], slots: &[u32], signs: &[f64], d: f64) {
+    for (slot, sign) in slots.iter().zip(signs) {
+        if *slot != NONE {
+            vals[*slot as usize] += sign * d;
+        }
+    }
+}
+
 /// Load a program's inputs: the voltages V(c) − V(d) of `probes` (from node
 /// voltages `v`), then the currents in unknowns `rows` (unknown r is
 /// `y[r − base]`), every seed cleared. Returns how many.
@@ -603,11 +615,7 @@ impl System {
                     } else {
                         (&st.cur[k - np].1, &[1.0, -1.0])
                     };
-                    for (slot, sign) in slots.iter().zip(signs) {
-                        if *slot != NONE {
-                            vals[*slot as usize] += sign * d;
-                        }
-                    }
+                    add_signed(vals, slots, signs, d);
                 },
             );
             let st2 = Stamp2 {
@@ -664,11 +672,7 @@ impl System {
                     } else {
                         (std::slice::from_ref(&st.cur[k - np].1), &[-w])
                     };
-                    for (slot, sign) in slots.iter().zip(signs) {
-                        if *slot != NONE {
-                            vals[*slot as usize] += sign * d;
-                        }
-                    }
+                    add_signed(vals, slots, signs, d);
                 },
             );
             if let Some((slot, crow, g)) = st.ctl {
@@ -685,11 +689,7 @@ impl System {
             f[r] = w * (vp - vn - e);
             sc[r] = w * vp.abs().max(vn.abs()).max(e.abs());
             if jac {
-                for (slot, g) in st.s.iter().zip([1.0, -1.0, w, -w]) {
-                    if *slot != NONE {
-                        vals[*slot as usize] += g;
-                    }
-                }
+                add_signed(vals, &st.s, &[1.0, -1.0, w, -w], 1.0);
             }
         }
         let nvb = self.vb.len();
@@ -713,11 +713,7 @@ impl System {
             f[r] = w * (vp - vn - e);
             sc[r] = w * vp.abs().max(vn.abs()).max(e.abs());
             if jac {
-                for (slot, g) in st.s.iter().zip([1.0, -1.0, w, -w]) {
-                    if *slot != NONE {
-                        vals[*slot as usize] += g;
-                    }
-                }
+                add_signed(vals, &st.s, &[1.0, -1.0, w, -w], 1.0);
             }
         }
         for st in &self.fs {
@@ -729,11 +725,7 @@ impl System {
             };
             put(f, sc, vals, &st2, i, 0.0, false);
             if jac {
-                for (slot, g) in st.s.iter().zip([st.gain, -st.gain]) {
-                    if *slot != NONE {
-                        vals[*slot as usize] += g;
-                    }
-                }
+                add_signed(vals, &st.s, &[st.gain, -st.gain], 1.0);
             }
         }
         for (&(up, un), &amps) in self.isrc.iter().zip(&self.i_values) {
