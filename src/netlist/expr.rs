@@ -405,14 +405,24 @@ fn join<'a>(at: In<'a>, op: BinOp, (a, ha): Tall, (b, hb): Tall) -> Result<Tall,
     Ok((Expr::Bin(op, Box::new(a), Box::new(b)), h))
 }
 
+/// A probe's head: its letter (either case), '(' and the name inside
+/// (`what` is the error when the name is missing).
+fn probe_head<'a>(
+    i: In<'a>,
+    letter: (&'static str, &'static str),
+    what: &'static str,
+) -> Res<'a, In<'a>> {
+    let (i, _) = alt((tag(letter.0), tag(letter.1))).parse(i)?;
+    let (i, _) = preceded(space0, char('(')).parse(i)?;
+    ws(take_while1(is_node_char))
+        .parse(i)
+        .or_else(|_| fail(i, 1, what))
+}
+
 /// vprobe := 'V' '(' node (',' node)? ')'
 fn vprobe(i: In) -> Res<Expr> {
     let start = i;
-    let (i, _) = alt((tag("V"), tag("v"))).parse(i)?;
-    let (i, _) = preceded(space0, char('(')).parse(i)?;
-    let (i, a) = ws(take_while1(is_node_char))
-        .parse(i)
-        .or_else(|_| fail(i, 1, "expected a node name in V(...)"))?;
+    let (i, a) = probe_head(i, ("V", "v"), "expected a node name in V(...)")?;
     let (i, b) = opt(preceded(ws(char(',')), take_while1(is_node_char))).parse(i)?;
     let (i, _) = ws(char(')'))
         .parse(i)
@@ -431,11 +441,7 @@ fn vprobe(i: In) -> Res<Expr> {
 /// iprobe := 'I' '(' element ')'
 fn iprobe(i: In) -> Res<Expr> {
     let start = i;
-    let (i, _) = alt((tag("I"), tag("i"))).parse(i)?;
-    let (i, _) = preceded(space0, char('(')).parse(i)?;
-    let (i, name) = ws(take_while1(is_node_char))
-        .parse(i)
-        .or_else(|_| fail(i, 1, "expected an element name in I(...)"))?;
+    let (i, name) = probe_head(i, ("I", "i"), "expected an element name in I(...)")?;
     let (i, _) = ws(char(')')).parse(i).or_else(|_: nom::Err<PErr>| {
         fail(
             i,
