@@ -695,3 +695,93 @@ fn behavioural_paths_through_a_state_and_a_constant_charge() {
         }
     }
 }
+
+/// A flux-controlled memristor written with LTspice/Xyce time functions:
+/// its flux `sdt(V(p,n), phi0)`, an unused charge `idt(I(...))` and a
+/// behavioural capacitor `ddt(...)`. xbarsim has no transient analysis; a
+/// DC analysis is at t = 0, where an integral is its initial value and a
+/// derivative 0, as a SPICE operating point has them.
+const TIME_FUNCS: &str = "sdt, idt and ddt at t = 0
+.param phi0=0.2
+.subckt fluxmem p n
+Eflux phi 0 value={sdt(V(p,n), phi0)}
+Rphi phi 0 1meg
+Bm p n I={(1m + 2m*V(phi))*V(p,n)}
+Bc p n I={1u*DDT(V(p,n))}
+Eq q 0 value={IDT(I(Bm))}
+Rq q 0 1meg
+Ez z 0 value={sdt(V(p,n)*1k, 0.5, V(p,n) > 0)}
+Rz z 0 1meg
+.ends
+V1 in 0 1
+R1 in a 100
+X1 a 0 fluxmem
+.dc V1 -1 1 0.5
+.end
+";
+
+#[test]
+fn time_integrals_and_derivatives_at_t_zero() {
+    let dir = tmpdir("xb-time-funcs");
+    std::fs::write(dir.join("net.cir"), TIME_FUNCS).unwrap();
+    let (code, _, err) = run_to(&dir.join("net.cir"), &dir.join("out"), &[]);
+    assert_eq!(code, 0, "{err}");
+    for (line, col, what) in [
+        (4, 20, "sdt()/idt() is a time integral from t = 0"),
+        (
+            7,
+            14,
+            "ddt() is a time derivative: a DC analysis takes it as 0",
+        ),
+        (8, 15, "sdt()/idt() is a time integral from t = 0"),
+        (10, 15, "sdt()/idt() is a time integral from t = 0"),
+    ] {
+        assert!(
+            err.contains(&format!("net.cir:{line}:{col}: warning: {what}")),
+            "{line}:{col}: {err}"
+        );
+    }
+    let t = dc_table("xb-time-funcs-t", TIME_FUNCS);
+    let (v1, i1) = (col(&t, "v1"), col(&t, "i(v1)"));
+    // The memductance at the initial flux, 1m + 2m·0.2 = 1.4 mS, in series
+    // with 100 Ω; no current through the capacitor.
+    let r = 100.0 + 1.0 / 1.4e-3;
+    for k in 0..v1.len() {
+        assert!(close(i1[k], -v1[k] / r, 1e-12, 1e-18), "point {k}");
+        assert_eq!(col(&t, "v(x1.phi)")[k], 0.2);
+        assert_eq!(col(&t, "v(x1.q)")[k], 0.0);
+        assert_eq!(col(&t, "v(x1.z)")[k], 0.5);
+    }
+    // The export writes the DC law (the integral's initial value), which
+    // ngspice, with no sdt() of its own, runs.
+    let (flat, dir) = exported("xb-time-funcs-export", TIME_FUNCS);
+    assert!(!flat.to_ascii_lowercase().contains("dt("), "{flat}");
+    if !have_ngspice() {
+        return;
+    }
+    let ng = ngspice_dc(&dir, &flat);
+    for (k, p) in ng.iter().enumerate() {
+        for q in ["i(v1)", "v(a)", "v(x1.phi)", "v(x1.z)"] {
+            assert!(close(p[q], col(&t, q)[k], 1e-9, 1e-15), "{q} at point {k}");
+        }
+    }
+}
+
+#[test]
+fn time_functions_take_their_argument_counts() {
+    for (text, col, msg) in [
+        (
+            "sdt(V(a), 1, 0, 2)",
+            11,
+            "sdt() takes 1 to 3 argument(s), got 4",
+        ),
+        ("idt()", 15, "expected a value"),
+        ("ddt(V(a), 1)", 11, "ddt() takes 1 argument(s), got 2"),
+    ] {
+        let e = errors(&format!("t\nV1 a 0 1\nB1 a 0 I={{{text}}}\n.op\n"));
+        assert!(
+            e.contains(&format!("inline.cir:3:{col}: error: {msg}")),
+            "{text}: {e}"
+        );
+    }
+}

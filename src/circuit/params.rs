@@ -238,6 +238,13 @@ impl Params {
             return Ok(Expr::Num(v));
         }
         Ok(match e {
+            // A function of time at t = 0 (a DC analysis): `sdt`'s initial
+            // value, `ddt`'s 0, whatever x reads.
+            Expr::Call(Func::Sdt, args, _) => match args.get(1) {
+                Some(ic) => self.fold(ic, at)?,
+                None => Expr::Num(0.0),
+            },
+            Expr::Call(Func::Ddt, ..) => Expr::Num(0.0),
             Expr::Neg(a) => Expr::Neg(Box::new(self.fold(a, at)?)),
             Expr::Bin(op, a, b) => Expr::Bin(
                 *op,
@@ -260,7 +267,7 @@ impl Params {
 /// A call of a function that is neither built in nor a `.func`.
 pub fn unknown_function(name: &str, span: Span) -> Diagnostic {
     Diagnostic::new(span, format!("unknown function '{name}'")).with_hint(
-        "built in: exp log ln log10 sqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh abs sgn floor ceil int nint min max pow pwr if limit u u2 uramp agauss gauss aunif unif; or define it with .func name(args) = expr",
+        "built in: exp log ln log10 sqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh abs sgn floor ceil int nint min max pow pwr if limit u u2 uramp stp agauss gauss aunif unif sdt idt ddt; or define it with .func name(args) = expr",
     )
 }
 

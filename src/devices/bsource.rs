@@ -216,6 +216,8 @@ fn call1(f: Func, x: Dual) -> Dual {
         // Monte Carlo draws never reach a program (they are folded first).
         Func::Min | Func::Max | Func::Pow | Func::If | Func::Limit => 0.0,
         Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => 0.0,
+        // At t = 0 (folded before compile, too): constants in x.
+        Func::Sdt | Func::Ddt => 0.0,
     };
     Dual {
         v,
@@ -235,6 +237,8 @@ fn call3(f: Func, a: (f64, f64), b: (f64, f64), c: (f64, f64)) -> (f64, f64) {
                 c
             }
         }
+        // sdt(x, ic, reset) at t = 0 is ic.
+        Func::Sdt => b,
         _ => {
             if a.0 < b.0 {
                 b
@@ -272,6 +276,8 @@ fn call2(f: Func, x: Dual, y: Dual) -> Dual {
                 y
             }
         }
+        // sdt(x, ic) at t = 0 is ic.
+        Func::Sdt => y,
         _ => pow(x, y),
     }
 }

@@ -148,11 +148,17 @@ pub enum Func {
     Nint,
     /// `u2(x)`: 0 below 0, x on [0, 1], 1 above (ngspice).
     U2,
+    /// `sdt(x[, ic[, reset]])` and `idt(...)` (LTspice, Xyce): the time
+    /// integral of x from t = 0, plus ic. A DC analysis is at t = 0, so its
+    /// value there is ic (0 without one), as a SPICE operating point has it.
+    Sdt,
+    /// `ddt(x)`: the time derivative of x; 0 in a DC analysis.
+    Ddt,
 }
 
 impl Func {
     pub fn from_name(name: &str) -> Option<Func> {
-        const NAMES: [(&str, Func); 37] = [
+        const NAMES: [(&str, Func); 40] = [
             ("exp", Func::Exp),
             ("log", Func::Log),
             ("ln", Func::Log),
@@ -191,18 +197,28 @@ impl Func {
             ("int", Func::Int),
             ("nint", Func::Nint),
             ("u2", Func::U2),
+            ("sdt", Func::Sdt),
+            ("idt", Func::Sdt),
+            ("ddt", Func::Ddt),
         ];
         NAMES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|&(_, f)| f)
     }
-    pub fn arity(self) -> usize {
+    /// The fewest and the most arguments it takes.
+    pub fn arity(self) -> (usize, usize) {
         match self {
-            Func::Min | Func::Max | Func::Pow | Func::Aunif | Func::Unif => 2,
-            Func::Agauss | Func::Gauss | Func::If | Func::Limit => 3,
-            _ => 1,
+            Func::Min | Func::Max | Func::Pow | Func::Aunif | Func::Unif => (2, 2),
+            Func::Agauss | Func::Gauss | Func::If | Func::Limit => (3, 3),
+            Func::Sdt => (1, 3),
+            _ => (1, 1),
         }
+    }
+    /// A function of time (`sdt`, `idt`, `ddt`), which a DC analysis takes
+    /// at t = 0.
+    pub fn is_time(self) -> bool {
+        matches!(self, Func::Sdt | Func::Ddt)
     }
     /// A Monte Carlo draw (`agauss`, `gauss`, `aunif`, `unif`).
     pub fn is_random(self) -> bool {
@@ -244,6 +260,8 @@ impl Func {
             Func::Int => "int",
             Func::Nint => "nint",
             Func::U2 => "u2",
+            Func::Sdt => "sdt",
+            Func::Ddt => "ddt",
         }
     }
 }
@@ -495,13 +513,18 @@ fn call_or_param(i: In, depth: usize) -> Res<Tall> {
         let user = Expr::User(name.fragment().to_ascii_lowercase(), args, name_span);
         return Ok((i, (user, height)));
     };
-    if args.len() != f.arity() {
+    let (lo, hi) = f.arity();
+    if !(lo..=hi).contains(&args.len()) {
+        let takes = if lo == hi {
+            format!("{lo}")
+        } else {
+            format!("{lo} to {hi}")
+        };
         return Err(nom::Err::Failure(PErr {
             span: name_span,
             msg: format!(
-                "{}() takes {} argument(s), got {}",
-                f.name(),
-                f.arity(),
+                "{}() takes {takes} argument(s), got {}",
+                name.fragment().to_ascii_lowercase(),
                 args.len()
             )
             .into(),
@@ -815,6 +838,9 @@ pub fn apply_func(f: Func, args: &[f64]) -> f64 {
         Func::Int => a.trunc(),
         Func::Nint => a.round_ties_even(),
         Func::U2 => a.clamp(0.0, 1.0),
+        // At t = 0: the integral is its initial value, the derivative 0.
+        Func::Sdt => b,
+        Func::Ddt => 0.0,
         // The nominal value: draws happen where parameters are evaluated.
         Func::Agauss | Func::Gauss | Func::Aunif | Func::Unif => a,
     }

@@ -3,6 +3,7 @@
 //! branch voltage.
 
 use super::*;
+use crate::netlist::expr::Func;
 
 impl Elab {
     pub(super) fn bsource(
@@ -13,6 +14,24 @@ impl Elab {
         span: Span,
         voltage: bool,
     ) {
+        // A time integral or derivative is taken at t = 0, where a DC
+        // analysis is: said once per element, at the first call.
+        let mut time = None;
+        expr.visit(&mut |e| match e {
+            Expr::Call(f, _, s) if f.is_time() && time.is_none() => time = Some((*f, *s)),
+            _ => {}
+        });
+        if let Some((f, at)) = time {
+            let what = match f {
+                Func::Ddt => "ddt() is a time derivative: a DC analysis takes it as 0",
+                _ => "sdt()/idt() is a time integral from t = 0: a DC analysis takes it as its initial value (its second argument, else 0)",
+            };
+            self.c.warnings.push(
+                Diagnostic::new(at, what)
+                    .with_hint("as a SPICE operating point does; xbarsim has no transient analysis, so the element's DC law is the one at t = 0")
+                    .warning(),
+            );
+        }
         // Fold parameters and constant parts into numbers; a constant part
         // that is not finite (`1/0`) is an input error here, not a solve
         // that cannot converge later.
