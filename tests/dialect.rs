@@ -785,3 +785,122 @@ fn time_functions_take_their_argument_counts() {
         );
     }
 }
+
+/// ngspice's XSPICE memristor code model (its `memristor_x` example's
+/// form): DC takes it as its starting resistance RINIT, as the code model
+/// does in DC; by hand, and against ngspice's operating point (whose code
+/// model gives the current but no conductance, so its Newton stops within
+/// ngspice's own tolerance: 1e-3 here).
+const XSPICE_MEM: &str = "XSPICE memristor in DC
+.param stime=10n
+V1 0 1 DC 0.1
+Rl 1 11 1k
+amen 11 2 memr
+.model memr memristor (rmin=1k rmax=10k rinit=7k alpha=0 beta='20e3/stime' vt=1.6)
+vgnd 2 0 dc 0
+.subckt two p n
+a1 p m mdef
+a2 m n memr
+.model mdef memristor (vt=1)
+.ends
+X1 11 0 two
+.dc V1 -3 3 1
+.end
+";
+
+#[test]
+fn xspice_memristor_is_its_starting_resistance_in_dc() {
+    let dir = tmpdir("xb-xspice");
+    std::fs::write(dir.join("net.cir"), XSPICE_MEM).unwrap();
+    let (code, _, err) = run_to(&dir.join("net.cir"), &dir.join("out"), &[]);
+    assert_eq!(code, 0, "{err}");
+    for (line, what) in [
+        (
+            5,
+            "'amen': a DC analysis takes it as its starting resistance rinit = 7000 ohm",
+        ),
+        (
+            9,
+            "'a.x1.a1': a DC analysis takes it as its starting resistance rinit = 7000 ohm",
+        ),
+        (
+            10,
+            "'a.x1.a2': a DC analysis takes it as its starting resistance rinit = 7000 ohm",
+        ),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "net.cir:{line}:1: warning: XSPICE memristor {what}"
+            )),
+            "{line}: {err}"
+        );
+    }
+    let t = dc_table("xb-xspice-t", XSPICE_MEM);
+    let v1 = col(&t, "v1");
+    // 1 kΩ into 7 kΩ (amen) parallel to 14 kΩ (X1, the default RINIT twice).
+    let rp = 7e3 * 14e3 / 21e3;
+    for (k, v1) in v1.iter().enumerate() {
+        let v11 = -v1 * rp / (1e3 + rp);
+        assert!(close(col(&t, "v(11)")[k], v11, 1e-12, 1e-15), "point {k}");
+        assert!(
+            close(col(&t, "i(vgnd)")[k], v11 / 7e3, 1e-12, 1e-18),
+            "point {k}"
+        );
+        assert!(
+            close(
+                col(&t, "v(x1.m)")[k],
+                col(&t, "v(11)")[k] / 2.0,
+                1e-12,
+                1e-15
+            ),
+            "point {k}"
+        );
+    }
+    if have_ngspice() {
+        let one = XSPICE_MEM
+            .replace("X1 11 0 two\n", "")
+            .replace(".dc V1 -3 3 1", ".op");
+        let got = op_map(&one);
+        let ng = ngspice_op(&tmpdir("xb-xspice-ng"), &one);
+        for q in ["v(11)", "i(vgnd)", "i(v1)"] {
+            assert!(
+                close(ng[q], got[q], 1e-3, 0.0),
+                "{q}: ngspice {}, xbarsim {}",
+                ng[q],
+                got[q]
+            );
+        }
+        assert!(close(got["v(11)"], -0.0875, 1e-12, 0.0), "{}", got["v(11)"]);
+    }
+}
+
+#[test]
+fn xspice_memristor_forms_refused_with_their_place() {
+    let m = ".model memr memristor (rinit=7k)\n.model own memristor (level=linear g=1m)\n";
+    assert_errors(&[
+        (
+            &format!("t\n{m}V1 a 0 1\nYMEMRISTOR y1 a 0 memr\n.op\n"),
+            "inline.cir:5:19: error: 'memr' is ngspice's XSPICE memristor model",
+        ),
+        (
+            &format!("t\n{m}V1 a 0 1\nA1 a 0 own\n.op\n"),
+            "inline.cir:5:8: error: 'own' is an xbarsim memristor model, not ngspice's XSPICE memristor",
+        ),
+        (
+            &format!("t\n{m}V1 a 0 1\nA1 a 0 nothere\n.op\n"),
+            "inline.cir:5:8: error: unknown XSPICE model 'nothere'",
+        ),
+        (
+            &format!("t\n{m}V1 a 0 1\nA1 a 0 memr 2\n.op\n"),
+            "inline.cir:5:13: error: unexpected field in an XSPICE memristor",
+        ),
+        (
+            &format!("t\n{m}V1 a 0 1\nA1 %gd(a 0) memr\n.op\n"),
+            "inline.cir:5:4: error: an XSPICE port or parameter form xbarsim does not read",
+        ),
+        (
+            "t\n.model memr memristor (rinit=0 vt=1)\nV1 a 0 1\nA1 a 0 memr\n.op\n",
+            "inline.cir:2:24: error: rinit, the XSPICE memristor's starting resistance, must be",
+        ),
+    ]);
+}

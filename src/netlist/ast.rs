@@ -209,12 +209,14 @@ pub enum Card {
         /// Initial state `ON` (else off).
         on: bool,
     },
-    /// `YMEMRISTOR name n+ n- model [g=...]`
+    /// `YMEMRISTOR name n+ n- model [g=...]`, or ngspice's XSPICE
+    /// `Aname n+ n- model` (`xspice`: its memristor code model).
     Memristor {
         name: Name,
         nodes: [Name; 2],
         model: Name,
         args: Vec<Arg>,
+        xspice: bool,
     },
     /// `.model name type (key=value ...)`
     Model {

@@ -880,6 +880,41 @@ fn parse_memristor(fs: &[Field], card: &In) -> Result<Card, PErr> {
         nodes: [name_of(&a), name_of(&b)],
         model: name_of(&m),
         args,
+        xspice: false,
+    })
+}
+
+/// `Aname n+ n- model`: an XSPICE code model instance. xbarsim has one of
+/// them, ngspice's memristor (one `gd` port: two nodes); whether the model
+/// is that one is checked where models are known.
+fn parse_xspice(fs: &[Field], card: &In) -> Result<Card, PErr> {
+    const FORM: &str =
+        "xbarsim reads one XSPICE code model, ngspice's memristor: `Aname n+ n- model`";
+    for f in fs {
+        let w = f.whole.fragment();
+        if f.key.is_some() || w.starts_with(['[', '%', '~']) {
+            return Err(PErr {
+                span: span_at(&f.whole, w.len()),
+                msg: "an XSPICE port or parameter form xbarsim does not read".into(),
+                hint: Some(FORM.into()),
+            });
+        }
+    }
+    let name = fs[0].val.unwrap_or(fs[0].whole);
+    let a = expect_positional(fs, 1, card, "a node name")?;
+    let b = expect_positional(fs, 2, card, "a second node name")?;
+    let m = expect_positional(fs, 3, card, "a model name")?;
+    if let Some(f) = fs.get(4) {
+        let mut e = too_many(f, "an XSPICE memristor");
+        e.hint = Some(FORM.into());
+        return Err(e);
+    }
+    Ok(Card::Memristor {
+        name: name_of(&name),
+        nodes: [name_of(&a), name_of(&b)],
+        model: name_of(&m),
+        args: Vec::new(),
+        xspice: true,
     })
 }
 
@@ -1675,6 +1710,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
         Some('v') => parse_source(&fs, &card, 'v').map(Parsed::Card),
         Some('i') => parse_source(&fs, &card, 'i').map(Parsed::Card),
         Some('y') => parse_memristor(&fs, &card).map(Parsed::Card),
+        Some('a') => parse_xspice(&fs, &card).map(Parsed::Card),
         Some('x') => parse_instance(&fs, &card).map(Parsed::Card),
         Some('.') => parse_directive(&fs, card),
         Some('+') => Err(PErr {
@@ -1687,7 +1723,7 @@ pub fn parse_card(text: &str, ctx: Ctx) -> Result<Parsed, PErr> {
             Err(PErr {
                 span: span_at(&w, 1),
                 msg: format!("unknown element '{}'", w.fragment()).into(),
-                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), E, F, G, H (controlled sources), B (behavioural source, I= or V=), D (diode), S (voltage-controlled switch), YMEMRISTOR (memristor), X (subcircuit instance)".into()),
+                hint: Some("elements: R (resistor), C and L (open and short in DC), V and I (sources), E, F, G, H (controlled sources), B (behavioural source, I= or V=), D (diode), S (voltage-controlled switch), YMEMRISTOR (memristor), A (ngspice's XSPICE memristor), X (subcircuit instance)".into()),
             })
         }
     }

@@ -169,10 +169,26 @@ impl Elab {
                 name,
                 nodes,
                 model,
+                xspice: true,
+                ..
+            } => e.xspice_memristor(name, nodes, model, model_index),
+            Card::Memristor {
+                name,
+                nodes,
+                model,
                 args,
+                ..
             } => {
                 let Some(&mi) = model_index.get(&model.text) else {
-                    if e.diodes.contains_key(&model.text) {
+                    if e.xspice.contains_key(&model.text) {
+                        e.errors.push(
+                            Diagnostic::new(
+                                model.span,
+                                format!("'{}' is ngspice's XSPICE memristor model (rmin rmax rinit alpha beta vt)", model.text),
+                            )
+                            .with_hint(format!("its element is `Aname n+ n- {}`", model.text)),
+                        );
+                    } else if e.diodes.contains_key(&model.text) {
                         e.errors.push(Diagnostic::new(
                             model.span,
                             format!("'{}' is a diode model, not a memristor model", model.text),

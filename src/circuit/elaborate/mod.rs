@@ -10,7 +10,8 @@
 //! - `holds.rs`: state nodes with no DC path held at their initial condition;
 //! - `options.rs`: the `.options` card;
 //! - `subckt.rs`: `.subckt` definitions, `X` instances, `.func` expansion;
-//! - `xyce.rs`: Xyce's memristor levels (model cards and instance parameters).
+//! - `xyce.rs`: Xyce's memristor levels (model cards and instance parameters);
+//! - `xspice.rs`: ngspice's XSPICE memristor code model (`A` elements).
 
 mod bsource;
 mod diode;
@@ -20,6 +21,7 @@ mod models;
 mod options;
 mod subckt;
 mod switch;
+mod xspice;
 mod xyce;
 
 use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
@@ -57,6 +59,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
         c: Circuit::default(),
         diodes: HashMap::new(),
         switches: HashMap::new(),
+        xspice: HashMap::new(),
         controls: Vec::new(),
         current_reads: Vec::new(),
         ics: Vec::new(),
@@ -363,6 +366,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
             e.switches.insert(name.text.clone(), m);
             continue;
         }
+        if kind.text == "memristor" && xspice::is_xspice_memristor(args) {
+            let m = e.xspice_model(args);
+            e.xspice.insert(name.text.clone(), m);
+            continue;
+        }
         if let Some(m) = e.model(name, kind, args) {
             model_index.insert(name.text.clone(), e.c.models.len() as u32);
             e.c.models.push(m);
@@ -562,6 +570,8 @@ struct Elab {
     diodes: HashMap<String, Option<crate::devices::diode::DiodeModel>>,
     /// Switch models, likewise.
     switches: HashMap<String, Option<switch::SwitchModel>>,
+    /// ngspice's XSPICE memristor models, likewise.
+    xspice: HashMap<String, Option<xspice::XspiceMemristor>>,
     /// F and H sources (H: true, index in `vbranches`; F: false, index in
     /// `cccs`) and the name of the voltage source each reads.
     controls: Vec<(bool, usize, Name)>,
