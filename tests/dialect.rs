@@ -72,12 +72,20 @@ C1 b 0 10p
 .plot dc v(b)
 .probe v(b)
 .save all
+.backanno
 .op
 .end
 ";
     assert_eq!(op_map(plain), op_map(full));
     let c = circuit(full);
     let warned: Vec<&str> = c.warnings.iter().map(|d| d.message.as_str()).collect();
+    // LTspice's back-annotation of currents onto its schematic.
+    assert!(
+        warned
+            .iter()
+            .any(|m| m.starts_with("'.backanno' has no effect in xbarsim")),
+        "{warned:?}"
+    );
     for card in [".tran", ".ac", ".noise", ".ic", ".nodeset", ".four"] {
         assert!(
             warned
@@ -903,4 +911,55 @@ fn xspice_memristor_forms_refused_with_their_place() {
             "inline.cir:2:24: error: rinit, the XSPICE memristor's starting resistance, must be",
         ),
     ]);
+}
+
+/// LTspice's micro sign and its file encodings: `µ` (U+00B5, the byte 0xB5
+/// in Latin-1) and Greek `μ` (U+03BC) are micro, in a value and in an
+/// expression; a file in UTF-16 (with or without a byte-order mark), with a
+/// UTF-8 byte-order mark, or in Latin-1 (with a located warning) gives the
+/// same operating point as the UTF-8 file: 2 µA + 3 µA into 1 kΩ.
+#[test]
+fn ltspice_micro_sign_in_every_encoding() {
+    let text = "micro\r\nI1 0 a 2\u{b5}\r\nI2 0 a {3\u{3bc}*1}\r\nR1 a 0 1k\r\n.op\r\n.end\r\n";
+    let utf16 = |le: bool, bom: bool| -> Vec<u8> {
+        let mut v = Vec::new();
+        if bom {
+            v.extend(if le { [0xFF, 0xFE] } else { [0xFE, 0xFF] });
+        }
+        for u in text.encode_utf16() {
+            v.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        v
+    };
+    let latin1: Vec<u8> = text
+        .replace('\u{3bc}', "\u{b5}")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+    bom8.extend(text.as_bytes());
+    let dir = tmpdir("xb-micro");
+    for (tag, bytes, warns) in [
+        ("utf8", text.as_bytes().to_vec(), false),
+        ("utf8bom", bom8, false),
+        ("utf16le", utf16(true, true), false),
+        ("utf16be", utf16(false, true), false),
+        ("utf16le-nobom", utf16(true, false), false),
+        ("latin1", latin1, true),
+    ] {
+        let net = dir.join(format!("{tag}.cir"));
+        std::fs::write(&net, bytes).unwrap();
+        let out = dir.join(tag);
+        let (code, _, err) = run_to(&net, &out, &[]);
+        assert_eq!(code, 0, "{tag}: {err}");
+        let got = read_qv(&out.join("op.csv"));
+        assert!(
+            close(got["v(a)"], 5e-3, 1e-12, 0.0),
+            "{tag}: {}",
+            got["v(a)"]
+        );
+        let w = format!("{tag}.cir:2:1: warning: this file is not UTF-8 text (this line is the first that is not): read as Latin-1");
+        assert_eq!(err.contains(&w), warns, "{tag}: {err}");
+        assert_eq!(err.contains("warning"), warns, "{tag}: {err}");
+    }
 }

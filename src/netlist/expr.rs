@@ -376,16 +376,15 @@ fn number(i: In) -> Res<f64> {
     if m == 0 {
         return Err(nom::Err::Error(PErr::from_error_kind(i, ErrorKind::Digit)));
     }
-    let letters = frag[m..]
-        .bytes()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
+    let letters = super::units::suffix_len(&frag[m..]);
     let v: f64 = match frag[..m].parse() {
         Ok(v) => v,
         Err(_) => return fail(i, m, "bad number"),
     };
     let scale = super::units::suffix_scale(&frag[m..m + letters]);
-    let (rest, _) = nom::bytes::complete::take(m + letters).parse(i)?;
+    // nom's take counts characters (a micro sign is one, of two bytes).
+    let chars = frag[..m + letters].chars().count();
+    let (rest, _) = nom::bytes::complete::take(chars).parse(i)?;
     Ok((rest, v * scale))
 }
 

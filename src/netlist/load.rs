@@ -97,8 +97,9 @@ fn not_utf8(deck: &Deck, id: FileId, line: usize) -> Diagnostic {
     let start = f.line_start(line);
     Diagnostic::new(
         Span::new(id, start, start + 1),
-        "this file is not UTF-8 text: bytes that are not were replaced by U+FFFD",
+        "this file is not UTF-8 text (this line is the first that is not): read as Latin-1 (ISO-8859-1)",
     )
+    .with_hint("LTspice and Windows editors write `µ` (micro) as the byte 0xB5; save the file as UTF-8 to silence this")
     .warning()
 }
 

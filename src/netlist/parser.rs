@@ -1182,7 +1182,7 @@ fn parse_directive<'a>(fs: &[Field<'a>], card: In<'a>) -> Result<Parsed, PErr> {
                 .map(|f| name_of(&f.val.unwrap_or(f.whole)))
                 .collect(),
         ),
-        ".plot" | ".width" | ".title" => {
+        ".plot" | ".width" | ".title" | ".backanno" => {
             return Ok(Parsed::Ignored(PErr { span: hspan, msg: format!("'{kind}' has no effect in xbarsim (.print, .save and .probe choose what is written); ignored").into(), hint: None }));
         }
         ".ic" => {

@@ -162,8 +162,9 @@ pub enum InputError {
 /// Read an input file as text, refusing more than [`MAX_FILE_BYTES`]
 /// (`/dev/zero` must not fill the memory) and, unless `special_ok`, anything
 /// but a regular file (a FIFO or a device would block or never end).
-/// Bytes that are not UTF-8 (a Latin-1 comment, say) become U+FFFD; the
-/// second value is then the 1-based line of the first one, for a warning.
+/// Text that is not UTF-8 is read as [`decode`] says; the second value is
+/// then, for Latin-1, the 1-based line of the first byte that is not
+/// UTF-8, for a warning.
 /// Errors name the file.
 pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize>), InputError> {
     use std::io::Read;
@@ -195,15 +196,60 @@ pub fn read_input(path: &Path, special_ok: bool) -> Result<(String, Option<usize
             limit_mib: MAX_FILE_BYTES >> 20,
         });
     }
+    Ok(decode(bytes))
+}
+
+/// Text from a file's bytes: UTF-8 (a byte-order mark dropped); UTF-16 with
+/// its byte-order mark, or little-endian without one when its first
+/// characters are ASCII (LTspice writes its netlists so); otherwise
+/// Latin-1, byte for byte (LTspice's and Windows' `µ` is 0xB5 there), with
+/// the 1-based line of the first byte that is not UTF-8, for a warning.
+pub fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
+    let utf16 = |b: &[u8], le: bool| -> String {
+        let units = b.chunks(2).map(|c| {
+            let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+            if le {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] if std::str::from_utf8(rest).is_ok() => {
+            return (String::from_utf8_lossy(rest).into_owned(), None)
+        }
+        [0xFF, 0xFE, rest @ ..] => return (utf16(rest, true), None),
+        [0xFE, 0xFF, rest @ ..] => return (utf16(rest, false), None),
+        b if looks_utf16le(b) => return (utf16(b, true), None),
+        _ => {}
+    }
     match String::from_utf8(bytes) {
-        Ok(s) => Ok((s, None)),
+        Ok(s) => (s, None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Ok((
-                String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                Some(line),
-            ))
+            let b = e.as_bytes();
+            let line = b[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+            (b.iter().map(|&c| char::from(c)).collect(), Some(line))
         }
     }
+}
+
+/// UTF-16LE without a byte-order mark: an even length, a first character
+/// that is ASCII (not NUL) followed by a zero byte, and zero high bytes in
+/// at least half of the first 32 characters (Latin-1 letters such as `µ`
+/// have them too). No netlist in UTF-8 or Latin-1 has a NUL as its second
+/// byte.
+fn looks_utf16le(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(64)];
+    let zero_high = head.chunks(2).filter(|c| c.get(1) == Some(&0)).count();
+    b.len() >= 4
+        && b.len().is_multiple_of(2)
+        && b[0] != 0
+        && b[0].is_ascii()
+        && b[1] == 0
+        && 2 * zero_high >= head.len() / 2
 }

@@ -3,7 +3,7 @@
 //! Grammar: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)? letters*`.
 //! The letters after the mantissa select a scale from their start
 //! (case-insensitive): `t`=1e12 `g`=1e9 `meg`=1e6 `k`=1e3 `m`=1e-3 `mil`=25.4e-6
-//! `u`=1e-6 `n`=1e-9 `p`=1e-12 `f`=1e-15 `a`=1e-18; any other letters are a unit
+//! `u`=1e-6 (LTspice's `µ` too) `n`=1e-9 `p`=1e-12 `f`=1e-15 `a`=1e-18; any other letters are a unit
 //! name and are ignored (`10kohm` = 1e4, `2.5V` = 2.5). As in every SPICE,
 //! `1F` is one femto, and `1M` is one milli.
 
@@ -47,8 +47,29 @@ pub fn mantissa_len(s: &str) -> usize {
     i
 }
 
+/// The micro signs LTspice writes for `u`: MICRO SIGN U+00B5 and GREEK
+/// SMALL LETTER MU U+03BC.
+const MICRO: [char; 2] = ['\u{b5}', '\u{3bc}'];
+
+/// Length in bytes of the suffix at the start of `s` (what follows a
+/// mantissa): ASCII letters, after a micro sign if there is one.
+pub fn suffix_len(s: &str) -> usize {
+    let micro = MICRO
+        .iter()
+        .find(|m| s.starts_with(**m))
+        .map_or(0, |m| m.len_utf8());
+    micro
+        + s[micro..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count()
+}
+
 /// Scale factor of a suffix (the letters following a mantissa).
 pub fn suffix_scale(suffix: &str) -> f64 {
+    if suffix.starts_with(MICRO) {
+        return 1e-6;
+    }
     let l = suffix.to_ascii_lowercase();
     if l.starts_with("meg") {
         return 1e6;
@@ -84,10 +105,7 @@ pub fn parse_number_prefix(s: &str) -> Option<(f64, usize)> {
         return None;
     }
     let mant: f64 = rest[..m].parse().ok()?;
-    let letters = rest[m..]
-        .bytes()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
+    let letters = suffix_len(&rest[m..]);
     let scale = suffix_scale(&rest[m..m + letters]);
     Some((sign * mant * scale, off + m + letters))
 }
@@ -127,6 +145,9 @@ mod tests {
             ("1mil", 25.4e-6),
             ("7a", 7e-18),
             ("10ohm", 10.0),
+            ("4.7\u{b5}", 4.7e-6),
+            ("1\u{3bc}F", 1e-6),
+            ("2\u{b5}s", 2e-6),
         ];
         for (s, v) in cases {
             let got = parse_number(s).unwrap_or_else(|| panic!("{s}"));
