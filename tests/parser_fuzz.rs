@@ -90,6 +90,19 @@ const TOKENS: &[&str] = &[
     "1meg",
     "meg",
     ".temp",
+    "A1",
+    "memr",
+    "rinit=7k",
+    "vt=1",
+    "%gd(",
+    "[",
+    "\u{b5}",
+    "2\u{b5}",
+    "{3\u{3bc}}",
+    "sdt(",
+    "idt(",
+    "ddt(",
+    ".backanno",
 ];
 
 fn soup() -> impl Strategy<Value = String> {
@@ -110,6 +123,17 @@ proptest! {
     #[test]
     fn arbitrary_text(s in ".{0,400}") {
         no_panic(&s);
+    }
+    #[test]
+    fn arbitrary_bytes(b in prop::collection::vec(any::<u8>(), 0..400)) {
+        // Any bytes decode (UTF-8, UTF-16 or Latin-1) to text that parses
+        // or fails located; UTF-16-looking input included.
+        let (text, _) = xbarsim::netlist::source::decode(b.clone());
+        no_panic(&text);
+        let mut wide = vec![0xFF, 0xFE];
+        wide.extend(b);
+        let (text, _) = xbarsim::netlist::source::decode(wide);
+        no_panic(&text);
     }
     #[test]
     fn token_soup(s in soup()) {
