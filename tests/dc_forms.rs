@@ -321,3 +321,16 @@ run
     let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.control\nwrdata ../f.txt v(a)\n.endc\n");
     assert!(e.contains("wrdata cannot write '../f.txt'"), "{e}");
 }
+
+/// A zero result has no sign in the CSVs: the current of a 0 V source
+/// across a resistor is −(0.0) in arithmetic, 0.0 in op.csv and dc.csv.
+#[test]
+fn zeros_are_written_without_a_sign() {
+    let net = "t\nV1 a 0 0\nR1 a 0 1k\nB1 0 c I={-V(a)}\nR3 c 0 1\n.op\n.dc V1 -1 1 1\n.end\n";
+    let (dir, _) = run_netlist("xb-signed-zero", net);
+    let op = std::fs::read_to_string(dir.join("op.csv")).unwrap();
+    assert!(op.contains("\ni(v1),0.0\n"), "{op}");
+    let dc = std::fs::read_to_string(dir.join("dc.csv")).unwrap();
+    assert!(dc.contains("\n0.0,0.0,0.0,0.0\n"), "{dc}");
+    assert!(!op.contains("-0.0") && !dc.contains("-0.0,"), "{op}{dc}");
+}

@@ -181,7 +181,11 @@ mod ryu_like {
     pub struct Buf(ryu::Buffer);
     impl Buf {
         pub fn fmt(&mut self, v: f64) -> &[u8] {
-            if v.is_finite() {
+            if v == 0.0 {
+                // −0.0 too (a current of −(0.0), a negated empty sum): a
+                // zero in a result file has no sign.
+                b"0.0"
+            } else if v.is_finite() {
                 self.0.format_finite(v).as_bytes()
             } else if v.is_nan() {
                 b"NaN"
