@@ -484,6 +484,26 @@ fn weak_ties_fall_back_to_newton() {
         a.stats.relax_fallbacks,
         xbarsim::analysis::program::engine::MAX_FALLBACKS
     );
+    assert_eq!(a.stats.relax_tries, a.stats.relax_fallbacks);
+}
+
+/// Relaxation is given up after 3 failures only when failures are also
+/// more than one in 10 of its tries: a long run with a rare failure keeps it.
+#[test]
+fn relaxation_stays_on_through_rare_failures() {
+    use xbarsim::analysis::program::engine::relax_pays;
+    for (fallbacks, tries, on) in [
+        (0, 0, true),
+        (2, 2, true),
+        (3, 3, false),
+        (3, 29, false),
+        (3, 30, true),
+        (3, 1_800_000, true),
+        (11, 100, false),
+        (10, 100, true),
+    ] {
+        assert_eq!(relax_pays(fallbacks, tries), on, "{fallbacks} of {tries}");
+    }
 }
 
 /// While line relaxation solves, the engine keeps the last solution in the

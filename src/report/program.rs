@@ -76,6 +76,7 @@ pub fn write_program(
             "write_solves": r.solver.write_solves,
             "write_newton_iterations": r.solver.write_iterations,
             "line_sweeps": r.solver.sweeps,
+            "line_tries": r.solver.relax_tries,
             "line_fallbacks": r.solver.relax_fallbacks,
             "factorizations": r.solver.factorizations,
             "reads_without_solve": r.solver.reused_reads,

@@ -69,6 +69,8 @@ pub fn write_thresholds(
         "solver": {
             "solves": r.solver.solves,
             "line_sweeps": r.solver.sweeps,
+            "line_tries": r.solver.relax_tries,
+            "line_fallbacks": r.solver.relax_fallbacks,
             "newton_iterations": r.solver.iterations,
             "factorizations": r.solver.factorizations,
             "seconds": seconds,

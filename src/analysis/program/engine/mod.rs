@@ -149,14 +149,29 @@ pub struct SolveStats {
     /// solves that fell back to Newton.
     pub sweeps: usize,
     pub relax_fallbacks: usize,
+    /// Solves line relaxation was tried on (those it gave up on included).
+    pub relax_tries: usize,
     pub factorizations: usize,
     /// Reads answered from the last read of the same cell (nothing moved).
     pub reused_reads: usize,
 }
 
-/// After this many solves that line relaxation gave up on, the engine uses
-/// Newton alone (relaxation does not suit this circuit's bias).
+/// After this many solves that line relaxation gave up on, if they are also
+/// more than one in [`FALLBACK_SHARE`] of those it was tried on, the engine
+/// uses Newton alone (relaxation does not suit this circuit's bias). A rare
+/// failure (a few in a million solves of a long tuning run) costs one
+/// Newton solve and leaves relaxation on for the rest.
 pub const MAX_FALLBACKS: usize = 3;
+/// See [`MAX_FALLBACKS`]: a failed relaxation costs at most its sweeps and
+/// one Newton solve, so relaxation pays while fewer than one solve in
+/// this many fails.
+pub const FALLBACK_SHARE: usize = 10;
+
+/// Whether line relaxation stays on after `fallbacks` of its `tries` failed
+/// (see [`MAX_FALLBACKS`]).
+pub fn relax_pays(fallbacks: usize, tries: usize) -> bool {
+    fallbacks < MAX_FALLBACKS || fallbacks * FALLBACK_SHARE <= tries
+}
 
 /// A write (a read) warm-starts along the secant of the last two solutions
 /// on its cell when the amplitude (the selected device's state) moves by at
@@ -440,7 +455,7 @@ impl PulseEngine {
         };
         self.w.relax.is_some()
             && scheme != Scheme::Float
-            && self.stats.relax_fallbacks < MAX_FALLBACKS
+            && relax_pays(self.stats.relax_fallbacks, self.stats.relax_tries)
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
@@ -459,6 +474,7 @@ impl PulseEngine {
             if let Some(c0) = self.moved_from.take() {
                 seeds.extend([xb.t[c0], xb.b[c0]]);
             }
+            self.stats.relax_tries += 1;
             match lr.solve_held(&self.c, &self.sys, &seeds) {
                 Ok(sweeps) => {
                     side.y_stale = true;
