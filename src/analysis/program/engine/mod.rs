@@ -158,9 +158,9 @@ pub struct SolveStats {
 
 /// After this many solves that line relaxation gave up on, if they are also
 /// more than one in [`FALLBACK_SHARE`] of those it was tried on, the engine
-/// uses Newton alone (relaxation does not suit this circuit's bias). A rare
-/// failure (a few in a million solves of a long tuning run) costs one
-/// Newton solve and leaves relaxation on for the rest.
+/// uses Newton alone (relaxation does not suit this circuit's bias). Rarer
+/// failures (1.3 % of the solves of the table card's 64×64 tuning) each
+/// cost one Newton solve and leave relaxation on for the rest.
 pub const MAX_FALLBACKS: usize = 3;
 /// See [`MAX_FALLBACKS`]: a failed relaxation costs at most its sweeps and
 /// one Newton solve, so relaxation pays while fewer than one solve in
