@@ -59,8 +59,8 @@ pub fn run_bin(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Write `net` to a fresh directory `tag` and run it there; the run must
-/// succeed. Returns the directory (the outputs) and stdout.
-pub fn run_netlist(tag: &str, net: &str) -> (PathBuf, String) {
+/// succeed. Returns the directory (the outputs), stdout and stderr.
+fn run_netlist_in(tag: &str, net: &str) -> (PathBuf, String, String) {
     let dir = tmpdir(tag);
     std::fs::write(dir.join("net.cir"), net).unwrap();
     let (code, out, err) = run_bin(&[
@@ -70,7 +70,19 @@ pub fn run_netlist(tag: &str, net: &str) -> (PathBuf, String) {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
+    (dir, out, err)
+}
+
+/// [`run_netlist_in`]: the directory and stdout.
+pub fn run_netlist(tag: &str, net: &str) -> (PathBuf, String) {
+    let (dir, out, _) = run_netlist_in(tag, net);
     (dir, out)
+}
+
+/// [`run_netlist_in`]: the directory and stderr (the warnings).
+pub fn run_warned(tag: &str, net: &str) -> (PathBuf, String) {
+    let (dir, _, err) = run_netlist_in(tag, net);
+    (dir, err)
 }
 
 /// `xbarsim run -q EXTRA... NET -o OUT`: (exit code, stdout, stderr).
@@ -251,6 +263,11 @@ pub fn assert_agrees_with_ngspice(
 /// xbarsim's dc.csv of netlist `net`: header and rows.
 pub fn dc_table(tag: &str, net: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     let (dir, _) = run_netlist(tag, net);
+    read_table(&dir)
+}
+
+/// The dc.csv in `dir`: header and rows.
+pub fn read_table(dir: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
     let mut r = csv::Reader::from_path(dir.join("dc.csv")).unwrap();
     let names = r.headers().unwrap().iter().map(str::to_string).collect();
     let rows = r
