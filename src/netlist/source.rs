@@ -219,8 +219,10 @@ pub fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
             .collect()
     };
     match bytes.as_slice() {
-        [0xEF, 0xBB, 0xBF, rest @ ..] if std::str::from_utf8(rest).is_ok() => {
-            return (String::from_utf8_lossy(rest).into_owned(), None)
+        [0xEF, 0xBB, 0xBF, rest @ ..] => {
+            if let Ok(text) = std::str::from_utf8(rest) {
+                return (text.to_owned(), None);
+            }
         }
         [0xFF, 0xFE, rest @ ..] => return (utf16(rest, true), None),
         [0xFE, 0xFF, rest @ ..] => return (utf16(rest, false), None),
