@@ -766,6 +766,36 @@ fn time_integrals_and_derivatives_at_t_zero() {
     }
 }
 
+/// A function of time in a parameter is evaluated once, at t = 0 (a
+/// warning, with the value by hand); each warning of a subcircuit's card is
+/// said once however many instances it has; a measurement's param= refuses
+/// one.
+#[test]
+fn time_functions_in_parameters() {
+    let net = "t\n.subckt s a b\n.param q=sdt(1,2)\nB1 a b I=sdt(v(a),1m)+q*1m\n.ends\n\
+               V1 1 0 1\nX1 1 0 s\nX2 1 0 s\n.param p=ddt(3)\nR2 1 0 {1k+p}\n\
+               .meas op m param={1+2}\n.op\n.end\n";
+    let (dir, err) = run_warned("xb-time-params", net);
+    for (line, col, what, n) in [
+        (3, 10, "sdt()/idt() in a parameter is evaluated once, at t = 0", 1),
+        (4, 10, "sdt()/idt() is a time integral from t = 0", 1),
+        (9, 10, "ddt() in a parameter is evaluated once, at t = 0: it is 0", 1),
+    ] {
+        let at = format!("net.cir:{line}:{col}: warning: {what}");
+        assert_eq!(err.matches(&at).count(), n, "{at}: {err}");
+    }
+    // Each instance: 1m (the integral's initial value) + q·1m with q = 2;
+    // R2 is 1 kΩ (p = 0).
+    let op = read_qv(&dir.join("op.csv"));
+    assert_close(op["i(v1)"], -(2.0 * 3e-3 + 1e-3), 1e-12, "i(v1)");
+
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.meas op m param=\'2*ddt(3)\'\n.op\n.end\n");
+    assert!(
+        e.contains("inline.cir:4:21: error: ddt() is a function of time: param= combines numbers"),
+        "{e}"
+    );
+}
+
 #[test]
 fn time_functions_take_their_argument_counts() {
     for (text, col, msg) in [

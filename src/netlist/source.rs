@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub struct FileId(pub u32);
 
 /// A byte range `start..end` of one source file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     pub file: FileId,
     pub start: usize,

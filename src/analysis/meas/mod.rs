@@ -346,6 +346,19 @@ fn resolve(cx: &mut CardCtx, e: &Expr) -> Expr {
         },
         Expr::Neg(a) => Expr::Neg(Box::new(resolve(cx, a))),
         Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(resolve(cx, a)), Box::new(resolve(cx, b))),
+        Expr::Call(f, _, s) if f.is_time() => {
+            cx.errors.push(
+                Diagnostic::new(
+                    *s,
+                    format!(
+                        "{}() is a function of time: param= combines numbers",
+                        f.name()
+                    ),
+                )
+                .with_hint("measure the quantity itself (find, min, max, avg, rms)"),
+            );
+            e.clone()
+        }
         Expr::Call(f, args, s) => Expr::Call(*f, args.iter().map(|a| resolve(cx, a)).collect(), *s),
         Expr::User(n, args, s) => {
             Expr::User(n.clone(), args.iter().map(|a| resolve(cx, a)).collect(), *s)

@@ -5,7 +5,34 @@
 use super::*;
 use crate::netlist::expr::Func;
 
+const HINT_LAW: &str = "as a SPICE operating point does; xbarsim has no transient analysis, so the element's DC law is the one at t = 0";
+const HINT_PARAM: &str =
+    "a parameter is a number; a function of time belongs in a B, E, G or R law";
+
 impl Elab {
+    /// A time integral or derivative in `expr` is taken at t = 0, where a DC
+    /// analysis is: a warning at its first call. `in_param`: `expr` defines
+    /// a parameter (evaluated once), else an element's law.
+    pub(super) fn warn_time(&mut self, expr: &Expr, in_param: bool) {
+        let mut time = None;
+        expr.visit(&mut |e| match e {
+            Expr::Call(f, _, s) if f.is_time() && time.is_none() => time = Some((*f, *s)),
+            _ => {}
+        });
+        let Some((f, at)) = time else {
+            return;
+        };
+        let (what, hint) = match (f, in_param) {
+            (Func::Ddt, false) => ("ddt() is a time derivative: a DC analysis takes it as 0", HINT_LAW),
+            (_, false) => ("sdt()/idt() is a time integral from t = 0: a DC analysis takes it as its initial value (its second argument, else 0)", HINT_LAW),
+            (Func::Ddt, true) => ("ddt() in a parameter is evaluated once, at t = 0: it is 0", HINT_PARAM),
+            (_, true) => ("sdt()/idt() in a parameter is evaluated once, at t = 0: it is its initial value (its second argument, else 0)", HINT_PARAM),
+        };
+        self.c
+            .warnings
+            .push(Diagnostic::new(at, what).with_hint(hint).warning());
+    }
+
     pub(super) fn bsource(
         &mut self,
         name: &Name,
@@ -14,24 +41,7 @@ impl Elab {
         span: Span,
         voltage: bool,
     ) {
-        // A time integral or derivative is taken at t = 0, where a DC
-        // analysis is: said once per element, at the first call.
-        let mut time = None;
-        expr.visit(&mut |e| match e {
-            Expr::Call(f, _, s) if f.is_time() && time.is_none() => time = Some((*f, *s)),
-            _ => {}
-        });
-        if let Some((f, at)) = time {
-            let what = match f {
-                Func::Ddt => "ddt() is a time derivative: a DC analysis takes it as 0",
-                _ => "sdt()/idt() is a time integral from t = 0: a DC analysis takes it as its initial value (its second argument, else 0)",
-            };
-            self.c.warnings.push(
-                Diagnostic::new(at, what)
-                    .with_hint("as a SPICE operating point does; xbarsim has no transient analysis, so the element's DC law is the one at t = 0")
-                    .warning(),
-            );
-        }
+        self.warn_time(expr, false);
         // Fold parameters and constant parts into numbers; a constant part
         // that is not finite (`1/0`) is an input error here, not a solve
         // that cannot converge later.

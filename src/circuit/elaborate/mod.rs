@@ -308,6 +308,7 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     for card in &directives {
         if let Card::Param(ps) = card {
             for (n, v) in ps {
+                e.warn_time(&v.expr, true);
                 e.params.define(&n.text, v.expr.clone(), n.span);
             }
         }
@@ -465,6 +466,11 @@ pub fn elaborate_with(deck: &Deck, overrides: &[(String, f64)], sample: Option<u
     let mut warnings = Vec::new();
     e.c.outputs = super::outputs::resolve(&e.c, &directives, &mut e.errors, &mut warnings);
     e.c.warnings.extend(warnings);
+    // A card inside a subcircuit is elaborated once per instance: each
+    // warning is said once.
+    let mut seen = std::collections::HashSet::new();
+    e.c.warnings
+        .retain(|w| seen.insert((w.span, w.message.clone())));
 
     // Stepped source values.
     for (name, x) in overrides {
