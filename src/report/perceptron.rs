@@ -140,7 +140,7 @@ fn write_currents(
     head.extend((0..cols).map(|j| format!("i_col{j}")));
     head.extend((0..cols).map(|j| format!("ideal_col{j}")));
     writeln!(w, "{}", head.join(","))?;
-    let mut buf = ryu::Buffer::new();
+    let mut buf = super::ryu_like::Buf::default();
     for (t, &k) in r.prep.test.iter().enumerate() {
         write!(
             w,
@@ -155,7 +155,8 @@ fn write_currents(
             .iter()
             .chain(&r.ideal.currents[t * cols..(t + 1) * cols])
         {
-            write!(w, ",{}", buf.format(*v))?;
+            w.write_all(b",")?;
+            w.write_all(buf.fmt(*v))?;
         }
         writeln!(w)?;
     }
