@@ -777,9 +777,19 @@ fn time_functions_in_parameters() {
                .meas op m param={1+2}\n.op\n.end\n";
     let (dir, err) = run_warned("xb-time-params", net);
     for (line, col, what, n) in [
-        (3, 10, "sdt()/idt() in a parameter is evaluated once, at t = 0", 1),
+        (
+            3,
+            10,
+            "sdt()/idt() in a parameter is evaluated once, at t = 0",
+            1,
+        ),
         (4, 10, "sdt()/idt() is a time integral from t = 0", 1),
-        (9, 10, "ddt() in a parameter is evaluated once, at t = 0: it is 0", 1),
+        (
+            9,
+            10,
+            "ddt() in a parameter is evaluated once, at t = 0: it is 0",
+            1,
+        ),
     ] {
         let at = format!("net.cir:{line}:{col}: warning: {what}");
         assert_eq!(err.matches(&at).count(), n, "{at}: {err}");

@@ -270,30 +270,47 @@ fn quantized_device_steps_one_state_per_pulse() {
     assert_close(e.g(0), 14.0 * g0, 1e-9, "a set pulse steps back up");
 }
 
-#[test]
-fn program_writes_its_files_and_disturbance_shows() {
-    let dir = tmpdir("program-files");
+/// A ramp of 8×8 targets from 10 to 100 µS in `dir/t.csv`, and the card
+/// whose Gaussian thresholds the programming tests use.
+fn ramp_targets(dir: &std::path::Path) -> &'static str {
     write_g_csv(&dir.join("t.csv"), 8, 8, |i, j| {
         10e-6 + 90e-6 * ((i * 8 + j) as f64 / 63.0)
     });
-    let lib = ".model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd=0.31 vreset_sd=0.37 vcorr=0.6)";
+    ".model m memristor (level=cubic temp=27 gmin=3u gmax=100u dyn=nili vset_sd=0.31 vreset_sd=0.37 vcorr=0.6)"
+}
+
+/// `head` (title, card, crossbar xb) with a three-cycle `.program` of xb to
+/// `dir/t.csv` plus `extra`, run in a fresh folder `tag`: the folder,
+/// program.json and stdout.
+fn program_in(
+    dir: &std::path::Path,
+    tag: &str,
+    head: &str,
+    extra: &str,
+) -> (std::path::PathBuf, serde_json::Value, String) {
+    let t = dir.join("t.csv");
+    let net = format!(
+        "{head}.program xb target=file(\"{}\") cycles=3 {extra}\n.end\n",
+        t.display()
+    );
+    let (d, out) = run_netlist(tag, &net);
+    let j =
+        serde_json::from_str(&std::fs::read_to_string(d.join("program.json")).unwrap()).unwrap();
+    (d, j, out)
+}
+
+#[test]
+fn program_writes_its_files_and_disturbance_shows() {
+    let dir = tmpdir("program-files");
+    let lib = ramp_targets(&dir);
     let base = format!("f\n{lib}\n.crossbar xb rows=8 cols=8 model=m g=20u rrow=1 rcol=1\n");
-    let read = |tag: &str, extra: &str| -> serde_json::Value {
-        let d = dir.join(tag);
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::copy(dir.join("t.csv"), d.join("t.csv")).unwrap();
-        std::fs::write(
-            d.join("p.cir"),
-            format!("{base}.program xb target=file(\"t.csv\") cycles=3 log=1 {extra}\n.end\n"),
-        )
-        .unwrap();
-        let (code, out, err) = run_bin(&[
-            "run",
-            d.join("p.cir").to_str().unwrap(),
-            "-o",
-            d.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
+    let read = |tag: &str, extra: &str| {
+        let (d, j, out) = program_in(
+            &dir,
+            &format!("program-files-{tag}"),
+            &base,
+            &format!("log=1 {extra}"),
+        );
         assert!(out.contains(".program xb: 8 x 8"), "{out}");
         for f in [
             "xb_program_g.csv",
@@ -306,10 +323,10 @@ fn program_writes_its_files_and_disturbance_shows() {
         ] {
             assert!(d.join(f).exists(), "{f}");
         }
-        serde_json::from_str(&std::fs::read_to_string(d.join("program.json")).unwrap()).unwrap()
+        (d, j)
     };
-    let on = read("on", "");
-    let off = read("off", "disturb=0");
+    let (on_dir, on) = read("on", "");
+    let (off_dir, off) = read("off", "disturb=0");
     for j in [&on, &off] {
         for k in [
             "mean_abs_error_pct",
@@ -325,7 +342,7 @@ fn program_writes_its_files_and_disturbance_shows() {
     }
     // With disturbance, half-selected devices move; without, the first
     // cycle already has every device in.
-    let log_on = std::fs::read_to_string(dir.join("on").join("xb_program_pulses.csv")).unwrap();
+    let log_on = std::fs::read_to_string(on_dir.join("xb_program_pulses.csv")).unwrap();
     assert!(
         log_on
             .lines()
@@ -333,7 +350,7 @@ fn program_writes_its_files_and_disturbance_shows() {
             .any(|l| l.rsplit(',').next() != Some("0")),
         "no pulse moved another device"
     );
-    let log_off = std::fs::read_to_string(dir.join("off").join("xb_program_pulses.csv")).unwrap();
+    let log_off = std::fs::read_to_string(off_dir.join("xb_program_pulses.csv")).unwrap();
     assert!(log_off
         .lines()
         .skip(1)
@@ -344,12 +361,87 @@ fn program_writes_its_files_and_disturbance_shows() {
     );
     assert_eq!(off["disturbed_devices"].as_u64().unwrap(), 0);
     // The log's half-selected voltages are about V/2.
-    let log = std::fs::read_to_string(dir.join("on").join("xb_program_pulses.csv")).unwrap();
+    let log = std::fs::read_to_string(on_dir.join("xb_program_pulses.csv")).unwrap();
     for l in log.lines().skip(1).take(200) {
         let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
         let (vd, vh) = (f[3], f[8]);
         assert!(vh <= vd.abs() / 2.0 + 1e-9 && vh > 0.45 * vd.abs(), "{l}");
     }
+}
+
+/// A disturbed device either drifted (its own state left the band) or was
+/// read-shifted (other devices' new states moved its read): with near-ideal
+/// wires and switches a read is the device's own conductance, so every
+/// disturbed device drifted; with `disturb=0` no device moves once left, so
+/// every disturbed one was read-shifted; with both, both occur and add up.
+#[test]
+fn disturbed_devices_split_into_drift_and_read_shift() {
+    let dir = tmpdir("program-split");
+    let lib = ramp_targets(&dir);
+    let run = |tag: &str, wires: &str, extra: &str| -> serde_json::Value {
+        let head = format!("f\n{lib}\n.crossbar xb rows=8 cols=8 model=m g=20u {wires}\n");
+        let (d, j, out) = program_in(&dir, &format!("program-split-{tag}"), &head, extra);
+        let line = format!(
+            "{} disturbed ({} drifted, {} by read shift)",
+            j["disturbed_devices"], j["drifted_devices"], j["read_shifted_devices"]
+        );
+        assert!(out.contains(&line), "{line}\n{out}");
+        // Per cycle the two add up to the disturbed devices, in program.json
+        // and in the cycles table.
+        let per = &j["per_cycle"];
+        let at = |k: &str, c: usize| per[k][c].as_u64().unwrap();
+        let table = std::fs::read_to_string(d.join("xb_program_cycles.csv")).unwrap();
+        let mut lines = table.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .ends_with(",disturbed_devices,drifted_devices,read_shifted_devices"));
+        for (c, l) in lines.enumerate() {
+            assert_eq!(
+                at("drifted_devices", c) + at("read_shifted_devices", c),
+                at("disturbed_devices", c),
+                "{tag} cycle {c}"
+            );
+            let f: Vec<u64> = l.rsplit(',').take(3).map(|x| x.parse().unwrap()).collect();
+            assert_eq!(
+                f,
+                [
+                    at("read_shifted_devices", c),
+                    at("drifted_devices", c),
+                    at("disturbed_devices", c)
+                ],
+                "{l}"
+            );
+        }
+        j
+    };
+    let count = |j: &serde_json::Value, k: &str| j[k].as_u64().unwrap();
+
+    let ideal = run("ideal", "rrow=1m rcol=1m", "rdrive=1m rsense=1m");
+    assert!(count(&ideal, "disturbed_devices") > 0);
+    assert_eq!(
+        count(&ideal, "drifted_devices"),
+        count(&ideal, "disturbed_devices")
+    );
+    assert_eq!(count(&ideal, "read_shifted_devices"), 0);
+
+    let still = run("still", "rrow=100 rcol=100", "disturb=0");
+    assert!(count(&still, "disturbed_devices") > 0);
+    assert_eq!(count(&still, "drifted_devices"), 0);
+    assert_eq!(
+        count(&still, "read_shifted_devices"),
+        count(&still, "disturbed_devices")
+    );
+
+    let both = run("both", "rrow=100 rcol=100", "");
+    let (d, dr, sh) = (
+        count(&both, "disturbed_devices"),
+        count(&both, "drifted_devices"),
+        count(&both, "read_shifted_devices"),
+    );
+    assert!(dr > 0 && sh > 0, "{d} {dr} {sh}");
+    // Distinct devices: each kind at most all, together at least all.
+    assert!(dr <= d && sh <= d && dr + sh >= d, "{d} {dr} {sh}");
 }
 
 #[test]

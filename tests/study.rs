@@ -932,10 +932,17 @@ fn program_studies_carry_per_cycle_and_device_numbers() {
             col("program.true_mean_abs_error_pct"),
             json["true_mean_abs_error_pct"].as_f64().unwrap()
         );
-        assert_eq!(
-            col("program.disturbed"),
-            json["disturbed_devices"].as_f64().unwrap()
-        );
+        for (q, key) in [
+            ("disturbed", "disturbed_devices"),
+            ("drifted", "drifted_devices"),
+            ("read_shifted", "read_shifted_devices"),
+        ] {
+            assert_eq!(
+                col(&format!("program.{q}")),
+                json[key].as_f64().unwrap(),
+                "{q}"
+            );
+        }
         for c in 0..2 {
             let per = &json["per_cycle"];
             assert_eq!(
@@ -946,6 +953,17 @@ fn program_studies_carry_per_cycle_and_device_numbers() {
                 col(&format!("program.cycle{}.mean_abs_error_pct", c + 1)),
                 per["mean_abs_error_pct"][c].as_f64().unwrap()
             );
+            for (q, key) in [
+                ("disturbed", "disturbed_devices"),
+                ("drifted", "drifted_devices"),
+                ("read_shifted", "read_shifted_devices"),
+            ] {
+                assert_eq!(
+                    col(&format!("program.cycle{}.{q}", c + 1)),
+                    per[key][c].as_f64().unwrap(),
+                    "{q}"
+                );
+            }
         }
     }
 }

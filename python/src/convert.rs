@@ -284,8 +284,12 @@ fn program_fields(
     cycles.set_item("devices_tuned", u(&|c| c.devices_tuned))?;
     cycles.set_item("devices_failed", u(&|c| c.devices_failed))?;
     cycles.set_item("disturbed_devices", u(&|c| c.disturbed_devices))?;
+    cycles.set_item("drifted_devices", u(&|c| c.drifted_devices))?;
+    cycles.set_item("read_shifted_devices", u(&|c| c.read_shifted_devices))?;
     d.set_item("cycles", cycles)?;
     d.set_item("disturbed_devices", r.disturbed_devices)?;
+    d.set_item("drifted_devices", r.drifted_devices)?;
+    d.set_item("read_shifted_devices", r.read_shifted_devices)?;
     d.set_item("failed_devices", r.failed_devices)?;
     d.set_item("failure", r.failure.as_ref().map(|e| e.to_string()))?;
     Ok(())

@@ -174,6 +174,13 @@ def test_read_sizing_program_equal_their_cards(tmp_path):
     assert np.array_equal(p.g_measured, want.g_measured)
     assert np.array_equal(p.error_pct, want.error_pct)
     assert p.scalars == want.scalars
+    # Per cycle, the disturbed devices split into drifted and read-shifted.
+    c = p.cycles
+    assert np.array_equal(
+        c["drifted_devices"] + c["read_shifted_devices"], c["disturbed_devices"]
+    )
+    assert max(p.drifted_devices, p.read_shifted_devices) <= p.disturbed_devices
+    assert p.drifted_devices + p.read_shifted_devices >= p.disturbed_devices
     # The array keeps what programming left.
     assert np.array_equal(xb.g, p.g_state_final)
     assert not np.array_equal(xb.g, np.clip(g, 3e-6, 100e-6))

@@ -201,7 +201,9 @@ class ProgramResult(AnalysisResult):
     state, S), ``g_measured`` (the final verify read through the circuit,
     S), ``error_pct`` (as measured) and ``error_true_pct`` (the device's own
     error), ``stuck``; ``cycles`` maps each per-cycle statistic to an array
-    over cycles."""
+    over cycles. ``disturbed_devices`` splits into ``drifted_devices`` (the
+    device's own state moved it out of tolerance) and
+    ``read_shifted_devices`` (other devices' new states moved its read)."""
 
     target: np.ndarray
     g_initial: np.ndarray
@@ -213,6 +215,8 @@ class ProgramResult(AnalysisResult):
     stuck: np.ndarray
     cycles: Dict[str, np.ndarray]
     disturbed_devices: int
+    drifted_devices: int
+    read_shifted_devices: int
     failed_devices: int
     tol: float
     failure: Optional[str]

@@ -260,7 +260,7 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
             )
         }
         Outcome::Program(spec, r) => format!(
-            "  .program {}: {} x {}, {}, {}, {} cycle(s): mean |error| {:.2} % (devices alone: {:.2} %), {:.2} % of switchable devices within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {secs:.3} s -> {}",
+            "  .program {}: {} x {}, {}, {}, {} cycle(s): mean |error| {:.2} % (devices alone: {:.2} %), {:.2} % of switchable devices within {} %, {} stuck, {} failed, {} disturbed ({} drifted, {} by read shift); {} pulses, {} reads, {} solves, {secs:.3} s -> {}",
             c.crossbars[spec.xbar].name,
             r.rows,
             r.cols,
@@ -274,6 +274,8 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
             r.stuck.iter().filter(|x| **x).count(),
             r.failed_devices,
             r.disturbed_devices,
+            r.drifted_devices,
+            r.read_shifted_devices,
             r.pulses(),
             r.reads(),
             r.solver.solves,
@@ -406,6 +408,8 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
                     ("stuck", r.stuck.iter().filter(|x| **x).count() as f64),
                     ("failed", r.failed_devices as f64),
                     ("disturbed", r.disturbed_devices as f64),
+                    ("drifted", r.drifted_devices as f64),
+                    ("read_shifted", r.read_shifted_devices as f64),
                     ("pulses", r.pulses() as f64),
                 ],
             );
@@ -417,6 +421,8 @@ pub fn scalars(o: &Outcome) -> Vec<(String, f64)> {
                         ("mean_abs_error_pct", c.mean_abs_error_pct),
                         ("within_tol_pct", c.within_tol_pct),
                         ("disturbed", c.disturbed_devices as f64),
+                        ("drifted", c.drifted_devices as f64),
+                        ("read_shifted", c.read_shifted_devices as f64),
                     ],
                 ));
             }

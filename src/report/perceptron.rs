@@ -284,6 +284,8 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
         "stuck_devices": r.stuck.iter().filter(|x| **x).count(),
         "failed_devices": r.failed_devices,
         "disturbed_devices": r.disturbed_devices,
+        "drifted_devices": r.drifted_devices,
+        "read_shifted_devices": r.read_shifted_devices,
         "pulses": r.pulses(),
         "reads": r.reads(),
         "per_cycle": {
@@ -293,6 +295,8 @@ fn programming_json(pg: &perceptron::Programming) -> serde_json::Value {
             "devices_tuned": per(|c| c.devices_tuned.into()),
             "devices_failed": per(|c| c.devices_failed.into()),
             "disturbed_devices": per(|c| c.disturbed_devices.into()),
+            "drifted_devices": per(|c| c.drifted_devices.into()),
+            "read_shifted_devices": per(|c| c.read_shifted_devices.into()),
         },
         "solves": r.solver.solves,
         "newton_iterations": r.solver.iterations,
@@ -331,7 +335,7 @@ pub fn summary(
     if let Some(pg) = &r.programming {
         let pr = &pg.result;
         lines.push(format!(
-            "    write-verify ({}, {}): mean |error| {:.2} %, {:.1} % within {} %, {} stuck, {} failed, {} disturbed; {} pulses, {} reads, {} solves, {:.1} s",
+            "    write-verify ({}, {}): mean |error| {:.2} %, {:.1} % within {} %, {} stuck, {} failed, {} disturbed ({} drifted, {} by read shift); {} pulses, {} reads, {} solves, {:.1} s",
             pg.spec.algorithm.name(),
             pg.spec.scheme.name(),
             pr.mean_abs_error_pct(),
@@ -340,6 +344,8 @@ pub fn summary(
             pr.stuck.iter().filter(|s| **s).count(),
             pr.failed_devices,
             pr.disturbed_devices,
+            pr.drifted_devices,
+            pr.read_shifted_devices,
             pr.pulses(),
             pr.reads(),
             pr.solver.solves,

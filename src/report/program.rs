@@ -61,6 +61,8 @@ pub fn write_program(
         "pulses": r.pulses(),
         "reads": r.reads(),
         "disturbed_devices": r.disturbed_devices,
+        "drifted_devices": r.drifted_devices,
+        "read_shifted_devices": r.read_shifted_devices,
         "per_cycle": {
             "mean_abs_error_pct": per(|c| c.mean_abs_error_pct.into()),
             "within_tol_pct": per(|c| c.within_tol_pct.into()),
@@ -69,6 +71,8 @@ pub fn write_program(
             "devices_tuned": per(|c| c.devices_tuned.into()),
             "devices_failed": per(|c| c.devices_failed.into()),
             "disturbed_devices": per(|c| c.disturbed_devices.into()),
+            "drifted_devices": per(|c| c.drifted_devices.into()),
+            "read_shifted_devices": per(|c| c.read_shifted_devices.into()),
         },
         "solver": {
             "solves": r.solver.solves,
@@ -143,11 +147,11 @@ pub fn write_program(
 
     let p = f("cycles.csv");
     write_atomic(&p, |w| {
-        writeln!(w, "cycle,mean_abs_error_pct,within_tol_pct,pulses,reads,devices_tuned,devices_failed,disturbed_devices")?;
+        writeln!(w, "cycle,mean_abs_error_pct,within_tol_pct,pulses,reads,devices_tuned,devices_failed,disturbed_devices,drifted_devices,read_shifted_devices")?;
         for (k, c) in r.cycles.iter().enumerate() {
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{}",
                 k + 1,
                 c.mean_abs_error_pct,
                 c.within_tol_pct,
@@ -155,7 +159,9 @@ pub fn write_program(
                 c.reads,
                 c.devices_tuned,
                 c.devices_failed,
-                c.disturbed_devices
+                c.disturbed_devices,
+                c.drifted_devices,
+                c.read_shifted_devices
             )?;
         }
         Ok(())

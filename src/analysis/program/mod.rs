@@ -147,6 +147,31 @@ impl ProgramSpec {
     }
 }
 
+/// A device as the algorithm left it within tolerance: the read through the
+/// circuit that decided so, and the device's own read conductance
+/// I(g, vread)/vread at that moment.
+#[derive(Clone, Copy, Default)]
+struct Left {
+    read: f64,
+    own: f64,
+}
+
+impl Left {
+    fn now(t: &Tuner, k: usize, read: f64) -> Left {
+        Left {
+            read,
+            own: t.eng.g_read_true(k),
+        }
+    }
+
+    /// What the device would read if only its own state had changed since
+    /// (own conductance now `own`), the rest of the circuit's share of the
+    /// read (IR drop, sneak currents) staying the same fraction.
+    fn drifted_read(&self, own: f64) -> f64 {
+        self.read * own / self.own
+    }
+}
+
 /// Run a `.program` card on circuit `c`. `progress(done, total)` is called
 /// after each device of each cycle.
 pub fn run(
@@ -168,14 +193,21 @@ pub fn run(
     t.ff = ff;
     let mut cycles = Vec::new();
     let mut ever_disturbed = vec![false; n];
+    let mut ever_drifted = vec![false; n];
+    let mut ever_shifted = vec![false; n];
     let mut failed_last = vec![false; n];
     let mut failure = None;
-    // Verify reads of the last pass (None before the first cycle).
+    // Verify reads of the last pass (None before the first cycle), and each
+    // device's own read conductance at that pass.
     let mut measured: Option<Vec<f64>> = None;
+    let mut own_measured = vec![f64::NAN; n];
     'cycles: for cyc in 0..s.cycles {
         t.cycle = cyc;
         t.stats = CycleStats::default();
         let mut left_ok = vec![false; n];
+        // When the algorithm left a device within tolerance: the read that
+        // decided it and the device's own read conductance then.
+        let mut left = vec![Left::default(); n];
         for k in 0..n {
             // Cycle 1 reads every device; later cycles re-tune the devices the
             // last verify pass found out of tolerance.
@@ -185,6 +217,10 @@ pub fn run(
                 // would only disturb its neighbours again).
                 if t.within(k, m[k]) || failed_last[k] {
                     left_ok[k] = !failed_last[k];
+                    left[k] = Left {
+                        read: m[k],
+                        own: own_measured[k],
+                    };
                     progress(cyc, k + 1, n);
                     continue;
                 }
@@ -199,12 +235,15 @@ pub fn run(
             if t.within(k, g) {
                 left_ok[k] = true;
                 failed_last[k] = false;
+                left[k] = Left::now(&t, k, g);
             } else {
                 t.stats.devices_tuned += 1;
                 match t.tune(k, g) {
                     Ok(Outcome::Ok) => {
                         left_ok[k] = true;
                         failed_last[k] = false;
+                        // Tuning ends on a read of this device.
+                        left[k] = Left::now(&t, k, t.last_read);
                     }
                     Ok(Outcome::Failed) => {
                         t.stats.devices_failed += 1;
@@ -229,6 +268,9 @@ pub fn run(
                 }
             }
         }
+        for (k, o) in own_measured.iter_mut().enumerate() {
+            *o = t.eng.g_read_true(k);
+        }
         let err: Vec<f64> = (0..n)
             .map(|k| 100.0 * (s.target[k] - m[k]) / s.target[k])
             .collect();
@@ -236,6 +278,13 @@ pub fn run(
             if left_ok[k] && err[k].abs() > 100.0 * s.tol * (1.0 + 1e-9) && !stuck[k] {
                 t.stats.disturbed_devices += 1;
                 ever_disturbed[k] = true;
+                if t.within(k, left[k].drifted_read(own_measured[k])) {
+                    t.stats.read_shifted_devices += 1;
+                    ever_shifted[k] = true;
+                } else {
+                    t.stats.drifted_devices += 1;
+                    ever_drifted[k] = true;
+                }
             }
         }
         t.stats.mean_abs_error_pct = mean_abs_pct(&err, &stuck);
@@ -267,6 +316,8 @@ pub fn run(
         stuck,
         cycles,
         disturbed_devices: ever_disturbed.iter().filter(|d| **d).count(),
+        drifted_devices: ever_drifted.iter().filter(|d| **d).count(),
+        read_shifted_devices: ever_shifted.iter().filter(|d| **d).count(),
         failed_devices: failed_last.iter().filter(|d| **d).count(),
         log,
         solver: eng.stats,

@@ -21,6 +21,14 @@ pub struct CycleStats {
     /// Devices the algorithm had left within tolerance (tuned or verified)
     /// that the verify pass found outside it.
     pub disturbed_devices: usize,
+    /// Of those, the devices whose own state moved enough to leave the band:
+    /// scaling the read that left them within tolerance by the change of
+    /// their own read conductance I(g, vread)/vread puts them outside it.
+    pub drifted_devices: usize,
+    /// The rest: their own change alone would have kept them inside, so the
+    /// read moved because other devices' new states changed the IR drop and
+    /// sneak currents it sees.
+    pub read_shifted_devices: usize,
 }
 
 /// One logged pulse.
@@ -60,6 +68,10 @@ pub struct ProgramResult {
     pub cycles: Vec<CycleStats>,
     /// Distinct devices disturbed in some cycle.
     pub disturbed_devices: usize,
+    /// Distinct devices counted as drifted, and as read-shifted, in some
+    /// cycle (see [`CycleStats`]; a device can be both, in two cycles).
+    pub drifted_devices: usize,
+    pub read_shifted_devices: usize,
     pub failed_devices: usize,
     pub log: Vec<LogRow>,
     pub solver: engine::SolveStats,

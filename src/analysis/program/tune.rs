@@ -79,6 +79,8 @@ pub(crate) struct Tuner<'a> {
     pub(crate) cycle: usize,
     pub(crate) stats: CycleStats,
     pub(crate) log: Vec<LogRow>,
+    /// The last verify read (S).
+    pub(crate) last_read: f64,
 }
 
 impl<'a> Tuner<'a> {
@@ -94,6 +96,7 @@ impl<'a> Tuner<'a> {
             cycle: 0,
             stats: CycleStats::default(),
             log: Vec::new(),
+            last_read: f64::NAN,
         }
     }
 
@@ -111,7 +114,9 @@ impl<'a> Tuner<'a> {
 
     pub(crate) fn read(&mut self, k: usize) -> Result<f64, SolveFailure> {
         self.stats.reads += 1;
-        self.eng.read(k)
+        let g = self.eng.read(k)?;
+        self.last_read = g;
+        Ok(g)
     }
 
     pub(crate) fn pulse(&mut self, k: usize, v: f64) -> Result<f64, SolveFailure> {
