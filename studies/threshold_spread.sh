@@ -8,13 +8,14 @@
 # card's threshold standard deviations scaled by each factor in $SCALES (1 =
 # the paper's 0.31 V / 0.37 V), and writes one CSV row per run: scale,
 # sd_set, sd_reset, then per cycle the mean |error| (%) and the fraction of
-# switchable devices within 5 %, and the distinct devices disturbed. Runs go
-# $JOBS at a time (on 2 cores, one: each run keeps a helper thread busy).
+# switchable devices within 5 %, and the distinct devices disturbed, drifted
+# and read-shifted (see docs/netlist.md, .program's outputs). Runs go $JOBS
+# at a time (on 2 cores, one: each run keeps a helper thread busy).
 #
 # studies/threshold_spread.cir runs the same points as one .step study (its
-# point at scale 1 is tune_64x64.cir to the bit). This script stays for the
-# table: steps.csv carries only .program's final numbers, not the per-cycle
-# ones and the disturbed devices (those are in each point's folder).
+# point at scale 1 is tune_64x64.cir to the bit), and its steps.csv carries
+# the same numbers. This script stays as the loop that needs no .step, one
+# folder per scale under $WORKDIR.
 #
 # Usage (repository root = this script's parent directory):
 #   studies/threshold_spread.sh > spread.csv
@@ -53,12 +54,12 @@ pc = d["per_cycle"]
 cells = [sys.argv[2], sys.argv[3], sys.argv[4]]
 for m, w in zip(pc["mean_abs_error_pct"], pc["within_tol_pct"]):
     cells += [f"{m:.3f}", f"{w:.2f}"]
-cells.append(str(d["disturbed_devices"]))
+cells += [str(d[k]) for k in ("disturbed_devices", "drifted_devices", "read_shifted_devices")]
 print(",".join(cells))
 PY
 }
 export -f run_one
 export WORK ROOT XBARSIM_BIN
-echo "scale,sd_set,sd_reset,c1_mean_err,c1_within5,c2_mean_err,c2_within5,c3_mean_err,c3_within5,disturbed"
+echo "scale,sd_set,sd_reset,c1_mean_err,c1_within5,c2_mean_err,c2_within5,c3_mean_err,c3_within5,disturbed,drifted,read_shifted"
 printf '%s\n' $SCALES | xargs -P "$JOBS" -I{} bash -c 'run_one {}'
 for s in $SCALES; do cat "$WORK/s$s/row.csv"; done
