@@ -774,21 +774,22 @@ fn time_integrals_and_derivatives_at_t_zero() {
 fn time_functions_in_parameters() {
     let net = "t\n.subckt s a b\n.param q=sdt(1,2)\nB1 a b I=sdt(v(a),1m)+q*1m\n.ends\n\
                V1 1 0 1\nX1 1 0 s\nX2 1 0 s\n.param p=ddt(3)\nR2 1 0 {1k+p}\n\
-               .meas op m param={1+2}\n.op\n.end\n";
+               .meas op m param={1+2}\n\
+               V3 3 0 DC {2+ddt(1)}\nR3 3 4 {1k+sdt(1,1k)} m={1+idt(4)}\n\
+               .model mm memristor (level=linear g={1m+sdt(1,1m)})\nYMEMRISTOR m4 4 0 mm\n\
+               .op\n.end\n";
     let (dir, err) = run_warned("xb-time-params", net);
-    // Each once, the subcircuit's two as well as the top level's.
+    // Each once, the subcircuit's two as well as the top level's, and each
+    // value's.
+    let once = "outside an element's law is evaluated once, at t = 0";
     for (line, col, what) in [
-        (
-            3,
-            10,
-            "sdt()/idt() in a parameter is evaluated once, at t = 0",
-        ),
-        (4, 10, "sdt()/idt() is a time integral from t = 0"),
-        (
-            9,
-            10,
-            "ddt() in a parameter is evaluated once, at t = 0: it is 0",
-        ),
+        (3, 10, format!("sdt()/idt() {once}")),
+        (4, 10, "sdt()/idt() is a time integral from t = 0".into()),
+        (9, 10, format!("ddt() {once}: it is 0")),
+        (12, 14, format!("ddt() {once}: it is 0")),
+        (13, 12, format!("sdt()/idt() {once}")),
+        (13, 28, format!("sdt()/idt() {once}")),
+        (14, 41, format!("sdt()/idt() {once}")),
     ] {
         let at = format!("net.cir:{line}:{col}: warning: {what}");
         assert_eq!(err.matches(&at).count(), 1, "{at}: {err}");
@@ -797,10 +798,21 @@ fn time_functions_in_parameters() {
     // R2 is 1 kΩ (p = 0).
     let op = read_qv(&dir.join("op.csv"));
     assert_close(op["i(v1)"], -(2.0 * 3e-3 + 1e-3), 1e-12, "i(v1)");
+    // V3 is 2 V (ddt = 0) into R3 = 2 kΩ (1k + 1k, m = 1 + 0) and the
+    // memristor's 2 mS (1m + 1m): 2 V over 2.5 kΩ.
+    assert_close(op["i(v3)"], -2.0 / 2.5e3, 1e-12, "i(v3)");
 
     let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.meas op m param=\'2*ddt(3)\'\n.op\n.end\n");
     assert!(
         e.contains("inline.cir:4:21: error: ddt() is a function of time: param= combines numbers"),
+        "{e}"
+    );
+    // An analysis card's values are numbers: refused, located.
+    let e = errors("t\nV1 a 0 1\nR1 a 0 1k\n.dc V1 0 {1+sdt(1,2)} 0.5\n.end\n");
+    assert!(
+        e.contains(
+            "inline.cir:4:13: error: sdt() is a function of time: an analysis card's values are numbers"
+        ),
         "{e}"
     );
 }

@@ -3,7 +3,7 @@
 //! arguments analyses have in common (crossbar name, bias scheme, ...).
 
 use super::Analysis;
-use crate::circuit::args::ArgReader;
+use crate::circuit::args::{ArgReader, TimeInValue};
 use crate::circuit::bias::Scheme;
 use crate::circuit::params::Params;
 use crate::circuit::Circuit;
@@ -57,6 +57,7 @@ impl CardCtx<'_> {
         ArgReader {
             params: self.params,
             errors: self.errors,
+            time: TimeInValue::Refuse,
         }
     }
 

@@ -3,6 +3,7 @@
 //! elaboration and the analyses' card parsers.
 
 use super::params::Params;
+use crate::netlist::expr::Func;
 use crate::netlist::{Arg, ArgValue, Deck, Diagnostic, Span, Value};
 
 /// Smallest and largest resistance accepted anywhere (elements, line
@@ -29,15 +30,58 @@ pub fn resistance_ok(r: f64) -> bool {
     (MIN_OHMS..=MAX_OHMS).contains(&r)
 }
 
+const HINT_LAW: &str = "as a SPICE operating point does; xbarsim has no transient analysis, so the element's DC law is the one at t = 0";
+const HINT_VALUE: &str =
+    "a parameter or a card's value is a number; a function of time belongs in a B, E, G or R law";
+
+/// The warning for a function of time (`f`, called at `at`) that a DC
+/// analysis takes at t = 0. In an element's law (`in_law`) the law is the
+/// one at t = 0; in a parameter or a card's value it is evaluated once.
+pub fn time_warning(f: Func, at: Span, in_law: bool) -> Diagnostic {
+    let (what, hint) = match (f, in_law) {
+        (Func::Ddt, true) => ("ddt() is a time derivative: a DC analysis takes it as 0", HINT_LAW),
+        (_, true) => ("sdt()/idt() is a time integral from t = 0: a DC analysis takes it as its initial value (its second argument, else 0)", HINT_LAW),
+        (Func::Ddt, false) => ("ddt() outside an element's law is evaluated once, at t = 0: it is 0", HINT_VALUE),
+        (_, false) => ("sdt()/idt() outside an element's law is evaluated once, at t = 0: it is its initial value (its second argument, else 0)", HINT_VALUE),
+    };
+    Diagnostic::new(at, what).with_hint(hint).warning()
+}
+
+/// What a function of time (`sdt`, `idt`, `ddt`) in a value does.
+pub enum TimeInValue<'a> {
+    /// The circuit's values (sources, elements, models, instances): taken
+    /// at t = 0, as a DC analysis takes the laws, with a warning here.
+    Warn(&'a mut Vec<Diagnostic>),
+    /// An analysis card's values: refused, an error.
+    Refuse,
+}
+
 /// Reads argument values, collecting errors in `errors`.
 pub struct ArgReader<'a> {
     pub params: &'a mut Params,
     pub errors: &'a mut Vec<Diagnostic>,
+    pub time: TimeInValue<'a>,
 }
 
 impl ArgReader<'_> {
     /// A card's numeric value (see [`Params::eval_value`]); errors are kept.
+    /// A function of time in it is warned of or refused, as `time` says.
     pub fn value(&mut self, v: &Value) -> Option<f64> {
+        if let Some((f, at)) = v.expr.first_time_call() {
+            match &mut self.time {
+                TimeInValue::Warn(warnings) => warnings.push(time_warning(f, at, false)),
+                TimeInValue::Refuse => {
+                    self.errors.push(
+                        Diagnostic::new(
+                            at,
+                            format!("{}() is a function of time: an analysis card's values are numbers", f.name()),
+                        )
+                        .with_hint("xbarsim's analyses are DC; a function of time belongs in a B, E, G or R law, where it is taken at t = 0"),
+                    );
+                    return None;
+                }
+            }
+        }
         match self.params.eval_value(v) {
             Ok(x) => Some(x),
             Err(d) => {

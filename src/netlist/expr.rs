@@ -877,6 +877,16 @@ impl Expr {
     pub fn has_random(&self) -> bool {
         self.any(|e| matches!(e, Expr::Call(f, ..) if f.is_random()))
     }
+    /// The first call of a function of time (`sdt`, `idt`, `ddt`), with its
+    /// span.
+    pub fn first_time_call(&self) -> Option<(Func, Span)> {
+        let mut time = None;
+        self.visit(&mut |e| match e {
+            Expr::Call(f, _, s) if f.is_time() && time.is_none() => time = Some((*f, *s)),
+            _ => {}
+        });
+        time
+    }
     /// True when the expression references a parameter.
     pub fn has_param(&self) -> bool {
         self.any(|e| matches!(e, Expr::Param(..)))

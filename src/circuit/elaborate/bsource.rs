@@ -2,35 +2,17 @@
 //! and recognized as a two-terminal law where it depends only on its own
 //! branch voltage.
 
+use super::super::args::time_warning;
 use super::*;
-use crate::netlist::expr::Func;
-
-const HINT_LAW: &str = "as a SPICE operating point does; xbarsim has no transient analysis, so the element's DC law is the one at t = 0";
-const HINT_PARAM: &str =
-    "a parameter is a number; a function of time belongs in a B, E, G or R law";
 
 impl Elab {
     /// A time integral or derivative in `expr` is taken at t = 0, where a DC
     /// analysis is: a warning at its first call. `in_param`: `expr` defines
     /// a parameter (evaluated once), else an element's law.
     pub(super) fn warn_time(&mut self, expr: &Expr, in_param: bool) {
-        let mut time = None;
-        expr.visit(&mut |e| match e {
-            Expr::Call(f, _, s) if f.is_time() && time.is_none() => time = Some((*f, *s)),
-            _ => {}
-        });
-        let Some((f, at)) = time else {
-            return;
-        };
-        let (what, hint) = match (f, in_param) {
-            (Func::Ddt, false) => ("ddt() is a time derivative: a DC analysis takes it as 0", HINT_LAW),
-            (_, false) => ("sdt()/idt() is a time integral from t = 0: a DC analysis takes it as its initial value (its second argument, else 0)", HINT_LAW),
-            (Func::Ddt, true) => ("ddt() in a parameter is evaluated once, at t = 0: it is 0", HINT_PARAM),
-            (_, true) => ("sdt()/idt() in a parameter is evaluated once, at t = 0: it is its initial value (its second argument, else 0)", HINT_PARAM),
-        };
-        self.c
-            .warnings
-            .push(Diagnostic::new(at, what).with_hint(hint).warning());
+        if let Some((f, at)) = expr.first_time_call() {
+            self.c.warnings.push(time_warning(f, at, !in_param));
+        }
     }
 
     pub(super) fn bsource(

@@ -24,7 +24,7 @@ mod switch;
 mod xspice;
 mod xyce;
 
-use super::args::{resistance_ok, show, ArgReader, MAX_OHMS, MIN_OHMS};
+use super::args::{resistance_ok, show, ArgReader, TimeInValue, MAX_OHMS, MIN_OHMS};
 use super::params::Params;
 use super::validate;
 use super::*;
@@ -598,6 +598,7 @@ impl Elab {
         ArgReader {
             params: &mut self.params,
             errors: &mut self.errors,
+            time: TimeInValue::Warn(&mut self.c.warnings),
         }
     }
 

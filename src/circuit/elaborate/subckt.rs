@@ -326,7 +326,6 @@ impl Elab {
             }
         }
         let eval_local = |e: &mut Elab, scope: &mut Scope, n: &Name, v: &Value| {
-            e.warn_time(&v.expr, true);
             let mut v = v.clone();
             substitute(&mut v.expr, parent);
             substitute(&mut v.expr, &scope.locals);
