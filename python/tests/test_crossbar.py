@@ -1,8 +1,11 @@
 """`xbarsim.Crossbar` against the `.crossbar` card, against badcrossbar, and
 under hostile input; `xbarsim.run` errors and parameters."""
 
+import _thread
+import json
 import logging
 import os
+import pathlib
 import threading
 import warnings
 
@@ -138,6 +141,44 @@ def test_gil_is_released_during_solves():
         t.join()
     assert not errors
     assert _xbarsim._most_in_flight() == 2
+
+
+def interrupted(call, after=1.0):
+    """Run `call` with Ctrl-C pressed `after` seconds in (as a terminal's
+    SIGINT reaches Python: `_thread.interrupt_main`); it must raise
+    KeyboardInterrupt."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+
+
+def test_ctrl_c_stops_a_running_analysis(tmp_path):
+    """Ctrl-C during a native call stops it at its next solve and raises
+    KeyboardInterrupt: the run's files are complete and say so (a run left
+    to finish, 90 s here, would record no failure), and the next calls
+    run."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    out = tmp_path / "out"
+    interrupted(lambda: xbarsim.run(root / "netlists" / "tune_64x64.cir", out=out))
+    rec = json.loads((out / "program.json").read_text())
+    assert rec["failure"] == "interrupted"
+    assert rec["reads"] < 64 * 64 * 3
+
+    # An array's card: it keeps the states it reached and solves on.
+    rng = np.random.default_rng(3)
+    xb = xbarsim.Crossbar(np.full((64, 64), 20e-6), r_row=0.9, r_col=0.9,
+                          model="tio2x_pulse")
+    targets = rng.uniform(10e-6, 100e-6, (64, 64))
+    interrupted(lambda: xb.program(targets))
+    before = xb.g
+    assert np.any(before != 20e-6), "it ran before the interrupt"
+    currents = xb.solve(np.full(64, 0.1))
+    assert currents.shape == (64,) and np.all(np.isfinite(currents))
+    np.testing.assert_array_equal(xb.g, before)
 
 
 def test_read_sizing_program_equal_their_cards(tmp_path):

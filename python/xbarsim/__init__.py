@@ -83,6 +83,10 @@ def run(
         is the rendered message.
     AnalysisError
         An analysis failed (results of the analyses before it are in ``out``).
+    KeyboardInterrupt
+        Ctrl-C stopped the run at its next solve; the files in ``out`` are
+        complete (an interrupted analysis records ``"failure":
+        "interrupted"``).
     """
     text: Optional[str] = None
     if isinstance(netlist, str) and ("\n" in netlist or "\r" in netlist):

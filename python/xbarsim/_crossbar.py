@@ -263,7 +263,9 @@ class Crossbar:
         """Run any analysis card on this array as it is now:
         ``run_card("read", row=0, col=0, v=0.25, scheme="v/2")`` runs
         ``.read xb row=0 col=0 v=0.25 scheme=v/2``. ``.program`` and
-        ``.pulse`` leave their final states in the array."""
+        ``.pulse`` leave their final states in the array; Ctrl-C stops a
+        card at its next solve (``KeyboardInterrupt``), the array keeping
+        the states it reached."""
         words = " ".join(f"{k}={_card_value(v)}" for k, v in params.items() if v is not None)
         card = f".{directive.lstrip('.')} xb {words}"
         return _result(self._native.run_card(card, os.getcwd()))

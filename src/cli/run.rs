@@ -647,18 +647,22 @@ pub(super) fn in_order<S, T: Send>(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| Default::default()).collect();
+    // Each thread polls the caller's interrupt flag.
+    let flag = crate::solve::interrupt::current();
     std::thread::scope(|s| {
         for _ in 0..jobs.clamp(1, n.max(1)) {
             s.spawn(|| {
-                let mut state = init();
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= n {
-                        break;
+                crate::solve::interrupt::under(&flag, || {
+                    let mut state = init();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= n {
+                            break;
+                        }
+                        let r = f(&mut state, k);
+                        *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                     }
-                    let r = f(&mut state, k);
-                    *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
+                })
             });
         }
     });

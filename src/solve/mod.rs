@@ -1,7 +1,9 @@
 //! Solvers: sparse direct factorization (`sparse`, faer) and Newton–Raphson
 //! with damping, gmin stepping and source stepping (`newton`); line
-//! relaxation for crossbars whose lines are all driven (`lines`).
+//! relaxation for crossbars whose lines are all driven (`lines`); the flag
+//! that stops them from outside (`interrupt`).
 
+pub mod interrupt;
 pub mod lines;
 pub mod newton;
 pub mod ordering;

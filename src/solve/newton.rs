@@ -49,6 +49,9 @@ pub enum SolveFailure {
     NotFinite { node: String },
     #[error("the circuit's matrix is singular near node '{node}': its voltage is not fixed by the circuit")]
     Singular { node: String },
+    /// Stopped from outside (see [`super::interrupt`]).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// A chord step must be at most this fraction of the previous step, or the
@@ -139,6 +142,7 @@ impl<'a> Newton<'a> {
         y: &mut [f64],
         refactor: bool,
     ) -> Result<(), SolveFailure> {
+        super::interrupt::check()?;
         sys.assemble(c, y, refactor);
         if refactor {
             solver.factor(&sys.vals).map_err(|e| match e {
@@ -292,6 +296,7 @@ impl<'a> Newton<'a> {
         c: &Circuit,
         y: &mut [f64],
     ) -> Result<Stats, SolveFailure> {
+        super::interrupt::check()?;
         self.iterations = 0;
         let f0 = solver.factorizations;
         let stats = |s: &Self, m: &'static str, solver: &SparseSolver| Stats {

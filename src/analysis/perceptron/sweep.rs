@@ -32,7 +32,7 @@ use super::{
 use crate::circuit::Circuit;
 use crate::nn::import::{self, ErrorModel};
 use crate::nn::quantize::{self, Scheme};
-use crate::solve::SolveFailure;
+use crate::solve::{interrupt, SolveFailure};
 use rayon::prelude::*;
 
 /// One curve of a sweep's picture.
@@ -117,11 +117,14 @@ fn draws(
     let jobs: Vec<(usize, u64)> = (0..points.len())
         .flat_map(|k| (0..spec.seeds as u64).map(move |s| (k, s)))
         .collect();
+    let flag = interrupt::current();
     let acc: Vec<(f64, f64)> = jobs
         .par_iter()
         .map(|&(k, s)| {
             let (err, lv) = &points[k];
-            draw(c, spec, prep, err, lv.as_deref(), spec.seed + s)
+            interrupt::under(&flag, || {
+                draw(c, spec, prep, err, lv.as_deref(), spec.seed + s)
+            })
         })
         .collect::<Result<_, _>>()?;
     Ok(acc
@@ -503,16 +506,19 @@ fn wire_sweep(
         }
         _ => spec.rwires.iter().map(|&r| (r, (r, r))).collect(),
     };
+    let flag = interrupt::current();
     let out: Vec<(f64, f64, f64)> = jobs
         .par_iter()
         .map(|&(x, r)| {
-            let dims = match kind {
-                SweepKind::Size => (x as usize, x as usize),
-                _ => (xb.rows, xb.cols),
-            };
-            let cc = bare_array(c, spec.xbar, dims, r, pad, (p.inputs, cols, &b.g_state));
-            let (res, st) = circuit_readout(&cc, 0, spec, p, &prep.test)?;
-            Ok((res.accuracy, st.mean_rel_error, st.secs))
+            interrupt::under(&flag, || {
+                let dims = match kind {
+                    SweepKind::Size => (x as usize, x as usize),
+                    _ => (xb.rows, xb.cols),
+                };
+                let cc = bare_array(c, spec.xbar, dims, r, pad, (p.inputs, cols, &b.g_state));
+                let (res, st) = circuit_readout(&cc, 0, spec, p, &prep.test)?;
+                Ok((res.accuracy, st.mean_rel_error, st.secs))
+            })
         })
         .collect::<Result<_, SolveFailure>>()?;
     let sw = prep.software_accuracy;

@@ -16,7 +16,7 @@
 pub mod card;
 use super::{drive_port, Engine};
 use crate::circuit::Circuit;
-use crate::solve::SolveFailure;
+use crate::solve::{interrupt, SolveFailure};
 
 pub struct VmmResult {
     pub rows: usize,
@@ -250,40 +250,44 @@ fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -
     let starts: Vec<usize> = (1..nvec).step_by(CHUNK).collect();
     let mut spare = Some(e);
     let mut engines: Vec<Option<&mut Engine>> = starts.iter().map(|_| spare.take()).collect();
+    // Each worker polls the caller's interrupt flag.
+    let flag = interrupt::current();
     let chunks: Vec<ChunkOut> = starts
         .par_iter()
         .zip(engines.par_iter_mut())
         .map_init(
             || None::<Engine>,
             |worker, (&k0, given)| {
-                let mut out = ChunkOut::default();
-                let e: &mut Engine = match given.take() {
-                    Some(e) => e,
-                    None => {
-                        if worker.is_none() {
-                            match Engine::new(cc) {
-                                Ok(e) => *worker = Some(e),
-                                Err(err) => {
-                                    out.failure = Some((k0, err));
-                                    return out;
+                interrupt::under(&flag, || {
+                    let mut out = ChunkOut::default();
+                    let e: &mut Engine = match given.take() {
+                        Some(e) => e,
+                        None => {
+                            if worker.is_none() {
+                                match Engine::new(cc) {
+                                    Ok(e) => *worker = Some(e),
+                                    Err(err) => {
+                                        out.failure = Some((k0, err));
+                                        return out;
+                                    }
                                 }
                             }
+                            worker.as_mut().expect("engine made above")
                         }
-                        worker.as_mut().expect("engine made above")
+                    };
+                    // Every chunk starts from the same point and matrix.
+                    job.set_inputs(e, 0);
+                    if !e.holds_linear_factor() {
+                        if let Err(err) = e.factor_at(&zero) {
+                            out.failure = Some((k0, err));
+                            return out;
+                        }
+                        out.factorizations += 1;
                     }
-                };
-                // Every chunk starts from the same point and matrix.
-                job.set_inputs(e, 0);
-                if !e.holds_linear_factor() {
-                    if let Err(err) = e.factor_at(&zero) {
-                        out.failure = Some((k0, err));
-                        return out;
-                    }
-                    out.factorizations += 1;
-                }
-                e.y.copy_from_slice(&y0);
-                job.chunk(e, k0, (k0 + CHUNK).min(nvec), &mut out);
-                out
+                    e.y.copy_from_slice(&y0);
+                    job.chunk(e, k0, (k0 + CHUNK).min(nvec), &mut out);
+                    out
+                })
             },
         )
         .collect();

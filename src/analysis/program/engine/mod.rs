@@ -459,6 +459,7 @@ impl PulseEngine {
     }
 
     fn newton(&mut self, write: bool) -> Result<(), SolveFailure> {
+        crate::solve::interrupt::check()?;
         if self.relaxing(write) {
             let side = if write { &mut self.w } else { &mut self.r };
             side.hold(&self.sys, true);
