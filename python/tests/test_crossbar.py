@@ -346,6 +346,31 @@ def test_study_table(root):
     assert np.isfinite(r.steps["read.margin_pct"]).all()
 
 
+def test_study_with_fixed_params(tmp_path):
+    """`params` fix values at every point of a study: each point's results
+    equal those of the study of the netlist with the values written in, bit
+    for bit, and so does its table (but for its times). A stepped name
+    cannot also be fixed."""
+    net = ("study with a fixed value\n.param a=1\n.param b=2\nV1 n 0 {a}\n"
+           "R1 n m {b*1k}\nR2 m 0 1k\n.step param a list 1 2 4\n.op\n.end\n")
+    got = xbarsim.run(net, params={"b": 3}, out=tmp_path / "got")
+    want = xbarsim.run(net.replace(".param b=2", ".param b=3"), out=tmp_path / "want")
+    plain = xbarsim.run(net, out=tmp_path / "plain")
+    assert list(got.steps) == list(want.steps)
+    for k in want.steps:
+        if k != "seconds":
+            np.testing.assert_array_equal(got.steps[k], want.steps[k])
+    for n, a in enumerate([1.0, 2.0, 4.0], start=1):
+        point = lambda run: (tmp_path / run / f"point_{n}" / "op.csv").read_text()
+        assert point("got") == point("want")
+        assert point("got") != point("plain")
+        # v(m) = a·1k/(b·1k + 1k) at b = 3.
+        vm = dict(line.split(",") for line in point("got").splitlines()[1:])["v(m)"]
+        assert float(vm) == pytest.approx(a / 4, rel=1e-12)
+    with pytest.raises(xbarsim.NetlistError, match="'a' is stepped by this study"):
+        xbarsim.run(net, params={"a": 3})
+
+
 def test_each_run_lists_only_its_own_inputs(tmp_path):
     """A long-lived process runs many netlists: each manifest lists the
     files that run read, not every file the process ever read."""

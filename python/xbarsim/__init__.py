@@ -61,7 +61,9 @@ def run(
         folder).
     params : dict, optional
         ``.param`` values, independent source values (V or A, by source
-        name) or ``temp`` (°C), fixed as one point of a ``.step`` fixes them.
+        name) or ``temp`` (°C), fixed as one point of a ``.step`` fixes them;
+        in a ``.step``/``.mc`` study, fixed at every point (a stepped name
+        cannot also be fixed).
     out : path, optional
         Folder for the result files (as ``-o``); without it they go to a
         temporary folder that is removed.

@@ -176,6 +176,7 @@ pub fn main_exit() -> std::process::ExitCode {
                 shard,
                 point_plots,
                 unit,
+                fixed: Vec::new(),
             };
             run::run_many(&netlists, &out, &opts)
         }

@@ -26,6 +26,9 @@ pub struct Opts {
     /// This netlist's position in a sharded batch: a plain netlist belongs
     /// to shard `unit mod N`.
     pub unit: Option<usize>,
+    /// Studies: values (`.param`, source, `temp`) fixed at every point, as
+    /// Python's `params` gives them; none of them may be stepped.
+    pub fixed: Vec<(String, f64)>,
 }
 
 /// Outcome of one netlist.
@@ -204,8 +207,8 @@ pub struct EmbeddedRun {
 
 /// Run a netlist as `xbarsim run` does, into `r.out`, handing each
 /// analysis's outcome to `visit` before its files are written. A study
-/// runs whole (its points on one thread each, up to the cores) and takes
-/// no `params`.
+/// runs whole (its points on one thread each, up to the cores), `params`
+/// fixed at every point.
 pub fn run_embedded(
     r: &Embedded,
     visit: &mut dyn FnMut(&crate::circuit::Circuit, &Outcome),
@@ -250,15 +253,24 @@ pub fn run_embedded(
     }
     let draft = Draft::new(r.path, &deck, started_ms, t0, read_before);
     if plan.study.is_study() {
-        if !r.params.is_empty() {
-            return Err(EmbeddedError::of(RunError::Input(format!(
-                "error: {}: params cannot be given to a study (.step, .mc): step them in the netlist\n",
-                r.path.display()
-            ))));
+        if let Some((name, _)) = r
+            .params
+            .iter()
+            .find(|(k, _)| plan.study.steps.iter().any(|s| s.name == *k))
+        {
+            let message =
+                format!("'{name}' is stepped by this study: it cannot also be fixed by params");
+            return Err(EmbeddedError {
+                code: 2,
+                rendered: format!("error: {}: {message}\n", r.path.display()),
+                message,
+                location: None,
+            });
         }
         let opts = Opts {
             quiet: r.quiet,
             point_plots: r.plots,
+            fixed: r.params.to_vec(),
             ..Default::default()
         };
         super::study::run_study(r.path, &deck, plan.study, r.out, &opts, &draft)

@@ -48,11 +48,14 @@ pub(super) fn run_study(
     let job = |k: usize| {
         let values = study.point(k);
         let sample = study.sample(k);
+        // The values fixed for the whole study, then the point's own.
+        let planned: Vec<(String, f64)> = opts.fixed.iter().chain(&values).cloned().collect();
         Job {
-            key: point_key(&inputs, &values, sample.map(|s| s.1)),
+            key: point_key(&inputs, &planned, sample.map(|s| s.1)),
             dir: out.join(folder_of(k)),
             folder: folder_of(k),
             values,
+            planned,
             sample,
         }
     };
@@ -240,7 +243,11 @@ pub(super) fn write_table(
 
 /// One point of a study: its values, Monte Carlo sample, inputs key and folder.
 struct Job {
+    /// The stepped values (the row of `steps.csv`).
     values: Vec<(String, f64)>,
+    /// What the point is planned with: the study's fixed values, then
+    /// `values`.
+    planned: Vec<(String, f64)>,
     sample: Option<(usize, u64)>,
     key: String,
     dir: std::path::PathBuf,
@@ -252,6 +259,7 @@ fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool
     let t = Instant::now();
     let Job {
         values,
+        planned,
         sample,
         key,
         dir,
@@ -265,10 +273,10 @@ fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool
         };
         report::files::set_durable(false);
         report::files::set_plots(plots);
-        let res = crate::analysis::plan_with(deck, values, sample.map(|s| s.1))
+        let res = crate::analysis::plan_with(deck, planned, sample.map(|s| s.1))
             .map_err(|d| RunError::Input(d.render(&deck.sources)))
             .and_then(|p| {
-                let rebuild = crate::analysis::rebuilder(deck, values, sample.map(|s| s.1));
+                let rebuild = crate::analysis::rebuilder(deck, planned, sample.map(|s| s.1));
                 run_in(
                     path,
                     &p,
