@@ -159,14 +159,23 @@ def interrupted(call, after=1.0):
 def test_ctrl_c_stops_a_running_analysis(tmp_path):
     """Ctrl-C during a native call stops it at its next solve and raises
     KeyboardInterrupt: the run's files are complete and say so (a run left
-    to finish, 90 s here, would record no failure), and the next calls
-    run."""
+    to finish, 90 s here, would record no failure), a study keeps no
+    record of its unfinished points, and the next calls run."""
     root = pathlib.Path(__file__).resolve().parents[2]
     out = tmp_path / "out"
     interrupted(lambda: xbarsim.run(root / "netlists" / "tune_64x64.cir", out=out))
     rec = json.loads((out / "program.json").read_text())
     assert rec["failure"] == "interrupted"
     assert rec["reads"] < 64 * 64 * 3
+
+    # A study: the points stopped part way keep no record (a resumed study
+    # runs them again), and there is no table of part of the study.
+    out = tmp_path / "study"
+    interrupted(lambda: xbarsim.run(root / "studies" / "threshold_spread.cir", out=out))
+    points = sorted(out.glob("point_*"))
+    assert points, "the study had started"
+    assert not list(out.glob("point_*/point.json"))
+    assert not (out / "steps.csv").exists()
 
     # An array's card: it keeps the states it reached and solves on.
     rng = np.random.default_rng(3)

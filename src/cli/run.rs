@@ -647,7 +647,8 @@ impl Bar {
 
 /// `f(state, k)` for every k in `0..n`, on up to `jobs` threads of their
 /// own, each with its own `state` (from `init`) and taking the next k
-/// until none is left; the results in k order. (Plain threads, not rayon
+/// until none is left (or the caller's interrupt flag is raised: then the
+/// results of the k done); the results in k order. (Plain threads, not rayon
 /// tasks: a run's folder state is per thread, and a rayon worker could
 /// start another k inside a nested parallel loop.)
 pub(super) fn in_order<S, T: Send>(
@@ -668,7 +669,8 @@ pub(super) fn in_order<S, T: Send>(
                     let mut state = init();
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= n {
+                        // Interrupted: no new k (its slot stays empty).
+                        if k >= n || crate::solve::interrupt::check().is_err() {
                             break;
                         }
                         let r = f(&mut state, k);

@@ -126,6 +126,13 @@ pub(super) fn run_study(
         row
     });
     bar.finish_and_clear();
+    if crate::solve::interrupt::check().is_err() {
+        // The points not run have no row: no table of part of the study.
+        return Err(RunError::Analysis(format!(
+            "error: {}: study interrupted; the points finished are in their folders\n",
+            path.display()
+        )));
+    }
     let mut what: Vec<String> = names.clone();
     if let Some(m) = &study.mc {
         what.push(format!("{} samples", m.samples));
@@ -304,6 +311,11 @@ fn run_point(path: &Path, deck: &Deck, job: &Job, reuse: &mut Reuse, plots: bool
             }
         };
         report::files::set_durable(true);
+        // Stopped part way (Python's Ctrl-C): no record, so a resumed study
+        // runs the point again.
+        if crate::solve::interrupt::check().is_err() {
+            return ("interrupted".into(), 1, scalars);
+        }
         let record = PointRecord {
             inputs: key.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
