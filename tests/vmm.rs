@@ -234,3 +234,37 @@ fn chunked_vectors_match_single_solves_and_any_thread_count() {
     // The chord iteration took more than one step per vector: nonlinear.
     assert!(one.iterations > nvec + nvec / 2, "{}", one.iterations);
 }
+
+/// When the buffers of blocks of vectors would exceed the memory limit, the
+/// vectors go one at a time (the console says so), to the same currents
+/// within the solver's tolerance. (Through the binary: the limit is the
+/// process's.)
+#[test]
+fn vectors_go_one_by_one_when_blocks_exceed_the_memory_limit() {
+    let net = manifest().join("netlists/vmm64.cir");
+    let run = |mem: &str| {
+        let out = tmpdir(&format!("vmm-mem-{mem}"));
+        let (code, said, err) = run_bin(&[
+            "run",
+            "--max-memory",
+            mem,
+            net.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        (said, read_vmm(&out.join("vmm.csv")))
+    };
+    // 8,448 unknowns: blocks of 64 vectors need 22 MB a worker; the array
+    // itself about 5 MB.
+    let (said, blocks) = run("1G");
+    assert!(!said.contains("one vector at a time"), "{said}");
+    let (said, single) = run("12M");
+    assert!(said.contains("one vector at a time"), "{said}");
+    assert_eq!(blocks.len(), 200 * 64);
+    assert_eq!(blocks.len(), single.len());
+    for (a, b) in blocks.iter().zip(&single) {
+        assert_eq!((a.0, a.1, a.3), (b.0, b.1, b.3));
+        assert_close(b.2, a.2, 1e-6, &format!("vector {} column {}", a.0, a.1));
+    }
+}

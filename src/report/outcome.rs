@@ -326,13 +326,18 @@ pub fn summary(c: &Circuit, o: &Outcome, secs: f64, file: &Path) -> Vec<String> 
         Outcome::Vmm(spec, r) => {
             let (mean, max) = r.error_stats();
             format!(
-                "  .vmm {}: {} vector(s), relative error vs ideal: mean {:.3} %, max {:.3} %; {} iteration(s), {} factorization(s), {secs:.3} s -> {}",
+                "  .vmm {}: {} vector(s), relative error vs ideal: mean {:.3} %, max {:.3} %; {} iteration(s), {} factorization(s){}, {secs:.3} s -> {}",
                 c.crossbars[spec.xbar].name,
                 r.rel_error.len(),
                 100.0 * mean,
                 100.0 * max,
                 r.iterations,
                 r.factorizations,
+                if r.one_by_one {
+                    " (one vector at a time: blocks of vectors would exceed the memory limit)"
+                } else {
+                    ""
+                },
                 file.display()
             )
         }

@@ -15,7 +15,7 @@
 
 pub mod card;
 use super::{drive_port, Engine};
-use crate::circuit::Circuit;
+use crate::circuit::{budget, Circuit};
 use crate::solve::{interrupt, SolveFailure};
 
 pub struct VmmResult {
@@ -35,6 +35,10 @@ pub struct VmmResult {
     /// Asked for by [`Prepared::run_on`]: every vector's cell voltages
     /// V(t_ij) − V(b_ij), vector-major then row-major (else empty).
     pub maps: Vec<f64>,
+    /// The vectors after the first were solved one at a time, because the
+    /// buffers of blocks of [`BLOCK`] would not fit the memory limit (see
+    /// [`blocks_fit`]).
+    pub one_by_one: bool,
 }
 
 impl VmmResult {
@@ -210,10 +214,13 @@ fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -
         failure: None,
         first_drop: Vec::new(),
         maps: Vec::new(),
+        one_by_one: false,
     };
     if nvec == 0 {
         return res;
     }
+    let blocks = nvec < 2 || e.solver.is_iterative() || blocks_fit(e);
+    res.one_by_one = !blocks;
     let job = Job {
         cc,
         xbar,
@@ -221,6 +228,7 @@ fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -
         ins: &p.ins,
         outs: &p.outs,
         maps,
+        blocks,
     };
     let mut first = ChunkOut::default();
     if e.holds_linear_factor() {
@@ -301,6 +309,19 @@ fn run_on<'a>(p: &'a Prepared, e: &mut Engine<'a>, inputs: &[f64], maps: bool) -
     res
 }
 
+/// Whether every worker's block buffers fit the memory limit beside its
+/// factor: the iterates, right-hand sides, previous iterates and residuals
+/// of [`BLOCK`] vectors and the solve's own copy, five vectors of n
+/// unknowns per vector of the block (at 8.4 million unknowns, 2048×2048
+/// cells, 21 GB a worker). If not, the vectors go one by one: slower, the
+/// same tolerances.
+fn blocks_fit(e: &Engine) -> bool {
+    let n = e.sys.n() as f64;
+    let workers = rayon::current_num_threads() as f64;
+    let per_worker = budget::factor_bytes(e.solver.factor_nnz()) + 5.0 * BLOCK as f64 * n * 8.0;
+    budget::check("", workers * per_worker).is_ok()
+}
+
 impl VmmResult {
     fn merge(&mut self, ch: ChunkOut) {
         self.currents.extend(ch.currents);
@@ -323,6 +344,8 @@ struct Job<'a> {
     outs: &'a [usize],
     /// Record each vector's cell voltages.
     maps: bool,
+    /// Solve direct-solver vectors in blocks of [`BLOCK`] (else one by one).
+    blocks: bool,
 }
 
 impl Job<'_> {
@@ -394,7 +417,7 @@ impl Job<'_> {
     fn chunk(&self, e: &mut Engine, k0: usize, k1: usize, out: &mut ChunkOut) {
         let o = &self.cc.options;
         let n = e.sys.n();
-        let batched = !e.solver.is_iterative();
+        let batched = self.blocks && !e.solver.is_iterative();
         // A linear circuit's chord step is its Newton step, exact: one
         // step ends every vector (no second solve to confirm it).
         let exact = e.holds_linear_factor();
