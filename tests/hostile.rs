@@ -2,7 +2,9 @@
 //! found (a panic, an abort, a hang, or a wrong number with exit 0) and
 //! fails on the code before its fix.
 
-use crate::common::{assert_errors, circuit, errors, manifest, op_map, read_qv, run_bin, tmpdir};
+use crate::common::{
+    assert_errors, circuit, errors, manifest, op_map, read_qv, run_bin, run_to, tmpdir,
+};
 use std::path::Path;
 
 /// Run the binary on `net` written into a fresh directory `tag` (plus extra
@@ -837,4 +839,33 @@ fn csv_bad_value_after_a_comment_line_is_located_not_a_panic() {
         err.contains("g.csv:2:10: 'x' is not a conductance"),
         "{err}"
     );
+}
+
+/// The pulse engine builds two circuits (write and read): a crossbar the
+/// card's memory estimate lets through can still be refused there, with a
+/// clear error instead of twice the memory (found by fuzzing: a `.pulse`
+/// on 1000x1000 took 3.6 GB under a 2 GB limit). Through the binary: the
+/// limit is the process's.
+#[test]
+fn the_pulse_engine_is_held_to_the_memory_limit() {
+    let dir = tmpdir("pulse-memory");
+    let net = dir.join("net.cir");
+    std::fs::write(
+        &net,
+        format!(
+            "t\n.include {}\n.crossbar xb rows=64 cols=64 model=tio2x_pulse rrow=0.9 rcol=0.9 g=20u\n\
+             .pulse xb row=0 col=0 v=1.5\n.end\n",
+            manifest().join("models/tio2x_nili2020.lib").display()
+        ),
+    )
+    .unwrap();
+    // The card's estimate is 5.3 MB, the engine's twice that.
+    let (code, _, err) = run_to(&net, &dir.join("small"), &["--max-memory", "8M"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(".pulse xb: the pulse engine of a 64x64 crossbar (a write and a read circuit) needs about 10.2 MB of memory, more than the limit of 8.0 MB"),
+        "{err}"
+    );
+    let (code, _, err) = run_to(&net, &dir.join("large"), &["--max-memory", "1G"]);
+    assert_eq!(code, 0, "{err}");
 }

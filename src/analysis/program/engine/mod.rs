@@ -217,6 +217,22 @@ impl PulseEngine {
         seed: u64,
     ) -> Result<PulseEngine, SolveFailure> {
         let xb = c.crossbars[xbar].clone();
+        // Two circuits, a write and a read side, each with its own factor
+        // and line relaxation: about twice what the card's estimate counts
+        // for one (measured: a `.pulse` on 1000x1000 peaks at 3.6 GB; the
+        // card's estimate is 1.8 GB).
+        crate::circuit::budget::check(
+            &format!(
+                "the pulse engine of a {}x{} crossbar (a write and a read circuit)",
+                xb.rows, xb.cols
+            ),
+            2.0 * crate::circuit::budget::crossbar_bytes(
+                xb.rows,
+                xb.cols,
+                xb.rrow > 0.0 || xb.rcol > 0.0,
+            ),
+        )
+        .map_err(|e| SolveFailure::Linear(crate::solve::SolveError::TooLarge(e)))?;
         let model = &c.models[xb.model as usize];
         let dynamics = model.dynamics.clone().ok_or_else(|| {
             SolveFailure::Invalid(format!(
